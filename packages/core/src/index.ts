@@ -5,3 +5,4 @@ export * from './table-io.js';
 export * from './sparse-matrix.js';
 export * from './stage.js';
 export * from './hash.js';
+export * from './shared-data.js';

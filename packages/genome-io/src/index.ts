@@ -1,1 +1,2 @@
-export {};
+export * from './motifs/index.js';
+export { stages } from './stages/all.js';

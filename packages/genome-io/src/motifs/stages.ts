@@ -1,0 +1,3 @@
+import type { Stage } from '@chromflow/core';
+
+export const motifStages: Stage[] = [];

@@ -1,1 +1,5 @@
-export {};
+export * from './protein-chain.js';
+export * from './pdb.js';
+export * from './mmcif.js';
+export * from './plddt-segments.js';
+export * from './plddt-domains.js';

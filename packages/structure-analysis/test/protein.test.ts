@@ -1,0 +1,185 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ChromflowError, sharedDataFile } from '@chromflow/core';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  callPlddtDomains,
+  parseMmcif,
+  parsePdb,
+  readStructure,
+  requirePlddt,
+  selectChain,
+  smoothPlddt,
+} from '../src/index.js';
+
+const fixture = (name: string): string =>
+  fileURLToPath(new URL(`fixtures/${name}`, import.meta.url));
+const dir = ['structures', 'af2_multimer_pioneer_tfs'];
+const oct4Path = sharedDataFile(...dir, 'Q01860_P35244.pdb');
+const sox2Path = sharedDataFile(...dir, 'P48431_P53803.pdb');
+const pfamPath = sharedDataFile(...dir, 'tf_pfam31_domains_subset.tsv');
+
+function hasNumpy(): boolean {
+  try {
+    execFileSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    console.warn('skipping: python3 with numpy is not available');
+    return false;
+  }
+}
+
+/** Pfam v31 rows for one UniProt accession: [start, end] 1-based inclusive, plus length. */
+function pfamRanges(
+  accession: string,
+): { name: string; start: number; end: number; length: number }[] {
+  const lines = readFileSync(pfamPath!, 'utf8').trim().split('\n').slice(1);
+  return lines
+    .map((l) => l.split('\t'))
+    .filter((f) => f[1] === accession)
+    .map((f) => ({ name: f[6]!, start: Number(f[3]), end: Number(f[4]), length: Number(f[2]) }));
+}
+
+describe('mmCIF reader (hand-written fixture)', () => {
+  it('reads _atom_site by column name, first model, ATOM rows only', async () => {
+    const m = await readStructure(fixture('oct4-rpa3-first-residues.cif'));
+    expect(m.chains.map((c) => c.chainId)).toEqual(['A', 'B']);
+    const a = selectChain(m, 'A');
+    expect(a.sequence).toBe('MAG');
+    expect(Array.from(a.residueNumbers)).toEqual([1, 2, 3]);
+    expect(Array.from(a.plddt)).toEqual([28.33, 27.64, 26.78]);
+    expect(Array.from(selectChain(m, 'B').plddt)).toEqual([36.06]);
+  });
+
+  it.skipIf(!oct4Path)('agrees with the PDB reading of the same atoms', async () => {
+    const pdb = await readStructure(oct4Path!);
+    const cif = await readStructure(fixture('oct4-rpa3-first-residues.cif'));
+    for (const [id, n] of [
+      ['A', 3],
+      ['B', 1],
+    ] as const) {
+      const p = selectChain(pdb, id);
+      const c = selectChain(cif, id);
+      expect(c.sequence).toBe(p.sequence.slice(0, n));
+      expect(Array.from(c.plddt)).toEqual(Array.from(p.plddt.slice(0, n)));
+      expect(Array.from(c.residueNumbers)).toEqual(Array.from(p.residueNumbers.slice(0, n)));
+    }
+  });
+
+  it('names a missing B_iso_or_equiv column', () => {
+    const text = readFileSync(fixture('oct4-rpa3-first-residues.cif'), 'utf8').replace(
+      '_atom_site.B_iso_or_equiv',
+      '_atom_site.B_other',
+    );
+    expect(() => parseMmcif(text, 'x.cif')).toThrow(/no B-factor \(pLDDT\) column/);
+  });
+});
+
+describe.skipIf(!oct4Path || !sox2Path || !pfamPath)(
+  'AlphaFold-Multimer models (real data)',
+  () => {
+    it('chain A has the UniProt length listed by Pfam (OCT4 360, SOX2 317)', async () => {
+      for (const [path, acc] of [
+        [oct4Path!, 'Q01860'],
+        [sox2Path!, 'P48431'],
+      ] as const) {
+        const chain = selectChain(await readStructure(path), 'A');
+        requirePlddt(chain);
+        expect(chain.sequence.length).toBe(pfamRanges(acc)[0]!.length);
+        expect(chain.residueNumbers[0]).toBe(1);
+        expect(chain.sequence.startsWith('M')).toBe(true);
+      }
+    });
+
+    it('the called DBD covers the Pfam DNA-binding domains (Pou, Homeodomain; HMG_box)', async () => {
+      for (const [path, acc, dbds] of [
+        [oct4Path!, 'Q01860', ['Pou', 'Homeodomain']],
+        [sox2Path!, 'P48431', ['HMG_box']],
+      ] as const) {
+        const chain = selectChain(await readStructure(path), 'A');
+        const dbd = callPlddtDomains(chain).find((d) => d.isDbd)!;
+        for (const p of pfamRanges(acc).filter((r) =>
+          (dbds as readonly string[]).includes(r.name),
+        )) {
+          const overlap = Math.max(
+            0,
+            Math.min(dbd.residueEnd, p.end) - Math.max(dbd.residueStart, p.start) + 1,
+          );
+          expect(overlap / (p.end - p.start + 1)).toBeGreaterThanOrEqual(0.9);
+        }
+      }
+    });
+
+    it('throws a VALUE error naming the chains for a chain that does not exist', async () => {
+      const m = await readStructure(oct4Path!);
+      try {
+        selectChain(m, 'Z');
+        expect.unreachable();
+      } catch (e) {
+        expect(e).toBeInstanceOf(ChromflowError);
+        expect((e as ChromflowError).code).toBe('VALUE');
+        expect((e as ChromflowError).format()).toMatch(/'A', 'B'/);
+      }
+    });
+
+    it('a PDB without B-factors is a located PARSE error', () => {
+      const text = readFileSync(oct4Path!, 'utf8')
+        .split('\n')
+        .map((l) => (l.startsWith('ATOM') ? l.slice(0, 60) : l))
+        .join('\n');
+      try {
+        parsePdb(text, 'no-b.pdb');
+        expect.unreachable();
+      } catch (e) {
+        const err = e as ChromflowError;
+        expect(err.code).toBe('PARSE');
+        expect(err.line).toBe(2);
+        expect(err.field).toBe('B-factor');
+      }
+    });
+  },
+);
+
+describe('pLDDT checks', () => {
+  const atom = (res: number, b: string): string =>
+    `ATOM  ${String(res).padStart(5)}  CA  ALA A${String(res).padStart(4)}    ` +
+    `   0.000   0.000   0.000  1.00${b.padStart(6)}           C  `;
+  it('all-zero B-factors mean no pLDDT', () => {
+    const chain = selectChain(parsePdb([1, 2, 3].map((r) => atom(r, '0.00')).join('\n')));
+    expect(() => requirePlddt(chain)).toThrow(/holds no pLDDT/);
+  });
+  it('a B-factor above 100 is not pLDDT', () => {
+    const chain = selectChain(parsePdb([atom(1, '50.00'), atom(2, '150.00')].join('\n')));
+    expect(() => requirePlddt(chain)).toThrow(ChromflowError);
+  });
+  it('round-trips residue numbers and B-factors written in fixed columns (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 10000 }), { minLength: 1, maxLength: 30 }),
+        (bs) => {
+          const lines = bs.map((b, i) => atom(i + 1, (b / 100).toFixed(2)));
+          const chain = selectChain(parsePdb(lines.join('\n')));
+          expect(Array.from(chain.plddt)).toEqual(bs.map((b) => Number((b / 100).toFixed(2))));
+          expect(chain.sequence).toBe('A'.repeat(bs.length));
+        },
+      ),
+      { numRuns: 50 },
+    );
+  });
+});
+
+describe.skipIf(!hasNumpy())('moving average matches numpy convolve(mode="same") / max', () => {
+  it.each([10, 7, 1])('window %i', (w) => {
+    const x = Array.from({ length: 57 }, (_, i) => 20 + ((i * 37) % 71));
+    const py = execFileSync('python3', [
+      '-c',
+      `import numpy as np,json,sys; x=np.array(json.loads(sys.argv[1]),float); r=np.convolve(x,np.ones(${w})/${w},mode='same'); print(json.dumps((r/r.max()).tolist()))`,
+      JSON.stringify(x),
+    ]).toString();
+    const expected = JSON.parse(py) as number[];
+    const ours = smoothPlddt(x, w);
+    expected.forEach((v, i) => expect(ours[i]).toBeCloseTo(v, 12));
+  });
+});

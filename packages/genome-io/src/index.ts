@@ -1,2 +1,10 @@
 export * from './motifs/index.js';
+export * from './bgzf.js';
+export * from './tabix-write.js';
+export * from './fasta-index.js';
+export * from './text-source.js';
+export * from './bed.js';
+export * from './fragments.js';
+export * from './fragments-write.js';
+export * from './byte-dictionary.js';
 export { stages } from './stages/all.js';

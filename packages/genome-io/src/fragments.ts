@@ -1,0 +1,501 @@
+import { TabixIndexedFile } from '@gmod/tabix';
+import { ChromflowError, throwIfAborted } from '@chromflow/core';
+import type { LongRunOptions } from '@chromflow/core';
+import { ByteDictionary } from './byte-dictionary.js';
+import { readByteChunks } from './text-source.js';
+
+/**
+ * 10x Genomics `fragments.tsv.gz` (bgzip + `.tbi`): one fragment per line,
+ * `chrom, start, end, barcode, count` with start 0-based and end exclusive
+ * (the same convention as BED); `#` lines are headers. Read as typed-array
+ * batches: streaming over the whole file (`readFragments`) or one region
+ * through the tabix index (`readFragmentsInRegion`).
+ */
+
+/**
+ * A batch of fragments, columns as typed arrays of `length` rows. Coordinates
+ * are 0-based half-open: fragment i covers [starts[i], ends[i]).
+ * `chromNames` and `barcodes` are dictionaries shared by every batch of one
+ * read and only ever grow: an id seen in batch k means the same name in batch
+ * k+1; read the names after the last batch to get them all.
+ */
+export interface FragmentBatch {
+  /** Chromosome names by id (shared, growing). */
+  chromNames: string[];
+  /** Barcodes by id, in order of first appearance (shared, growing). */
+  barcodes: string[];
+  chromIds: Int32Array;
+  /** 0-based fragment starts. */
+  starts: Int32Array;
+  /** Exclusive fragment ends. */
+  ends: Int32Array;
+  barcodeIds: Int32Array;
+  /** 5th column (PCR duplicate count), or 1 when the file has 4 columns. */
+  counts: Int32Array;
+  /** 1-based line number in the (decompressed) file of each fragment. */
+  lineNumbers: Int32Array;
+  length: number;
+}
+
+export interface ReadFragmentsOptions extends LongRunOptions {
+  /** Fragments per batch (default 65,536). */
+  batchSize?: number;
+  /**
+   * Require the 10x order: each chromosome's records contiguous and starts
+   * non-decreasing inside it (default true). A violation throws UNSORTED
+   * naming file and line.
+   */
+  checkSorted?: boolean;
+  /** Chromosome sizes: when given, unknown chromosomes and ends past the size throw VALUE. */
+  chromSizes?: ReadonlyMap<string, number>;
+}
+
+const TAB = 9;
+const LF = 10;
+const CR = 13;
+const HASH = 35;
+
+class BatchBuilder {
+  chromIds: Int32Array;
+  starts: Int32Array;
+  ends: Int32Array;
+  barcodeIds: Int32Array;
+  counts: Int32Array;
+  lineNumbers: Int32Array;
+  n = 0;
+  constructor(readonly capacity: number) {
+    this.chromIds = new Int32Array(capacity);
+    this.starts = new Int32Array(capacity);
+    this.ends = new Int32Array(capacity);
+    this.barcodeIds = new Int32Array(capacity);
+    this.counts = new Int32Array(capacity);
+    this.lineNumbers = new Int32Array(capacity);
+  }
+}
+
+/**
+ * The byte-level fragments line parser (no string per line). One instance per
+ * read; `parse` consumes whole lines of `buf[from, to)` (each ending in \n, or the
+ * file's last line) and pushes rows into the current batch.
+ */
+export class FragmentLineParser {
+  readonly chroms = new ByteDictionary();
+  readonly barcodes = new ByteDictionary();
+  lineNumber = 0;
+  private batch: BatchBuilder;
+  private readonly done: FragmentBatch[] = [];
+  private prevChrom = -1;
+  private prevStart = -1;
+  private prevChromBytes = new Uint8Array(0);
+  private chromSizeById: number[] = [];
+
+  constructor(
+    readonly path: string,
+    private readonly batchSize: number,
+    private readonly checkSorted: boolean,
+    private readonly chromSizes?: ReadonlyMap<string, number>,
+  ) {
+    this.batch = new BatchBuilder(batchSize);
+  }
+
+  /** Batches completed so far (removed from the parser). */
+  takeBatches(): FragmentBatch[] {
+    return this.done.splice(0, this.done.length);
+  }
+
+  /** The last, partial batch (if any rows). */
+  flush(): FragmentBatch | undefined {
+    if (this.batch.n === 0) return undefined;
+    const b = this.seal(this.batch);
+    this.batch = new BatchBuilder(this.batchSize);
+    return b;
+  }
+
+  private seal(b: BatchBuilder): FragmentBatch {
+    const n = b.n;
+    return {
+      chromNames: this.chroms.names,
+      barcodes: this.barcodes.names,
+      chromIds: n === b.capacity ? b.chromIds : b.chromIds.slice(0, n),
+      starts: n === b.capacity ? b.starts : b.starts.slice(0, n),
+      ends: n === b.capacity ? b.ends : b.ends.slice(0, n),
+      barcodeIds: n === b.capacity ? b.barcodeIds : b.barcodeIds.slice(0, n),
+      counts: n === b.capacity ? b.counts : b.counts.slice(0, n),
+      lineNumbers: n === b.capacity ? b.lineNumbers : b.lineNumbers.slice(0, n),
+      length: n,
+    };
+  }
+
+  private fail(
+    code: 'PARSE' | 'VALUE' | 'UNSORTED',
+    message: string,
+    buf: Uint8Array,
+    lineStart: number,
+    column: number,
+    extra: { field?: string; expected?: string; found?: string; hint?: string } = {},
+  ): never {
+    let e = buf.indexOf(LF, lineStart);
+    if (e < 0) e = buf.length;
+    const source = Buffer.from(buf.buffer, buf.byteOffset + lineStart, e - lineStart).toString(
+      'latin1',
+    );
+    throw new ChromflowError(code, message, {
+      path: this.path,
+      line: this.lineNumber,
+      column: column - lineStart + 1,
+      source,
+      ...extra,
+    });
+  }
+
+  /** Parses every line in buf[from, to). The last line may lack its \n only when it is the file's last. */
+  parse(buf: Uint8Array, from: number, to: number): void {
+    let p = from;
+    let b = this.batch;
+    while (p < to) {
+      this.lineNumber++;
+      const lineStart = p;
+      let c = buf[p]!;
+      if (c === HASH) {
+        const nl = buf.indexOf(LF, p);
+        p = nl < 0 || nl >= to ? to : nl + 1;
+        continue;
+      }
+      if (c === LF) {
+        p++;
+        continue;
+      }
+      // chrom
+      let q = p;
+      while (q < to && (c = buf[q]!) !== TAB && c !== LF) q++;
+      if (c !== TAB || q === p) {
+        this.fail(
+          'PARSE',
+          'fragment line has fewer than 4 tab-separated columns',
+          buf,
+          lineStart,
+          q,
+          {
+            expected: 'chrom<TAB>start<TAB>end<TAB>barcode[<TAB>count]',
+          },
+        );
+      }
+      let chromId = this.prevChrom;
+      const clen = q - p;
+      const prev = this.prevChromBytes;
+      let same = clen === prev.length && chromId >= 0;
+      if (same) {
+        for (let i = 0; i < clen; i++) {
+          if (buf[p + i] !== prev[i]) {
+            same = false;
+            break;
+          }
+        }
+      }
+      if (!same) chromId = this.changeChrom(buf, p, q, lineStart);
+      // start
+      p = q + 1;
+      let start = 0;
+      q = p;
+      while (q < to && (c = buf[q]!) >= 48 && c <= 57) {
+        start = start * 10 + (c - 48);
+        q++;
+      }
+      if (q === p || c !== TAB || q - p > 10) {
+        this.fail('PARSE', 'start is not a non-negative integer', buf, lineStart, p, {
+          field: 'start',
+          expected: 'an integer ≥ 0 followed by a tab',
+        });
+      }
+      // end
+      p = q + 1;
+      let end = 0;
+      q = p;
+      while (q < to && (c = buf[q]!) >= 48 && c <= 57) {
+        end = end * 10 + (c - 48);
+        q++;
+      }
+      if (q === p || c !== TAB || q - p > 10) {
+        this.fail('PARSE', 'end is not a non-negative integer', buf, lineStart, p, {
+          field: 'end',
+          expected: 'an integer ≥ 0 followed by a tab and the barcode',
+        });
+      }
+      if (end <= start || end > 0x7fffffff) {
+        this.fail(
+          'VALUE',
+          `fragment end ${end} is not greater than its start ${start}`,
+          buf,
+          lineStart,
+          p,
+          {
+            field: 'end',
+            expected: 'start < end (0-based half-open)',
+          },
+        );
+      }
+      if (this.chromSizes) {
+        const size = this.chromSizeById[chromId]!;
+        if (end > size) {
+          this.fail(
+            'VALUE',
+            `fragment end ${end} is past the end of ${this.chroms.names[chromId]} (${size} bp)`,
+            buf,
+            lineStart,
+            p,
+            {
+              field: 'end',
+              hint: 'the fragments and the genome are from different assemblies?',
+            },
+          );
+        }
+      }
+      if (this.checkSorted) {
+        if (start < this.prevStart) {
+          this.fail(
+            'UNSORTED',
+            `fragments are not sorted: start ${start} comes after start ${this.prevStart} on ${this.chroms.names[chromId]}`,
+            buf,
+            lineStart,
+            lineStart,
+            {
+              field: 'start',
+              hint: 'sort with `sort -k1,1 -k2,2n`, then `bgzip` and `tabix -p bed`',
+            },
+          );
+        }
+        this.prevStart = start;
+      }
+      // barcode
+      p = q + 1;
+      q = p;
+      while (q < to && (c = buf[q]!) !== TAB && c !== LF) q++;
+      let qe = q;
+      if (buf[qe - 1] === CR) qe--;
+      if (qe === p) {
+        this.fail('PARSE', 'barcode column is empty', buf, lineStart, p, { field: 'barcode' });
+      }
+      if (qe !== q && (q >= to || c === LF)) this.crlf(buf, lineStart, qe);
+      const barcodeId = this.barcodes.idOf(buf, p, qe);
+      // count (optional)
+      let count = 1;
+      if (q < to && c === TAB) {
+        p = q + 1;
+        count = 0;
+        q = p;
+        while (q < to && (c = buf[q]!) >= 48 && c <= 57) {
+          count = count * 10 + (c - 48);
+          q++;
+        }
+        if (q === p || (q < to && c !== TAB && c !== LF) || q - p > 9) {
+          if (c === CR) this.crlf(buf, lineStart, q);
+          this.fail('PARSE', 'count (column 5) is not a non-negative integer', buf, lineStart, p, {
+            field: 'count',
+          });
+        }
+      }
+      // rest of line (extra columns are allowed and ignored)
+      if (q < to && c !== LF) {
+        const nl = buf.indexOf(LF, q);
+        q = nl < 0 || nl >= to ? to : nl;
+      }
+      p = q + 1;
+      const i = b.n;
+      b.chromIds[i] = chromId;
+      b.starts[i] = start;
+      b.ends[i] = end;
+      b.barcodeIds[i] = barcodeId;
+      b.counts[i] = count;
+      b.lineNumbers[i] = this.lineNumber;
+      b.n = i + 1;
+      if (b.n === b.capacity) {
+        this.done.push(this.seal(b));
+        b = this.batch = new BatchBuilder(this.batchSize);
+      }
+    }
+  }
+
+  private crlf(buf: Uint8Array, lineStart: number, at: number): never {
+    this.fail('PARSE', 'line ends with CR LF (Windows line endings)', buf, lineStart, at, {
+      hint: "convert to Unix line endings: `zcat FILE | sed 's/\\r$//' | bgzip > FIXED`",
+    });
+  }
+
+  private changeChrom(buf: Uint8Array, p: number, q: number, lineStart: number): number {
+    const before = this.chroms.size;
+    const id = this.chroms.idOf(buf, p, q);
+    const name = this.chroms.names[id]!;
+    if (id < before && this.checkSorted) {
+      this.fail(
+        'UNSORTED',
+        `fragments are not sorted: ${name} appears again after ${this.chroms.names[this.prevChrom] ?? '?'}`,
+        buf,
+        lineStart,
+        p,
+        {
+          field: 'chrom',
+          hint: 'the records of each chromosome must be contiguous; sort with `sort -k1,1 -k2,2n`',
+        },
+      );
+    }
+    if (id === before && this.chromSizes) {
+      const size = this.chromSizes.get(name);
+      if (size === undefined) {
+        this.fail('VALUE', `unknown chromosome ${name}`, buf, lineStart, p, {
+          field: 'chrom',
+          expected: `one of the ${this.chromSizes.size} chromosomes of the genome`,
+          hint: 'check that fragments and genome use the same naming (chr1 vs 1)',
+        });
+      }
+      this.chromSizeById[id] = size;
+    }
+    this.prevChrom = id;
+    this.prevStart = -1;
+    this.prevChromBytes = buf.slice(p, q);
+    return id;
+  }
+}
+
+/**
+ * Streams a fragments file (plain, gzip or bgzip) as typed-array batches.
+ * Errors: PARSE/VALUE naming file, line and column; UNSORTED; IO for a
+ * truncated gzip; EMPTY when the file holds no fragment.
+ */
+export async function* readFragments(
+  path: string,
+  options: ReadFragmentsOptions = {},
+): AsyncGenerator<FragmentBatch> {
+  const parser = new FragmentLineParser(
+    path,
+    options.batchSize ?? 1 << 16,
+    options.checkSorted ?? true,
+    options.chromSizes,
+  );
+  let carry: Uint8Array | undefined;
+  let rows = 0;
+  for await (const chunk of readByteChunks(path, options)) {
+    let from = 0;
+    if (carry) {
+      const nl = chunk.indexOf(LF);
+      if (nl < 0) {
+        const joined = new Uint8Array(carry.length + chunk.length);
+        joined.set(carry);
+        joined.set(chunk, carry.length);
+        carry = joined;
+        continue;
+      }
+      const line = new Uint8Array(carry.length + nl + 1);
+      line.set(carry);
+      line.set(chunk.subarray(0, nl + 1), carry.length);
+      parser.parse(line, 0, line.length);
+      carry = undefined;
+      from = nl + 1;
+    }
+    const lastNl = chunk.lastIndexOf(LF);
+    if (lastNl >= from) {
+      parser.parse(chunk, from, lastNl + 1);
+      from = lastNl + 1;
+    }
+    if (from < chunk.length) carry = chunk.slice(from);
+    for (const b of parser.takeBatches()) {
+      rows += b.length;
+      yield b;
+    }
+  }
+  if (carry) parser.parse(carry, 0, carry.length);
+  for (const b of parser.takeBatches()) {
+    rows += b.length;
+    yield b;
+  }
+  const last = parser.flush();
+  if (last) {
+    rows += last.length;
+    yield last;
+  }
+  if (rows === 0) {
+    throw new ChromflowError('EMPTY', 'fragments file holds no fragment', {
+      path,
+      expected: 'lines chrom<TAB>start<TAB>end<TAB>barcode[<TAB>count]',
+    });
+  }
+}
+
+/** A genomic interval, 0-based half-open [start, end). */
+export interface GenomicRegion {
+  chrom: string;
+  /** 0-based start. */
+  start: number;
+  /** Exclusive end. */
+  end: number;
+}
+
+/**
+ * The fragments overlapping `region` (0-based half-open), through the tabix
+ * index `<path>.tbi`, as one batch with dictionaries of its own. Its
+ * `lineNumbers` count lines of the query result (1 = first fragment returned),
+ * not of the file.
+ */
+export async function readFragmentsInRegion(
+  path: string,
+  region: GenomicRegion,
+  options: { signal?: AbortSignal; tbiPath?: string } = {},
+): Promise<FragmentBatch> {
+  throwIfAborted(options.signal);
+  const tbx = new TabixIndexedFile({ path, tbiPath: options.tbiPath ?? `${path}.tbi` });
+  const lines: string[] = [];
+  try {
+    await tbx.getLines(region.chrom, region.start, region.end, {
+      signal: options.signal,
+      lineCallback: (line: string) => {
+        lines.push(line);
+      },
+    });
+  } catch (e) {
+    throw new ChromflowError(
+      'IO',
+      `cannot query ${region.chrom}:${region.start}-${region.end} through the tabix index`,
+      {
+        path,
+        cause: e,
+        found: e instanceof Error ? e.message : String(e),
+        hint: 'the .tbi must sit beside the file (build it with `tabix -p bed FILE` or writeTabixIndex)',
+      },
+    );
+  }
+  const parser = new FragmentLineParser(path, Math.max(1, lines.length), true);
+  const bytes = Buffer.from(lines.length === 0 ? '' : `${lines.join('\n')}\n`, 'latin1');
+  parser.parse(bytes, 0, bytes.length);
+  const batches = [...parser.takeBatches()];
+  const last = parser.flush();
+  if (last) batches.push(last);
+  return (
+    batches[0] ?? {
+      chromNames: [],
+      barcodes: [],
+      chromIds: new Int32Array(0),
+      starts: new Int32Array(0),
+      ends: new Int32Array(0),
+      barcodeIds: new Int32Array(0),
+      counts: new Int32Array(0),
+      lineNumbers: new Int32Array(0),
+      length: 0,
+    }
+  );
+}
+
+/** A fragment as a plain record, for writers and tests (0-based half-open). */
+export interface Fragment {
+  chrom: string;
+  start: number;
+  end: number;
+  barcode: string;
+  count?: number;
+}
+
+/** 10x fragments text (5 columns, `\n`-terminated) for the records, in the given order. */
+export function fragmentsToText(fragments: Iterable<Fragment>): string {
+  const parts: string[] = [];
+  for (const f of fragments)
+    parts.push(`${f.chrom}\t${f.start}\t${f.end}\t${f.barcode}\t${f.count ?? 1}\n`);
+  return parts.join('');
+}

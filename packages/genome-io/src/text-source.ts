@@ -1,0 +1,121 @@
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { createGunzip } from 'node:zlib';
+import { ChromflowError, throwIfAborted } from '@chromflow/core';
+import type { LongRunOptions } from '@chromflow/core';
+
+/**
+ * Byte streams of text files that may be plain, gzip or bgzip (bgzip is
+ * multi-member gzip, which Node's gunzip reads to the end). Errors become
+ * ChromflowErrors about the file: missing (IO), truncated gzip (IO), corrupt
+ * gzip (PARSE).
+ */
+
+/** True when the file starts with the gzip magic bytes 1f 8b. */
+export async function isGzipFile(path: string): Promise<boolean> {
+  const fh = await open(path, 'r').catch((e: unknown) => {
+    throw new ChromflowError('IO', 'cannot open file', { path, cause: e, hint: 'check the path' });
+  });
+  try {
+    const head = Buffer.alloc(2);
+    const { bytesRead } = await fh.read(head, 0, 2, 0);
+    return bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b;
+  } finally {
+    await fh.close();
+  }
+}
+
+function gzipError(path: string, e: unknown): ChromflowError {
+  const msg = e instanceof Error ? e.message : String(e);
+  if (/unexpected end of file/i.test(msg)) {
+    return new ChromflowError('IO', 'gzip stream ends early: the file is truncated', {
+      path,
+      cause: e,
+      hint: 'the download or copy was cut short; fetch the file again (`gzip -t` confirms)',
+    });
+  }
+  return new ChromflowError('PARSE', `file is not valid gzip (${msg})`, {
+    path,
+    cause: e,
+    hint: '`gzip -t` shows the damage; fetch the file again',
+  });
+}
+
+/**
+ * The file's bytes, inflated when gzip/bgzip, in chunks of about `chunkSize`
+ * (default 256 KiB). Reports progress in compressed bytes read of the file size.
+ */
+export async function* readByteChunks(
+  path: string,
+  options: LongRunOptions & { chunkSize?: number } = {},
+): AsyncGenerator<Uint8Array> {
+  const gz = await isGzipFile(path);
+  const total = (await stat(path)).size;
+  const chunkSize = options.chunkSize ?? 1 << 18;
+  const raw = createReadStream(path, { highWaterMark: 1 << 20 });
+  let read = 0;
+  raw.on('data', (b) => {
+    read += b.length;
+  });
+  const source = gz ? raw.pipe(createGunzip({ chunkSize })) : raw;
+  if (gz) raw.on('error', (e) => source.destroy(e));
+  options.onProgress?.(0, total);
+  try {
+    for await (const chunk of source as AsyncIterable<Buffer>) {
+      throwIfAborted(options.signal);
+      yield chunk;
+      options.onProgress?.(read, total);
+    }
+  } catch (e) {
+    if (e instanceof ChromflowError) throw e;
+    if (gz) throw gzipError(path, e);
+    throw new ChromflowError('IO', 'cannot read file', { path, cause: e });
+  } finally {
+    raw.destroy();
+    if (source !== raw) source.destroy();
+  }
+  options.onProgress?.(total, total);
+}
+
+/** A line of a text file with its 1-based number (without the newline). */
+export interface NumberedLine {
+  text: string;
+  lineNumber: number;
+}
+
+/**
+ * The file's lines as strings in batches (streaming, UTF-8 decoded in
+ * streaming mode, the partial last line carried). A line ending in CR LF
+ * throws PARSE naming the line: chromflow reads Unix text only.
+ */
+export async function* readLineBatches(
+  path: string,
+  options: LongRunOptions = {},
+): AsyncGenerator<NumberedLine[]> {
+  const decoder = new TextDecoder('utf-8');
+  let carry = '';
+  let lineNumber = 0;
+  const cut = (text: string, final: boolean): NumberedLine[] => {
+    const parts = (carry + text).split('\n');
+    carry = final ? '' : (parts.pop() ?? '');
+    if (final && parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
+    return parts.map((t) => {
+      lineNumber++;
+      if (t.endsWith('\r')) {
+        throw new ChromflowError('PARSE', 'line ends with CR LF (Windows line endings)', {
+          path,
+          line: lineNumber,
+          column: t.length,
+          hint: "convert the file to Unix line endings: `dos2unix FILE` or `sed -i 's/\\r$//' FILE`",
+        });
+      }
+      return { text: t, lineNumber };
+    });
+  };
+  for await (const chunk of readByteChunks(path, options)) {
+    const lines = cut(decoder.decode(chunk, { stream: true }), false);
+    if (lines.length > 0) yield lines;
+  }
+  const last = cut(decoder.decode(), true);
+  if (last.length > 0) yield last;
+}

@@ -1,1 +1,13 @@
-export {};
+export * from './region-index.js';
+export * from './fragment-batch.js';
+export * from './sparse-accumulator.js';
+export * from './count-matrix.js';
+export * from './cell-qc.js';
+export * from './pseudobulk.js';
+export * from './coverage.js';
+export * from './randomized-svd.js';
+export * from './lsi.js';
+export * from './tile-matrix.js';
+export * from './scan-fragments.js';
+export * from './cell-labels.js';
+export * from './tables.js';

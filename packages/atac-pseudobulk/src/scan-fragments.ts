@@ -1,0 +1,37 @@
+import { throwIfAborted, type LongRunOptions } from '@chromflow/core';
+import { readFragments } from '@chromflow/genome-io';
+import type { FragmentColumns } from './fragment-batch.js';
+
+/** Anything that takes fragment batches: `RegionCounter`, `CellQcCounter`, `TileCounter`, `CoverageCounter`. */
+export interface FragmentConsumer {
+  addBatch(batch: FragmentColumns): void;
+}
+
+export interface ScanFragmentsOptions extends LongRunOptions {
+  /** Fragments per batch handed to the consumers. Default 65,536. */
+  batchSize?: number;
+}
+
+/**
+ * Streams a 10x fragments file (plain, gzip or bgzip; sorted by chromosome
+ * and start, as `@chromflow/genome-io`'s `readFragments` requires) once and
+ * feeds every batch to each consumer, so counts, QC and coverage share one
+ * pass. Returns the number of fragments read.
+ */
+export async function scanFragments(
+  path: string,
+  consumers: readonly FragmentConsumer[],
+  options: ScanFragmentsOptions = {},
+): Promise<number> {
+  let n = 0;
+  for await (const batch of readFragments(path, {
+    signal: options.signal,
+    onProgress: options.onProgress,
+    batchSize: options.batchSize,
+  })) {
+    throwIfAborted(options.signal);
+    for (const c of consumers) c.addBatch(batch);
+    n += batch.length;
+  }
+  return n;
+}

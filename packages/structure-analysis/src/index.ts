@@ -3,3 +3,5 @@ export * from './pdb.js';
 export * from './mmcif.js';
 export * from './plddt-segments.js';
 export * from './plddt-domains.js';
+export * from './cooler.js';
+export * from './contact-decay.js';

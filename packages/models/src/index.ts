@@ -1,1 +1,4 @@
-export {};
+export * from './backend/init-backend.js';
+export { registerWasmKernels, wasmKernelsRegistered } from './kernels/register-wasm.js';
+export * as ops from './ops/index.js';
+export * from './ops/reference.js';

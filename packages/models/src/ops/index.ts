@@ -1,13 +1,72 @@
-/**
- * The ops models are written with. Today these are the reference composites;
- * the wasm backend work routes them to fused kernels with the same semantics.
- */
-export {
-  geluReference as gelu,
-  conv1dReference as conv1d,
-  maxPool1dReference as maxPool1d,
-  batchNormTrainReference as batchNormTrain,
-  batchNormInferReference as batchNormInfer,
-  layerNormReference as layerNorm,
+import type * as tf from '@tensorflow/tfjs-core';
+import '../backend/register-gradients.js';
+import {
+  batchNormInferReference,
+  batchNormTrainReference,
+  geluReference,
+  layerNormReference,
   type BatchNormTrainResult,
 } from './reference.js';
+import {
+  batchNormInferFused,
+  batchNormTrainFused,
+  fusedPathActive,
+  geluFused,
+  layerNormFused,
+} from './fused.js';
+
+/**
+ * The ops models are written with. On the `wasm` backend GELU, batch norm and
+ * layer norm run fused chromflow kernels with custom gradients; conv1d and
+ * max-pool use TF.js ops whose wasm gradient kernels chromflow replaces
+ * (`src/kernels`). Elsewhere these are the reference composites. Semantics
+ * are those of `reference.ts`; `test/ops.test.ts` checks values and gradients.
+ */
+export {
+  conv1dReference as conv1d,
+  maxPool1dReference as maxPool1d,
+  type BatchNormTrainResult,
+} from './reference.js';
+
+/** GELU in the sigmoid form used by scBasset/XChrom: x · σ(1.702 x). */
+export function gelu(x: tf.Tensor): tf.Tensor {
+  return fusedPathActive() ? geluFused(x) : geluReference(x);
+}
+
+/** Batch normalisation in training mode (statistics over every axis but the last). */
+export function batchNormTrain(
+  x: tf.Tensor,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  epsilon: number,
+): BatchNormTrainResult {
+  return fusedPathActive()
+    ? batchNormTrainFused(x, gamma, beta, epsilon)
+    : batchNormTrainReference(x, gamma, beta, epsilon);
+}
+
+/** Batch normalisation in inference mode with stored statistics. */
+export function batchNormInfer(
+  x: tf.Tensor,
+  movingMean: tf.Tensor1D,
+  movingVariance: tf.Tensor1D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  epsilon: number,
+): tf.Tensor {
+  return fusedPathActive()
+    ? batchNormInferFused(x, movingMean, movingVariance, gamma, beta, epsilon)
+    : batchNormInferReference(x, movingMean, movingVariance, gamma, beta, epsilon);
+}
+
+/** Layer normalisation over the last axis. */
+export function layerNorm(
+  x: tf.Tensor,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  epsilon: number,
+): tf.Tensor {
+  return fusedPathActive()
+    ? layerNormFused(x, gamma, beta, epsilon)
+    : layerNormReference(x, gamma, beta, epsilon);
+}

@@ -27,7 +27,7 @@ export function conv1dReference(
 export function maxPool1dReference(x: tf.Tensor3D, pool: number): tf.Tensor3D {
   return tf.tidy(() => {
     const [b, l, c] = x.shape;
-    const y = tf.maxPool(tf.reshape(x, [b, 1, l, c]) as tf.Tensor4D, [1, pool], [1, pool], 'valid');
+    const y = tf.maxPool(tf.reshape<tf.Rank.R4>(x, [b, 1, l, c]), [1, pool], [1, pool], 'valid');
     return tf.reshape(y, [b, Math.floor(l / pool), c]);
   });
 }

@@ -1,0 +1,181 @@
+import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import { backend_util } from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import type { KernelArgs } from './wasm-heap.js';
+import {
+  asWasmBackend,
+  callKernel,
+  dispose,
+  input,
+  makeFloat,
+  transposeInto,
+  view,
+} from './wasm-heap.js';
+import { stock } from './stock.js';
+
+/**
+ * Convolution gradients for the wasm backend (NHWC, dilation 1).
+ * - filter gradient (not registered by tfjs-backend-wasm 4.22): im2col of a
+ *   chunk of the batch, dyᵀ (blocked transpose) and one XNNPACK GEMM
+ *   dyᵀ[Cout, N] × cols[N, K] per chunk, summed, transposed to [fh, fw, Cin, Cout];
+ * - input gradient (stock one is a scalar loop): for stride 1, an XNNPACK
+ *   convolution of dy with the spatially flipped, in/out-swapped filter and
+ *   explicit "full" padding; other strides fall back to the stock kernel.
+ */
+
+/** Upper bound on im2col elements materialised at once (≈32 MB). */
+const maxColsElements = 8 * 1024 * 1024;
+
+type ConvInfo = backend_util.Conv2DInfo;
+
+function convInfoOf(
+  xShape: number[],
+  filterShape: number[],
+  attrs: Record<string, unknown>,
+): ConvInfo {
+  const dataFormat = (attrs['dataFormat'] as 'NHWC' | 'NCHW' | undefined) ?? 'NHWC';
+  if (dataFormat !== 'NHWC') throw new Error('chromflow conv kernels support NHWC only');
+  return backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs['strides'] as [number, number] | number,
+    1,
+    attrs['pad'] as 'valid' | 'same' | number | backend_util.ExplicitPadding,
+    attrs['dimRoundingMode'] as 'floor' | 'round' | 'ceil' | undefined,
+    false,
+    'channelsLast',
+  );
+}
+
+/** Fills cols[(b', oy, ox), (fy, fx, ci)] for batches b0..b1 (zero outside the input). */
+function im2col(x: Float32Array, info: ConvInfo, b0: number, b1: number, cols: Float32Array): void {
+  const { inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
+  const { filterHeight: FH, filterWidth: FW, strideHeight: SH, strideWidth: SW } = info;
+  const padTop = info.padInfo.top;
+  const padLeft = info.padInfo.left;
+  const K = FH * FW * C;
+  let row = 0;
+  for (let b = b0; b < b1; b++) {
+    for (let oy = 0; oy < OH; oy++) {
+      for (let ox = 0; ox < OW; ox++, row++) {
+        const rowBase = row * K;
+        const ix0 = ox * SW - padLeft;
+        const fxStart = Math.max(0, -ix0);
+        const fxEnd = Math.min(FW, W - ix0);
+        for (let fy = 0; fy < FH; fy++) {
+          const iy = oy * SH - padTop + fy;
+          const dst = rowBase + fy * FW * C;
+          if (iy < 0 || iy >= H || fxEnd <= fxStart) {
+            cols.fill(0, dst, dst + FW * C);
+            continue;
+          }
+          if (fxStart > 0) cols.fill(0, dst, dst + fxStart * C);
+          if (fxEnd < FW) cols.fill(0, dst + fxEnd * C, dst + FW * C);
+          const src = ((b * H + iy) * W + ix0 + fxStart) * C;
+          cols.set(x.subarray(src, src + (fxEnd - fxStart) * C), dst + fxStart * C);
+        }
+      }
+    }
+  }
+}
+
+function conv2dBackpropFilter(args: KernelArgs): TensorInfo {
+  const backend = asWasmBackend(args.backend);
+  const x = input(args, 'x');
+  const dy = input(args, 'dy');
+  const attrs = args.attrs ?? {};
+  const filterShape = attrs['filterShape'] as [number, number, number, number];
+  const info = convInfoOf([...x.shape], filterShape, attrs);
+  const { batchSize: B, outHeight: OH, outWidth: OW, outChannels: Cout } = info;
+  const K = info.filterHeight * info.filterWidth * info.inChannels;
+  const perBatch = OH * OW;
+  const chunk = Math.max(1, Math.min(B, Math.floor(maxColsElements / Math.max(1, perBatch * K))));
+  const acc = new Float32Array(Cout * K);
+  for (let b0 = 0; b0 < B; b0 += chunk) {
+    const b1 = Math.min(B, b0 + chunk);
+    const n = (b1 - b0) * perBatch;
+    const cols = makeFloat(backend, [1, n, K]);
+    const dyT = makeFloat(backend, [1, Cout, n]);
+    im2col(view(backend, x), info, b0, b1, view(backend, cols));
+    transposeInto(view(backend, dy), b0 * perBatch * Cout, n, Cout, view(backend, dyT), 0);
+    const prod = callKernel(
+      stock().batchMatMul,
+      backend,
+      { a: dyT, b: cols },
+      { transposeA: false, transposeB: false },
+    );
+    const p = view(backend, prod);
+    for (let i = 0; i < acc.length; i++) acc[i] = acc[i]! + p[i]!;
+    dispose(backend, cols, dyT, prod);
+  }
+  const out = makeFloat(backend, [...filterShape]);
+  transposeInto(acc, 0, Cout, K, view(backend, out), 0);
+  return out;
+}
+
+/** Filter for the input gradient: w'[fy, fx, co, ci] = w[FH−1−fy, FW−1−fx, ci, co]. */
+function flippedFilter(backend: BackendWasm, filter: TensorInfo): TensorInfo {
+  const [FH, FW, Cin, Cout] = filter.shape as [number, number, number, number];
+  const out = makeFloat(backend, [FH, FW, Cout, Cin]);
+  const w = view(backend, filter);
+  const o = view(backend, out);
+  for (let fy = 0; fy < FH; fy++) {
+    for (let fx = 0; fx < FW; fx++) {
+      const src = ((FH - 1 - fy) * FW + (FW - 1 - fx)) * Cin * Cout;
+      transposeInto(w, src, Cin, Cout, o, (fy * FW + fx) * Cout * Cin);
+    }
+  }
+  return out;
+}
+
+function conv2dBackpropInput(args: KernelArgs): TensorInfo {
+  const backend = asWasmBackend(args.backend);
+  const dy = input(args, 'dy');
+  const filter = input(args, 'filter');
+  const attrs = args.attrs ?? {};
+  const inputShape = attrs['inputShape'] as [number, number, number, number];
+  const info = convInfoOf(inputShape, [...filter.shape], attrs);
+  const fallback = (): TensorInfo =>
+    callKernel(stock().conv2dBackpropInput, backend, { dy, filter }, attrs as NamedAttrMap);
+  if (info.strideHeight !== 1 || info.strideWidth !== 1) return fallback();
+  const {
+    filterHeight: FH,
+    filterWidth: FW,
+    inHeight: H,
+    inWidth: W,
+    outHeight: OH,
+    outWidth: OW,
+  } = info;
+  const top = FH - 1 - info.padInfo.top;
+  const left = FW - 1 - info.padInfo.left;
+  const bottom = H - OH - top + FH - 1;
+  const right = W - OW - left + FW - 1;
+  if (top < 0 || left < 0 || bottom < 0 || right < 0) return fallback();
+  const w = flippedFilter(backend, filter);
+  const pad: backend_util.ExplicitPadding = [
+    [0, 0],
+    [top, bottom],
+    [left, right],
+    [0, 0],
+  ];
+  const dx = callKernel(
+    stock().conv2d,
+    backend,
+    { x: dy, filter: w },
+    { strides: [1, 1], pad, dataFormat: 'NHWC', dilations: [1, 1] },
+  );
+  dispose(backend, w);
+  return dx;
+}
+
+export const conv2dBackpropFilterConfig: KernelConfig = {
+  kernelName: 'Conv2DBackpropFilter',
+  backendName: 'wasm',
+  kernelFunc: conv2dBackpropFilter,
+};
+
+export const conv2dBackpropInputConfig: KernelConfig = {
+  kernelName: 'Conv2DBackpropInput',
+  backendName: 'wasm',
+  kernelFunc: conv2dBackpropInput,
+};

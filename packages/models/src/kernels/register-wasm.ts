@@ -1,0 +1,34 @@
+import { batchMatMulConfig } from './batch-mat-mul.js';
+import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig } from './conv-backprop.js';
+import { fusedKernelConfigs } from './fused-elementwise.js';
+import { maxPoolGradConfig } from './max-pool-grad.js';
+import { saveStockKernels } from './stock.js';
+import { replaceKernel } from './wasm-heap.js';
+
+let registered = false;
+
+/**
+ * Registers chromflow's wasm training kernels (idempotent): fixed
+ * `MaxPoolGrad`, `Conv2DBackpropFilter` (missing in tfjs-backend-wasm 4.22),
+ * fast `Conv2DBackpropInput` and transposed `BatchMatMul`, and the fused
+ * `Chromflow*` kernels used by `src/ops`. Call after the wasm backend exists.
+ */
+export function registerWasmKernels(): void {
+  if (registered) return;
+  saveStockKernels();
+  for (const config of [
+    maxPoolGradConfig,
+    conv2dBackpropFilterConfig,
+    conv2dBackpropInputConfig,
+    batchMatMulConfig,
+    ...fusedKernelConfigs,
+  ]) {
+    replaceKernel(config);
+  }
+  registered = true;
+}
+
+/** Whether `registerWasmKernels` has run in this process. */
+export function wasmKernelsRegistered(): boolean {
+  return registered;
+}

@@ -1,1 +1,15 @@
-export {};
+export * from './anndata-types.js';
+export * from './text-lines.js';
+export * from './tenx-mtx.js';
+export * from './tenx-h5.js';
+export * from './h5ad.js';
+export * from './read-counts.js';
+export * from './normalise.js';
+export * from './hvg.js';
+export * from './random.js';
+export * from './pca.js';
+export * from './zscore.js';
+export * from './embedding-tables.js';
+export * from './pair-barcodes.js';
+export * from './pseudobulk-expression.js';
+export { stages } from './stages/all.js';

@@ -7,6 +7,7 @@ import {
   maxOverlapDepth,
   type RegionColumns,
   type RegionIndex,
+  upperBound,
 } from './region-index.js';
 import { SparseAccumulator } from './sparse-accumulator.js';
 
@@ -116,8 +117,11 @@ export class RegionCounter {
       const s = starts[i]!;
       const e = ends[i]!;
       if (overlap) {
-        const k = collectOverlaps(cr, s, e, hits);
-        for (let h = 0; h < k; h++) acc.add(row, hits[h]!, 1);
+        // An interval can overlap more regions than share one base: walk without a buffer.
+        const { starts: rs, ends: re, maxEnds, ids } = cr;
+        for (let k = upperBound(rs, e - 1) - 1; k >= 0 && maxEnds[k]! > s; k--) {
+          if (re[k]! > s) acc.add(row, ids[k]!, 1);
+        }
       } else {
         let k = collectOverlaps(cr, s, s + 1, hits);
         for (let h = 0; h < k; h++) acc.add(row, hits[h]!, 1);

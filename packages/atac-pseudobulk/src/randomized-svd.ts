@@ -58,20 +58,30 @@ function multiplyTransposed(a: CsrMatrix, y: Float64Array, l: number): Float64Ar
   return z;
 }
 
-/** Orthonormalises the l columns of the r × l row-major `x` in place (modified Gram–Schmidt, twice). */
+/**
+ * Orthonormalises the l columns of the r × l row-major `x` in place (modified
+ * Gram–Schmidt with one re-orthogonalisation). A column whose remainder is
+ * below 1e-10 of its original norm lies in the span of the earlier ones (the
+ * sketch is wider than the matrix's rank) and is set to zero rather than
+ * normalised rounding noise, which would not be orthogonal.
+ */
 function orthonormalise(x: Float64Array, r: number, l: number): void {
-  for (let pass = 0; pass < 2; pass++) {
-    for (let c = 0; c < l; c++) {
+  for (let c = 0; c < l; c++) {
+    let norm0 = 0;
+    for (let i = 0; i < r; i++) norm0 += x[i * l + c]! ** 2;
+    norm0 = Math.sqrt(norm0);
+    for (let pass = 0; pass < 2; pass++) {
       for (let d = 0; d < c; d++) {
         let dot = 0;
         for (let i = 0; i < r; i++) dot += x[i * l + c]! * x[i * l + d]!;
         for (let i = 0; i < r; i++) x[i * l + c]! -= dot * x[i * l + d]!;
       }
-      let norm = 0;
-      for (let i = 0; i < r; i++) norm += x[i * l + c]! ** 2;
-      norm = Math.sqrt(norm);
-      for (let i = 0; i < r; i++) x[i * l + c] = norm > 1e-300 ? x[i * l + c]! / norm : 0;
     }
+    let norm = 0;
+    for (let i = 0; i < r; i++) norm += x[i * l + c]! ** 2;
+    norm = Math.sqrt(norm);
+    const keep = norm > 1e-10 * norm0 && norm > 0;
+    for (let i = 0; i < r; i++) x[i * l + c] = keep ? x[i * l + c]! / norm : 0;
   }
 }
 

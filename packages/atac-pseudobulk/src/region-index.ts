@@ -108,8 +108,9 @@ export function upperBound(sorted: Int32Array, x: number): number {
 
 /**
  * Writes into `out` the columns of every region overlapping the 0-based
- * half-open interval `[start, end)` and returns how many there are (at most
- * `out.length`; `out` must hold the deepest overlap of the region set).
+ * half-open interval `[start, end)` and returns how many it wrote (at most
+ * `out.length`). For a single base (`end = start + 1`) an `out` of
+ * `maxOverlapDepth` entries always suffices; a longer interval can overlap more.
  */
 export function collectOverlaps(
   cr: ChromRegions,

@@ -1,0 +1,169 @@
+import { relative } from 'node:path';
+
+/**
+ * What a run shows: one live line per running stage on a terminal, plain
+ * event lines elsewhere (CI, pipes), and a summary table at the end.
+ */
+
+export type StageStatus = 'cached' | 'ran' | 'failed' | 'skipped' | 'cancelled';
+
+export interface StageOutcome {
+  id: string;
+  stage: string;
+  status: StageStatus;
+  key?: string;
+  entryDir?: string;
+  durationMs?: number;
+  placement?: string;
+  backend?: string;
+  error?: string;
+  logPath?: string;
+}
+
+export interface Reporter {
+  start(id: string, stage: string, placement: string): void;
+  progress(id: string, done: number, total: number | undefined, message?: string): void;
+  log(id: string, level: 'info' | 'warn', message: string): void;
+  end(outcome: StageOutcome): void;
+  note(message: string): void;
+  close(): void;
+}
+
+const fmtDuration = (ms: number | undefined): string =>
+  ms === undefined
+    ? ''
+    : ms < 1000
+      ? `${Math.round(ms)} ms`
+      : ms < 60_000
+        ? `${(ms / 1000).toFixed(1)} s`
+        : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+
+const fmtProgress = (done: number, total: number | undefined, message?: string): string => {
+  const pct = total ? ` ${Math.min(100, Math.floor((100 * done) / total))}%` : '';
+  return `${pct}${message ? ` ${message}` : ''}`;
+};
+
+const MARK: Record<StageStatus, string> = {
+  cached: '=',
+  ran: '✓',
+  failed: '✗',
+  skipped: '-',
+  cancelled: '!',
+};
+
+function endLine(o: StageOutcome): string {
+  const what =
+    o.status === 'cached'
+      ? 'cached'
+      : o.status === 'ran'
+        ? `done in ${fmtDuration(o.durationMs)}`
+        : o.status;
+  return `${MARK[o.status]} ${o.id} (${o.stage}) ${what}${o.placement && o.status === 'ran' ? ` on ${o.placement}` : ''}`;
+}
+
+export class PlainReporter implements Reporter {
+  private readonly lastPct = new Map<string, number>();
+  constructor(private readonly out: NodeJS.WritableStream = process.stderr) {}
+  start(id: string, stage: string, placement: string): void {
+    this.out.write(`▶ ${id} (${stage}) started on ${placement}\n`);
+  }
+  progress(id: string, done: number, total: number | undefined, message?: string): void {
+    // Plain output: a line per 25% step, so CI logs stay short.
+    const step = total ? Math.floor((4 * done) / total) : -1;
+    if (step <= (this.lastPct.get(id) ?? 0)) return;
+    this.lastPct.set(id, step);
+    this.out.write(`  ${id}:${fmtProgress(done, total, message)}\n`);
+  }
+  log(id: string, level: 'info' | 'warn', message: string): void {
+    this.out.write(`  ${id}: ${level === 'warn' ? 'warning: ' : ''}${message}\n`);
+  }
+  end(o: StageOutcome): void {
+    this.out.write(`${endLine(o)}\n`);
+    if (o.error)
+      this.out.write(`${o.error.replace(/^/gm, '    ')}\n    log: ${o.logPath ?? '(none)'}\n`);
+  }
+  note(message: string): void {
+    this.out.write(`${message}\n`);
+  }
+  close(): void {}
+}
+
+/** Live lines for running stages, redrawn in place; finished stages scroll above them. */
+export class TtyReporter implements Reporter {
+  private readonly running = new Map<
+    string,
+    { stage: string; placement: string; t0: number; text: string }
+  >();
+  private drawn = 0;
+  private readonly timer: NodeJS.Timeout;
+  constructor(private readonly out: NodeJS.WriteStream = process.stderr) {
+    this.timer = setInterval(() => this.redraw(), 250);
+    this.timer.unref();
+  }
+  private clear(): void {
+    if (this.drawn > 0) this.out.write(`\x1b[${this.drawn}A\x1b[0J`);
+    this.drawn = 0;
+  }
+  private redraw(): void {
+    this.clear();
+    const width = this.out.columns || 100;
+    for (const [id, r] of this.running) {
+      const line = `⠿ ${id} (${r.stage}) ${fmtDuration(Date.now() - r.t0)}${r.text}`;
+      this.out.write(`${line.slice(0, width - 1)}\n`);
+      this.drawn++;
+    }
+  }
+  private above(text: string): void {
+    this.clear();
+    this.out.write(`${text}\n`);
+    this.redraw();
+  }
+  start(id: string, stage: string, placement: string): void {
+    this.running.set(id, { stage, placement, t0: Date.now(), text: ` on ${placement}` });
+    this.redraw();
+  }
+  progress(id: string, done: number, total: number | undefined, message?: string): void {
+    const r = this.running.get(id);
+    if (r) r.text = fmtProgress(done, total, message);
+  }
+  log(id: string, level: 'info' | 'warn', message: string): void {
+    if (level === 'warn') this.above(`  ${id}: warning: ${message}`);
+  }
+  end(o: StageOutcome): void {
+    this.running.delete(o.id);
+    this.above(
+      endLine(o) +
+        (o.error ? `\n${o.error.replace(/^/gm, '    ')}\n    log: ${o.logPath ?? '(none)'}` : ''),
+    );
+  }
+  note(message: string): void {
+    this.above(message);
+  }
+  close(): void {
+    clearInterval(this.timer);
+    this.clear();
+  }
+}
+
+/** The end-of-run table: stage, status, duration, where the outputs are. */
+export function summaryTable(outcomes: StageOutcome[], cwd = process.cwd()): string {
+  const rows = outcomes.map((o) => [
+    o.id,
+    o.stage,
+    o.status,
+    fmtDuration(o.durationMs),
+    o.entryDir
+      ? relative(cwd, o.entryDir) || '.'
+      : o.logPath
+        ? `log: ${relative(cwd, o.logPath)}`
+        : '',
+  ]);
+  const head = ['stage', 'uses', 'status', 'time', 'outputs'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  return [line(head), line(widths.map((w) => '─'.repeat(w))), ...rows.map(line)].join('\n');
+}

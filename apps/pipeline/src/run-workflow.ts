@@ -1,0 +1,276 @@
+import { mkdir, rename, rm, symlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ChromflowError, isChromflowError, writeFileAtomic } from '@chromflow/core';
+import {
+  CACHE_KEY_FORMAT,
+  type CacheStore,
+  cacheKey,
+  type CacheKeyParts,
+  type Manifest,
+} from './cache-store.js';
+import type { LocalExecutor } from './local-executor.js';
+import type { Reporter, StageOutcome } from './reporter.js';
+import { SlotQueue } from './slots.js';
+import type { StageJob } from './stage-job.js';
+import type { CheckedWorkflow, ResolvedStage } from './workflow-check.js';
+
+/**
+ * Runs a checked workflow: each stage waits for what it reads, computes its
+ * cache key from its name, version, params and its inputs' content hashes,
+ * and either reuses the entry or runs in an executor slot. Because upstream
+ * outputs enter the key by content hash, a re-run stage whose output is
+ * byte-identical leaves everything downstream a cache hit.
+ */
+
+export interface RunOptions {
+  cache: CacheStore;
+  executor: LocalExecutor;
+  reporter: Reporter;
+  signal: AbortSignal;
+  /** Stage ids to run even when cached. */
+  force?: readonly string[];
+  /** A stage id: run it and everything downstream of it even when cached. */
+  from?: string;
+}
+
+class UpstreamFailed extends Error {}
+
+/** Stage ids downstream of `id`, itself included. */
+export function downstreamOf(wf: CheckedWorkflow, id: string): Set<string> {
+  const out = new Set([id]);
+  for (const s of wf.stages) if (s.upstream.some((u) => out.has(u))) out.add(s.id);
+  return out;
+}
+
+function checkStageIds(wf: CheckedWorkflow, ids: readonly string[], flag: string): void {
+  const known = wf.stages.map((s) => s.id);
+  for (const id of ids) {
+    if (!known.includes(id)) {
+      throw new ChromflowError('WORKFLOW', `${flag} names no stage of this workflow: '${id}'`, {
+        path: wf.file.path,
+        expected: `one of ${known.join(', ')}`,
+      });
+    }
+  }
+}
+
+/** Key parts for a stage once its inputs' hashes are known. */
+async function keyParts(
+  s: ResolvedStage,
+  manifests: Map<string, Manifest>,
+  cache: CacheStore,
+): Promise<{ parts: CacheKeyParts; paths: Record<string, string> }> {
+  const inputs: Record<string, string> = {};
+  const paths: Record<string, string> = {};
+  for (const [port, b] of [...s.inputs].sort(([a], [c]) => (a < c ? -1 : 1))) {
+    if (b.kind === 'path') {
+      inputs[port] = await cache.hashInput(b.path);
+      paths[port] = b.path;
+    } else {
+      const m = manifests.get(b.stageId)!;
+      const out = m.outputs[b.port];
+      if (!out) {
+        throw new ChromflowError(
+          'STAGE',
+          `stage '${b.stageId}' did not produce its optional output '${b.port}', which '${s.id}' reads`,
+          { stage: s.id },
+        );
+      }
+      inputs[port] = out.hash;
+      paths[port] = join(cache.entryDir(m.stage, m.key), out.file);
+    }
+  }
+  const forced = s.stage.resources.gpu ? process.env['CHROMFLOW_BACKEND'] : undefined;
+  const parts: CacheKeyParts = {
+    format: CACHE_KEY_FORMAT,
+    stage: s.stage.name,
+    version: s.stage.version,
+    params: s.params,
+    inputs,
+  };
+  if (forced) parts.backend = forced;
+  return { parts, paths };
+}
+
+export async function runWorkflow(wf: CheckedWorkflow, opts: RunOptions): Promise<StageOutcome[]> {
+  const { cache, executor, reporter, signal } = opts;
+  checkStageIds(wf, opts.force ?? [], '--force');
+  if (opts.from) checkStageIds(wf, [opts.from], '--from');
+  const forced = new Set([
+    ...(opts.force ?? []),
+    ...(opts.from ? downstreamOf(wf, opts.from) : []),
+  ]);
+  const slots = new SlotQueue(executor);
+  const manifests = new Map<string, Manifest>();
+  const outcomes = new Map<string, StageOutcome>();
+  const logDir = join(cache.root, 'logs', wf.file.name);
+  await mkdir(logDir, { recursive: true });
+  await cache.removeStaleTemp();
+  let warnedNoGpu = false;
+
+  const runStage = async (s: ResolvedStage): Promise<Manifest> => {
+    const { parts, paths } = await keyParts(s, manifests, cache);
+    const key = cacheKey(parts);
+    const base: StageOutcome = {
+      id: s.id,
+      stage: s.stage.name,
+      status: 'cached',
+      key,
+      entryDir: cache.entryDir(s.stage.name, key),
+    };
+    if (!forced.has(s.id)) {
+      const hit = await cache.readManifest(s.stage.name, key);
+      if (hit) {
+        outcomes.set(s.id, { ...base, durationMs: 0, backend: hit.backend });
+        reporter.end(outcomes.get(s.id)!);
+        return hit;
+      }
+    }
+    const release = await cache.lock(key, signal);
+    let placement;
+    const logPath = join(logDir, `${s.id}.log`);
+    try {
+      // Another run may have built the entry while we waited for the lock.
+      const built = forced.has(s.id) ? undefined : await cache.readManifest(s.stage.name, key);
+      if (built) {
+        outcomes.set(s.id, { ...base, durationMs: 0, backend: built.backend });
+        reporter.end(outcomes.get(s.id)!);
+        return built;
+      }
+      placement = await slots.acquire(s.stage.resources);
+      if (signal.aborted) throw new ChromflowError('ABORTED', 'cancelled');
+      if (
+        s.stage.resources.gpu &&
+        placement.gpu === undefined &&
+        !warnedNoGpu &&
+        executor.gpus.length === 0
+      ) {
+        warnedNoGpu = true;
+        reporter.note(
+          `note: no GPU found; GPU stages run on the best CPU backend (recorded in their manifests)`,
+        );
+      }
+      const tempDir = await cache.makeTempDir(key);
+      const job: StageJob = {
+        stage: s.stage.name,
+        version: s.stage.version,
+        key,
+        params: s.params,
+        inputs: paths,
+        outDir: tempDir,
+        plugins: [],
+      };
+      job.plugins = wf.file.plugins.map((p) => resolve(wf.file.baseDir, p.value));
+      await rm(logPath, { force: true });
+      reporter.start(s.id, s.stage.name, placement.label);
+      const startedAt = new Date();
+      try {
+        const result = await executor.run(job, placement, logPath, {
+          onProgress: (d, t, m) => reporter.progress(s.id, d, t, m),
+          onLog: (level, m) => reporter.log(s.id, level, m),
+          signal,
+        });
+        for (const f of ['job.json', 'result.json']) await rm(join(tempDir, f), { force: true });
+        const manifest: Manifest = {
+          format: CACHE_KEY_FORMAT,
+          stage: s.stage.name,
+          version: s.stage.version,
+          key,
+          parts,
+          outputs: result.outputs,
+          startedAt: startedAt.toISOString(),
+          finishedAt: new Date().toISOString(),
+          durationMs: Math.round(result.durationMs),
+          placement: placement.label,
+          backend: result.backend,
+          metrics: result.metrics,
+          host: hostname(),
+        };
+        await cache.commit(tempDir, manifest, { replace: forced.has(s.id) });
+        outcomes.set(s.id, {
+          ...base,
+          status: 'ran',
+          durationMs: manifest.durationMs,
+          placement: placement.label,
+          backend: result.backend,
+          logPath,
+        });
+        reporter.end(outcomes.get(s.id)!);
+        return manifest;
+      } catch (e) {
+        await rm(tempDir, { recursive: true, force: true });
+        throw e;
+      }
+    } catch (e) {
+      const cancelled = signal.aborted;
+      const message = isChromflowError(e)
+        ? e.withLocation({ stage: s.id }).format()
+        : e instanceof Error
+          ? e.message
+          : String(e);
+      outcomes.set(s.id, {
+        id: s.id,
+        stage: s.stage.name,
+        status: cancelled ? 'cancelled' : 'failed',
+        key,
+        error: cancelled ? undefined : message,
+        logPath,
+      });
+      reporter.end(outcomes.get(s.id)!);
+      throw new UpstreamFailed(s.id);
+    } finally {
+      if (placement) slots.release(placement);
+      await release();
+    }
+  };
+
+  const promises = new Map<string, Promise<Manifest>>();
+  for (const s of wf.stages) {
+    promises.set(
+      s.id,
+      (async () => {
+        const ups = await Promise.allSettled(s.upstream.map((u) => promises.get(u)!));
+        if (ups.some((u) => u.status === 'rejected') || signal.aborted) {
+          outcomes.set(s.id, {
+            id: s.id,
+            stage: s.stage.name,
+            status: signal.aborted ? 'cancelled' : 'skipped',
+          });
+          reporter.end(outcomes.get(s.id)!);
+          throw new UpstreamFailed(s.id);
+        }
+        for (const u of s.upstream) manifests.set(u, await promises.get(u)!);
+        const m = await runStage(s);
+        manifests.set(s.id, m);
+        return m;
+      })(),
+    );
+  }
+  await Promise.allSettled(promises.values());
+  await cache.saveMemo();
+  const ordered = wf.stages.map((s) => outcomes.get(s.id)!);
+  await writeFileAtomic(
+    join(cache.root, 'runs', `${wf.file.name}.json`),
+    JSON.stringify(
+      { workflow: resolve(wf.file.path), finishedAt: new Date().toISOString(), stages: ordered },
+      null,
+      2,
+    ),
+  );
+  if (wf.file.resultsDir)
+    await linkResults(resolve(wf.file.baseDir, wf.file.resultsDir.value), ordered);
+  return ordered;
+}
+
+/** `<results>/<stage id>` → the stage's cache entry, replaced atomically. */
+async function linkResults(dir: string, outcomes: StageOutcome[]): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  for (const o of outcomes) {
+    if (!o.entryDir || (o.status !== 'ran' && o.status !== 'cached')) continue;
+    const tmp = join(dir, `.${o.id}.link-${process.pid}`);
+    await rm(tmp, { force: true });
+    await symlink(o.entryDir, tmp, 'dir');
+    await rename(tmp, join(dir, o.id));
+  }
+}

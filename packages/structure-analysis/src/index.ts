@@ -5,3 +5,5 @@ export * from './plddt-segments.js';
 export * from './plddt-domains.js';
 export * from './cooler.js';
 export * from './contact-decay.js';
+export * from './abc-scores.js';
+export { stages } from './stages/all.js';

@@ -1,0 +1,7 @@
+import type { Stage } from '@chromflow/core';
+import { abcScores } from './abc-scores.js';
+import { contactDecayStage } from './contact-decay.js';
+import { plddtDomains } from './plddt-domains.js';
+
+/** Every stage of @chromflow/structure-analysis, as the orchestrator registers them. */
+export const stages: Stage[] = [plddtDomains, contactDecayStage, abcScores];

@@ -177,3 +177,24 @@ export function chromMismatchError(
     },
   );
 }
+
+/** The rows of `m` where `keep[r]`, renumbered in order (entry order kept). */
+export function selectRows(m: SparseMatrix, keep: readonly boolean[]): SparseMatrix {
+  const newRow = new Int32Array(m.nRows).fill(-1);
+  let n = 0;
+  for (let r = 0; r < m.nRows; r++) if (keep[r]) newRow[r] = n++;
+  let nnz = 0;
+  for (let k = 0; k < m.rows.length; k++) if (newRow[m.rows[k]!]! >= 0) nnz++;
+  const rows = new Int32Array(nnz);
+  const cols = new Int32Array(nnz);
+  const values = new Float32Array(nnz);
+  let o = 0;
+  for (let k = 0; k < m.rows.length; k++) {
+    const r = newRow[m.rows[k]!]!;
+    if (r < 0) continue;
+    rows[o] = r;
+    cols[o] = m.cols[k]!;
+    values[o++] = m.values[k]!;
+  }
+  return { nRows: n, nCols: m.nCols, rows, cols, values };
+}

@@ -11,3 +11,8 @@ export * from './tile-matrix.js';
 export * from './scan-fragments.js';
 export * from './cell-labels.js';
 export * from './tables.js';
+export { countMatrixStage, type CountMatrixParams } from './stages/count-matrix.js';
+export { cellQcStage, type CellQcParams } from './stages/cell-qc.js';
+export { pseudobulkStage, trackFileName, type PseudobulkParams } from './stages/pseudobulk.js';
+export { lsiStage, type LsiParams } from './stages/lsi.js';
+export { stages } from './stages/all.js';

@@ -71,6 +71,8 @@ export function regionColumnsFromTable(t: Table, path?: string): RegionColumns {
 export interface CellsTableInput {
   barcodes: readonly string[];
   labels?: readonly string[];
+  /** Fragments per cell, written as `n_fragments` when `qc` is absent. */
+  nFragments?: Int32Array;
   qc?: CellQc;
   passQc?: readonly boolean[];
 }
@@ -80,6 +82,7 @@ export function cellsToTable(input: CellsTableInput): Table {
   const cols: Record<string, Vector> = { barcode: utf8(input.barcodes) };
   if (input.labels) cols['label'] = utf8(input.labels);
   const qc = input.qc;
+  if (!qc && input.nFragments) cols['n_fragments'] = int32(input.nFragments);
   if (qc) {
     cols['n_fragments'] = int32(qc.nFragments);
     cols['tss_enrichment'] = float64(qc.tssEnrichment);

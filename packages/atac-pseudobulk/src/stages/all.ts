@@ -1,0 +1,8 @@
+import type { Stage } from '@chromflow/core';
+import { cellQcStage } from './cell-qc.js';
+import { countMatrixStage } from './count-matrix.js';
+import { lsiStage } from './lsi.js';
+import { pseudobulkStage } from './pseudobulk.js';
+
+/** Every stage of @chromflow/atac-pseudobulk, as the orchestrator registers them. */
+export const stages: Stage[] = [countMatrixStage, cellQcStage, pseudobulkStage, lsiStage];

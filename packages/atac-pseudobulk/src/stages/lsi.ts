@@ -1,0 +1,110 @@
+import {
+  ChromflowError,
+  defineStage,
+  readTable,
+  requireEncoding,
+  sparseFromTable,
+  writeTable,
+} from '@chromflow/core';
+import { selectRows } from '../count-matrix.js';
+import { makeLsi } from '../lsi.js';
+import { cellsFromTable, lsiToTable } from '../tables.js';
+
+export type LsiParams = {
+  components: number;
+  binarise: boolean;
+  onlyPassing: boolean;
+  powerIterations: number;
+  seed: number;
+};
+
+/** Counts → TF-IDF → randomized truncated SVD cell embedding. */
+export const lsiStage = defineStage<LsiParams>({
+  name: 'atac-pseudobulk.lsi',
+  version: '1',
+  description:
+    'TF-IDF (Stuart et al.: log(1 + x/cellTotal · nCells/regionTotal · 1e4)) and randomized truncated SVD; cells embedded as U·S.',
+  params: {
+    type: 'object',
+    properties: {
+      components: {
+        type: 'integer',
+        description: 'LSI components (capped at the smaller matrix dimension).',
+        default: 30,
+        minimum: 1,
+        maximum: 500,
+      },
+      binarise: {
+        type: 'boolean',
+        description: 'Binarise counts before TF-IDF (ArchR).',
+        default: true,
+      },
+      onlyPassing: {
+        type: 'boolean',
+        description: 'Embed only cells with pass_qc (when the cells table has it).',
+        default: true,
+      },
+      powerIterations: {
+        type: 'integer',
+        description: 'Power iterations of the randomized SVD.',
+        default: 4,
+        minimum: 0,
+        maximum: 20,
+      },
+      seed: { type: 'integer', description: 'Seed of the random sketch.', default: 1, minimum: 0 },
+    },
+    additionalProperties: false,
+  },
+  inputs: {
+    counts: { kind: 'table', type: 'sparse-coo', description: 'cells × regions counts.' },
+    cells: { kind: 'table', type: 'cells', description: 'Rows of `counts`.' },
+  },
+  outputs: {
+    lsi: {
+      kind: 'table',
+      type: 'lsi',
+      description: 'barcode, lsi1…lsiK (U·S); depth correlations in the schema metadata.',
+    },
+  },
+  resources: { cpu: 1, memoryGb: 4 },
+  async run(ctx) {
+    const countsPath = ctx.inputs['counts']!;
+    const cellsPath = ctx.inputs['cells']!;
+    const t = await readTable(countsPath);
+    requireEncoding(t, 'sparse-coo', countsPath);
+    const all = sparseFromTable(t, countsPath);
+    const ct = await readTable(cellsPath);
+    requireEncoding(ct, 'cells', cellsPath);
+    const cells = cellsFromTable(ct, cellsPath);
+    if (cells.barcodes.length !== all.nRows) {
+      throw new ChromflowError('SCHEMA', 'the counts do not match the cells table', {
+        path: countsPath,
+        expected: `${cells.barcodes.length} rows`,
+        found: `${all.nRows}`,
+      });
+    }
+    const keep = cells.barcodes.map(
+      (_, r) => !ctx.params.onlyPassing || !cells.passQc || cells.passQc[r]!,
+    );
+    const counts = selectRows(all, keep);
+    const p = ctx.params;
+    const lsi = makeLsi(counts, {
+      components: p.components,
+      binarise: p.binarise,
+      powerIterations: p.powerIterations,
+      seed: p.seed,
+    });
+    await writeTable(
+      ctx.outputs['lsi']!,
+      lsiToTable(
+        cells.barcodes.filter((_, r) => keep[r]),
+        lsi,
+      ),
+    );
+    const r1 = lsi.depthCorrelations[0] ?? NaN;
+    ctx.log.info(
+      `${counts.nRows} cells, ${lsi.k} components; depth correlation of component 1: ${r1.toFixed(3)}`,
+    );
+    return { metrics: { cells: counts.nRows, components: lsi.k, depthCorrelation1: r1 } };
+  },
+});

@@ -7,3 +7,4 @@ export * from './cooler.js';
 export * from './contact-decay.js';
 export * from './abc-scores.js';
 export { stages } from './stages/all.js';
+export * from './claster-window.js';

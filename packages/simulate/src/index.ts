@@ -1,1 +1,12 @@
-export {};
+export * from './random.js';
+export * from './motif-models.js';
+export * from './genome-model.js';
+export * from './gene-model.js';
+export * from './peak-layout.js';
+export * from './accessibility-model.js';
+export * from './fragment-sampler.js';
+export * from './rna-model.js';
+export * from './bounds.js';
+export * from './dataset.js';
+export * from './truth.js';
+export * from './write-dataset.js';

@@ -1,0 +1,290 @@
+import type { AurocBounds } from './bounds.js';
+import { aurocBounds } from './bounds.js';
+import type { SimDataset } from './dataset.js';
+import { drawFragmentLength } from './fragment-sampler.js';
+import { gcFraction } from './genome-model.js';
+import { Random } from './random.js';
+
+/**
+ * P(y_{c,p} = 1) under the generative model given the cell's TF state and
+ * depth: 1 − [π e^{−λ} + (1 − π) e^{−leak·λ}] · e^{−ρ_c (W_p + E[min(L − 1, W_p)])},
+ * with λ = κ_c h_p, W_p the peak width and L the fragment length (a uniform
+ * background fragment [s, s+L) puts an insertion in the peak when s or s+L−1
+ * falls in it: a union of two W-long windows L−1 apart). Ignores insertions
+ * spilling over from neighbouring peaks. Row-major cells × peaks.
+ */
+export function observationProbabilities(ds: SimDataset): Float64Array {
+  const nPeaks = ds.peaks.length;
+  const out = new Float64Array(ds.cells.length * nPeaks);
+  const leak = ds.options.fragments.leak;
+  const lengths = fragmentLengthSample();
+  ds.depths.forEach((d, c) => {
+    for (let p = 0; p < nPeaks; p++) {
+      const pi = ds.openProbability[c * nPeaks + p]!;
+      const lambda = d.kappa * ds.peakParams[p]!.strength;
+      const w = ds.peaks[p]!.end - ds.peaks[p]!.start;
+      const reach = w + meanMin(lengths, w);
+      const none =
+        (pi * Math.exp(-lambda) + (1 - pi) * Math.exp(-leak * lambda)) *
+        Math.exp(-d.backgroundRate * reach);
+      out[c * nPeaks + p] = 1 - none;
+    }
+  });
+  return out;
+}
+
+/** 20,000 fragment lengths from a fixed stream (seed 12345) for the background-overlap term. */
+function fragmentLengthSample(): Int32Array {
+  const rng = new Random(12345);
+  return Int32Array.from({ length: 20_000 }, () => drawFragmentLength(rng));
+}
+
+const meanMinCache = new Map<number, number>();
+/** E[min(L − 1, w)] over the sample. */
+function meanMin(lengths: Int32Array, w: number): number {
+  const hit = meanMinCache.get(w);
+  if (hit !== undefined) return hit;
+  let s = 0;
+  for (const l of lengths) s += Math.min(l - 1, w);
+  const m = s / lengths.length;
+  meanMinCache.set(w, m);
+  return m;
+}
+
+/** Mean π_{c,p} over each cell type's cells: cell types × peaks. */
+export function cellTypeOpenProbabilities(ds: SimDataset): Map<string, Float64Array> {
+  const nPeaks = ds.peaks.length;
+  const out = new Map<string, Float64Array>();
+  const n = new Map<string, number>();
+  ds.cells.forEach((c, i) => {
+    const acc = out.get(c.cellType) ?? new Float64Array(nPeaks);
+    for (let p = 0; p < nPeaks; p++) acc[p]! += ds.openProbability[i * nPeaks + p]!;
+    out.set(c.cellType, acc);
+    n.set(c.cellType, (n.get(c.cellType) ?? 0) + 1);
+  });
+  for (const [t, acc] of out) for (let p = 0; p < nPeaks; p++) acc[p]! /= n.get(t)!;
+  return out;
+}
+
+/** The achievable-accuracy figures written to truth.json `bounds`. */
+export interface TruthBounds {
+  description: string;
+  /** Fraction of (cell, peak) pairs with y = 1, and the mean of the model's P(y = 1) (calibration check). */
+  observedPositiveRate: number;
+  expectedPositiveRate: number;
+  /** Predictor = P(y=1 | model, cell state, depth): the ceiling. */
+  ceiling: Record<'all' | 'heldOutPeaks' | 'heldOutCells' | 'heldOutBoth', AurocBounds>;
+  /** Predictor = π_{c,p} (cell state, no depth). */
+  cellProbability: Record<'all' | 'heldOutPeaks' | 'heldOutCells', AurocBounds>;
+  /** Predictor = the cell type's mean π (type label only). */
+  cellTypeProbability: Record<'all' | 'heldOutPeaks' | 'heldOutCells', AurocBounds>;
+}
+
+export function computeBounds(ds: SimDataset): TruthBounds {
+  const nCells = ds.cells.length;
+  const nPeaks = ds.peaks.length;
+  const pObs = observationProbabilities(ds);
+  const typeProb = cellTypeOpenProbabilities(ds);
+  const typeScores = new Float64Array(nCells * nPeaks);
+  ds.cells.forEach((c, i) => typeScores.set(typeProb.get(c.cellType)!, i * nPeaks));
+  const all = (): boolean => true;
+  const hp = (p: number): boolean => ds.heldOutPeaks[p] === 1;
+  const hc = (c: number): boolean => ds.heldOutCells[c] === 1;
+  const trio = (s: Float64Array): Record<'all' | 'heldOutPeaks' | 'heldOutCells', AurocBounds> => ({
+    all: round(aurocBounds(s, ds.observed, nCells, nPeaks, all, all)),
+    heldOutPeaks: round(aurocBounds(s, ds.observed, nCells, nPeaks, all, hp)),
+    heldOutCells: round(aurocBounds(s, ds.observed, nCells, nPeaks, hc, all)),
+  });
+  let pos = 0;
+  let expected = 0;
+  for (let i = 0; i < ds.observed.length; i++) {
+    pos += ds.observed[i]!;
+    expected += pObs[i]!;
+  }
+  return {
+    description:
+      'AUROC of a predictor against the sampled binarised peak counts y (any Tn5 insertion of the cell in the peak). ' +
+      '`ceiling` scores each (cell, peak) by its exact P(y = 1) under the generative model (TF state and depth known): ' +
+      'no predictor can do better in expectation. `cellProbability` uses π (no depth), `cellTypeProbability` the cell ' +
+      'type mean of π. overall = all selected pairs pooled; perCell = mean over cells of the AUROC across peaks; ' +
+      'perPeak = mean over peaks of the AUROC across cells. Held-out sets are listed under `splits`.',
+    observedPositiveRate: r6(pos / ds.observed.length),
+    expectedPositiveRate: r6(expected / ds.observed.length),
+    ceiling: {
+      ...trio(pObs),
+      heldOutBoth: round(aurocBounds(pObs, ds.observed, nCells, nPeaks, hc, hp)),
+    },
+    cellProbability: trio(ds.openProbability),
+    cellTypeProbability: trio(typeScores),
+  };
+}
+
+function round(b: AurocBounds): AurocBounds {
+  return { overall: r6(b.overall), perCell: r6(b.perCell), perPeak: r6(b.perPeak) };
+}
+
+/** Rounds to 6 decimals (keeps truth.json small and stable). */
+export function r6(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
+
+function r3(x: number): number {
+  return Math.round(x * 1e3) / 1e3;
+}
+
+function r4(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
+}
+
+/** Genes whose mean true rate in a type is ≥ 2× their highest mean in any other type. */
+export function markerGenes(ds: SimDataset): Record<string, string[]> {
+  const nGenes = ds.genes.length;
+  const types = ds.options.cellTypes.map((t) => t.name);
+  const mean = types.map(() => new Float64Array(nGenes));
+  const count = types.map(() => 0);
+  ds.cells.forEach((c, i) => {
+    const t = types.indexOf(c.cellType);
+    count[t]!++;
+    for (let g = 0; g < nGenes; g++) mean[t]![g]! += Math.exp(ds.logRates[i * nGenes + g]!);
+  });
+  const out: Record<string, string[]> = {};
+  types.forEach((t, ti) => {
+    out[t] = [];
+    for (let g = 0; g < nGenes; g++) {
+      const own = mean[ti]![g]! / count[ti]!;
+      let other = 0;
+      types.forEach((_, tj) => {
+        if (tj !== ti) other = Math.max(other, mean[tj]![g]! / count[tj]!);
+      });
+      if (own >= 2 * other) out[t].push(ds.genes[g]!.geneName);
+    }
+  });
+  return out;
+}
+
+/** The truth.json object (see the package README for the schema). */
+export function makeTruth(ds: SimDataset): Record<string, unknown> {
+  const o = ds.options;
+  const typeProb = cellTypeOpenProbabilities(ds);
+  const types = o.cellTypes.map((t) => t.name);
+  const drivers = o.motifs.filter((m) => m.role === 'driver');
+  return {
+    format: 'chromflow-simulate-truth',
+    version: 1,
+    seed: o.seed,
+    genome: {
+      chromosomes: ds.chroms.map((c, i) => ({
+        name: c.name,
+        length: c.seq.length,
+        gaps: c.gaps.map((g) => [g.start, g.end]),
+        repeatBases: ds.repeats[i]!.reduce((s, r) => s + r.end - r.start, 0),
+      })),
+      gcFraction: r4(gcFraction(concat(ds.chroms.map((c) => c.seq)))),
+      coordinates: '0-based half-open',
+    },
+    cellTypes: o.cellTypes.map((t) => ({ name: t.name, cells: t.count, tfActivity: t.activity })),
+    motifs: o.motifs.map((m) => ({
+      id: m.id,
+      tf: m.tf,
+      role: m.role,
+      consensus: m.consensus,
+      drivesCellTypes:
+        m.role === 'decoy'
+          ? []
+          : o.cellTypes.filter((t) => (t.activity[m.tf] ?? 0) > 0).map((t) => t.name),
+    })),
+    motifDrivesCellType: Object.fromEntries(
+      drivers.map((m) => [
+        m.id,
+        Object.fromEntries(
+          types.map((t) => [t, o.cellTypes.find((x) => x.name === t)!.activity[m.tf] ?? 0]),
+        ),
+      ]),
+    ),
+    splits: {
+      heldOutPeaks: ds.peaks.filter((_, i) => ds.heldOutPeaks[i] === 1).map((p) => p.name),
+      heldOutCells: ds.cells.filter((_, i) => ds.heldOutCells[i] === 1).map((c) => c.barcode),
+    },
+    bounds: computeBounds(ds),
+    markerGenes: markerGenes(ds),
+    peaks: ds.peaks.map((p, i) => ({
+      name: p.name,
+      chrom: p.chrom,
+      start: p.start,
+      end: p.end,
+      summit: p.summit,
+      class: p.kind,
+      drivers: p.drivers,
+      ...(p.geneId ? { promoterOf: p.geneId } : {}),
+      bias: r3(ds.peakParams[i]!.bias),
+      weights: Object.fromEntries(
+        Object.entries(ds.peakParams[i]!.weights).map(([k, v]) => [k, r3(v)]),
+      ),
+      strength: r3(ds.peakParams[i]!.strength),
+      openProbability: Object.fromEntries(types.map((t) => [t, r3(typeProb.get(t)![i]!)])),
+    })),
+    motifInstances: ds.instances.map((m) => ({
+      peak: m.peak,
+      motif: m.motifId,
+      chrom: m.chrom,
+      start: m.start,
+      end: m.end,
+      strand: m.strand,
+      sequence: m.sequence,
+      relativeScore: r3(m.relativeScore),
+    })),
+    genes: ds.genes.map((g, i) => {
+      const r = ds.regulation[i]!;
+      return {
+        geneId: g.geneId,
+        geneName: g.geneName,
+        chrom: g.chrom,
+        tss: g.tss,
+        strand: g.strand,
+        kind: r.kind,
+        ...(r.tf ? { tf: r.tf } : {}),
+        alpha: r4(r.alpha),
+        promoterPeak: r.promoterPeak >= 0 ? ds.peaks[r.promoterPeak]!.name : null,
+        promoterBeta: r4(r.promoterBeta),
+        enhancers: r.enhancers.map((e) => ({ peak: ds.peaks[e.peak]!.name, beta: r4(e.beta) })),
+      };
+    }),
+    cells: ds.cells.map((c, i) => ({
+      barcode: c.barcode,
+      cellType: c.cellType,
+      tfState: Object.fromEntries(Object.entries(c.tfState).map(([k, v]) => [k, r4(v)])),
+      expectedFragments: r4(ds.depths[i]!.depth),
+      kappa: r6(ds.depths[i]!.kappa),
+      backgroundRate: Number(ds.depths[i]!.backgroundRate.toPrecision(6)),
+      librarySize: r4(ds.librarySizes[i]!),
+    })),
+  };
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/**
+ * JSON with top-level keys on their own lines and each element of a top-level
+ * array on one line: diff-friendly and ~3× smaller than fully indented JSON.
+ */
+export function formatTruthJson(truth: Record<string, unknown>): string {
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(truth)) {
+    if (Array.isArray(v)) {
+      parts.push(
+        `  ${JSON.stringify(k)}: [\n${v.map((x) => `    ${JSON.stringify(x)}`).join(',\n')}\n  ]`,
+      );
+    } else {
+      parts.push(`  ${JSON.stringify(k)}: ${JSON.stringify(v, null, 2).replace(/\n/g, '\n  ')}`);
+    }
+  }
+  return `{\n${parts.join(',\n')}\n}\n`;
+}

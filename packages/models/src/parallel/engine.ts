@@ -1,0 +1,300 @@
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs-core';
+import { ChromflowError } from '@chromflow/core';
+import type { BackendChoice } from '../backend/init-backend.js';
+import { initBackend } from '../backend/init-backend.js';
+import '../backend/register-gradients.js';
+import type { HostBatch, Trainable } from '../train/trainable.js';
+import { loadTrainable, moduleUrl } from './load-trainable.js';
+import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
+
+/**
+ * Data-parallel training over worker threads (the multithreaded wasm build
+ * is off in Node, so parallelism comes from N processes-in-threads each
+ * running its own single-threaded backend). Every worker builds the same
+ * Trainable from `{module, factory, config, seed}`; each step broadcasts the
+ * main model's weights and state, splits the HostBatch with
+ * `model.splitBatch`, sums gradients and losses weighted by shard size and
+ * averages the state (BatchNorm moving statistics) the same way. The
+ * optimizer stays in the main thread. With `workers ≤ 1` the same API runs
+ * in-process.
+ */
+
+export interface TrainingEngineOptions {
+  /** Absolute path or file: URL of the module exporting the factory (.ts runs through tsx). */
+  module: string;
+  /** Name of the exported `TrainableFactory`. */
+  factory: string;
+  /** Plain-JSON model configuration passed to the factory. */
+  config: unknown;
+  /** Seed for the factory (initial weights); workers get the main weights anyway. */
+  seed: number;
+  /** Worker threads; 0 or 1 = single-process. Default: `availableParallelism()`. */
+  workers?: number;
+  /** Backend in workers (and in the main thread when it is not initialised yet). Default: wasm. */
+  backend?: BackendChoice;
+}
+
+export interface GradientResult {
+  /** Mean loss of the batch (shard losses weighted by shard size). */
+  loss: number;
+  /** Gradients in `trainableVariables()` order; the caller disposes them. */
+  grads: tf.Tensor[];
+}
+
+export interface TrainStepOptions {
+  /** Clip each gradient tensor to this L2 norm (Keras `clipnorm`, XChrom uses 1). */
+  clipNorm?: number;
+}
+
+export interface TrainingEngine {
+  /** Worker threads in use (0 = single-process). */
+  readonly workers: number;
+  /** The main-thread model built from the same factory; its variables are the source of truth. */
+  readonly model: Trainable;
+  /**
+   * Loss and gradients of `batch` at `model`'s current weights (default: the engine's model).
+   * Updates `model`'s state variables. Same contract as `GradientStep` in `src/train/gradient-step.ts`.
+   */
+  gradientStep(model: Trainable, batch: HostBatch): Promise<GradientResult>;
+  /** `gradientStep` + optional per-variable clipping + `optimizer.applyGradients`; returns the loss. */
+  trainStep(batch: HostBatch, optimizer: tf.Optimizer, options?: TrainStepOptions): Promise<number>;
+  /** Stops the workers. */
+  dispose(): Promise<void>;
+}
+
+/** Gradients of one batch in this process (the single-process path). */
+export async function inProcessGradientStep(
+  model: Trainable,
+  batch: HostBatch,
+): Promise<GradientResult> {
+  const vars = model.trainableVariables();
+  const { value, grads } = tf.variableGrads(() => model.trainingLoss(batch), vars);
+  const loss = (await value.data())[0] ?? Number.NaN;
+  value.dispose();
+  return { loss, grads: vars.map((v) => grads[v.name] ?? tf.zerosLike(v)) };
+}
+
+/** Scales a gradient to at most `maxNorm` in L2 norm. */
+export function clipGradientByNorm(g: tf.Tensor, maxNorm: number): tf.Tensor {
+  return tf.tidy(() => {
+    const norm = tf.norm(g);
+    const scale = tf.div(maxNorm, tf.maximum(norm, maxNorm));
+    return tf.mul(g, scale);
+  });
+}
+
+class WorkerHandle {
+  private pending = new Map<
+    number,
+    { resolve: (m: FromWorker) => void; reject: (e: Error) => void }
+  >();
+  private failed: Error | undefined;
+  readonly ready: Promise<Extract<FromWorker, { kind: 'ready' }>>;
+
+  constructor(private readonly worker: Worker) {
+    this.ready = new Promise((resolve, reject) => {
+      const fail = (e: Error): void => {
+        this.failed = e;
+        reject(e);
+        for (const p of this.pending.values()) p.reject(e);
+        this.pending.clear();
+      };
+      worker.on('message', (m: FromWorker) => {
+        if (m.kind === 'ready') {
+          worker.unref();
+          resolve(m);
+        } else if (m.kind === 'error' && m.id < 0)
+          fail(new Error(`training worker failed to start: ${m.message}`));
+        else {
+          const p = this.pending.get(m.id);
+          this.pending.delete(m.id);
+          if (this.pending.size === 0) worker.unref();
+          if (p === undefined) return;
+          if (m.kind === 'error')
+            p.reject(new Error(`training worker step failed: ${m.message}\n${m.stack ?? ''}`));
+          else p.resolve(m);
+        }
+      });
+      worker.on('error', fail);
+      worker.on('exit', (code) => {
+        if (code !== 0) fail(new Error(`training worker exited with code ${code}`));
+      });
+    });
+  }
+
+  request(msg: Extract<ToWorker, { kind: 'step' }>): Promise<FromWorker> {
+    if (this.failed !== undefined) return Promise.reject(this.failed);
+    this.worker.ref();
+    return new Promise((resolve, reject) => {
+      this.pending.set(msg.id, { resolve, reject });
+      this.worker.postMessage(msg);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.worker.postMessage({ kind: 'close' } satisfies ToWorker);
+    await this.worker.terminate();
+  }
+}
+
+/**
+ * The worker entry. From source (tests, tsx) the worker is `worker.ts`: a
+ * small ESM bootstrap registers tsx's loader in the worker thread, then
+ * imports it (`--import tsx` in a worker's execArgv is not honoured by Node
+ * 20). From `dist`, `worker.js` runs directly unless the Trainable module
+ * itself is TypeScript.
+ */
+function workerEntry(trainableModule: string): { url: URL; execArgv: string[] } {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const worker = new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url);
+  if (!fromSource && !trainableModule.endsWith('.ts')) return { url: worker, execArgv: [] };
+  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href.replace(
+    /\.cjs$/,
+    '.mjs',
+  );
+  const code = `import { register } from ${JSON.stringify(tsxApi)};\nregister();\nawait import(${JSON.stringify(worker.href)});\n`;
+  return {
+    url: new URL(`data:text/javascript,${encodeURIComponent(code)}`),
+    execArgv: ['--conditions=@chromflow/source'],
+  };
+}
+
+function readAll(vars: tf.Variable[]): Float32Array[] {
+  return vars.map((v) => Float32Array.from(v.dataSync()));
+}
+
+function weightedSum(
+  parts: { w: number; arrays: Float32Array[] }[],
+  count: number,
+): Float32Array[] {
+  const out: Float32Array[] = [];
+  for (let k = 0; k < count; k++) {
+    const first = parts[0]?.arrays[k];
+    const acc = new Float32Array(first?.length ?? 0);
+    for (const { w, arrays } of parts) {
+      const a = arrays[k]!;
+      for (let i = 0; i < acc.length; i++) acc[i] = acc[i]! + w * a[i]!;
+    }
+    out.push(acc);
+  }
+  return out;
+}
+
+function assignAll(vars: tf.Variable[], arrays: Float32Array[]): void {
+  tf.tidy(() => vars.forEach((v, i) => v.assign(tf.tensor(arrays[i]!, v.shape, 'float32'))));
+}
+
+/** Builds the model in this thread and, for `workers ≥ 2`, in that many worker threads. */
+export async function createTrainingEngine(
+  options: TrainingEngineOptions,
+): Promise<TrainingEngine> {
+  const backend = options.backend ?? 'wasm';
+  await initBackend({ backend, quiet: true });
+  const module = moduleUrl(options.module);
+  const model = await loadTrainable(module, options.factory, options.config, options.seed);
+  const nWorkers = Math.max(0, Math.floor(options.workers ?? availableParallelism()));
+  const handles: WorkerHandle[] = [];
+  if (nWorkers >= 2) {
+    const { url, execArgv } = workerEntry(module);
+    const init: WorkerInit = {
+      module,
+      factory: options.factory,
+      config: options.config,
+      seed: options.seed,
+      backend,
+    };
+    for (let i = 0; i < nWorkers; i++) {
+      handles.push(
+        new WorkerHandle(
+          new Worker(url, {
+            workerData: init,
+            execArgv,
+          }),
+        ),
+      );
+    }
+    try {
+      const ready = await Promise.all(handles.map((h) => h.ready));
+      const sizes = model.trainableVariables().map((v) => v.size);
+      for (const r of ready) {
+        if (r.trainableSizes.join(',') !== sizes.join(',')) {
+          throw new ChromflowError(
+            'BACKEND',
+            'A training worker built a model with different variables.',
+            {
+              expected: sizes.join(','),
+              found: r.trainableSizes.join(','),
+              hint: 'The factory must build the same variables, in the same order, for the same config.',
+            },
+          );
+        }
+      }
+    } catch (e) {
+      await Promise.all(handles.map((h) => h.close()));
+      throw e;
+    }
+  }
+  let nextId = 0;
+
+  const gradientStep = async (m: Trainable, batch: HostBatch): Promise<GradientResult> => {
+    if (handles.length === 0) return inProcessGradientStep(m, batch);
+    const vars = m.trainableVariables();
+    const states = m.stateVariables();
+    const weights = readAll(vars);
+    const state = readAll(states);
+    const shards = m.splitBatch(batch, handles.length).filter((s) => m.batchSize(s) > 0);
+    const results = await Promise.all(
+      shards.map((shard, i) =>
+        handles[i]!.request({ kind: 'step', id: nextId++, weights, state, batch: shard }),
+      ),
+    );
+    const done = results.filter(
+      (r): r is Extract<FromWorker, { kind: 'result' }> => r.kind === 'result',
+    );
+    const total = done.reduce((s, r) => s + r.examples, 0);
+    const parts = done.map((r) => ({ w: r.examples / total, r }));
+    const loss = parts.reduce((s, p) => s + p.w * p.r.loss, 0);
+    const grads = weightedSum(
+      parts.map((p) => ({ w: p.w, arrays: p.r.grads })),
+      vars.length,
+    );
+    if (states.length > 0) {
+      assignAll(
+        states,
+        weightedSum(
+          parts.map((p) => ({ w: p.w, arrays: p.r.state })),
+          states.length,
+        ),
+      );
+    }
+    return { loss, grads: grads.map((g, i) => tf.tensor(g, vars[i]!.shape, 'float32')) };
+  };
+
+  return {
+    workers: handles.length,
+    model,
+    gradientStep,
+    async trainStep(batch, optimizer, stepOptions = {}) {
+      const { loss, grads } = await gradientStep(model, batch);
+      const vars = model.trainableVariables();
+      const named: Record<string, tf.Tensor> = {};
+      vars.forEach((v, i) => {
+        const g = grads[i]!;
+        named[v.name] =
+          stepOptions.clipNorm === undefined ? g : clipGradientByNorm(g, stepOptions.clipNorm);
+      });
+      optimizer.applyGradients(named);
+      tf.dispose(grads);
+      tf.dispose(Object.values(named));
+      return loss;
+    },
+    async dispose() {
+      await Promise.all(handles.map((h) => h.close()));
+      handles.length = 0;
+    },
+  };
+}

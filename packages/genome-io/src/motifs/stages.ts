@@ -1,3 +1,5 @@
 import type { Stage } from '@chromflow/core';
+import { motifScanStage } from './motif-scan-stage.js';
 
-export const motifStages: Stage[] = [];
+/** The motif stages of @chromflow/genome-io. */
+export const motifStages: Stage[] = [motifScanStage];

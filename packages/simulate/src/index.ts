@@ -10,3 +10,5 @@ export * from './bounds.js';
 export * from './dataset.js';
 export * from './truth.js';
 export * from './write-dataset.js';
+export { stages } from './stages/all.js';
+export * from './stages/simulate-dataset.js';

@@ -71,41 +71,73 @@ export interface WrittenFile {
   bytes: number;
 }
 
+/** Where each part of a data set goes (the `.fai` and `.tbi` are written beside their files). */
+export interface DatasetPaths {
+  genome: string;
+  genes: string;
+  motifs: string;
+  peaks: string;
+  fragments: string;
+  cells: string;
+  /** Directory of the 10x MTX triple. */
+  rna: string;
+  truth: string;
+}
+
+/** The standard layout inside `dir` (the `test-data/` layout). */
+export function datasetPathsIn(dir: string): DatasetPaths {
+  return {
+    genome: join(dir, 'genome.fa'),
+    genes: join(dir, 'genes.gtf'),
+    motifs: join(dir, 'motifs.meme'),
+    peaks: join(dir, 'peaks.bed'),
+    fragments: join(dir, 'fragments.tsv.gz'),
+    cells: join(dir, 'cells.tsv'),
+    rna: join(dir, 'rna'),
+    truth: join(dir, 'truth.json'),
+  };
+}
+
 /**
- * Writes the data set's files into `dir` (created if missing), each
- * atomically: genome.fa(+.fai), genes.gtf, motifs.meme, peaks.bed,
- * fragments.tsv.gz(+.tbi), cells.tsv, rna/ (10x MTX), truth.json.
+ * Writes every part of the data set to `paths`, each file atomically:
+ * FASTA (+.fai), GTF, MEME, BED, 10x fragments (BGZF + .tbi), cells TSV,
+ * 10x MTX folder, truth.json.
  */
-export async function writeDataset(dir: string, ds: SimDataset): Promise<WrittenFile[]> {
-  await mkdir(join(dir, 'rna'), { recursive: true });
+export async function writeDatasetFiles(paths: DatasetPaths, ds: SimDataset): Promise<void> {
+  await mkdir(paths.rna, { recursive: true });
   await writeFasta(
-    join(dir, 'genome.fa'),
+    paths.genome,
     ds.chroms.map((c) => ({ name: c.name, sequence: sliceText(c.seq, 0, c.seq.length) })),
   );
-  await writeFileAtomic(join(dir, 'genes.gtf'), formatGtf(ds.genes));
+  await writeFileAtomic(paths.genes, formatGtf(ds.genes));
+  await writeFileAtomic(paths.motifs, formatMeme(ds.options.motifs, baseFrequencies(ds.chroms)));
+  await writeBed(paths.peaks, peakRegions(ds));
+  await writeFragments(paths.fragments, fragmentRecords(ds));
   await writeFileAtomic(
-    join(dir, 'motifs.meme'),
-    formatMeme(ds.options.motifs, baseFrequencies(ds.chroms)),
-  );
-  await writeBed(join(dir, 'peaks.bed'), peakRegions(ds));
-  await writeFragments(join(dir, 'fragments.tsv.gz'), fragmentRecords(ds));
-  await writeFileAtomic(
-    join(dir, 'cells.tsv'),
+    paths.cells,
     `barcode\tcell_type\n${ds.cells.map((c) => `${c.barcode}\t${c.cellType}\n`).join('')}`,
   );
   await writeFileAtomic(
-    join(dir, 'rna', 'matrix.mtx.gz'),
+    join(paths.rna, 'matrix.mtx.gz'),
     gzipText(formatMatrixMarket(ds.rnaCounts, ds.cells.length, ds.genes.length)),
   );
   await writeFileAtomic(
-    join(dir, 'rna', 'barcodes.tsv.gz'),
+    join(paths.rna, 'barcodes.tsv.gz'),
     gzipText(ds.cells.map((c) => `${c.barcode}\n`).join('')),
   );
   await writeFileAtomic(
-    join(dir, 'rna', 'features.tsv.gz'),
+    join(paths.rna, 'features.tsv.gz'),
     gzipText(ds.genes.map((g) => `${g.geneId}\t${g.geneName}\tGene Expression\n`).join('')),
   );
-  await writeFileAtomic(join(dir, 'truth.json'), formatTruthJson(makeTruth(ds)));
+  await writeFileAtomic(paths.truth, formatTruthJson(makeTruth(ds)));
+}
+
+/**
+ * Writes the data set's files into `dir` (created if missing) in the
+ * `test-data/` layout (`DATASET_FILES`) and returns each file with its size.
+ */
+export async function writeDataset(dir: string, ds: SimDataset): Promise<WrittenFile[]> {
+  await writeDatasetFiles(datasetPathsIn(dir), ds);
   const out: WrittenFile[] = [];
   for (const f of DATASET_FILES) out.push({ path: f, bytes: (await stat(join(dir, f))).size });
   return out;

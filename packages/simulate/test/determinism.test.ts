@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { simulateDataset } from '../src/dataset.js';
-import { DATASET_FILES, writeDataset } from '../src/write-dataset.js';
+import { stages } from '../src/stages/all.js';
+import { DATASET_FILES, datasetPathsIn } from '../src/write-dataset.js';
 import { TEST_DATA, hasTestData } from './fixtures.js';
 
 // Compressed files are compared after inflating: deflate output may differ
@@ -15,7 +15,18 @@ describe.skipIf(!hasTestData)('the default options regenerate the committed test
   let dir = '';
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'chromflow-sim-'));
-    await writeDataset(dir, simulateDataset());
+    // Through the stage, as the orchestrator runs it, with the default seed.
+    const stage = stages.find((s) => s.name === 'simulate.dataset')!;
+    const info = await stage.run({
+      params: { seed: 1 },
+      inputs: {},
+      outputs: { ...datasetPathsIn(dir) },
+      tempDir: dir,
+      log: { info: () => undefined, warn: () => undefined },
+      onProgress: () => undefined,
+      signal: new AbortController().signal,
+    });
+    expect(info?.metrics?.['cells']).toBe(300);
   });
   afterAll(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });

@@ -1,0 +1,132 @@
+import { join } from 'node:path';
+import type * as tf from '@tensorflow/tfjs-core';
+import { ChromflowError } from '@chromflow/core';
+import type { Adam } from '../train/adam.js';
+import type { XChromConfig } from '../xchrom/config.js';
+import { XChromModel } from '../xchrom/model.js';
+import { fileIoHandler, loadNamedTensors, saveNamedTensors } from './file-io-handler.js';
+
+/**
+ * Layout of an `xchrom-checkpoint` directory:
+ * - `model.json` + `weights.bin`: the kept (best-validation) model, TF.js format;
+ *   `modelTopology` = `{ format: 'chromflow-xchrom', config }`.
+ * - `state/model.json` + `state/weights.bin`: the last finished epoch's training
+ *   state (all weights, BN statistics, Adam moments; epoch, step, RNG in the metadata).
+ * - `manifest.json`: config, data hashes, metrics, backend (written by the trainer at the end).
+ */
+export const STATE_DIR = 'state';
+
+function modelTensors(model: XChromModel): { name: string; tensor: tf.Tensor }[] {
+  return model.namedVariables().map((n) => ({ name: n.name, tensor: n.variable }));
+}
+
+/** Writes the model's weights and config as a TF.js `model.json` + shard into `dir`. */
+export async function saveXChromModel(
+  dir: string,
+  model: XChromModel,
+  metadata: Record<string, object> = {},
+): Promise<void> {
+  await saveNamedTensors(
+    fileIoHandler(dir),
+    modelTensors(model),
+    { format: 'chromflow-xchrom', config: model.config },
+    metadata,
+  );
+}
+
+function assignAll(
+  vars: { name: string; variable: tf.Variable }[],
+  tensors: Map<string, tf.Tensor>,
+  dir: string,
+): void {
+  for (const v of vars) {
+    const t = tensors.get(v.name);
+    if (!t || t.shape.join(',') !== v.variable.shape.join(',')) {
+      throw new ChromflowError(
+        'SCHEMA',
+        `checkpoint weight '${v.name}' is missing or has the wrong shape`,
+        {
+          path: dir,
+          field: v.name,
+          expected: v.variable.shape.join('×'),
+          found: t ? t.shape.join('×') : 'absent',
+        },
+      );
+    }
+    v.variable.assign(t);
+  }
+}
+
+/** Builds a model from a checkpoint directory written by `saveXChromModel`. */
+export async function loadXChromModel(
+  dir: string,
+): Promise<{ model: XChromModel; metadata: Record<string, unknown> }> {
+  const { tensors, topology, metadata } = await loadNamedTensors(fileIoHandler(dir));
+  const topo = topology as { format?: string; config?: XChromConfig } | undefined;
+  if (topo?.format !== 'chromflow-xchrom' || !topo.config) {
+    throw new ChromflowError('SCHEMA', 'model.json is not an XChrom checkpoint', {
+      path: join(dir, 'model.json'),
+      field: 'modelTopology.format',
+      expected: 'chromflow-xchrom',
+      found: String(topo?.format),
+    });
+  }
+  const model = new XChromModel(topo.config, 0);
+  assignAll(model.namedVariables(), tensors, dir);
+  for (const t of tensors.values()) t.dispose();
+  return { model, metadata };
+}
+
+/** Overwrites the model's variables with another model's (e.g. the kept best). */
+export function copyXChromWeights(from: XChromModel, to: XChromModel): void {
+  const src = from.namedVariables();
+  to.namedVariables().forEach((n, i) => n.variable.assign(src[i]?.variable ?? n.variable));
+}
+
+/** Saves the full training state (weights, BN statistics, Adam moments, counters) into `dir/state`. */
+export async function saveTrainingState(
+  dir: string,
+  model: XChromModel,
+  adam: Adam,
+  metadata: Record<string, object>,
+): Promise<void> {
+  const named = modelTensors(model);
+  const names = model.trainableVariables().length;
+  const slots = adam.slotVariables();
+  const trainableNames = model
+    .namedVariables()
+    .filter((n) => n.trainable)
+    .map((n) => n.name);
+  slots.forEach((s, i) => {
+    const which = i < names ? 'm' : 'v';
+    named.push({ name: `adam/${which}/${trainableNames[i % names] ?? i}`, tensor: s });
+  });
+  await saveNamedTensors(
+    fileIoHandler(join(dir, STATE_DIR)),
+    named,
+    { format: 'chromflow-xchrom', config: model.config },
+    { ...metadata, adamStep: { value: adam.step } },
+  );
+}
+
+/** Restores what `saveTrainingState` wrote into an existing model and optimiser; returns the metadata. */
+export async function restoreTrainingState(
+  dir: string,
+  model: XChromModel,
+  adam: Adam,
+): Promise<Record<string, unknown>> {
+  const stateDir = join(dir, STATE_DIR);
+  const { tensors, metadata } = await loadNamedTensors(fileIoHandler(stateDir));
+  assignAll(model.namedVariables(), tensors, stateDir);
+  const trainable = model.namedVariables().filter((n) => n.trainable);
+  const slots = adam.slotVariables();
+  const slotNamed = slots.map((variable, i) => ({
+    name: `adam/${i < trainable.length ? 'm' : 'v'}/${trainable[i % trainable.length]?.name ?? i}`,
+    variable,
+  }));
+  assignAll(slotNamed, tensors, stateDir);
+  for (const t of tensors.values()) t.dispose();
+  const step = (metadata.adamStep as { value?: number } | undefined)?.value;
+  adam.step = typeof step === 'number' ? step : 0;
+  return metadata;
+}

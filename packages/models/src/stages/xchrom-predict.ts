@@ -1,0 +1,112 @@
+import {
+  ChromflowError,
+  defineStage,
+  readTable,
+  requireEncoding,
+  writeTable,
+} from '@chromflow/core';
+import { initBackend } from '../backend/init-backend.js';
+import { codesFromSequenceTable, joinCellEmbedding } from '../data/read-xchrom-tables.js';
+import { loadXChromModel } from '../checkpoint/xchrom-checkpoint.js';
+import { predictXChrom } from '../xchrom/predict.js';
+import { predictionsToTable } from '../xchrom/predictions-table.js';
+
+export interface XChromPredictParams {
+  minProbability: number;
+}
+
+export const xchromPredict = defineStage<XChromPredictParams>({
+  name: 'models.xchrom-predict',
+  version: '1',
+  description:
+    'Predicts per-cell accessibility of any sequences (cross-peak) in any cells from their RNA embedding alone (cross-cell) with a trained XChrom checkpoint.',
+  params: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      minProbability: {
+        type: 'number',
+        minimum: 0,
+        maximum: 1,
+        default: 0,
+        description: 'drop (region, cell) rows below this probability (0 keeps every entry)',
+      },
+    },
+  },
+  inputs: {
+    checkpoint: {
+      kind: 'directory',
+      type: 'xchrom-checkpoint',
+      description: 'written by models.xchrom-train',
+    },
+    sequences: {
+      kind: 'table',
+      type: 'sequence-codes',
+      description: 'windows to predict (same length as in training)',
+    },
+    embedding: {
+      kind: 'table',
+      type: 'cell-embedding',
+      description: 'cells to predict: RNA embedding and b_zscore',
+    },
+  },
+  outputs: {
+    predictions: {
+      kind: 'table',
+      type: 'xchrom-predictions',
+      description: 'long table cell, region, region_name, probability',
+    },
+  },
+  resources: { cpu: 2, memoryGb: 4, gpu: true },
+  async run(ctx) {
+    const backend = await initBackend({ quiet: true });
+    const need = (port: string): string => {
+      const path = ctx.inputs[port];
+      if (!path)
+        throw new ChromflowError('STAGE', `input '${port}' is not wired`, {
+          stage: 'models.xchrom-predict',
+          field: port,
+        });
+      return path;
+    };
+    const { model } = await loadXChromModel(need('checkpoint'));
+    const seqT = await readTable(need('sequences'));
+    requireEncoding(seqT, 'sequence-codes', need('sequences'));
+    const embT = await readTable(need('embedding'));
+    requireEncoding(embT, 'cell-embedding', need('embedding'));
+    const seq = codesFromSequenceTable(seqT, need('sequences'));
+    if (seq.seqLength !== model.config.seqLength) {
+      throw new ChromflowError(
+        'VALUE',
+        'the sequence windows differ in length from the training windows',
+        {
+          path: need('sequences'),
+          expected: `${model.config.seqLength} bp`,
+          found: `${seq.seqLength} bp`,
+        },
+      );
+    }
+    const barcodes = Array.from({ length: embT.numRows }, (_, i) =>
+      String(embT.getChild('barcode')?.get(i)),
+    );
+    const emb = joinCellEmbedding(embT, barcodes, need('embedding'));
+    ctx.log.info(
+      `predicting ${seq.names.length} regions × ${barcodes.length} cells on ${backend.name}`,
+    );
+    const probs = await predictXChrom(model, seq.codes, emb.cellInputs, emb.depth, ctx.signal);
+    model.dispose();
+    const regionIdx = Int32Array.from({ length: seq.names.length }, (_, i) => i);
+    const table = predictionsToTable(
+      probs,
+      regionIdx,
+      seq.names,
+      barcodes,
+      ctx.params.minProbability,
+    );
+    await writeTable(ctx.outputs.predictions as string, table);
+    return {
+      backend: backend.name,
+      metrics: { rows: table.numRows, regions: seq.names.length, cells: barcodes.length },
+    };
+  },
+});

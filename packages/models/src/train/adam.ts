@@ -1,0 +1,80 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/** Adam as XChrom configures Keras' optimiser: exponential lr decay and per-variable clipnorm. */
+export interface AdamOptions {
+  learningRate: number;
+  /** lr · decayRate^(step / decaySteps), not staircase. */
+  decayRate: number;
+  decaySteps: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  /** Each variable's gradient is rescaled to at most this L2 norm (Keras `clipnorm`); 0 turns it off. */
+  clipNorm: number;
+}
+
+export const XCHROM_ADAM: AdamOptions = {
+  learningRate: 0.01,
+  decayRate: 0.9,
+  decaySteps: 10000,
+  beta1: 0.95,
+  beta2: 0.9995,
+  epsilon: 1e-7,
+  clipNorm: 1,
+};
+
+/** Adam whose whole state (step, first and second moments) can be saved and restored. */
+export class Adam {
+  readonly options: AdamOptions;
+  step = 0;
+  private readonly m: tf.Variable[];
+  private readonly v: tf.Variable[];
+
+  constructor(
+    private readonly variables: tf.Variable[],
+    options: AdamOptions,
+  ) {
+    this.options = options;
+    this.m = variables.map((x) => tf.variable(tf.zerosLike(x), false));
+    this.v = variables.map((x) => tf.variable(tf.zerosLike(x), false));
+  }
+
+  learningRate(step = this.step): number {
+    const o = this.options;
+    return o.learningRate * o.decayRate ** (step / o.decaySteps);
+  }
+
+  /** Applies one update with `grads` (same order as the variables). */
+  apply(grads: tf.Tensor[]): void {
+    const o = this.options;
+    const lr = this.learningRate(this.step);
+    this.step += 1;
+    const t = this.step;
+    const alpha = (lr * Math.sqrt(1 - o.beta2 ** t)) / (1 - o.beta1 ** t);
+    tf.tidy(() => {
+      grads.forEach((g0, i) => {
+        const x = this.variables[i];
+        const m = this.m[i];
+        const v = this.v[i];
+        if (!x || !m || !v) throw new RangeError('more gradients than variables');
+        let g = g0;
+        if (o.clipNorm > 0) {
+          const norm = tf.norm(g);
+          g = tf.mul(g, tf.div(o.clipNorm, tf.maximum(norm, o.clipNorm)));
+        }
+        m.assign(tf.add(tf.mul(m, o.beta1), tf.mul(g, 1 - o.beta1)));
+        v.assign(tf.add(tf.mul(v, o.beta2), tf.mul(tf.square(g), 1 - o.beta2)));
+        x.assign(tf.sub(x, tf.div(tf.mul(m, alpha), tf.add(tf.sqrt(v), o.epsilon))));
+      });
+    });
+  }
+
+  /** Moment variables, first all m then all v (for checkpoints). */
+  slotVariables(): tf.Variable[] {
+    return [...this.m, ...this.v];
+  }
+
+  dispose(): void {
+    for (const x of this.slotVariables()) x.dispose();
+  }
+}

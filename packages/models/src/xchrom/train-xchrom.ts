@@ -1,0 +1,246 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { ChromflowError, throwIfAborted, type ProgressCallback } from '@chromflow/core';
+import {
+  copyXChromWeights,
+  loadXChromModel,
+  restoreTrainingState,
+  saveTrainingState,
+  saveXChromModel,
+  STATE_DIR,
+} from '../checkpoint/xchrom-checkpoint.js';
+import {
+  augmentCodes,
+  gatherCellInputs,
+  gatherCodes,
+  gatherDepth,
+  makeDenseTargets,
+  type XChromData,
+} from '../data/xchrom-data.js';
+import type { XChromSplit } from '../data/xchrom-split.js';
+import { Adam, XCHROM_ADAM, type AdamOptions } from '../train/adam.js';
+import { localGradientStep, type GradientStep } from '../train/gradient-step.js';
+import { Rng, type RngState } from '../train/rng.js';
+import type { HostBatch } from '../train/trainable.js';
+import type { XChromConfig } from './config.js';
+import { XChromModel } from './model.js';
+import {
+  computeCellEmbeddings,
+  computeLogits,
+  computePeakEmbeddings,
+  meanBceFromLogits,
+} from './predict.js';
+
+export interface TrainXChromOptions {
+  config: XChromConfig;
+  seed: number;
+  /** Maximum number of epochs. */
+  epochs: number;
+  /** Stop after this many epochs without a lower validation loss. */
+  patience: number;
+  /** Peaks per batch (every training cell is in every batch). */
+  batchPeaks: number;
+  adam?: AdamOptions;
+  /** Directory for the checkpoint (best model + per-epoch training state). */
+  checkpointDir?: string;
+  /** Continue from `checkpointDir/state` when it exists. */
+  resume?: boolean;
+  /** Stop (as if killed) after this many epochs in this call; for resume tests. */
+  stopAfterEpochs?: number;
+  gradientStep?: GradientStep;
+  signal?: AbortSignal;
+  onProgress?: ProgressCallback;
+  log?: (message: string) => void;
+}
+
+export interface EpochRecord {
+  epoch: number;
+  trainLoss: number;
+  valLoss: number;
+  seconds: number;
+}
+
+export interface TrainXChromResult {
+  /** The model with the best-validation weights restored. */
+  model: XChromModel;
+  bestEpoch: number;
+  bestValLoss: number;
+  history: EpochRecord[];
+  /** True when training ended by `stopAfterEpochs` rather than by patience or `epochs`. */
+  interrupted: boolean;
+}
+
+interface LoopState {
+  epoch: number;
+  rng: RngState;
+  bestValLoss: number;
+  bestEpoch: number;
+  wait: number;
+  history: EpochRecord[];
+}
+
+/** Validation loss of `peaks × cells` in inference mode. */
+export async function evaluateXChromLoss(
+  model: XChromModel,
+  data: XChromData,
+  peaks: Int32Array,
+  cells: Int32Array,
+): Promise<number> {
+  const pe = await computePeakEmbeddings(model, gatherCodes(data, peaks));
+  const ce = await computeCellEmbeddings(model, gatherCellInputs(data, cells));
+  const z = await computeLogits(model, pe, ce, gatherDepth(data, cells));
+  return meanBceFromLogits(z, makeDenseTargets(data, peaks, cells));
+}
+
+/** One training batch with XChrom's augmentation, noise and dropout drawn from `rng`. */
+export function makeXChromBatch(
+  data: XChromData,
+  config: XChromConfig,
+  peaks: Int32Array,
+  cells: Int32Array,
+  cellInputs: Float32Array,
+  depth: Float32Array,
+  rng: Rng,
+): HostBatch {
+  const codes = gatherCodes(data, peaks);
+  const reverse = rng.uniform() < 0.5;
+  const shift = rng.int(-3, 3);
+  augmentCodes(codes, data.seqLength, reverse, shift);
+  const noisy = new Float32Array(cellInputs.length);
+  for (let i = 0; i < noisy.length; i++)
+    noisy[i] = (cellInputs[i] as number) + config.cellNoiseSd * rng.normal();
+  const mask = new Float32Array(peaks.length * config.embeddingDim);
+  const keep = 1 / (1 - config.dropout);
+  for (let i = 0; i < mask.length; i++) mask[i] = rng.uniform() >= config.dropout ? keep : 0;
+  return {
+    codes,
+    targets: makeDenseTargets(data, peaks, cells),
+    cellInputs: noisy,
+    depth,
+    dropoutMask: mask,
+    nPeaks: peaks.length,
+    nCells: cells.length,
+  };
+}
+
+/**
+ * Trains XChrom on `split.trainPeaks × split.trainCells`, stopping early on
+ * the loss of `split.valPeaks × split.trainCells`. With `checkpointDir`, the
+ * best model and the full training state are saved after every epoch, and
+ * `resume` continues a killed run where its last finished epoch left off
+ * (bit-identical in single-process mode on a deterministic backend).
+ */
+export async function trainXChrom(
+  data: XChromData,
+  split: XChromSplit,
+  o: TrainXChromOptions,
+): Promise<TrainXChromResult> {
+  if (data.seqLength !== o.config.seqLength || data.embeddingDim !== o.config.cellInputDim) {
+    throw new ChromflowError('PARAM', 'the data do not fit the model configuration', {
+      expected: `sequences of ${o.config.seqLength} bp and a ${o.config.cellInputDim}-d cell embedding`,
+      found: `${data.seqLength} bp and ${data.embeddingDim}-d`,
+    });
+  }
+  const log = o.log ?? ((): void => undefined);
+  const step = o.gradientStep ?? localGradientStep;
+  const model = new XChromModel(o.config, o.seed);
+  const best = new XChromModel(o.config, o.seed);
+  const adam = new Adam(model.trainableVariables(), o.adam ?? XCHROM_ADAM);
+  let st: LoopState = {
+    epoch: 0,
+    rng: new Rng(o.seed ^ 0x5eed).state(),
+    bestValLoss: Infinity,
+    bestEpoch: -1,
+    wait: 0,
+    history: [],
+  };
+  if (o.resume && o.checkpointDir && existsSync(join(o.checkpointDir, STATE_DIR, 'model.json'))) {
+    const meta = await restoreTrainingState(o.checkpointDir, model, adam);
+    st = meta.loop as LoopState;
+    if (st.bestValLoss === null) st.bestValLoss = Infinity;
+    if (existsSync(join(o.checkpointDir, 'model.json'))) {
+      const loaded = await loadXChromModel(o.checkpointDir);
+      copyXChromWeights(loaded.model, best);
+      loaded.model.dispose();
+    }
+    log(
+      `resumed from epoch ${st.epoch} (best ${st.bestValLoss.toFixed(4)} at epoch ${st.bestEpoch})`,
+    );
+  }
+  const rng = new Rng(st.rng);
+  const cellInputs = gatherCellInputs(data, split.trainCells);
+  const depth = gatherDepth(data, split.trainCells);
+  let ranThisCall = 0;
+  let interrupted = false;
+  while (st.epoch < o.epochs && st.wait < o.patience) {
+    if (o.stopAfterEpochs !== undefined && ranThisCall >= o.stopAfterEpochs) {
+      interrupted = true;
+      break;
+    }
+    const t0 = performance.now();
+    const order = rng.shuffle(Int32Array.from(split.trainPeaks));
+    let lossSum = 0;
+    let seen = 0;
+    for (let lo = 0; lo < order.length; lo += o.batchPeaks) {
+      throwIfAborted(o.signal);
+      const peaks = order.subarray(lo, Math.min(order.length, lo + o.batchPeaks));
+      const batch = makeXChromBatch(
+        data,
+        o.config,
+        peaks,
+        split.trainCells,
+        cellInputs,
+        depth,
+        rng,
+      );
+      const { loss, grads } = await step(model, batch);
+      adam.apply(grads);
+      tf.dispose(grads);
+      lossSum += loss * peaks.length;
+      seen += peaks.length;
+    }
+    const valLoss = await evaluateXChromLoss(model, data, split.valPeaks, split.trainCells);
+    const rec: EpochRecord = {
+      epoch: st.epoch,
+      trainLoss: lossSum / seen,
+      valLoss,
+      seconds: (performance.now() - t0) / 1000,
+    };
+    st.history.push(rec);
+    if (valLoss < st.bestValLoss) {
+      st.bestValLoss = valLoss;
+      st.bestEpoch = st.epoch;
+      st.wait = 0;
+      copyXChromWeights(model, best);
+      if (o.checkpointDir)
+        await saveXChromModel(o.checkpointDir, best, {
+          training: { bestEpoch: st.bestEpoch, valLoss },
+        });
+    } else {
+      st.wait += 1;
+    }
+    st.epoch += 1;
+    ranThisCall += 1;
+    st.rng = rng.state();
+    if (o.checkpointDir) {
+      await saveTrainingState(o.checkpointDir, model, adam, {
+        loop: { ...st, bestValLoss: st.bestValLoss },
+      });
+    }
+    log(
+      `epoch ${rec.epoch + 1}: train loss ${rec.trainLoss.toFixed(4)}, val loss ${valLoss.toFixed(4)}, ` +
+        `${rec.seconds.toFixed(1)} s, lr ${adam.learningRate().toExponential(3)}`,
+    );
+    o.onProgress?.(st.epoch, o.epochs, `epoch ${st.epoch}: val loss ${valLoss.toFixed(4)}`);
+  }
+  model.dispose();
+  adam.dispose();
+  return {
+    model: best,
+    bestEpoch: st.bestEpoch,
+    bestValLoss: st.bestValLoss,
+    history: st.history,
+    interrupted,
+  };
+}

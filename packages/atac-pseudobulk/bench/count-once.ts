@@ -1,0 +1,24 @@
+// One timed counting run in its own process, so its peak RSS is its own.
+// Usage: tsx --conditions=@chromflow/source bench/count-once.ts <fragments> <peaks.bed> [method]
+// Prints one JSON line: seconds, fragments, nonZero, maxRssMb, colSums.
+import { readBed } from '@chromflow/genome-io';
+import { RegionCounter, scanFragments, type CountMethod } from '../src/index.js';
+
+const [fragments, peaks, method = 'fragment-overlap'] = process.argv.slice(2);
+const t0 = performance.now();
+const regions = await readBed(peaks!);
+const counter = new RegionCounter(regions, { method: method as CountMethod });
+const n = await scanFragments(fragments!, [counter]);
+const { matrix } = counter.finish();
+const seconds = (performance.now() - t0) / 1000;
+const colSums = new Array<number>(matrix.nCols).fill(0);
+for (let k = 0; k < matrix.cols.length; k++) colSums[matrix.cols[k]!]! += matrix.values[k]!;
+console.log(
+  JSON.stringify({
+    seconds,
+    fragments: n,
+    nonZero: matrix.values.length,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    colSums,
+  }),
+);

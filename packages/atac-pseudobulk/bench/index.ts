@@ -1,0 +1,241 @@
+// npm run bench: counting throughput (fragments/s) and peak RSS of
+// RegionCounter (fragment-overlap) against `bedtools intersect -c -sorted` on
+// the same files, after asserting equal per-region counts. Order alternates.
+// Env: ATAC_BENCH_FRAGMENTS (synthetic size, default 20,000,000; 0 skips it),
+// ATAC_BENCH_REPS (default 2). Writes bench-results/atac-pseudobulk.json.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sharedDataFile } from '@chromflow/core';
+import { writeSynthetic } from './synthetic.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const pkg = resolve(here, '..');
+const work = '/tmp/chromflow-atac-bench';
+mkdirSync(work, { recursive: true });
+
+function ensureBedtools(): void {
+  if (spawnSync('bedtools', ['--version']).status === 0) return;
+  console.log('bedtools absent: apt-get install -y bedtools');
+  spawnSync('apt-get', ['install', '-y', 'bedtools'], { stdio: 'inherit' });
+  if (spawnSync('bedtools', ['--version']).status !== 0)
+    throw new Error('bedtools could not be installed');
+}
+
+interface Run {
+  seconds: number;
+  maxRssMb: number;
+  colSums: number[];
+  fragments?: number;
+  countSeconds?: number;
+}
+
+/** Chromosome order of a fragments file (first appearance) and each chromosome's max end. */
+function chromOrder(fragments: string): Map<string, number> {
+  const out = execFileSync(
+    'sh',
+    [
+      '-c',
+      `zcat '${fragments}' | awk -F'\\t' '!/^#/ {if ($3>m[$1]) m[$1]=$3; if (!($1 in o)) {o[$1]=n++; print $1}} END {for (c in m) print "#" c "\\t" m[c]}'`,
+    ],
+    {
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+    },
+  );
+  const order: string[] = [];
+  const max = new Map<string, number>();
+  for (const l of out.trim().split('\n')) {
+    if (l.startsWith('#')) {
+      const [c, m] = l.slice(1).split('\t');
+      max.set(c!, Number(m));
+    } else order.push(l);
+  }
+  return new Map(order.map((c) => [c, max.get(c)! + 1]));
+}
+
+/** Peaks sorted in the fragments' chromosome order (bedtools -sorted needs one order), plus a genome file. */
+function preparePeaks(
+  label: string,
+  peaks: string,
+  order: Map<string, number>,
+): { peaks: string; genome: string } {
+  const rank = new Map([...order.keys()].map((c, i) => [c, i]));
+  const text = peaks.endsWith('.gz')
+    ? gunzipSync(readFileSync(peaks)).toString()
+    : readFileSync(peaks, 'utf8');
+  const rows = text
+    .trim()
+    .split('\n')
+    .map((l) => l.split('\t'))
+    .filter((f) => rank.has(f[0]!))
+    .sort((a, b) => rank.get(a[0]!)! - rank.get(b[0]!)! || Number(a[1]) - Number(b[1]));
+  const sorted = join(work, `${label}.peaks.bed`);
+  writeFileSync(sorted, rows.map((f) => f.slice(0, 3).join('\t')).join('\n') + '\n');
+  const genome = join(work, `${label}.genome`);
+  const sizes = new Map(order);
+  for (const f of rows) sizes.set(f[0]!, Math.max(sizes.get(f[0]!)!, Number(f[2]) + 1));
+  writeFileSync(genome, [...sizes].map(([c, n]) => `${c}\t${n}`).join('\n') + '\n');
+  return { peaks: sorted, genome };
+}
+
+function runOurs(fragments: string, peaks: string): Run {
+  const t0 = performance.now();
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--conditions=@chromflow/source',
+      join(here, 'count-once.ts'),
+      fragments,
+      peaks,
+    ],
+    {
+      cwd: pkg,
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
+    },
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`count-once failed: ${r.stderr}`);
+  const line = r.stdout.trim().split('\n').at(-1)!;
+  const j = JSON.parse(line) as {
+    seconds: number;
+    maxRssMb: number;
+    colSums: number[];
+    fragments: number;
+  };
+  return {
+    seconds,
+    countSeconds: j.seconds,
+    maxRssMb: j.maxRssMb,
+    colSums: j.colSums,
+    fragments: j.fragments,
+  };
+}
+
+function runBedtools(fragments: string, peaks: string, genome: string): Run {
+  const out = join(work, 'bedtools.out');
+  const t0 = performance.now();
+  const r = spawnSync(
+    'sh',
+    [
+      '-c',
+      `/usr/bin/time -f '%M' bedtools intersect -c -sorted -g '${genome}' -a '${peaks}' -b '${fragments}' > '${out}'`,
+    ],
+    {
+      encoding: 'utf8',
+    },
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`bedtools failed: ${r.stderr}`);
+  const maxRssMb = Number(r.stderr.trim().split('\n').at(-1)) / 1024;
+  const colSums = readFileSync(out, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => Number(l.split('\t').at(-1)));
+  return { seconds, maxRssMb, colSums };
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function benchCase(label: string, fragments: string, rawPeaks: string, reps: number) {
+  const order = chromOrder(fragments);
+  const { peaks, genome } = preparePeaks(label, rawPeaks, order);
+  const ours: Run[] = [];
+  const theirs: Run[] = [];
+  for (let i = 0; i < reps; i++) {
+    // Alternate which tool runs first.
+    if (i % 2 === 0) {
+      ours.push(runOurs(fragments, peaks));
+      theirs.push(runBedtools(fragments, peaks, genome));
+    } else {
+      theirs.push(runBedtools(fragments, peaks, genome));
+      ours.push(runOurs(fragments, peaks));
+    }
+  }
+  const a = ours[0]!.colSums;
+  const b = theirs[0]!.colSums;
+  const equal = a.length === b.length && a.every((v, i) => v === b[i]);
+  if (!equal) throw new Error(`${label}: per-region counts differ from bedtools`);
+  const n = ours[0]!.fragments!;
+  const oursS = median(ours.map((r) => r.seconds));
+  const oursCountS = median(ours.map((r) => r.countSeconds!));
+  const theirsS = median(theirs.map((r) => r.seconds));
+  const result = {
+    label,
+    fragments: n,
+    regions: a.length,
+    fileBytes: statSync(fragments).size,
+    equalToBedtools: equal,
+    ours: {
+      wallSeconds: oursS,
+      countSeconds: oursCountS,
+      fragmentsPerSecond: n / oursS,
+      peakRssMb: Math.max(...ours.map((r) => r.maxRssMb)),
+    },
+    bedtools: {
+      wallSeconds: theirsS,
+      fragmentsPerSecond: n / theirsS,
+      peakRssMb: Math.max(...theirs.map((r) => r.maxRssMb)),
+    },
+    speedup: theirsS / oursS,
+  };
+  console.log(
+    `${label}: ${n.toLocaleString()} fragments × ${a.length} regions, counts equal to bedtools\n` +
+      `  ours     ${oursS.toFixed(2)} s wall (${oursCountS.toFixed(2)} s in-process) ${(n / oursS / 1e6).toFixed(2)} M frag/s, peak RSS ${result.ours.peakRssMb.toFixed(0)} MB\n` +
+      `  bedtools ${theirsS.toFixed(2)} s wall ${(n / theirsS / 1e6).toFixed(2)} M frag/s, peak RSS ${result.bedtools.peakRssMb.toFixed(0)} MB\n` +
+      `  ratio bedtools/ours = ${result.speedup.toFixed(2)}`,
+  );
+  return result;
+}
+
+ensureBedtools();
+const reps = Number(process.env['ATAC_BENCH_REPS'] ?? 2);
+const results = [];
+const real: [string, string | undefined, string | undefined][] = [
+  [
+    'archr-pbsmall',
+    sharedDataFile('atac', 'archr_pbsmall_hg19', 'PBSmall.tsv.gz'),
+    sharedDataFile('atac', 'archr_pbsmall_hg19', 'peak_matrix_archr_peaks.bed'),
+  ],
+  [
+    'muon-pbmc-multiome',
+    sharedDataFile('multiome', 'muon_pbmc_10x_multiome', 'fragments.tsv.gz'),
+    sharedDataFile('multiome', 'muon_pbmc_10x_multiome', 'peaks.bed'),
+  ],
+  [
+    'test-data',
+    join(pkg, '../../test-data/fragments.tsv.gz'),
+    join(pkg, '../../test-data/peaks.bed'),
+  ],
+];
+for (const [label, f, p] of real) {
+  if (!f || !p || !existsSync(f) || !existsSync(p)) {
+    console.log(`skipping ${label}: files absent`);
+    continue;
+  }
+  results.push(await benchCase(label, f, p, Math.max(reps, 3)));
+}
+const nSynthetic = Number(process.env['ATAC_BENCH_FRAGMENTS'] ?? 20_000_000);
+if (nSynthetic > 0) {
+  const t0 = performance.now();
+  const cached = join(work, `synthetic-${nSynthetic}.fragments.tsv.gz`);
+  const files = existsSync(cached)
+    ? { fragments: cached, peaks: join(work, `synthetic-${nSynthetic}.source.bed`) }
+    : await writeSynthetic(work, nSynthetic, `synthetic-${nSynthetic}`);
+  console.log(
+    `synthetic file ready in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${files.fragments}`,
+  );
+  results.push(await benchCase(`synthetic-${nSynthetic}`, files.fragments, files.peaks, reps));
+}
+mkdirSync(join(pkg, 'bench-results'), { recursive: true });
+const outPath = join(pkg, 'bench-results', 'atac-pseudobulk.json');
+writeFileSync(
+  outPath,
+  JSON.stringify({ date: new Date().toISOString(), method: 'fragment-overlap', results }, null, 2),
+);
+console.log(`wrote ${outPath}`);

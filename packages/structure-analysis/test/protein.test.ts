@@ -11,6 +11,7 @@ import {
   readStructure,
   requirePlddt,
   selectChain,
+  segmentPlddt,
   smoothPlddt,
 } from '../src/index.js';
 
@@ -171,15 +172,65 @@ describe('pLDDT checks', () => {
 });
 
 describe.skipIf(!hasNumpy())('moving average matches numpy convolve(mode="same") / max', () => {
-  it.each([10, 7, 1])('window %i', (w) => {
+  it('windows 10, 7 and 1', () => {
     const x = Array.from({ length: 57 }, (_, i) => 20 + ((i * 37) % 71));
     const py = execFileSync('python3', [
       '-c',
-      `import numpy as np,json,sys; x=np.array(json.loads(sys.argv[1]),float); r=np.convolve(x,np.ones(${w})/${w},mode='same'); print(json.dumps((r/r.max()).tolist()))`,
+      `import numpy as np,json,sys
+x=np.array(json.loads(sys.argv[1]),float); out={}
+for w in (10,7,1):
+    r=np.convolve(x,np.ones(w)/w,mode='same'); out[w]=(r/r.max()).tolist()
+print(json.dumps(out))`,
       JSON.stringify(x),
     ]).toString();
-    const expected = JSON.parse(py) as number[];
-    const ours = smoothPlddt(x, w);
-    expected.forEach((v, i) => expect(ours[i]).toBeCloseTo(v, 12));
+    const expected = JSON.parse(py) as Record<string, number[]>;
+    for (const w of [10, 7, 1]) {
+      const ours = smoothPlddt(x, w);
+      expected[String(w)]!.forEach((v, i) => expect(ours[i]).toBeCloseTo(v, 12));
+    }
+  });
+});
+
+describe('GET convention reproduces proscope low_plddt_region / low_or_high_plddt_region', () => {
+  // window 1 makes the smoothed track the input / max, so runs can be placed exactly.
+  const track = (length: number, lows: [number, number][]): number[] => {
+    const x = new Array<number>(length).fill(100);
+    for (const [s, e] of lows) for (let i = s; i < e; i++) x[i] = 10;
+    return x;
+  };
+  it('a short low run right after a removed short run survives (list.remove while iterating)', () => {
+    const x = track(200, [
+      [10, 15],
+      [60, 65],
+    ]);
+    // By hand from GET's code: runs [10,14] and [60,64]; removing [10,14] skips [60,64];
+    // breakpoints [0,60,64,200] → 64 is dropped (closer than 30 to 60) → pieces [0,60) and [60,200).
+    const get = segmentPlddt(x, { window: 1 }).map((s) => [s.start, s.end, s.confidence]);
+    expect(get).toEqual([
+      [0, 60, 'high'],
+      [60, 200, 'high'],
+    ]);
+    const strict = segmentPlddt(x, { window: 1, convention: 'strict' }).map((s) => [
+      s.start,
+      s.end,
+      s.confidence,
+    ]);
+    expect(strict).toEqual([[0, 200, 'high']]);
+  });
+  it('a long low run ends one residue before its last low residue', () => {
+    const x = track(200, [[50, 100]]);
+    // runs: [50, 99] (end = last low index); breakpoints [0,50,99,200]
+    expect(segmentPlddt(x, { window: 1 }).map((s) => [s.start, s.end, s.confidence])).toEqual([
+      [0, 50, 'high'],
+      [50, 99, 'low'],
+      [99, 200, 'high'],
+    ]);
+    expect(
+      segmentPlddt(x, { window: 1, convention: 'strict' }).map((s) => [s.start, s.end]),
+    ).toEqual([
+      [0, 50],
+      [50, 100],
+      [100, 200],
+    ]);
   });
 });

@@ -79,6 +79,87 @@ function im2col(x: Float32Array, info: ConvInfo, b0: number, b1: number, cols: F
   }
 }
 
+/**
+ * 1-D, stride-1 filter gradient (the case of every XChrom convolution):
+ * transposed im2col colsᵀ[(fx, ci), (b, o)] = x[b, o + fx − pad, ci], built
+ * with contiguous row copies from a zero-padded xᵀ[ci, b, ·], then one GEMM
+ * colsᵀ × dy[(b, o), co] whose result is already the filter layout
+ * [fx, ci, co]. The large operand is the GEMM's left side, so XNNPACK only
+ * repacks dy (trap 6 in the note).
+ */
+function filterGrad1d(
+  backend: BackendWasm,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: ConvInfo,
+): TensorInfo {
+  const {
+    batchSize: B,
+    inWidth: W,
+    inChannels: C,
+    outWidth: OW,
+    outChannels: Cout,
+    filterWidth: FW,
+  } = info;
+  const padLeft = info.padInfo.left;
+  const Wp = Math.max(W + padLeft, OW + FW - 1);
+  const K = FW * C;
+  const chunk = Math.max(1, Math.min(B, Math.floor(maxColsElements / Math.max(1, OW * K))));
+  let result: TensorInfo | undefined;
+  for (let b0 = 0; b0 < B; b0 += chunk) {
+    const b1 = Math.min(B, b0 + chunk);
+    const nb = b1 - b0;
+    const n = nb * OW;
+    const xT = new Float32Array(C * nb * Wp);
+    const xv = view(backend, x);
+    for (let b = b0; b < b1; b++) {
+      const src = b * W * C;
+      const rowBase = (b - b0) * Wp + padLeft;
+      for (let w = 0; w < W; w++) {
+        const s = src + w * C;
+        let d = rowBase + w;
+        for (let c = 0; c < C; c++, d += nb * Wp) xT[d] = xv[s + c]!;
+      }
+    }
+    const cols = makeFloat(backend, [1, K, n]);
+    const cv = view(backend, cols);
+    for (let fx = 0; fx < FW; fx++) {
+      for (let c = 0; c < C; c++) {
+        const dstRow = (fx * C + c) * n;
+        for (let b = 0; b < nb; b++) {
+          const src = (c * nb + b) * Wp + fx;
+          cv.set(xT.subarray(src, src + OW), dstRow + b * OW);
+        }
+      }
+    }
+    const dyChunk: TensorInfo =
+      b0 === 0 && b1 === B
+        ? { dataId: dy.dataId, shape: [1, n, Cout], dtype: 'float32' }
+        : makeFloat(backend, [1, n, Cout]);
+    if (dyChunk.dataId !== dy.dataId) {
+      view(backend, dyChunk).set(view(backend, dy).subarray(b0 * OW * Cout, b1 * OW * Cout));
+    }
+    const prod = callKernel(
+      stock().batchMatMul,
+      backend,
+      { a: cols, b: dyChunk },
+      { transposeA: false, transposeB: false },
+    );
+    dispose(backend, cols);
+    if (dyChunk.dataId !== dy.dataId) dispose(backend, dyChunk);
+    if (result === undefined) {
+      result = prod;
+    } else {
+      const acc = view(backend, result);
+      const p = view(backend, prod);
+      for (let i = 0; i < acc.length; i++) acc[i] = acc[i]! + p[i]!;
+      dispose(backend, prod);
+    }
+  }
+  if (result === undefined) throw new Error('empty batch in Conv2DBackpropFilter');
+  return result;
+}
+
 function conv2dBackpropFilter(args: KernelArgs): TensorInfo {
   const backend = asWasmBackend(args.backend);
   const x = input(args, 'x');
@@ -86,6 +167,15 @@ function conv2dBackpropFilter(args: KernelArgs): TensorInfo {
   const attrs = args.attrs ?? {};
   const filterShape = attrs['filterShape'] as [number, number, number, number];
   const info = convInfoOf([...x.shape], filterShape, attrs);
+  if (
+    info.inHeight === 1 &&
+    info.filterHeight === 1 &&
+    info.strideWidth === 1 &&
+    info.outHeight === 1
+  ) {
+    const out = filterGrad1d(backend, x, dy, info);
+    return { dataId: out.dataId, shape: [...filterShape], dtype: 'float32' };
+  }
   const { batchSize: B, outHeight: OH, outWidth: OW, outChannels: Cout } = info;
   const K = info.filterHeight * info.filterWidth * info.inChannels;
   const perBatch = OH * OW;

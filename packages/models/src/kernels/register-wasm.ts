@@ -1,6 +1,7 @@
 import { batchMatMulConfig } from './batch-mat-mul.js';
 import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig } from './conv-backprop.js';
 import { fusedKernelConfigs } from './fused-elementwise.js';
+import { identityConfig } from './identity.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { saveStockKernels } from './stock.js';
 import { replaceKernel } from './wasm-heap.js';
@@ -17,6 +18,7 @@ export function registerWasmKernels(): void {
   if (registered) return;
   saveStockKernels();
   for (const config of [
+    identityConfig,
     maxPoolGradConfig,
     conv2dBackpropFilterConfig,
     conv2dBackpropInputConfig,

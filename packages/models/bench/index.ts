@@ -1,0 +1,208 @@
+/**
+ * `npm run bench`: training and inference sequences/s of the TF.js path
+ * (wasm + chromflow kernels, training on the data-parallel engine with 2
+ * workers) against the PyTorch twin (`bench/xchrom_twin.py`, 2 threads),
+ * measured in the same run, alternating which goes first, for the
+ * tfjs-wasm-training note's CNN (`note`), XChrom's small configuration and
+ * the published size, at batch 16 and 64. Both sides must build the same
+ * number of trainable parameters (asserted). Writes bench-results/models.json.
+ *
+ * Environment: BENCH_CONFIGS=note,small,published  BENCH_BATCHES=16,64
+ * BENCH_SECONDS=6 (per measurement)  BENCH_WORKERS=2  PYTHON=/usr/bin/python3
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { createTrainingEngine, describeBackend, initBackend } from '../src/index.js';
+import { benchBatch, type BenchCnnConfig } from './cnn-trainable.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const archs = (process.env['BENCH_CONFIGS'] ?? 'note,small,published').split(
+  ',',
+) as BenchCnnConfig['arch'][];
+const batches = (process.env['BENCH_BATCHES'] ?? '16,64').split(',').map(Number);
+const seconds = Number(process.env['BENCH_SECONDS'] ?? 6);
+const workers = Number(process.env['BENCH_WORKERS'] ?? 2);
+const cells = 500;
+
+function python(): string {
+  const candidates = [process.env['PYTHON'], '/usr/bin/python3', 'python3'].filter(
+    (p): p is string => !!p,
+  );
+  for (const p of candidates) {
+    try {
+      execFileSync(p, ['-c', 'import torch'], { stdio: 'ignore' });
+      return p;
+    } catch {
+      // try the next interpreter
+    }
+  }
+  throw new Error(
+    'No python3 with torch found (Debian: apt-get install python3-torch; or set PYTHON).',
+  );
+}
+
+interface TwinRow {
+  trainable: number;
+  train_seq_per_s: number;
+  infer_seq_per_s: number;
+}
+
+function runTwin(py: string, arch: string, batch: number): TwinRow {
+  const out = execFileSync(
+    py,
+    [
+      join(here, 'xchrom_twin.py'),
+      'bench',
+      '--configs',
+      arch,
+      '--batches',
+      String(batch),
+      '--threads',
+      '2',
+      '--cells',
+      String(cells),
+      '--seconds',
+      String(seconds),
+      '--min-steps',
+      '3',
+    ],
+    { encoding: 'utf8', maxBuffer: 1 << 24 },
+  );
+  const parsed = JSON.parse(out) as { results: TwinRow[] };
+  const row = parsed.results[0];
+  if (row === undefined) throw new Error('twin returned no result');
+  return row;
+}
+
+async function timeSteps(step: () => Promise<void>, minSteps: number): Promise<number> {
+  await step(); // warm-up (XNNPACK operator creation, heap growth)
+  const times: number[] = [];
+  const end = performance.now() + seconds * 1000;
+  while (times.length < minSteps || performance.now() < end) {
+    const t0 = performance.now();
+    await step();
+    times.push(performance.now() - t0);
+    if (times.length >= 200) break;
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]! / 1000;
+}
+
+interface Row {
+  config: string;
+  batch: number;
+  trainable_parameters: number;
+  train_seq_per_s: number;
+  pytorch_train_seq_per_s: number;
+  train_ratio_vs_pytorch: number;
+  infer_seq_per_s: number;
+  pytorch_infer_seq_per_s: number;
+  infer_ratio_vs_pytorch: number;
+}
+
+async function main(): Promise<void> {
+  const info = await initBackend({ backend: 'wasm' });
+  const py = python();
+  const rows: Row[] = [];
+  for (const arch of archs) {
+    const engine = await createTrainingEngine({
+      module: new URL('./cnn-trainable.ts', import.meta.url).href,
+      factory: 'makeBenchCnn',
+      config: { arch, cells } satisfies BenchCnnConfig,
+      seed: 1,
+      workers,
+    });
+    const model = engine.model as typeof engine.model & {
+      predict(codes: Uint8Array, n: number): tf.Tensor;
+      parameterCount(): number;
+    };
+    const optimizer = tf.train.adam(0.01, 0.95, 0.9995, 1e-7);
+    for (const batch of batches) {
+      const hostBatch = benchBatch(batch, cells, 7);
+      const codes = hostBatch['codes'] as Uint8Array;
+      const ours = { train: 0, infer: 0 };
+      const theirs = { train: 0, infer: 0 };
+      let twinParams = -1;
+      for (let round = 0; round < 2; round++) {
+        const measureOurs = async (): Promise<void> => {
+          const train = await timeSteps(async () => {
+            await engine.trainStep(hostBatch, optimizer, { clipNorm: 1 });
+          }, 2);
+          const infer = await timeSteps(async () => {
+            const p = model.predict(codes, batch);
+            await p.data();
+            p.dispose();
+          }, 3);
+          ours.train = Math.max(ours.train, batch / train);
+          ours.infer = Math.max(ours.infer, batch / infer);
+        };
+        const measureTheirs = (): void => {
+          const r = runTwin(py, arch, batch);
+          twinParams = r.trainable;
+          theirs.train = Math.max(theirs.train, r.train_seq_per_s);
+          theirs.infer = Math.max(theirs.infer, r.infer_seq_per_s);
+        };
+        if (round % 2 === 0) {
+          await measureOurs();
+          measureTheirs();
+        } else {
+          measureTheirs();
+          await measureOurs();
+        }
+      }
+      if (twinParams !== model.parameterCount()) {
+        throw new Error(
+          `${arch}: TF.js model has ${model.parameterCount()} trainable parameters, the twin ${twinParams}`,
+        );
+      }
+      const row: Row = {
+        config: arch,
+        batch,
+        trainable_parameters: twinParams,
+        train_seq_per_s: ours.train,
+        pytorch_train_seq_per_s: theirs.train,
+        train_ratio_vs_pytorch: ours.train / theirs.train,
+        infer_seq_per_s: ours.infer,
+        pytorch_infer_seq_per_s: theirs.infer,
+        infer_ratio_vs_pytorch: ours.infer / theirs.infer,
+      };
+      rows.push(row);
+      console.log(
+        `${arch.padEnd(9)} B${String(batch).padEnd(3)} params ${String(twinParams).padStart(8)}  ` +
+          `train ${row.train_seq_per_s.toFixed(1)} vs PyTorch ${row.pytorch_train_seq_per_s.toFixed(1)} seq/s ` +
+          `(×${row.train_ratio_vs_pytorch.toFixed(2)})  infer ${row.infer_seq_per_s.toFixed(1)} vs ` +
+          `${row.pytorch_infer_seq_per_s.toFixed(1)} seq/s (×${row.infer_ratio_vs_pytorch.toFixed(2)})`,
+      );
+    }
+    optimizer.dispose();
+    await engine.dispose();
+  }
+  const headline = rows.find((r) => r.config === 'note' && r.batch === 64) ?? rows[0];
+  const result = {
+    tool: 'chromflow models bench',
+    date: new Date().toISOString(),
+    backend: describeBackend(info),
+    tfjs_train: `data-parallel engine, ${workers} worker threads × 1 wasm thread`,
+    tfjs_infer: 'main thread, 1 wasm thread',
+    pytorch: '2 threads (torch.set_num_threads(2))',
+    cpus: cpus().length,
+    load_average_1m: loadavg()[0],
+    headline: headline === undefined ? undefined : `${headline.config} B${headline.batch}`,
+    train_seq_per_s: headline?.train_seq_per_s,
+    pytorch_train_seq_per_s: headline?.pytorch_train_seq_per_s,
+    train_ratio_vs_pytorch: headline?.train_ratio_vs_pytorch,
+    infer_seq_per_s: headline?.infer_seq_per_s,
+    pytorch_infer_seq_per_s: headline?.pytorch_infer_seq_per_s,
+    rows,
+  };
+  const outDir = join(here, '..', 'bench-results');
+  if (!existsSync(outDir)) mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'models.json'), `${JSON.stringify(result, null, 1)}\n`);
+  console.log(`wrote ${join(outDir, 'models.json')}`);
+}
+
+await main();

@@ -1,3 +1,4 @@
+import { ChromflowError } from '@chromflow/core';
 import type { Random } from './random.js';
 
 /**
@@ -42,7 +43,17 @@ const IUPAC: Record<string, string> = {
 export function columnFromIupac(letter: string): number[] {
   const upper = letter.toUpperCase();
   const bases = IUPAC[upper];
-  if (bases === undefined) throw new Error(`Unknown IUPAC letter '${letter}'.`);
+  if (bases === undefined) {
+    throw new ChromflowError(
+      'PARAM',
+      `The motif consensus has the letter '${letter}', which is not an IUPAC DNA code.`,
+      {
+        field: 'consensus',
+        expected: 'one of A C G T R Y S W K M N (lower case = weak position)',
+        found: letter,
+      },
+    );
+  }
   const weak = letter !== upper;
   const inSet = bases.length === 1 ? (weak ? 0.55 : 0.85) : bases.length === 2 ? 0.45 : 0.25;
   const rest = (1 - inSet * bases.length) / (4 - bases.length || 1);

@@ -3,6 +3,7 @@ import { overlapsAny, paintGcRich, writeSite } from './genome-model.js';
 import type { SimGene } from './gene-model.js';
 import type { MotifModel } from './motif-models.js';
 import { maxScore, reverseComplement, sampleSite, scoreSite } from './motif-models.js';
+import { ChromflowError } from '@chromflow/core';
 import type { Random } from './random.js';
 
 /** What opens a peak. */
@@ -88,7 +89,8 @@ export function layOutPeaks(
   const weights = chroms.map((c) => c.seq.length);
   for (const cls of classes) {
     for (let k = 0; k < cls.count; k++) {
-      for (let attempt = 0; attempt < 10_000; attempt++) {
+      let placedOne = false;
+      for (let attempt = 0; attempt < 10_000 && !placedOne; attempt++) {
         const chrom = chroms[rng.weighted(weights)]!;
         const w = drawWidth(rng);
         const start = rng.int(1000, chrom.seq.length - w - 1000);
@@ -108,7 +110,18 @@ export function layOutPeaks(
           kind: cls.kind,
           drivers: [...cls.drivers],
         });
-        break;
+        placedOne = true;
+      }
+      if (!placedOne) {
+        const bases = chroms.reduce((s, c) => s + c.seq.length, 0);
+        throw new ChromflowError(
+          'PARAM',
+          `Only ${placed.length} peaks fit on ${bases} bp of chromosomes; the options ask for more.`,
+          {
+            field: 'peakClasses',
+            hint: 'Use fewer peaks per class or longer chromosomes (about one peak per 1.3 kb fits).',
+          },
+        );
       }
     }
   }
@@ -142,7 +155,14 @@ export function plantMotifs(
     const toPlant: MotifModel[] = [];
     for (const tf of peak.drivers) {
       const m = byTf.get(tf);
-      if (!m) throw new Error(`No driver motif for TF '${tf}'.`);
+      if (!m) {
+        throw new ChromflowError('PARAM', `Peak class driver '${tf}' has no driver motif.`, {
+          field: 'peakClasses',
+          expected: `one of ${[...byTf.keys()].join(', ')}`,
+          found: tf,
+          hint: 'Add a motif with role "driver" and this tf to `motifs`, or fix the driver name.',
+        });
+      }
       const n = Math.min(3, 1 + rng.poisson(0.6));
       for (let i = 0; i < n; i++) toPlant.push(m);
     }

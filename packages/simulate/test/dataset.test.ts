@@ -150,3 +150,21 @@ describe('simulateDataset (small variant)', () => {
     expect(mtx[2]).toBe(`${ds.genes.length} ${ds.cells.length} ${nnz}`);
   });
 });
+
+describe('simulateDataset (bad options)', () => {
+  it('refuses more peaks than the chromosomes hold, naming the field', () => {
+    let err: unknown;
+    try {
+      simulateDataset({ ...SMALL, chromosomes: [{ name: 'chrA', length: 30_000 }] });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ name: 'ChromflowError', code: 'PARAM', field: 'peakClasses' });
+  });
+
+  it('refuses a peak class whose driver has no motif', () => {
+    expect(() =>
+      simulateDataset({ ...SMALL, peakClasses: [{ kind: 'tf', drivers: ['NOPE'], count: 3 }] }),
+    ).toThrow(/driver 'NOPE' has no driver motif/);
+  });
+});

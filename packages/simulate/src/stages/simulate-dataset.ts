@@ -2,9 +2,10 @@ import { defineStage } from '@chromflow/core';
 import { simulateDataset } from '../dataset.js';
 import { writeDatasetFiles } from '../write-dataset.js';
 
-export interface SimulateDatasetParams {
+// A type alias (not an interface) so it is assignable to Stage's Record<string, unknown> params.
+export type SimulateDatasetParams = {
   seed: number;
-}
+};
 
 /** Generates the default simulated multiome data set (the `test-data/` layout) for a seed. */
 export const simulateDatasetStage = defineStage<SimulateDatasetParams>({

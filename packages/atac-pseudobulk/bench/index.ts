@@ -142,7 +142,7 @@ function runBedtools(fragments: string, peaks: string, genome: string): Run {
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function benchCase(label: string, fragments: string, rawPeaks: string, reps: number) {
+function benchCase(label: string, fragments: string, rawPeaks: string, reps: number) {
   const order = chromOrder(fragments);
   const { peaks, genome } = preparePeaks(label, rawPeaks, order);
   const ours: Run[] = [];
@@ -218,7 +218,7 @@ for (const [label, f, p] of real) {
     console.log(`skipping ${label}: files absent`);
     continue;
   }
-  results.push(await benchCase(label, f, p, Math.max(reps, 3)));
+  results.push(benchCase(label, f, p, Math.max(reps, 3)));
 }
 const nSynthetic = Number(process.env['ATAC_BENCH_FRAGMENTS'] ?? 20_000_000);
 if (nSynthetic > 0) {
@@ -230,7 +230,7 @@ if (nSynthetic > 0) {
   console.log(
     `synthetic file ready in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${files.fragments}`,
   );
-  results.push(await benchCase(`synthetic-${nSynthetic}`, files.fragments, files.peaks, reps));
+  results.push(benchCase(`synthetic-${nSynthetic}`, files.fragments, files.peaks, reps));
 }
 mkdirSync(join(pkg, 'bench-results'), { recursive: true });
 const outPath = join(pkg, 'bench-results', 'atac-pseudobulk.json');

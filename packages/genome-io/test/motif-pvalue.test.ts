@@ -93,7 +93,7 @@ describe('exact p-values', () => {
             expect(scoreFromIntScore(forward, a)).toBeGreaterThan(scoreFromIntScore(forward, b));
         },
       ),
-      { numRuns: 200 },
+      { numRuns: 100 },
     );
   });
 

@@ -52,15 +52,13 @@ const row = fc
     return s > 0 ? xs.map((x) => x / s) : [0.25, 0.25, 0.25, 0.25];
   });
 const motifs = fc.array(
-  fc
-    .array(row, { minLength: 1, maxLength: 14 })
-    .map((rows): Motif => ({
-      id: `m${rows.length}`,
-      altName: '',
-      width: rows.length,
-      probabilities: Float64Array.from(rows.flat()),
-      nsites: 20,
-    })),
+  fc.array(row, { minLength: 1, maxLength: 14 }).map((rows): Motif => ({
+    id: `m${rows.length}`,
+    altName: '',
+    width: rows.length,
+    probabilities: Float64Array.from(rows.flat()),
+    nsites: 20,
+  })),
   { minLength: 1, maxLength: 4 },
 );
 const batches = fc

@@ -1,8 +1,9 @@
 import { ChromflowError, requireColumns, requireEncoding, withEncoding } from '@chromflow/core';
 import {
+  DataType,
   Dictionary,
-  Float32,
   Int32,
+  Precision,
   Table,
   Utf8,
   makeData,
@@ -87,7 +88,7 @@ export function makeRegionMotifMatrix(
     else if (aggregation === 'count') raw[at]! += 1;
     else raw[at] = Math.max(raw[at]!, hits.scores[i]!);
   }
-  const columnMax = new Float32Array(nc);
+  const divisor = new Float64Array(nc);
   if (options.columnMax !== undefined) {
     if (options.columnMax.length !== nc) {
       throw new ChromflowError('PARAM', 'columnMax must have one entry per cluster', {
@@ -96,18 +97,19 @@ export function makeRegionMotifMatrix(
         found: String(options.columnMax.length),
       });
     }
-    for (let c = 0; c < nc; c++) columnMax[c] = options.columnMax[c]!;
+    for (let c = 0; c < nc; c++) divisor[c] = options.columnMax[c]!;
   } else {
     for (let i = 0; i < raw.length; i++) {
       const c = i % nc;
-      if (raw[i]! > columnMax[c]!) columnMax[c] = raw[i]!;
+      if (raw[i]! > divisor[c]!) divisor[c] = raw[i]!;
     }
   }
   for (let i = 0; i < raw.length; i++) {
-    const m = columnMax[i % nc]!;
+    const m = divisor[i % nc]!;
     const v = raw[i]!;
     values[i] = m > 0 && v > 0 ? Math.min(1, v / m) : 0;
   }
+  const columnMax = Float32Array.from(divisor);
   return { nRegions, clusters: [...clusters], values, columnMax, aggregation };
 }
 
@@ -198,7 +200,7 @@ export function regionMotifFromTable(table: Table, path?: string): RegionMotifMa
   const values = new Float32Array(nRegions * nc);
   clusters.forEach((c, j) => {
     const col = table.getChild(c)!;
-    if (!(col.type instanceof Float32)) {
+    if (!(DataType.isFloat(col.type) && col.type.precision === Precision.SINGLE)) {
       throw new ChromflowError('SCHEMA', `cluster column '${c}' is not float32`, {
         path,
         field: c,
@@ -206,7 +208,7 @@ export function regionMotifFromTable(table: Table, path?: string): RegionMotifMa
         found: String(col.type),
       });
     }
-    const arr = col.toArray() as Float32Array;
+    const arr: ArrayLike<number> = col.toArray() as Float32Array;
     for (let r = 0; r < nRegions; r++) values[r * nc + j] = arr[r]!;
   });
   const maxText = table.schema.metadata.get(COLUMN_MAX_KEY);

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { ChromflowError } from '@chromflow/core';
+import { ChromflowError, type LongRunOptions, throwIfAborted } from '@chromflow/core';
 import { ChainBuilder, type ProteinModel } from './protein-chain.js';
 import { parseMmcif } from './mmcif.js';
 
@@ -77,12 +77,20 @@ export function parsePdb(text: string, path?: string): ProteinModel {
  * Reads a PDB or mmCIF model, chosen by content: a file whose first
  * non-blank line starts with `data_` is mmCIF, anything else PDB.
  */
-export async function readStructure(path: string): Promise<ProteinModel> {
+export async function readStructure(
+  path: string,
+  options: LongRunOptions = {},
+): Promise<ProteinModel> {
+  throwIfAborted(options.signal);
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readFile(path, { encoding: 'utf8', signal: options.signal });
   } catch (e) {
+    throwIfAborted(options.signal);
     throw new ChromflowError('IO', 'cannot read the structure file', { path, cause: e });
   }
-  return /^\s*data_/.test(text) ? parseMmcif(text, path) : parsePdb(text, path);
+  options.onProgress?.(0, text.length);
+  const model = /^\s*data_/.test(text) ? parseMmcif(text, path) : parsePdb(text, path);
+  options.onProgress?.(text.length, text.length);
+  return model;
 }

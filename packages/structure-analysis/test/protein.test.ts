@@ -234,3 +234,90 @@ describe('GET convention reproduces proscope low_plddt_region / low_or_high_pldd
     ]);
   });
 });
+
+describe('mmCIF reader (property)', () => {
+  it('reads residues back whatever the quoting of each value', () => {
+    const names = ['ALA', 'GLY', 'LYS', 'ARG', 'HIS', 'MSE'];
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.constantFrom(...names),
+            fc.integer({ min: 0, max: 10000 }),
+            fc.constantFrom('bare', 'single', 'double'),
+          ),
+          {
+            minLength: 1,
+            maxLength: 25,
+          },
+        ),
+        (residues) => {
+          const q = (v: string, style: string): string =>
+            style === 'single' ? `'${v}'` : style === 'double' ? `"${v}"` : v;
+          const rows = residues.map(
+            ([name, b, style], i) =>
+              `ATOM ${i + 1} C ${q('CA', style)} . ${q(name, style)} A 1 ${i + 1} ? 0.0 0.0 0.0 1.00 ${(b / 100).toFixed(2)} ${i + 1} ${name} A CA 1`,
+          );
+          const text = [
+            'data_x',
+            'loop_',
+            ...[
+              'group_PDB',
+              'id',
+              'type_symbol',
+              'label_atom_id',
+              'label_alt_id',
+              'label_comp_id',
+              'label_asym_id',
+              'label_entity_id',
+              'label_seq_id',
+              'pdbx_PDB_ins_code',
+              'Cartn_x',
+              'Cartn_y',
+              'Cartn_z',
+              'occupancy',
+              'B_iso_or_equiv',
+              'auth_seq_id',
+              'auth_comp_id',
+              'auth_asym_id',
+              'auth_atom_id',
+              'pdbx_PDB_model_num',
+            ].map((t) => `_atom_site.${t}`),
+            ...rows,
+            '#',
+          ].join('\n');
+          const chain = selectChain(parseMmcif(text));
+          expect(chain.sequence).toBe(
+            residues
+              .map(([n]) =>
+                n === 'MSE'
+                  ? 'M'
+                  : n === 'ALA'
+                    ? 'A'
+                    : n === 'GLY'
+                      ? 'G'
+                      : n === 'LYS'
+                        ? 'K'
+                        : n === 'ARG'
+                          ? 'R'
+                          : 'H',
+              )
+              .join(''),
+          );
+          expect(Array.from(chain.plddt)).toEqual(
+            residues.map(([, b]) => Number((b / 100).toFixed(2))),
+          );
+        },
+      ),
+      { numRuns: 50 },
+    );
+  });
+
+  it('a truncated _atom_site row is a located PARSE error', () => {
+    const text = readFileSync(fixture('oct4-rpa3-first-residues.cif'), 'utf8').replace(
+      / 11\.11 1 MET B CA 2\n/,
+      '\n',
+    );
+    expect(() => parseMmcif(text, 'cut.cif')).toThrow(/ends in the middle of a row/);
+  });
+});

@@ -98,7 +98,7 @@ export const plddtDomains = defineStage<PlddtDomainsParams>({
   resources: { cpu: 1, memoryGb: 0.5 },
   async run(ctx) {
     const path = ctx.inputs['structure']!;
-    const model = await readStructure(path);
+    const model = await readStructure(path, { signal: ctx.signal, onProgress: ctx.onProgress });
     const chain = selectChain(model, ctx.params.chain || undefined);
     requirePlddt(chain, path);
     const p = ctx.params;

@@ -208,13 +208,14 @@ export async function readBed(path: string, options: ReadBedOptions = {}): Promi
           }
           (extra[k] as string[]).push(v);
         } else if (numeric) {
-          if (!NUM.test(v)) {
+          // '.' (no value) is common in BED score columns; it reads as NaN.
+          if (v !== '.' && !NUM.test(v)) {
             fail('PARSE', `${name} is not a number`, line, offset + k, {
               field: name,
               found: JSON.stringify(v),
             });
           }
-          (extra[k] as number[]).push(Number(v));
+          (extra[k] as number[]).push(v === '.' ? NaN : Number(v));
         } else (extra[k] as string[]).push(v);
       }
     }

@@ -1,6 +1,6 @@
-import { open } from 'node:fs/promises';
-import { ChromflowError, throwIfAborted, writeFileAtomic } from '@chromflow/core';
+import { ChromflowError, writeFileAtomic } from '@chromflow/core';
 import type { LongRunOptions } from '@chromflow/core';
+import { readByteChunks } from './text-source.js';
 
 /**
  * The samtools `.fai` index of a plain FASTA file: per record its name, length,
@@ -63,167 +63,170 @@ interface Building {
 }
 
 /**
- * Scans a plain (uncompressed) FASTA file and returns its `.fai` entries.
+ * Scans a FASTA file (plain, gzip or bgzip: offsets are in the uncompressed
+ * text, as samtools uses them for bgzip) and returns its `.fai` entries.
  * Errors (PARSE, naming file and line): text before the first `>`, unequal
- * line lengths inside a record, duplicate names; EMPTY for a file with no record.
+ * line lengths inside a record, duplicate names, CR LF line ends; EMPTY for a
+ * file with no record.
  */
 export async function makeFai(path: string, options: LongRunOptions = {}): Promise<FaiEntry[]> {
-  let fh;
-  try {
-    fh = await open(path, 'r');
-  } catch (e) {
-    throw new ChromflowError('IO', 'cannot open FASTA file', { path, cause: e });
+  const scanner = new FaiScanner(path);
+  for await (const chunk of readByteChunks(path, { ...options, chunkSize: 1 << 20 })) {
+    scanner.push(chunk);
   }
-  try {
-    const size = (await fh.stat()).size;
-    const head = Buffer.alloc(2);
-    await fh.read(head, 0, 2, 0);
-    if (head[0] === 0x1f && head[1] === 0x8b) {
-      throw new ChromflowError('PARSE', 'cannot build a .fai for a compressed FASTA', {
-        path,
-        hint: 'compress it with `bgzip` and index it with `samtools faidx` (that writes .fai and .gzi), or decompress it',
-      });
+  return scanner.finish();
+}
+
+/** Incremental `.fai` builder: feed the file's (uncompressed) bytes in order. */
+class FaiScanner {
+  private readonly entries: FaiEntry[] = [];
+  private readonly seen = new Set<string>();
+  private cur: Building | undefined;
+  private lineNo = 0;
+  /** Uncompressed offset of the first byte of the next chunk. */
+  private pos = 0;
+  /** Offset where the current (unfinished) line starts. */
+  private lineStart = 0;
+  /** Bytes of the unfinished line carried from the previous chunk (headers only need them). */
+  private carry: Uint8Array[] = [];
+
+  constructor(private readonly path: string) {}
+
+  push(chunk: Uint8Array): void {
+    let from = 0;
+    for (;;) {
+      const nl = chunk.indexOf(10, from);
+      if (nl < 0) break;
+      this.carry.push(chunk.subarray(from, nl));
+      this.endLine(this.pos + nl + 1);
+      from = nl + 1;
     }
-    const entries: FaiEntry[] = [];
-    const seen = new Set<string>();
-    let cur: Building | undefined;
-    let lineNo = 0;
-    let lineStart = 0; // file offset of the current line
-    let lineBuf: number[] = []; // only filled for header lines
-    let inHeader = false;
-    let lineLen = 0; // bytes in the current line, without \n
-    let crlf = false;
-    const finishRecord = (): void => {
-      if (!cur) return;
-      entries.push({
-        name: cur.name,
-        length: cur.length,
-        offset: cur.offset,
-        lineBases: cur.lineBases,
-        lineBytes: cur.lineBytes,
-      });
-    };
-    const endLine = (nextOffset: number): void => {
-      lineNo++;
-      if (inHeader) {
-        const text = Buffer.from(lineBuf).toString('latin1').replace(/\r$/, '');
-        const name = text.slice(1).split(/[ \t]/)[0] ?? '';
-        if (name === '') {
-          throw new ChromflowError('PARSE', 'FASTA header has no name', {
-            path,
-            line: lineNo,
-            source: text,
-          });
-        }
-        if (seen.has(name)) {
-          throw new ChromflowError('PARSE', `sequence name ${name} appears twice`, {
-            path,
-            line: lineNo,
-            source: text,
-            hint: 'rename one of the records',
-          });
-        }
-        seen.add(name);
-        finishRecord();
-        cur = {
-          name,
-          length: 0,
-          offset: nextOffset,
-          lineBases: 0,
-          lineBytes: 0,
-          shortSeen: 0,
-          headerLine: lineNo,
-        };
-      } else {
-        const bases = lineLen - (crlf ? 1 : 0);
-        const bytes = nextOffset - lineStart;
-        if (!cur) {
-          if (bases === 0) return;
-          throw new ChromflowError('PARSE', 'sequence before the first header line', {
-            path,
-            line: lineNo,
-            expected: 'a line starting with >',
-          });
-        }
-        if (bases === 0) {
-          // An empty line is allowed only at the end of a record.
-          if (cur.shortSeen === 0) cur.shortSeen = lineNo;
-          return;
-        }
-        if (cur.shortSeen !== 0) {
-          throw new ChromflowError(
-            'PARSE',
-            `record ${cur.name} has a line of different length before its last line`,
-            {
-              path,
-              line: cur.shortSeen,
-              expected: `${cur.lineBases} bases per line in every line but the last`,
-              hint: 'reformat the FASTA with equal line widths (e.g. `seqkit seq -w 60`)',
-            },
-          );
-        }
-        if (cur.lineBases === 0) {
-          cur.lineBases = bases;
-          cur.lineBytes = bytes;
-        } else if (bases > cur.lineBases) {
-          throw new ChromflowError(
-            'PARSE',
-            `record ${cur.name} has a line longer than its first line`,
-            {
-              path,
-              line: lineNo,
-              expected: `${cur.lineBases} bases`,
-              found: `${bases}`,
-              hint: 'reformat the FASTA with equal line widths (e.g. `seqkit seq -w 60`)',
-            },
-          );
-        } else if (bases < cur.lineBases) cur.shortSeen = lineNo;
-        cur.length += bases;
-      }
-    };
-    const buf = Buffer.alloc(1 << 20);
-    let pos = 0;
-    let atLineStart = true;
-    while (pos < size) {
-      throwIfAborted(options.signal);
-      const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
-      if (bytesRead === 0) break;
-      for (let i = 0; i < bytesRead; i++) {
-        const c = buf[i]!;
-        if (atLineStart) {
-          atLineStart = false;
-          inHeader = c === 62; // '>'
-          lineBuf = [];
-          lineLen = 0;
-          lineStart = pos + i;
-        }
-        if (c === 10) {
-          endLine(pos + i + 1);
-          atLineStart = true;
-          continue;
-        }
-        if (inHeader) lineBuf.push(c);
-        crlf = c === 13;
-        lineLen++;
-      }
-      pos += bytesRead;
-      options.onProgress?.(pos, size);
-    }
-    if (!atLineStart) endLine(size);
-    finishRecord();
-    if (entries.length === 0) {
+    if (from < chunk.length) this.carry.push(chunk.slice(from));
+    this.pos += chunk.length;
+  }
+
+  finish(): FaiEntry[] {
+    if (this.carry.some((c) => c.length > 0)) this.endLine(this.pos, true);
+    this.finishRecord();
+    if (this.entries.length === 0) {
       throw new ChromflowError('EMPTY', 'FASTA file holds no record', {
-        path,
+        path: this.path,
         expected: 'at least one >name line',
       });
     }
-    return entries;
-  } finally {
-    await fh.close();
+    return this.entries;
+  }
+
+  private finishRecord(): void {
+    const c = this.cur;
+    if (!c) return;
+    this.entries.push({
+      name: c.name,
+      length: c.length,
+      offset: c.offset,
+      lineBases: c.lineBases,
+      lineBytes: c.lineBytes,
+    });
+  }
+
+  private endLine(nextOffset: number, noNewline = false): void {
+    const path = this.path;
+    const parts = this.carry;
+    this.carry = [];
+    const lineNo = ++this.lineNo;
+    const bytesInLine = nextOffset - this.lineStart - (noNewline ? 0 : 1);
+    const first = parts.find((p) => p.length > 0)?.[0];
+    const lastPart = [...parts].reverse().find((p) => p.length > 0);
+    const lastByte = lastPart?.[lastPart.length - 1];
+    const lineStart = this.lineStart;
+    this.lineStart = nextOffset;
+    if (lastByte === 13) {
+      throw new ChromflowError('PARSE', 'line ends with CR LF (Windows line endings)', {
+        path,
+        line: lineNo,
+        hint: "convert to Unix line endings: `dos2unix FILE` or `sed -i 's/\\r$//' FILE`",
+      });
+    }
+    if (first === 62) {
+      const text = Buffer.concat(parts).toString('latin1');
+      const name = text.slice(1).split(/[ \t]/)[0] ?? '';
+      if (name === '') {
+        throw new ChromflowError('PARSE', 'FASTA header has no name', {
+          path,
+          line: lineNo,
+          source: text,
+        });
+      }
+      if (this.seen.has(name)) {
+        throw new ChromflowError('PARSE', `sequence name ${name} appears twice`, {
+          path,
+          line: lineNo,
+          source: text,
+          hint: 'rename one of the records',
+        });
+      }
+      this.seen.add(name);
+      this.finishRecord();
+      this.cur = {
+        name,
+        length: 0,
+        offset: nextOffset,
+        lineBases: 0,
+        lineBytes: 0,
+        shortSeen: 0,
+        headerLine: lineNo,
+      };
+      return;
+    }
+    const cur = this.cur;
+    const bases = bytesInLine;
+    const bytes = nextOffset - lineStart;
+    if (!cur) {
+      if (bases === 0) return;
+      throw new ChromflowError('PARSE', 'sequence before the first header line', {
+        path,
+        line: lineNo,
+        expected: 'a line starting with >',
+      });
+    }
+    if (bases === 0) {
+      // An empty line is allowed only at the end of a record.
+      if (cur.shortSeen === 0) cur.shortSeen = lineNo;
+      return;
+    }
+    if (cur.shortSeen !== 0) {
+      throw new ChromflowError(
+        'PARSE',
+        `record ${cur.name} has a line of different length before its last line`,
+        {
+          path,
+          line: cur.shortSeen,
+          expected: `${cur.lineBases} bases per line in every line but the last`,
+          hint: 'reformat the FASTA with equal line widths (e.g. `seqkit seq -w 60`)',
+        },
+      );
+    }
+    if (cur.lineBases === 0) {
+      cur.lineBases = bases;
+      cur.lineBytes = bytes;
+    } else if (bases > cur.lineBases) {
+      throw new ChromflowError(
+        'PARSE',
+        `record ${cur.name} has a line longer than its first line`,
+        {
+          path,
+          line: lineNo,
+          expected: `${cur.lineBases} bases`,
+          found: `${bases}`,
+          hint: 'reformat the FASTA with equal line widths (e.g. `seqkit seq -w 60`)',
+        },
+      );
+    } else if (bases < cur.lineBases) cur.shortSeen = lineNo;
+    cur.length += bases;
   }
 }
 
-/** Builds the `.fai` of a plain FASTA and writes it beside it (`<path>.fai`), atomically. */
+/** Builds the `.fai` of a FASTA and writes it beside it (`<path>.fai`), atomically. */
 export async function writeFai(path: string, options: LongRunOptions = {}): Promise<FaiEntry[]> {
   const entries = await makeFai(path, options);
   await writeFileAtomic(`${path}.fai`, faiToText(entries));

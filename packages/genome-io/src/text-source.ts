@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { ChromflowError, throwIfAborted } from '@chromflow/core';
+import { BGZF_EOF } from './bgzf.js';
 import type { LongRunOptions } from '@chromflow/core';
 
 /**
@@ -51,9 +52,11 @@ export async function* readByteChunks(
 ): AsyncGenerator<Uint8Array> {
   const gz = await isGzipFile(path);
   const total = (await stat(path)).size;
+  const bgzf = gz && (await checkBgzfComplete(path, total));
   const chunkSize = options.chunkSize ?? 1 << 18;
   const raw = createReadStream(path, { highWaterMark: 1 << 20 });
   let read = 0;
+  let inflated = 0;
   raw.on('data', (b) => {
     read += b.length;
   });
@@ -63,6 +66,7 @@ export async function* readByteChunks(
   try {
     for await (const chunk of source as AsyncIterable<Buffer>) {
       throwIfAborted(options.signal);
+      inflated += chunk.length;
       yield chunk;
       options.onProgress?.(read, total);
     }
@@ -74,7 +78,71 @@ export async function* readByteChunks(
     raw.destroy();
     if (source !== raw) source.destroy();
   }
+  if (gz && !bgzf) await checkGzipSize(path, total, inflated);
   options.onProgress?.(total, total);
+}
+
+const TRUNCATED_HINT =
+  'the download or copy was cut short; fetch the file again (`gzip -t` confirms)';
+
+/**
+ * Node's gunzip stream ends quietly on a truncated input (no "unexpected end
+ * of file" error), so completeness is checked from the file itself. For a
+ * BGZF file: true when it ends with the EOF block or its block chain ends
+ * exactly at the file end, IO error otherwise; false for non-BGZF gzip.
+ */
+async function checkBgzfComplete(path: string, size: number): Promise<boolean> {
+  const fh = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(18);
+    await fh.read(head, 0, 18, 0);
+    if (!(head[3]! & 4 && head[12] === 0x42 && head[13] === 0x43)) return false;
+    const tail = Buffer.alloc(28);
+    if (size >= 28) await fh.read(tail, 0, 28, size - 28);
+    if (size >= 28 && Buffer.from(BGZF_EOF).equals(tail)) return true;
+    // No EOF marker (older writers omit it): walk the block headers.
+    let off = 0;
+    while (off < size) {
+      const { bytesRead } = await fh.read(head, 0, 18, off);
+      if (bytesRead < 18 || head[0] !== 0x1f || head[1] !== 0x8b) break;
+      off += head.readUInt16LE(16) + 1;
+    }
+    if (off !== size) {
+      throw new ChromflowError('IO', 'bgzip file is truncated: its last block is incomplete', {
+        path,
+        field: `byte ${off}`,
+        hint: TRUNCATED_HINT,
+      });
+    }
+    return true;
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * A gzip member ends with ISIZE, its uncompressed size mod 2^32. A truncated
+ * file ends inside deflate data, so its last 4 bytes are (almost surely) not a
+ * size we could have produced: more than what was inflated. Valid
+ * concatenations of members pass (their last ISIZE ≤ the total).
+ */
+async function checkGzipSize(path: string, size: number, inflated: number): Promise<void> {
+  if (size < 18 || inflated >= 2 ** 32) return;
+  const fh = await open(path, 'r');
+  try {
+    const tail = Buffer.alloc(4);
+    await fh.read(tail, 0, 4, size - 4);
+    if (tail.readUInt32LE(0) > inflated) {
+      throw new ChromflowError('IO', 'gzip stream ends early: the file is truncated', {
+        path,
+        expected: `${tail.readUInt32LE(0)} bytes uncompressed (gzip trailer)`,
+        found: `${inflated}`,
+        hint: TRUNCATED_HINT,
+      });
+    }
+  } finally {
+    await fh.close();
+  }
 }
 
 /** A line of a text file with its 1-based number (without the newline). */

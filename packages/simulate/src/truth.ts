@@ -172,6 +172,13 @@ export function makeTruth(ds: SimDataset): Record<string, unknown> {
     format: 'chromflow-simulate-truth',
     version: 1,
     seed: o.seed,
+    conventions: {
+      coordinates: '0-based half-open everywhere in this file (BED-like); GTF is 1-based inclusive',
+      insertions: 'a fragment [start, end) has Tn5 insertions at start and end - 1 (0-based)',
+      observed: 'y[cell, peak] = 1 when any insertion of the cell lies in [peak.start, peak.end)',
+      openProbability:
+        'pi[c, p] = sigmoid(peaks[p].bias + sum_f peaks[p].weights[f] * cells[c].tfState[f])',
+    },
     genome: {
       chromosomes: ds.chroms.map((c, i) => ({
         name: c.name,

@@ -34,6 +34,8 @@ export interface TruthPeak {
   drivers: string[];
   promoterOf?: string;
   openProbability: Record<string, number>;
+  bias: number;
+  weights: Record<string, number>;
 }
 
 export interface TruthJson {
@@ -60,7 +62,7 @@ export interface TruthJson {
     tf?: string;
     enhancers: { peak: string }[];
   }[];
-  cells: { barcode: string; cellType: string }[];
+  cells: { barcode: string; cellType: string; tfState: Record<string, number> }[];
   bounds: {
     observedPositiveRate: number;
     expectedPositiveRate: number;

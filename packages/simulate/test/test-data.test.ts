@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IndexedFasta } from '@gmod/indexedfasta';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { auroc } from '../src/bounds.js';
 import { TEST_DATA, hasTestData, hasTool, readGzText, readTruth } from './fixtures.js';
 import type { TruthJson } from './fixtures.js';
 
@@ -355,6 +356,48 @@ describe.skipIf(!hasTestData)('test-data/: planted truth is recoverable from the
       expect(total).toBe(body.reduce((s, l) => s + Number(l.split(' ')[2]), 0));
     },
   );
+
+  it('lets a reader rebuild π from truth.json alone and reproduce the stated cellProbability AUROC', () => {
+    // π[c, p] = σ(bias_p + Σ_f w_{p,f} s_{c,f}) from the rounded parameters; y from the fragment text.
+    const nP = truth.peaks.length;
+    const cellIndex = new Map(truth.cells.map((c, i) => [c.barcode, i]));
+    const pi = new Float64Array(truth.cells.length * nP);
+    truth.cells.forEach((c, i) =>
+      truth.peaks.forEach((p, j) => {
+        let z = p.bias;
+        for (const [tf, w] of Object.entries(p.weights)) z += w * (c.tfState[tf] ?? 0);
+        pi[i * nP + j] = 1 / (1 + Math.exp(-z));
+      }),
+    );
+    const y = new Uint8Array(pi.length);
+    const byChrom = new Map<string, number[]>();
+    truth.peaks.forEach((p, j) => byChrom.set(p.chrom, [...(byChrom.get(p.chrom) ?? []), j]));
+    for (const line of fragLines) {
+      const [chrom, s, e, bc] = line.split('\t') as [string, string, string, string];
+      const list = byChrom.get(chrom)!;
+      for (const pos of [Number(s), Number(e) - 1]) {
+        let lo = 0;
+        let hi = list.length - 1;
+        while (lo <= hi) {
+          const mid = (lo + hi) >> 1;
+          const p = truth.peaks[list[mid]!]!;
+          if (pos < p.start) hi = mid - 1;
+          else if (pos >= p.end) lo = mid + 1;
+          else {
+            y[cellIndex.get(bc)! * nP + list[mid]!] = 1;
+            break;
+          }
+        }
+      }
+    }
+    expect(y.reduce((a, b) => a + b, 0) / y.length).toBeCloseTo(
+      truth.bounds.observedPositiveRate,
+      6,
+    );
+    expect(Math.abs(auroc(pi, y) - truth.bounds.cellProbability['all']!.overall)).toBeLessThan(
+      0.001,
+    );
+  });
 
   it('states bounds that order as the model implies and a calibrated positive rate', () => {
     const b = truth.bounds;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { setSimdKernelsEnabled } from '../src/kernels/simd.js';
 import * as ops from '../src/ops/index.js';
 import * as ref from '../src/ops/reference.js';
 import { evaluate, normals, relativeError } from './kernels-harness.js';
@@ -42,7 +43,12 @@ async function compare(
 const as3 = (t: tf.Tensor): tf.Tensor3D => t as tf.Tensor3D;
 const as1 = (t: tf.Tensor): tf.Tensor1D => t as tf.Tensor1D;
 
-describe('ops on wasm match the cpu reference (values and gradients)', () => {
+describe.each([
+  ['wasm-SIMD', true],
+  ['JavaScript', false],
+])('ops on wasm (%s kernels) match the cpu reference (values and gradients)', (_, simd) => {
+  beforeAll(() => setSimdKernelsEnabled(simd));
+
   it.each([[[3, 7, 5]], [[2, 1, 33]]])('gelu %j', async (shape) => {
     await compare(
       [input(shape, 1, 0)],

@@ -194,6 +194,8 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     });
   }
   const info = await current;
+  // Someone may have switched backends since (tests do): switch back.
+  if (tf.getBackend() !== info.name) await tf.setBackend(info.name);
   if (!printed && options.quiet !== true) {
     printed = true;
     process.stderr.write(`${describeBackend(info)}\n`);

@@ -6,6 +6,10 @@ export interface StockKernels {
   conv2d: KernelFunc;
   batchMatMul: KernelFunc;
   conv2dBackpropInput: KernelFunc;
+  /** Kept for benchmarks only (wrong for windows whose inputs are all ≤ 0). */
+  maxPoolGrad: KernelFunc | undefined;
+  /** Kept for benchmarks only (copies). */
+  identity: KernelFunc | undefined;
 }
 
 let saved: StockKernels | undefined;
@@ -19,7 +23,13 @@ export function saveStockKernels(): StockKernels {
   if (conv2d === undefined || batchMatMul === undefined || conv2dBackpropInput === undefined) {
     throw new Error('tfjs-backend-wasm does not register Conv2D/BatchMatMul/Conv2DBackpropInput');
   }
-  saved = { conv2d, batchMatMul, conv2dBackpropInput };
+  saved = {
+    conv2d,
+    batchMatMul,
+    conv2dBackpropInput,
+    maxPoolGrad: stockKernel('MaxPoolGrad')?.kernelFunc,
+    identity: stockKernel('Identity')?.kernelFunc,
+  };
   return saved;
 }
 

@@ -1,0 +1,120 @@
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { simdModuleBase64 } from './simd-module.generated.js';
+
+/**
+ * chromflow's wasm-SIMD kernels (`wasm/kernels.wat`), instantiated on the
+ * memory of the tfjs-backend-wasm module so they work on tensors in place.
+ * Pointers are byte offsets into that memory. When instantiation fails (no
+ * SIMD, a tfjs build without an exported memory) or after
+ * `setSimdKernelsEnabled(false)`, callers use their JavaScript loops.
+ */
+export interface SimdKernels {
+  gelu(x: number, y: number, n: number): void;
+  geluGrad(x: number, dy: number, dx: number, n: number): void;
+  colMoments(x: number, rows: number, c: number, mean: number, acc: number, mode: 0 | 1): void;
+  colAffine(x: number, y: number, rows: number, c: number, a: number, b: number): void;
+  bnGradSums(
+    x: number,
+    dy: number,
+    rows: number,
+    c: number,
+    mean: number,
+    accDy: number,
+    accDyXc: number,
+  ): void;
+  bnGradApply(
+    x: number,
+    dy: number,
+    dx: number,
+    rows: number,
+    c: number,
+    k0: number,
+    k1: number,
+    k2: number,
+  ): void;
+  /** Allocates `floats` zeroed float32 scratch values on the heap; returns the byte offset. */
+  alloc(floats: number): number;
+  free(ptr: number): void;
+  /** A fresh view of `n` floats at `ptr` (views die when the heap grows). */
+  floats(ptr: number, n: number): Float32Array;
+  /** Byte offset of a tensor's data. */
+  ptr(t: TensorInfo): number;
+}
+
+let enabled = process.env['CHROMFLOW_SIMD_KERNELS'] !== '0';
+const cache = new WeakMap<BackendWasm, SimdKernels | null>();
+
+/** Switches the SIMD kernels off (JavaScript loops) or on; for tests and benchmarks. */
+export function setSimdKernelsEnabled(on: boolean): void {
+  enabled = on;
+}
+
+/** The parts of the WebAssembly JS API used here (the TS lib in use has no DOM/WebAssembly types). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+const wasmApi: WasmApi = Reflect.get(globalThis, 'WebAssembly') as WasmApi;
+
+interface EmscriptenParts {
+  asm?: { memory?: WasmMemory };
+  _malloc?: (bytes: number) => number;
+  _free?: (ptr: number) => void;
+}
+
+type Fn = (...args: number[]) => void;
+
+function instantiate(backend: BackendWasm): SimdKernels | null {
+  const parts = backend.wasm;
+  const memory = (Reflect.get(parts, 'asm') as EmscriptenParts['asm'])?.memory;
+  const malloc = Reflect.get(parts, '_malloc') as EmscriptenParts['_malloc'];
+  const free = Reflect.get(parts, '_free') as EmscriptenParts['_free'];
+  if (memory === undefined || malloc === undefined || free === undefined) return null;
+  try {
+    const module = new wasmApi.Module(Buffer.from(simdModuleBase64, 'base64'));
+    const instance = new wasmApi.Instance(module, { env: { memory } });
+    const fn = (name: string): Fn => {
+      const f = instance.exports[name];
+      if (typeof f !== 'function') throw new Error(`simd export ${name} missing`);
+      return f as Fn;
+    };
+    const colMoments = fn('col_moments');
+    return {
+      gelu: fn('gelu'),
+      geluGrad: fn('gelu_grad'),
+      colMoments: (x, rows, c, mean, acc, mode) => colMoments(x, rows, c, mean, acc, mode),
+      colAffine: fn('col_affine'),
+      bnGradSums: fn('bn_grad_sums'),
+      bnGradApply: fn('bn_grad_apply'),
+      alloc(n) {
+        const p = malloc(Math.max(4, n * 4));
+        new Float32Array(memory.buffer, p, n).fill(0);
+        return p;
+      },
+      free: (p) => free(p),
+      floats: (p, n) => new Float32Array(memory.buffer, p, n),
+      ptr: (t) => {
+        const d = backend.dataIdMap.get(t.dataId);
+        if (d === undefined) throw new Error('tensor data not on the wasm heap');
+        return d.memoryOffset;
+      },
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** The SIMD kernels for this backend, or undefined when they are off or unavailable. */
+export function simdKernels(backend: BackendWasm): SimdKernels | undefined {
+  if (!enabled) return undefined;
+  let k = cache.get(backend);
+  if (k === undefined) {
+    k = instantiate(backend);
+    cache.set(backend, k);
+  }
+  return k ?? undefined;
+}

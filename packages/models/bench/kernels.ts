@@ -35,27 +35,44 @@ function runInfo(func: KernelFunc, inputs: Record<string, TensorInfo>, attrs: Na
 const rows: { kernel: string; stock_ms: number; chromflow_ms: number; speedup: number }[] = [];
 function report(kernel: string, stockMs: number, oursMs: number): void {
   rows.push({ kernel, stock_ms: stockMs, chromflow_ms: oursMs, speedup: stockMs / oursMs });
-  console.log(`${kernel.padEnd(58)} stock ${stockMs.toFixed(1).padStart(8)} ms  chromflow ${oursMs.toFixed(1).padStart(7)} ms  ×${(stockMs / oursMs).toFixed(1)}`);
+  console.log(
+    `${kernel.padEnd(58)} stock ${stockMs.toFixed(1).padStart(8)} ms  chromflow ${oursMs.toFixed(1).padStart(7)} ms  ×${(stockMs / oursMs).toFixed(1)}`,
+  );
 }
 
 const [B, L, Cin, Cout, K] = [16, 448, 64, 72, 5];
 const x = tf.randomNormal([B, 1, L, Cin], 0, 1, 'float32', 1);
 const w = tf.randomNormal([1, K, Cin, Cout], 0, 0.1, 'float32', 2);
 const dy = tf.randomNormal([B, 1, L, Cout], 0, 1, 'float32', 3);
-const convAttrs = { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', dimRoundingMode: undefined } as unknown as NamedAttrMap;
+const convAttrs = {
+  strides: [1, 1],
+  pad: 'same',
+  dataFormat: 'NHWC',
+  dimRoundingMode: undefined,
+} as unknown as NamedAttrMap;
 
 // Conv2DBackpropInput
 const bpInput = tf.getKernel('Conv2DBackpropInput', 'wasm')!.kernelFunc;
 report(
   `Conv2DBackpropInput [${B},${L},${Cout}]→${Cin} k${K}`,
-  time(() => runInfo(stock().conv2dBackpropInput, { dy, filter: w }, { ...convAttrs, inputShape: x.shape }), 2),
+  time(
+    () =>
+      runInfo(
+        stock().conv2dBackpropInput,
+        { dy, filter: w },
+        { ...convAttrs, inputShape: x.shape },
+      ),
+    2,
+  ),
   time(() => runInfo(bpInput, { dy, filter: w }, { ...convAttrs, inputShape: x.shape })),
 );
 // Conv2DBackpropFilter: stock has none; compare with the cpu backend's kernel on the same data.
 const bpFilter = tf.getKernel('Conv2DBackpropFilter', 'wasm')!.kernelFunc;
 const oursFilter = time(() => runInfo(bpFilter, { x, dy }, { ...convAttrs, filterShape: w.shape }));
 const flops = 2 * B * L * K * Cin * Cout;
-console.log(`Conv2DBackpropFilter: ${oursFilter.toFixed(1)} ms = ${(flops / oursFilter / 1e6).toFixed(1)} GFLOP/s (stock wasm: not registered)`);
+console.log(
+  `Conv2DBackpropFilter: ${oursFilter.toFixed(1)} ms = ${(flops / oursFilter / 1e6).toFixed(1)} GFLOP/s (stock wasm: not registered)`,
+);
 // Transposed matmul (dense-layer backward shapes)
 const a = tf.randomNormal([1, 1024, 224], 0, 1, 'float32', 4);
 const g = tf.randomNormal([1, 1024, 256], 0, 1, 'float32', 5);
@@ -68,7 +85,10 @@ report(
 );
 report(
   'BatchMatMul a·bᵀ [1024,256]×[224,256]ᵀ',
-  time(() => runInfo(stock().batchMatMul, { a: g, b: bt }, { transposeA: false, transposeB: true }), 2),
+  time(
+    () => runInfo(stock().batchMatMul, { a: g, b: bt }, { transposeA: false, transposeB: true }),
+    2,
+  ),
   time(() => runInfo(mm, { a: g, b: bt }, { transposeA: false, transposeB: true })),
 );
 
@@ -77,8 +97,18 @@ const h = tf.randomNormal([B, L, Cout], 0, 1, 'float32', 6);
 const gamma = tf.ones([Cout]) as tf.Tensor1D;
 const beta = tf.zeros([Cout]) as tf.Tensor1D;
 const gradTime = (f: (t: tf.Tensor) => tf.Tensor): number =>
-  time(() => tf.tidy(() => tf.grad((t: tf.Tensor) => tf.sum(f(t)))(h).dataSync()));
-report(`GELU forward+backward [${B},${L},${Cout}]`, gradTime((t) => ref.geluReference(t)), gradTime((t) => ops.gelu(t)));
+  time(() =>
+    tf.tidy(() =>
+      tf
+        .grad((t: tf.Tensor) => tf.sum(f(t)))(h)
+        .dataSync(),
+    ),
+  );
+report(
+  `GELU forward+backward [${B},${L},${Cout}]`,
+  gradTime((t) => ref.geluReference(t)),
+  gradTime((t) => ops.gelu(t)),
+);
 report(
   `BatchNorm train forward+backward [${B},${L},${Cout}]`,
   gradTime((t) => ref.batchNormTrainReference(t, gamma, beta, 1e-3).y),
@@ -92,7 +122,12 @@ report(
 // MaxPool(2) gradient (the stock one is also wrong for all-negative windows).
 const pooled = tf.maxPool(x as tf.Tensor4D, [1, 2], [1, 2], 'valid');
 const dPool = tf.randomNormal(pooled.shape, 0, 1, 'float32', 7);
-const poolAttrs = { filterSize: [1, 2], strides: [1, 2], pad: 'valid', dimRoundingMode: undefined } as unknown as NamedAttrMap;
+const poolAttrs = {
+  filterSize: [1, 2],
+  strides: [1, 2],
+  pad: 'valid',
+  dimRoundingMode: undefined,
+} as unknown as NamedAttrMap;
 const mpg = tf.getKernel('MaxPoolGrad', 'wasm')!.kernelFunc;
 report(
   `MaxPoolGrad pool 2 [${B},${L},${Cin}]`,
@@ -100,5 +135,9 @@ report(
   time(() => runInfo(mpg, { dy: dPool, input: x, output: pooled }, poolAttrs)),
 );
 const idt = tf.getKernel('Identity', 'wasm')!.kernelFunc;
-report(`Identity (clone of saved activations) [${B},${L},${Cout}]`, time(() => runInfo(stock().identity!, { x: h }, {})), time(() => runInfo(idt, { x: h }, {})));
+report(
+  `Identity (clone of saved activations) [${B},${L},${Cout}]`,
+  time(() => runInfo(stock().identity!, { x: h }, {})),
+  time(() => runInfo(idt, { x: h }, {})),
+);
 console.log(JSON.stringify(rows));

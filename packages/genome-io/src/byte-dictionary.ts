@@ -23,22 +23,22 @@ export class ByteDictionary {
   idOf(bytes: Uint8Array, from: number, to: number): number {
     let h = 0x811c9dc5;
     for (let i = from; i < to; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
-    const mask = this.slots.length - 1;
+    // Fields read once into locals: the probe loop runs ~10^7 times per file.
+    const slots = this.slots;
+    const hashes = this.hashes;
+    const lengths = this.keyLengths;
+    const mask = slots.length - 1;
     const len = to - from;
     let s = h & mask;
     for (;;) {
-      const id = this.slots[s]!;
+      const id = slots[s]!;
       if (id < 0) break;
-      if (this.hashes[id] === h && this.keyLengths[id] === len) {
-        const off = this.keyOffsets[id]!;
-        let eq = true;
-        for (let i = 0; i < len; i++) {
-          if (this.arena[off + i] !== bytes[from + i]) {
-            eq = false;
-            break;
-          }
-        }
-        if (eq) return id;
+      if (hashes[id] === h && lengths[id] === len) {
+        const arena = this.arena;
+        const off = this.keyOffsets[id]! - from;
+        let i = from;
+        while (i < to && arena[off + i] === bytes[i]) i++;
+        if (i === to) return id;
       }
       s = (s + 1) & mask;
     }

@@ -373,7 +373,10 @@ export async function* readFragments(
   );
   let carry: Uint8Array | undefined;
   let rows = 0;
-  for await (const chunk of readByteChunks(path, options)) {
+  for await (const buffer of readByteChunks(path, options)) {
+    // A plain Uint8Array view: the parser then only ever sees one array class (zlib gives
+    // Buffers, the carried line is a Uint8Array) and stays monomorphic.
+    const chunk = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
     let from = 0;
     if (carry) {
       const nl = chunk.indexOf(LF);

@@ -90,6 +90,17 @@ export const xchromPredict = defineStage<XChromPredictParams>({
       String(embT.getChild('barcode')?.get(i)),
     );
     const emb = joinCellEmbedding(embT, barcodes, need('embedding'));
+    if (emb.embeddingDim !== model.config.cellInputDim) {
+      throw new ChromflowError(
+        'SCHEMA',
+        'the cell embedding has a different width than in training',
+        {
+          path: need('embedding'),
+          expected: `pc1…pc${model.config.cellInputDim}`,
+          found: `pc1…pc${emb.embeddingDim}`,
+        },
+      );
+    }
     ctx.log.info(
       `predicting ${seq.names.length} regions × ${barcodes.length} cells on ${backend.name}`,
     );

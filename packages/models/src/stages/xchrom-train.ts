@@ -26,6 +26,7 @@ export interface XChromTrainParams extends XChromSizeParams {
   valFraction: number;
   testCellFraction: number;
   testChroms: string[];
+  workers: number;
 }
 
 const positiveInt = (description: string, d?: number) => ({
@@ -93,6 +94,12 @@ export const xchromTrain = defineStage<XChromTrainParams>({
         'fraction of cells held out as test cells (0: a cross-peak model on all cells)',
         0.1,
       ),
+      workers: {
+        type: 'integer',
+        minimum: 1,
+        default: 1,
+        description: 'worker threads for data-parallel training (1: in-process and deterministic)',
+      },
       testChroms: {
         type: 'array',
         items: { type: 'string' },
@@ -178,6 +185,7 @@ export const xchromTrain = defineStage<XChromTrainParams>({
       adam: { ...XCHROM_ADAM, learningRate: p.learningRate },
       checkpointDir: dir,
       resume: true,
+      workers: p.workers,
       signal: ctx.signal,
       onProgress: ctx.onProgress,
       log: (m) => ctx.log.info(m),

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { ChromflowError, throwIfAborted, type ProgressCallback } from '@chromflow/core';
 import {
@@ -19,6 +20,7 @@ import {
   type XChromData,
 } from '../data/xchrom-data.js';
 import type { XChromSplit } from '../data/xchrom-split.js';
+import { createTrainingEngine, type TrainingEngine } from '../parallel/engine.js';
 import { Adam, XCHROM_ADAM, type AdamOptions } from '../train/adam.js';
 import { localGradientStep, type GradientStep } from '../train/gradient-step.js';
 import { Rng, type RngState } from '../train/rng.js';
@@ -49,6 +51,11 @@ export interface TrainXChromOptions {
   /** Stop (as if killed) after this many epochs in this call; for resume tests. */
   stopAfterEpochs?: number;
   gradientStep?: GradientStep;
+  /**
+   * Worker threads for data-parallel gradients (`src/parallel`); ≤ 1 trains in
+   * this process (deterministic). Ignored when `gradientStep` is given.
+   */
+  workers?: number;
   signal?: AbortSignal;
   onProgress?: ProgressCallback;
   log?: (message: string) => void;
@@ -143,7 +150,22 @@ export async function trainXChrom(
     });
   }
   const log = o.log ?? ((): void => undefined);
-  const step = o.gradientStep ?? localGradientStep;
+  let step = o.gradientStep ?? localGradientStep;
+  let engine: TrainingEngine | undefined;
+  if (!o.gradientStep && (o.workers ?? 1) >= 2) {
+    const backend = tf.getBackend() === 'cpu' ? 'cpu' : 'wasm';
+    engine = await createTrainingEngine({
+      module: fileURLToPath(new URL('./trainable-factory.ts', import.meta.url)),
+      factory: 'createXChromTrainable',
+      config: o.config,
+      seed: o.seed,
+      workers: o.workers,
+      backend,
+    });
+    const e = engine;
+    step = (m, b) => e.gradientStep(m, b);
+    log(`data-parallel training on ${e.workers} workers (${backend})`);
+  }
   const model = new XChromModel(o.config, o.seed);
   const best = new XChromModel(o.config, o.seed);
   const adam = new Adam(model.trainableVariables(), o.adam ?? XCHROM_ADAM);
@@ -234,6 +256,8 @@ export async function trainXChrom(
     );
     o.onProgress?.(st.epoch, o.epochs, `epoch ${st.epoch}: val loss ${valLoss.toFixed(4)}`);
   }
+  await engine?.dispose();
+  if (engine?.model instanceof XChromModel) engine.model.dispose();
   model.dispose();
   adam.dispose();
   return {

@@ -28,7 +28,7 @@ function time(f: () => void, reps = 5): number {
 
 function runInfo(func: KernelFunc, inputs: Record<string, TensorInfo>, attrs: NamedAttrMap): void {
   const out = func({ inputs, backend, attrs });
-  const outs = Array.isArray(out) ? out : [out as TensorInfo];
+  const outs = Array.isArray(out) ? out : [out];
   for (const o of outs) backend.disposeData(o.dataId);
 }
 
@@ -41,68 +41,17 @@ function report(kernel: string, stockMs: number, oursMs: number): void {
 }
 
 const [B, L, Cin, Cout, K] = [16, 448, 64, 72, 5];
-const x = tf.randomNormal([B, 1, L, Cin], 0, 1, 'float32', 1);
-const w = tf.randomNormal([1, K, Cin, Cout], 0, 0.1, 'float32', 2);
-const dy = tf.randomNormal([B, 1, L, Cout], 0, 1, 'float32', 3);
-const convAttrs = {
-  strides: [1, 1],
-  pad: 'same',
-  dataFormat: 'NHWC',
-  dimRoundingMode: undefined,
-} as unknown as NamedAttrMap;
-
-// Conv2DBackpropInput
-const bpInput = tf.getKernel('Conv2DBackpropInput', 'wasm')!.kernelFunc;
-report(
-  `Conv2DBackpropInput [${B},${L},${Cout}]→${Cin} k${K}`,
-  time(
-    () =>
-      runInfo(
-        stock().conv2dBackpropInput,
-        { dy, filter: w },
-        { ...convAttrs, inputShape: x.shape },
-      ),
-    2,
-  ),
-  time(() => runInfo(bpInput, { dy, filter: w }, { ...convAttrs, inputShape: x.shape })),
-);
-// Conv2DBackpropFilter: stock has none; compare with the cpu backend's kernel on the same data.
-const bpFilter = tf.getKernel('Conv2DBackpropFilter', 'wasm')!.kernelFunc;
-const oursFilter = time(() => runInfo(bpFilter, { x, dy }, { ...convAttrs, filterShape: w.shape }));
-const flops = 2 * B * L * K * Cin * Cout;
-console.log(
-  `Conv2DBackpropFilter: ${oursFilter.toFixed(1)} ms = ${(flops / oursFilter / 1e6).toFixed(1)} GFLOP/s (stock wasm: not registered)`,
-);
-// Transposed matmul (dense-layer backward shapes)
-const a = tf.randomNormal([1, 1024, 224], 0, 1, 'float32', 4);
-const g = tf.randomNormal([1, 1024, 256], 0, 1, 'float32', 5);
-const mm = tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc;
-const bt = tf.randomNormal([1, 224, 256], 0, 1, 'float32', 8);
-report(
-  'BatchMatMul aᵀ·b [1024,224]ᵀ×[1024,256]',
-  time(() => runInfo(stock().batchMatMul, { a, b: g }, { transposeA: true, transposeB: false }), 2),
-  time(() => runInfo(mm, { a, b: g }, { transposeA: true, transposeB: false })),
-);
-report(
-  'BatchMatMul a·bᵀ [1024,256]×[224,256]ᵀ',
-  time(
-    () => runInfo(stock().batchMatMul, { a: g, b: bt }, { transposeA: false, transposeB: true }),
-    2,
-  ),
-  time(() => runInfo(mm, { a: g, b: bt }, { transposeA: false, transposeB: true })),
-);
-
 // Op level, forward + backward: reference composites (stock kernels) vs fused.
 const h = tf.randomNormal([B, L, Cout], 0, 1, 'float32', 6);
-const gamma = tf.ones([Cout]) as tf.Tensor1D;
-const beta = tf.zeros([Cout]) as tf.Tensor1D;
+const gamma = tf.ones<tf.Rank.R1>([Cout]);
+const beta = tf.zeros<tf.Rank.R1>([Cout]);
+const dyOut = tf.randomNormal([B, L, Cout], 0, 1, 'float32', 9);
 const gradTime = (f: (t: tf.Tensor) => tf.Tensor): number =>
   time(() =>
-    tf.tidy(() =>
-      tf
-        .grad((t: tf.Tensor) => tf.sum(f(t)))(h)
-        .dataSync(),
-    ),
+    tf.tidy(() => {
+      // (a block body: tidy walks a returned typed array element by element)
+      tf.grad((t: tf.Tensor) => f(t))(h, dyOut).dataSync();
+    }),
   );
 report(
   `GELU forward+backward [${B},${L},${Cout}]`,
@@ -119,6 +68,57 @@ report(
   gradTime((t) => ref.layerNormReference(t, gamma, beta, 1e-3)),
   gradTime((t) => ops.layerNorm(t, gamma, beta, 1e-3)),
 );
+const x = tf.randomNormal([B, 1, L, Cin], 0, 1, 'float32', 1);
+const w = tf.randomNormal([1, K, Cin, Cout], 0, 0.1, 'float32', 2);
+const dy = tf.randomNormal([B, 1, L, Cout], 0, 1, 'float32', 3);
+const convAttrs = {
+  strides: [1, 1],
+  pad: 'same',
+  dataFormat: 'NHWC',
+  dimRoundingMode: undefined,
+} as unknown as NamedAttrMap;
+
+// Conv2DBackpropInput
+const bpInput = tf.getKernel('Conv2DBackpropInput', 'wasm').kernelFunc;
+report(
+  `Conv2DBackpropInput [${B},${L},${Cout}]→${Cin} k${K}`,
+  time(
+    () =>
+      runInfo(
+        stock().conv2dBackpropInput,
+        { dy, filter: w },
+        { ...convAttrs, inputShape: x.shape },
+      ),
+    2,
+  ),
+  time(() => runInfo(bpInput, { dy, filter: w }, { ...convAttrs, inputShape: x.shape })),
+);
+// Conv2DBackpropFilter: stock has none; compare with the cpu backend's kernel on the same data.
+const bpFilter = tf.getKernel('Conv2DBackpropFilter', 'wasm').kernelFunc;
+const oursFilter = time(() => runInfo(bpFilter, { x, dy }, { ...convAttrs, filterShape: w.shape }));
+const flops = 2 * B * L * K * Cin * Cout;
+console.log(
+  `Conv2DBackpropFilter: ${oursFilter.toFixed(1)} ms = ${(flops / oursFilter / 1e6).toFixed(1)} GFLOP/s (stock wasm: not registered)`,
+);
+// Transposed matmul (dense-layer backward shapes)
+const a = tf.randomNormal([1, 1024, 224], 0, 1, 'float32', 4);
+const g = tf.randomNormal([1, 1024, 256], 0, 1, 'float32', 5);
+const mm = tf.getKernel('BatchMatMul', 'wasm').kernelFunc;
+const bt = tf.randomNormal([1, 224, 256], 0, 1, 'float32', 8);
+report(
+  'BatchMatMul aᵀ·b [1024,224]ᵀ×[1024,256]',
+  time(() => runInfo(stock().batchMatMul, { a, b: g }, { transposeA: true, transposeB: false }), 2),
+  time(() => runInfo(mm, { a, b: g }, { transposeA: true, transposeB: false })),
+);
+report(
+  'BatchMatMul a·bᵀ [1024,256]×[224,256]ᵀ',
+  time(
+    () => runInfo(stock().batchMatMul, { a: g, b: bt }, { transposeA: false, transposeB: true }),
+    2,
+  ),
+  time(() => runInfo(mm, { a: g, b: bt }, { transposeA: false, transposeB: true })),
+);
+
 // MaxPool(2) gradient (the stock one is also wrong for all-negative windows).
 const pooled = tf.maxPool(x as tf.Tensor4D, [1, 2], [1, 2], 'valid');
 const dPool = tf.randomNormal(pooled.shape, 0, 1, 'float32', 7);
@@ -128,13 +128,13 @@ const poolAttrs = {
   pad: 'valid',
   dimRoundingMode: undefined,
 } as unknown as NamedAttrMap;
-const mpg = tf.getKernel('MaxPoolGrad', 'wasm')!.kernelFunc;
+const mpg = tf.getKernel('MaxPoolGrad', 'wasm').kernelFunc;
 report(
   `MaxPoolGrad pool 2 [${B},${L},${Cin}]`,
   time(() => runInfo(stock().maxPoolGrad!, { dy: dPool, input: x, output: pooled }, poolAttrs)),
   time(() => runInfo(mpg, { dy: dPool, input: x, output: pooled }, poolAttrs)),
 );
-const idt = tf.getKernel('Identity', 'wasm')!.kernelFunc;
+const idt = tf.getKernel('Identity', 'wasm').kernelFunc;
 report(
   `Identity (clone of saved activations) [${B},${L},${Cout}]`,
   time(() => runInfo(stock().identity!, { x: h }, {})),

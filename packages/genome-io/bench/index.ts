@@ -281,6 +281,7 @@ async function main(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'genome-io-bench-'));
   try {
     await benchWindows(tmp);
+    if (process.env['GENOME_IO_BENCH_ONLY'] === 'windows') return;
     const muon = sharedDataFile('multiome', 'muon_pbmc_10x_multiome', 'fragments.tsv.gz');
     const muonPeaks = sharedDataFile('multiome', 'muon_pbmc_10x_multiome', 'peaks.bed');
     if (muon && muonPeaks)

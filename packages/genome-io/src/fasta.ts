@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
-import { IndexedFasta, BgzipIndexedFasta } from '@gmod/indexedfasta';
+import { IndexedFasta } from '@gmod/indexedfasta';
 import { BlobFile } from 'generic-filehandle2';
 import type { GenericFilehandle } from 'generic-filehandle2';
 import { ChromflowError, throwIfAborted, writeFileAtomic } from '@chromflow/core';
 import type { LongRunOptions } from '@chromflow/core';
 import { isBgzfBlockStart } from './bgzf.js';
+import { BgzfRandomFile } from './bgzf-random-file.js';
 import { OpenFile } from './open-file.js';
 import { faiToText, makeFai } from './fasta-index.js';
 import type { FaiEntry } from './fasta-index.js';
@@ -100,12 +101,12 @@ export async function makeGzi(path: string): Promise<Uint8Array> {
       });
     }
     const isize = view.getUint32(c + size - 4, true);
-    if (c > 0) pairs.push(c, u);
+    // htslib (`bgzip -i`/`-r`) lists every block after the first except the empty EOF block.
+    const isEofBlock = isize === 0 && c + size === data.length;
+    if (c > 0 && !isEofBlock) pairs.push(c, u);
     c += size;
     u += isize;
   }
-  // htslib leaves out the trailing EOF block's entry only when it is the last empty block;
-  // readers only need each block's start, so the extra entry is harmless either way.
   const out = new Uint8Array(8 + pairs.length * 8);
   const v = new DataView(out.buffer);
   v.setBigUint64(0, BigInt(pairs.length / 2), true);
@@ -153,16 +154,16 @@ export async function openFasta(
     reader = new IndexedFasta({ fasta, fai });
   } else if (compression === 'bgzip') {
     const gziPath = `${path}.gzi`;
-    let gzi: GenericFilehandle;
-    if (existsSync(gziPath)) gzi = new OpenFile(gziPath);
+    let gzi: Uint8Array;
+    if (existsSync(gziPath)) gzi = await readFile(gziPath);
     else {
-      const bytes = await makeGzi(path);
-      gzi = memoryFile(bytes);
-      await tryWrite(gziPath, bytes, writeIndex);
+      gzi = await makeGzi(path);
+      await tryWrite(gziPath, gzi, writeIndex);
     }
-    const fasta = new OpenFile(path);
-    handles.push(fasta, gzi);
-    reader = new BgzipIndexedFasta({ fasta, fai, gzi });
+    // The uncompressed text through a block-caching BGZF reader, read as a plain indexed FASTA.
+    const fasta = new BgzfRandomFile(path, gzi);
+    handles.push(fasta);
+    reader = new IndexedFasta({ fasta, fai });
   } else {
     const parts: Uint8Array[] = [];
     for await (const chunk of readByteChunks(path, options)) parts.push(chunk);

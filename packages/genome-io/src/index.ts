@@ -13,6 +13,7 @@ export * from './windows.js';
 export * from './tables.js';
 export * from './genes.js';
 export * from './open-file.js';
+export * from './bgzf-random-file.js';
 export { peakWindowsStage } from './stages/peak-windows.js';
 export { genesStage } from './stages/genes.js';
 export { stages } from './stages/all.js';

@@ -11,6 +11,7 @@ import {
   codesFromSequence,
   faiToText,
   makeFai,
+  makeGzi,
   makeWindows,
   oneHotFromCodes,
   openFasta,
@@ -45,6 +46,10 @@ function samtoolsRegions(path: string, regions: string[]): string[] {
 }
 
 describe.skipIf(!GENOME || !PEAKS71)('hg38 chr2 (bgzip + .fai + .gzi), 71 PBMC peaks', () => {
+  it('builds a .gzi equal to the one htslib wrote', async () => {
+    expect(Buffer.from(await makeGzi(GENOME!)).equals(readFileSync(`${GENOME!}.gzi`))).toBe(true);
+  });
+
   it('reads the chromosome size from the .fai', async () => {
     const fa = await openFasta(GENOME!);
     expect(fa.compression).toBe('bgzip');

@@ -56,7 +56,10 @@ describe.each([
       const zcat = run('sh', ['-c', `gzip -dc '${path!}' | grep -v '^#' | cut -f1-5`])
         .trimEnd()
         .split('\n');
-      expect(lines(batches)).toEqual(zcat);
+      const ours = lines(batches);
+      expect(ours.length).toBe(zcat.length);
+      // one string comparison: toEqual on 356k-element arrays costs seconds
+      expect(ours.join('\n') === zcat.join('\n')).toBe(true);
       expect(progress.at(-1)).toBe(readFileSync(path!).length);
     },
   );

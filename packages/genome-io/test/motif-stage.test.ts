@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import {
   codesFromSequence,
   motifScanStage,
+  peakWindowsStage,
   regionMotifFromTable,
+  sequenceCodesFromTable,
   sequenceCodesToTable,
   stages,
 } from '../src/index.js';
@@ -19,6 +21,12 @@ const fasta = sharedDataFile(...dir, 'm1d1_peaks.fasta');
 const fimo = sharedDataFile(...dir, 'fimo.evenIndexMotifs.tsv');
 const jaspar = sharedDataFile('motifs', 'JASPAR2018_CORE_vertebrates_non-redundant_pfms_meme.txt');
 const vierstra = sharedDataFile('motifs', 'vierstra_motif_clusters_v1.0', 'clusters.0.70.txt');
+const genome = sharedDataFile('genome', 'hg38_chr2_1-2333275', 'chr2_1-2333275.fa.gz');
+const peaks = sharedDataFile(
+  'genome',
+  'hg38_chr2_1-2333275',
+  'pbmc3k_atac_peaks_in_chr2_1-2333275.bed',
+);
 
 function defaults(): MotifScanParams {
   const out: Record<string, unknown> = {};
@@ -170,6 +178,41 @@ describe('genome-io.motif-scan stage', () => {
             max > 0 ? Math.max(0, sums[r * 286 + c]!) / max : 0,
             5,
           );
+      }
+    },
+  );
+
+  it.skipIf(!genome || !peaks || !jaspar || !vierstra)(
+    'wired after genome-io.peak-windows: 71 hg38 PBMC peaks → 71 region-motif rows',
+    async () => {
+      const work = mkdtempSync(join(tmpdir(), 'motif-stage-'));
+      const seqPath = join(work, 'sequences.parquet');
+      await peakWindowsStage.run({
+        params: { width: 1344, edge: 'pad', softMasked: 'upper' },
+        inputs: { genome, peaks },
+        outputs: { regions: join(work, 'regions.parquet'), sequences: seqPath },
+        tempDir: work,
+        log: { info: () => {}, warn: () => {} },
+        onProgress: () => {},
+        signal: new AbortController().signal,
+      });
+      await motifScanStage.run(
+        context(work, { sequences: seqPath, motifs: jaspar, clusters: vierstra }, {}),
+      );
+      const seqs = sequenceCodesFromTable(await readTable(seqPath));
+      const rm = regionMotifFromTable(await readTable(join(work, 'region_motif.parquet')));
+      expect(rm.nRegions).toBe(71);
+      expect(
+        (await readTable(join(work, 'region_motif.parquet'))).getChild('name')!.toArray(),
+      ).toEqual(seqs.names);
+      // Every hit lies inside its 1,344-bp window and has p ≤ the default 1e-4.
+      for (const r of (await readTable(join(work, 'hits.parquet'))).toArray() as {
+        region: number;
+        start: number;
+        end: number;
+        p_value: number;
+      }[]) {
+        expect(r.start >= 0 && r.end <= 1344 && r.region < 71 && r.p_value <= 1e-4).toBe(true);
       }
     },
   );

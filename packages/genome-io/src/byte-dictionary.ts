@@ -5,6 +5,10 @@
  * when a key is new. This is what keeps the fragments parser off the string
  * allocator: a 10x fragments file repeats ~10^4 barcodes 10^7 times.
  */
+/** FNV-1a 32-bit parameters used by `ByteDictionary`. */
+export const FNV_OFFSET = 0x811c9dc5 | 0;
+export const FNV_PRIME = 0x01000193;
+
 export class ByteDictionary {
   /** The keys, by id (decoded as latin1, i.e. byte = char code). */
   readonly names: string[] = [];
@@ -21,8 +25,17 @@ export class ByteDictionary {
 
   /** The id of `bytes[from, to)`, adding it when new. */
   idOf(bytes: Uint8Array, from: number, to: number): number {
-    let h = 0x811c9dc5;
-    for (let i = from; i < to; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+    let h = FNV_OFFSET;
+    for (let i = from; i < to; i++) h = Math.imul(h ^ bytes[i]!, FNV_PRIME);
+    return this.idOfHashed(bytes, from, to, h);
+  }
+
+  /**
+   * `idOf` with the FNV-1a hash of the bytes already computed by the caller
+   * (`h = Math.imul(h ^ byte, FNV_PRIME)` from `FNV_OFFSET`), so a parser that
+   * scans the key anyway does not read it twice.
+   */
+  idOfHashed(bytes: Uint8Array, from: number, to: number, h: number): number {
     // Fields read once into locals: the probe loop runs ~10^7 times per file.
     const slots = this.slots;
     const hashes = this.hashes;

@@ -1,7 +1,7 @@
 import { TabixIndexedFile } from '@gmod/tabix';
 import { ChromflowError, throwIfAborted } from '@chromflow/core';
 import type { LongRunOptions } from '@chromflow/core';
-import { ByteDictionary } from './byte-dictionary.js';
+import { ByteDictionary, FNV_OFFSET, FNV_PRIME } from './byte-dictionary.js';
 import { readByteChunks } from './text-source.js';
 
 /**
@@ -269,14 +269,19 @@ export class FragmentLineParser {
       // barcode
       p = q + 1;
       q = p;
-      while (q < to && (c = buf[q]!) !== TAB && c !== LF) q++;
+      let h = FNV_OFFSET;
+      while (q < to && (c = buf[q]!) !== TAB && c !== LF) {
+        h = Math.imul(h ^ c, FNV_PRIME);
+        q++;
+      }
       let qe = q;
       if (buf[qe - 1] === CR) qe--;
       if (qe === p) {
         this.fail('PARSE', 'barcode column is empty', buf, lineStart, p, { field: 'barcode' });
       }
       if (qe !== q && (q >= to || c === LF)) this.crlf(buf, lineStart, qe);
-      const barcodeId = this.barcodes.idOf(buf, p, qe);
+      const barcodeId =
+        qe === q ? this.barcodes.idOfHashed(buf, p, q, h) : this.barcodes.idOf(buf, p, qe);
       // count (optional)
       let count = 1;
       if (q < to && c === TAB) {

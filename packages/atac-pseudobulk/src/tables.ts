@@ -9,63 +9,18 @@ import {
   vectorFromArray,
   type Vector,
 } from 'apache-arrow';
-import { ChromflowError, requireColumns, withEncoding } from '@chromflow/core';
+import { requireColumns, withEncoding } from '@chromflow/core';
 import type { CellQc } from './cell-qc.js';
 import type { LsiResult } from './lsi.js';
 import type { PseudobulkCounts, PseudobulkScores } from './pseudobulk.js';
-import { regionColumnsFromRecords, type RegionColumns } from './region-index.js';
 
 export const CELLS_ENCODING = 'cells';
-export const REGIONS_ENCODING = 'regions';
 export const PSEUDOBULK_ENCODING = 'pseudobulk';
 export const LSI_ENCODING = 'lsi';
 
 const utf8 = (xs: readonly string[]): Vector => vectorFromArray(xs, new Utf8());
 const int32 = (xs: Int32Array): Vector => makeVector({ type: new Int32(), data: xs });
 const float64 = (xs: Float64Array): Vector => makeVector({ type: new Float64(), data: xs });
-
-/** Region columns → `regions` table (`chrom`, `start` 0-based, `end` exclusive, `name`); opposite of `regionColumnsFromTable`. */
-export function regionsToTable(regions: RegionColumns): Table {
-  const n = regions.starts.length;
-  const chroms = Array.from({ length: n }, (_, i) => regions.chromNames[regions.chromIds[i]!]!);
-  const names =
-    regions.names && regions.names.length === n
-      ? [...regions.names]
-      : chroms.map((c, i) => `${c}:${regions.starts[i]}-${regions.ends[i]}`);
-  const t = new Table({
-    chrom: utf8(chroms),
-    start: int32(Int32Array.from(regions.starts)),
-    end: int32(Int32Array.from(regions.ends)),
-    name: utf8(names),
-  });
-  return withEncoding(t, REGIONS_ENCODING, '1');
-}
-
-/** `regions` table → region columns; the opposite of `regionsToTable`. `path` names the file in errors. */
-export function regionColumnsFromTable(t: Table, path?: string): RegionColumns {
-  requireColumns(t, ['chrom', 'start', 'end'], path);
-  const chrom = t.getChild('chrom')!;
-  const start = t.getChild('start')!;
-  const end = t.getChild('end')!;
-  const name = t.getChild('name');
-  const records: { chrom: string; start: number; end: number; name?: string }[] = [];
-  for (let i = 0; i < t.numRows; i++) {
-    const c: unknown = chrom.get(i);
-    const s = Number(start.get(i));
-    const e = Number(end.get(i));
-    if (typeof c !== 'string' || !Number.isInteger(s) || !Number.isInteger(e) || e < s || s < 0) {
-      throw new ChromflowError('VALUE', `row ${i} of the regions table is not a valid region`, {
-        path,
-        field: 'chrom/start/end',
-        expected: 'a chromosome name and 0 ≤ start ≤ end',
-        found: `${String(c)}, ${s}, ${e}`,
-      });
-    }
-    const nm: unknown = name?.get(i);
-    records.push({ chrom: c, start: s, end: e, name: typeof nm === 'string' ? nm : undefined });
-  }
-  return regionColumnsFromRecords(records);
-}
 
 /** What a `cells` table holds; QC columns are written where given. */
 export interface CellsTableInput {

@@ -12,8 +12,8 @@ import {
   type Stage,
   type StageContext,
 } from '@chromflow/core';
-import { readBed } from '@chromflow/genome-io';
-import { pearson, regionsToTable, stages } from '../src/index.js';
+import { genesToTable, readBed, readGenes, regionsToTable } from '@chromflow/genome-io';
+import { pearson, stages } from '../src/index.js';
 
 const testData = resolve(__dirname, '../../../test-data');
 const have =

@@ -1,11 +1,5 @@
-import {
-  defineStage,
-  readTable,
-  requireColumns,
-  requireEncoding,
-  writeTable,
-} from '@chromflow/core';
-import { readBed } from '@chromflow/genome-io';
+import { defineStage, readTable, writeTable } from '@chromflow/core';
+import { genesFromTable, readBed, regionsFromTable } from '@chromflow/genome-io';
 import { readCellLabels } from '../cell-labels.js';
 import {
   CellQcCounter,
@@ -15,7 +9,7 @@ import {
   type TssRegions,
 } from '../cell-qc.js';
 import { scanFragments } from '../scan-fragments.js';
-import { cellsToTable, regionColumnsFromTable } from '../tables.js';
+import { cellsToTable } from '../tables.js';
 
 export type CellQcParams = {
   minFragments: number;
@@ -30,12 +24,8 @@ async function tssFromInputs(
   tssPath: string | undefined,
 ): Promise<TssRegions | undefined> {
   if (genesPath) {
-    const genes = await readTable(genesPath);
-    requireEncoding(genes, 'genes', genesPath);
-    requireColumns(genes, ['chrom', 'tss'], genesPath);
-    const chroms = [...genes.getChild('chrom')!].map(String);
-    const tss = Int32Array.from([...genes.getChild('tss')!].map(Number));
-    return makeTssRegions(chroms, tss);
+    const genes = genesFromTable(await readTable(genesPath), genesPath);
+    return makeTssRegions(genes.chroms, genes.tsses);
   }
   if (tssPath) {
     const bed = await readBed(tssPath);
@@ -126,12 +116,7 @@ export const cellQcStage = defineStage<CellQcParams>({
   async run(ctx) {
     const tss = await tssFromInputs(ctx.inputs['genes'], ctx.inputs['tss']);
     const peaksPath = ctx.inputs['peaks'];
-    let peaks;
-    if (peaksPath) {
-      const t = await readTable(peaksPath);
-      requireEncoding(t, 'regions', peaksPath);
-      peaks = regionColumnsFromTable(t, peaksPath);
-    }
+    const peaks = peaksPath ? regionsFromTable(await readTable(peaksPath), peaksPath) : undefined;
     const cellsPath = ctx.inputs['cells'];
     const labels = cellsPath ? await readCellLabels(cellsPath) : undefined;
     const counter = new CellQcCounter({ tss, peaks }, labels?.barcodes);

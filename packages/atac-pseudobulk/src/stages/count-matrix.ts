@@ -1,15 +1,10 @@
-import {
-  defineStage,
-  readTable,
-  requireEncoding,
-  sparseToTable,
-  writeTable,
-} from '@chromflow/core';
+import { defineStage, readTable, sparseToTable, writeTable } from '@chromflow/core';
+import { regionsFromTable, regionsToTable } from '@chromflow/genome-io';
 import { readCellLabels } from '../cell-labels.js';
 import { requireCellsInFragments } from '../cell-qc.js';
 import { COUNT_METHODS, RegionCounter, selectRows, type CountMethod } from '../count-matrix.js';
 import { scanFragments } from '../scan-fragments.js';
-import { cellsToTable, regionColumnsFromTable, regionsToTable } from '../tables.js';
+import { cellsToTable } from '../tables.js';
 
 export type CountMatrixParams = {
   method: CountMethod;
@@ -102,9 +97,7 @@ export const countMatrixStage = defineStage<CountMatrixParams>({
   resources: { cpu: 1, memoryGb: 4 },
   async run(ctx) {
     const peaksPath = ctx.inputs['peaks']!;
-    const peaksTable = await readTable(peaksPath);
-    requireEncoding(peaksTable, 'regions', peaksPath);
-    const regions = regionColumnsFromTable(peaksTable, peaksPath);
+    const regions = regionsFromTable(await readTable(peaksPath), peaksPath);
     const cellsPath = ctx.inputs['cells'];
     const labels = cellsPath ? await readCellLabels(cellsPath) : undefined;
     const p = ctx.params;
@@ -133,13 +126,13 @@ export const countMatrixStage = defineStage<CountMatrixParams>({
     );
     await writeTable(ctx.outputs['regions']!, regionsToTable(regions));
     ctx.log.info(
-      `${read} fragments, ${barcodes.length} cells × ${regions.starts.length} regions, ${matrix.values.length} non-zero`,
+      `${read} fragments, ${barcodes.length} cells × ${regions.length} regions, ${matrix.values.length} non-zero`,
     );
     return {
       metrics: {
         fragments: read,
         cells: barcodes.length,
-        regions: regions.starts.length,
+        regions: regions.length,
         nonZero: matrix.values.length,
       },
     };

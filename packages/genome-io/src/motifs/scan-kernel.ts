@@ -68,12 +68,14 @@ export function scanKernel(
       const nb = plan[x * 8 + 7]!;
       const off0 = orders[o0]!;
       const need0 = needs[n0]!;
+      const first = tables.subarray(t0, t0 + 3125);
+      const firstKmers = kmers.subarray(off0);
       for (let r = r0; r < r1; r++) {
         const a = offsets[r]!;
         const last = offsets[r + 1]! - w;
         for (let p = a; p <= last; p++) {
           // Most windows fail on the first (most informative) block.
-          let s = tables[t0 + kmers[p + off0]!]!;
+          let s = first[firstKmers[p]!]!;
           if (s < need0) continue;
           let k = 1;
           for (; k < nb; k++) {

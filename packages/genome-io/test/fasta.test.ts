@@ -26,6 +26,7 @@ import {
 import { hasTool, run, tempDir } from './tools.js';
 
 const HAS_SAMTOOLS = hasTool('samtools');
+const HAS_BEDTOOLS = hasTool('bedtools');
 const GENOME = sharedDataFile('genome', 'hg38_chr2_1-2333275', 'chr2_1-2333275.fa.gz');
 const PEAKS71 = sharedDataFile(
   'genome',
@@ -163,6 +164,8 @@ describe('FASTA random access vs samtools faidx (seeded, edge-biased)', () => {
       ),
       { numRuns: 60, seed: 11 },
     );
+    const bed: string[] = [];
+    const ours: string[] = [];
     for (const q of queries) {
       const s = Math.min(q.s, q.r.len - 1);
       const e = Math.min(q.r.len, s + q.l);
@@ -171,6 +174,17 @@ describe('FASTA random access vs samtools faidx (seeded, edge-biased)', () => {
       if (HAS_SAMTOOLS && kind !== 'gzip') {
         expect(samtoolsRegions(path, [`${q.r.name}:${s + 1}-${e}`])[0]).toBe(got);
       }
+      bed.push(`${q.r.name}\t${s}\t${e}\n`);
+      ours.push(got);
+    }
+    if (HAS_BEDTOOLS && kind.startsWith('plain')) {
+      // bedtools getfasta takes the same 0-based half-open BED intervals
+      const bedPath = join(dir, 'q.bed');
+      writeFileSync(bedPath, bed.join(''));
+      const out = run('bedtools', ['getfasta', '-fi', plain, '-bed', bedPath, '-tab'])
+        .trimEnd()
+        .split('\n');
+      expect(out.map((l) => l.split('\t')[1] ?? '')).toEqual(ours);
     }
     await expect(fa.fetch('chrA', 4_990, 5_001)).rejects.toMatchObject({ code: 'VALUE' });
     await expect(fa.fetch('chrZ', 0, 1)).rejects.toMatchObject({ code: 'VALUE' });

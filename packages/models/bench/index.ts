@@ -5,7 +5,9 @@
  * measured in the same run, alternating which goes first, for the
  * tfjs-wasm-training note's CNN (`note`), XChrom's small configuration and
  * the published size, at batch 16 and 64. Both sides must build the same
- * number of trainable parameters (asserted). Writes bench-results/models.json.
+ * number of trainable parameters (asserted). For the note CNN it also compares
+ * one in-process wasm thread with PyTorch on 1 thread (per-core, less
+ * sensitive to a loaded machine). Writes bench-results/models.json.
  *
  * Environment: BENCH_CONFIGS=note,small,published  BENCH_BATCHES=16,64
  * BENCH_SECONDS=6 (per measurement)  BENCH_WORKERS=2  PYTHON=/usr/bin/python3
@@ -51,7 +53,7 @@ interface TwinRow {
   infer_seq_per_s: number;
 }
 
-function runTwin(py: string, arch: string, batch: number): TwinRow {
+function runTwin(py: string, arch: string, batch: number, threads = 2): TwinRow {
   const out = execFileSync(
     py,
     [
@@ -62,7 +64,7 @@ function runTwin(py: string, arch: string, batch: number): TwinRow {
       '--batches',
       String(batch),
       '--threads',
-      '2',
+      String(threads),
       '--cells',
       String(cells),
       '--seconds',
@@ -105,6 +107,7 @@ interface Row {
 }
 
 async function main(): Promise<void> {
+  const loadStart = loadavg()[0];
   const info = await initBackend({ backend: 'wasm' });
   const py = python();
   const rows: Row[] = [];
@@ -181,7 +184,63 @@ async function main(): Promise<void> {
     optimizer.dispose();
     await engine.dispose();
   }
+  // Per-core comparison, less sensitive to a loaded machine (PyTorch's OpenMP
+  // threads suffer most from contention): one in-process wasm thread against
+  // PyTorch with 1 thread.
+  const oneThread: {
+    config: string;
+    batch: number;
+    train_seq_per_s: number;
+    pytorch_train_seq_per_s: number;
+    train_ratio_vs_pytorch: number;
+  }[] = [];
+  for (const arch of archs.filter((a) => a === 'note')) {
+    const engine = await createTrainingEngine({
+      module: new URL('./cnn-trainable.ts', import.meta.url).href,
+      factory: 'makeBenchCnn',
+      config: { arch, cells } satisfies BenchCnnConfig,
+      seed: 1,
+      workers: 0,
+    });
+    const optimizer = tf.train.adam(0.01, 0.95, 0.9995, 1e-7);
+    for (const batch of batches) {
+      const hostBatch = benchBatch(batch, cells, 7);
+      let ours = 0;
+      let theirs = 0;
+      for (let round = 0; round < 2; round++) {
+        const measureOurs = async (): Promise<void> => {
+          const t = await timeSteps(async () => {
+            await engine.trainStep(hostBatch, optimizer, { clipNorm: 1 });
+          }, 2);
+          ours = Math.max(ours, batch / t);
+        };
+        const measureTheirs = (): void => {
+          theirs = Math.max(theirs, runTwin(py, arch, batch, 1).train_seq_per_s);
+        };
+        if (round % 2 === 0) {
+          await measureOurs();
+          measureTheirs();
+        } else {
+          measureTheirs();
+          await measureOurs();
+        }
+      }
+      oneThread.push({
+        config: arch,
+        batch,
+        train_seq_per_s: ours,
+        pytorch_train_seq_per_s: theirs,
+        train_ratio_vs_pytorch: ours / theirs,
+      });
+      console.log(
+        `${arch.padEnd(9)} B${String(batch).padEnd(3)} 1 thread each: train ${ours.toFixed(1)} vs PyTorch ${theirs.toFixed(1)} seq/s (×${(ours / theirs).toFixed(2)})`,
+      );
+    }
+    optimizer.dispose();
+    await engine.dispose();
+  }
   const headline = rows.find((r) => r.config === 'note' && r.batch === 64) ?? rows[0];
+  const headline1 = oneThread.find((r) => r.batch === 64) ?? oneThread[0];
   const result = {
     tool: 'chromflow models bench',
     date: new Date().toISOString(),
@@ -190,14 +249,17 @@ async function main(): Promise<void> {
     tfjs_infer: 'main thread, 1 wasm thread',
     pytorch: '2 threads (torch.set_num_threads(2))',
     cpus: cpus().length,
-    load_average_1m: loadavg()[0],
+    load_average_1m_start: loadStart,
+    load_average_1m_end: loadavg()[0],
     headline: headline === undefined ? undefined : `${headline.config} B${headline.batch}`,
     train_seq_per_s: headline?.train_seq_per_s,
     pytorch_train_seq_per_s: headline?.pytorch_train_seq_per_s,
     train_ratio_vs_pytorch: headline?.train_ratio_vs_pytorch,
     infer_seq_per_s: headline?.infer_seq_per_s,
     pytorch_infer_seq_per_s: headline?.pytorch_infer_seq_per_s,
+    train_ratio_vs_pytorch_1thread: headline1?.train_ratio_vs_pytorch,
     rows,
+    one_thread: oneThread,
   };
   const outDir = join(here, '..', 'bench-results');
   if (!existsSync(outDir)) mkdirSync(outDir, { recursive: true });

@@ -169,15 +169,20 @@ describe.skipIf(!have)('stages on test-data (planted truth as oracle)', () => {
   });
 
   it('cell-qc: writes QC columns and a pass_qc call', async () => {
+    const genesTable = join(dir, 'genes.parquet');
+    await writeTable(genesTable, genesToTable(await readGenes(join(testData, 'genes.gtf'))));
     const out = await runStage(
       'atac-pseudobulk.cell-qc',
       {
         fragments: join(testData, 'fragments.tsv.gz'),
         peaks: peaksTable,
+        genes: genesTable,
         cells: join(testData, 'cells.tsv'),
       },
       { minFragments: 500 },
     );
+    const tssScores = [...(await readTable(out['cells']!)).getChild('tss_enrichment')!].map(Number);
+    expect(tssScores.every((x) => Number.isFinite(x) && x >= 0)).toBe(true);
     const t = await readTable(out['cells']!);
     const nFrag = [...t.getChild('n_fragments')!].map(Number);
     const pass = [...t.getChild('pass_qc')!];

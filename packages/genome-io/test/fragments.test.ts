@@ -12,7 +12,7 @@ import {
   writeTabixIndex,
 } from '../src/index.js';
 import type { FragmentBatch } from '../src/index.js';
-import { hasTool, run, tempDir } from './tools.js';
+import { hasTool, parseTbi, run, tempDir } from './tools.js';
 
 const HAS_TABIX = hasTool('tabix');
 const MUON = sharedDataFile('multiome', 'muon_pbmc_10x_multiome', 'fragments.tsv.gz');

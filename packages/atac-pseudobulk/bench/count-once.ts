@@ -6,16 +6,20 @@ import { RegionCounter, scanFragments, type CountMethod } from '../src/index.js'
 
 const [fragments, peaks, method = 'fragment-overlap'] = process.argv.slice(2);
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 const regions = await readBed(peaks!);
 const counter = new RegionCounter(regions, { method: method as CountMethod });
 const n = await scanFragments(fragments!, [counter]);
 const { matrix } = counter.finish();
 const seconds = (performance.now() - t0) / 1000;
+const cpu = process.cpuUsage(cpu0);
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 const colSums = new Array<number>(matrix.nCols).fill(0);
 for (let k = 0; k < matrix.cols.length; k++) colSums[matrix.cols[k]!]! += matrix.values[k]!;
 console.log(
   JSON.stringify({
     seconds,
+    cpuSeconds,
     fragments: n,
     nonZero: matrix.values.length,
     maxRssMb: process.resourceUsage().maxRSS / 1024,

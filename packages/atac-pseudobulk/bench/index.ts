@@ -6,6 +6,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sharedDataFile } from '@chromflow/core';
@@ -26,6 +27,8 @@ function ensureBedtools(): void {
 
 interface Run {
   seconds: number;
+  /** user + system CPU seconds (less sensitive than wall time to other load on the machine). */
+  cpuSeconds: number;
   maxRssMb: number;
   colSums: number[];
   fragments?: number;
@@ -124,7 +127,7 @@ function runBedtools(fragments: string, peaks: string, genome: string): Run {
     'sh',
     [
       '-c',
-      `/usr/bin/time -f '%M' bedtools intersect -c -sorted -g '${genome}' -a '${peaks}' -b '${fragments}' > '${out}'`,
+      `/usr/bin/time -f '%U %S %M' bedtools intersect -c -sorted -g '${genome}' -a '${peaks}' -b '${fragments}' > '${out}'`,
     ],
     {
       encoding: 'utf8',
@@ -132,12 +135,14 @@ function runBedtools(fragments: string, peaks: string, genome: string): Run {
   );
   const seconds = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`bedtools failed: ${r.stderr}`);
-  const maxRssMb = Number(r.stderr.trim().split('\n').at(-1)) / 1024;
+  const [user, sys, rssKb] = r.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
+  const maxRssMb = rssKb! / 1024;
+  const cpuSeconds = user! + sys!;
   const colSums = readFileSync(out, 'utf8')
     .trim()
     .split('\n')
     .map((l) => Number(l.split('\t').at(-1)));
-  return { seconds, maxRssMb, colSums };
+  return { seconds, cpuSeconds, maxRssMb, colSums };
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -175,20 +180,25 @@ function benchCase(label: string, fragments: string, rawPeaks: string, reps: num
       wallSeconds: oursS,
       countSeconds: oursCountS,
       fragmentsPerSecond: n / oursS,
+      cpuSeconds: median(ours.map((r) => r.cpuSeconds)),
       peakRssMb: Math.max(...ours.map((r) => r.maxRssMb)),
     },
     bedtools: {
       wallSeconds: theirsS,
       fragmentsPerSecond: n / theirsS,
+      cpuSeconds: median(theirs.map((r) => r.cpuSeconds)),
       peakRssMb: Math.max(...theirs.map((r) => r.maxRssMb)),
     },
     speedup: theirsS / oursS,
+    cpuRatio: median(theirs.map((r) => r.cpuSeconds)) / median(ours.map((r) => r.cpuSeconds)),
+    loadAverage: loadavg()[0],
   };
   console.log(
     `${label}: ${n.toLocaleString()} fragments × ${a.length} regions, counts equal to bedtools\n` +
       `  ours     ${oursS.toFixed(2)} s wall (${oursCountS.toFixed(2)} s in-process) ${(n / oursS / 1e6).toFixed(2)} M frag/s, peak RSS ${result.ours.peakRssMb.toFixed(0)} MB\n` +
       `  bedtools ${theirsS.toFixed(2)} s wall ${(n / theirsS / 1e6).toFixed(2)} M frag/s, peak RSS ${result.bedtools.peakRssMb.toFixed(0)} MB\n` +
-      `  ratio bedtools/ours = ${result.speedup.toFixed(2)}`,
+      `  CPU s: ours ${result.ours.cpuSeconds.toFixed(2)}, bedtools ${result.bedtools.cpuSeconds.toFixed(2)}; load average ${result.loadAverage.toFixed(1)}\n` +
+      `  ratio bedtools/ours = ${result.speedup.toFixed(2)} (wall), ${result.cpuRatio.toFixed(2)} (CPU)`,
   );
   return result;
 }

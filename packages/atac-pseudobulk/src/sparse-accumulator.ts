@@ -1,23 +1,21 @@
 import type { SparseMatrix } from '@chromflow/core';
 
 /**
- * An open-addressing hash table from (row, col) to a count, in typed arrays.
- * Memory grows with the number of distinct non-zero entries (the output), not
- * with the number of additions: 16 bytes per slot, load factor at most 1/2.
+ * An open-addressing hash table from (row, col) to an integer count, in one
+ * interleaved Int32Array. Memory grows with the number of distinct non-zero
+ * entries (the output), not with the number of additions: 16 bytes per slot,
+ * load factor at most 1/2.
  */
 export class SparseAccumulator {
-  private rowKeys: Int32Array;
-  private colKeys: Int32Array;
-  private vals: Float64Array;
+  /** Slot s = [row, col, count, unused] at 4s…4s+3; row -1 = empty. One cache line per probe. */
+  private slots: Int32Array;
   private mask: number;
   private used = 0;
 
   constructor(initialCapacity = 1 << 16) {
     let cap = 1024;
     while (cap < initialCapacity) cap <<= 1;
-    this.rowKeys = new Int32Array(cap).fill(-1);
-    this.colKeys = new Int32Array(cap);
-    this.vals = new Float64Array(cap);
+    this.slots = makeSlots(cap);
     this.mask = cap - 1;
   }
 
@@ -26,24 +24,30 @@ export class SparseAccumulator {
     return this.used;
   }
 
-  /** Adds `value` to entry (row, col); row and col are non-negative int32. */
+  /** Adds the integer `value` to entry (row, col); row and col are non-negative int32. */
   add(row: number, col: number, value: number): void {
-    let h = (Math.imul(row, 0x9e3779b1) ^ Math.imul(col + 0x7f4a7c15, 0x85ebca77)) >>> 0;
-    h ^= h >>> 15;
+    // murmur3's fmix32 over row·φ + col: sorted fragments give runs of equal
+    // columns, which a weaker mix clustered into long probe chains.
+    let h = (Math.imul(row, 0x9e3779b1) + col) | 0;
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
     let slot = h & this.mask;
-    const rk = this.rowKeys;
-    const ck = this.colKeys;
+    const t = this.slots;
     for (;;) {
-      const r = rk[slot]!;
+      const o = slot << 2;
+      const r = t[o]!;
       if (r === -1) {
-        rk[slot] = row;
-        ck[slot] = col;
-        this.vals[slot] = value;
+        t[o] = row;
+        t[o + 1] = col;
+        t[o + 2] = value;
         if (++this.used * 2 > this.mask) this.grow();
         return;
       }
-      if (r === row && ck[slot] === col) {
-        this.vals[slot]! += value;
+      if (r === row && t[o + 1] === col) {
+        t[o + 2]! += value;
         return;
       }
       slot = (slot + 1) & this.mask;
@@ -51,17 +55,13 @@ export class SparseAccumulator {
   }
 
   private grow(): void {
-    const oldR = this.rowKeys;
-    const oldC = this.colKeys;
-    const oldV = this.vals;
-    const cap = oldR.length * 2;
-    this.rowKeys = new Int32Array(cap).fill(-1);
-    this.colKeys = new Int32Array(cap);
-    this.vals = new Float64Array(cap);
+    const old = this.slots;
+    const cap = (this.mask + 1) * 2;
+    this.slots = makeSlots(cap);
     this.mask = cap - 1;
     this.used = 0;
-    for (let s = 0; s < oldR.length; s++) {
-      if (oldR[s]! !== -1) this.add(oldR[s]!, oldC[s]!, oldV[s]!);
+    for (let o = 0; o < old.length; o += 4) {
+      if (old[o]! !== -1) this.add(old[o]!, old[o + 1]!, old[o + 2]!);
     }
   }
 
@@ -76,32 +76,32 @@ export class SparseAccumulator {
     rowMap?: Int32Array,
     transform?: (v: number) => number,
   ): SparseMatrix {
-    const cap = this.rowKeys.length;
+    const t = this.slots;
     // Counting sort by column, then a stable counting sort by row.
     const colCounts = new Int32Array(nCols + 1);
     let n = 0;
-    for (let s = 0; s < cap; s++) {
-      const r = this.rowKeys[s]!;
+    for (let o = 0; o < t.length; o += 4) {
+      const r = t[o]!;
       if (r === -1) continue;
       const outRow = rowMap ? (rowMap[r] ?? -1) : r;
       if (outRow < 0) continue;
-      const v = transform ? transform(this.vals[s]!) : this.vals[s]!;
+      const v = transform ? transform(t[o + 2]!) : t[o + 2]!;
       if (v === 0) continue;
-      colCounts[this.colKeys[s]! + 1]!++;
+      colCounts[t[o + 1]! + 1]!++;
       n++;
     }
     for (let c = 0; c < nCols; c++) colCounts[c + 1]! += colCounts[c]!;
     const byColRow = new Int32Array(n);
     const byColCol = new Int32Array(n);
     const byColVal = new Float32Array(n);
-    for (let s = 0; s < cap; s++) {
-      const r = this.rowKeys[s]!;
+    for (let o = 0; o < t.length; o += 4) {
+      const r = t[o]!;
       if (r === -1) continue;
       const outRow = rowMap ? (rowMap[r] ?? -1) : r;
       if (outRow < 0) continue;
-      const v = transform ? transform(this.vals[s]!) : this.vals[s]!;
+      const v = transform ? transform(t[o + 2]!) : t[o + 2]!;
       if (v === 0) continue;
-      const c = this.colKeys[s]!;
+      const c = t[o + 1]!;
       const dst = colCounts[c]!++;
       byColRow[dst] = outRow;
       byColCol[dst] = c;
@@ -121,4 +121,10 @@ export class SparseAccumulator {
     }
     return { nRows, nCols, rows, cols, values };
   }
+}
+
+function makeSlots(cap: number): Int32Array {
+  const slots = new Int32Array(cap * 4);
+  for (let o = 0; o < slots.length; o += 4) slots[o] = -1;
+  return slots;
 }

@@ -112,7 +112,7 @@ export class CacheStore {
     const dest = this.entryDir(manifest.stage, manifest.key);
     await mkdir(join(dest, '..'), { recursive: true });
     if (options.replace && existsSync(dest)) {
-      // --force: move the old entry aside first; the swap leaves no moment without an entry.
+      // --force: move the old entry aside, then rename ours in. A reader in between finds no entry (a miss), never a half one.
       const old = `${tempDir}.old`;
       await rename(dest, old);
       await rename(tempDir, dest);

@@ -23,6 +23,7 @@ import {
 } from './reporter.js';
 import { runWorkflow } from './run-workflow.js';
 import { runStageJob } from './stage-job.js';
+import { StageCatalog } from './stage-catalog.js';
 import { describeStage } from './stage-docs.js';
 import { checkWorkflow } from './workflow-check.js';
 import { readWorkflow, type WorkflowFile } from './workflow-file.js';
@@ -49,13 +50,24 @@ function cacheFor(file: WorkflowFile | undefined, flag: string | undefined): Cac
   return new CacheStore(resolve('.chromflow', 'cache'));
 }
 
-async function loadChecked(path: string | undefined, registry: StageRegistry) {
-  if (!path)
+/** Reads and checks a workflow; stage declarations come from the catalog kept in its cache. */
+async function loadChecked(
+  path: string | undefined,
+  registry: StageRegistry,
+  cacheFlag: string | undefined,
+) {
+  if (!path) {
     throw new ChromflowError('WORKFLOW', 'no workflow file given', {
       hint: 'chromflow run workflows/full.yaml',
     });
+  }
   const file = await readWorkflow(path);
-  return checkWorkflow(file, registry);
+  const cache = cacheFor(file, cacheFlag);
+  const wf = await checkWorkflow(
+    file,
+    new StageCatalog(registry, join(cache.root, 'stage-catalog.json')),
+  );
+  return { wf, cache };
 }
 
 async function cmdRun(args: string[]): Promise<number> {
@@ -73,8 +85,7 @@ async function cmdRun(args: string[]): Promise<number> {
   const registry = new StageRegistry();
   for (const p of values.plugin ?? []) await registry.addPlugin(p);
   const t0 = performance.now();
-  const wf = await loadChecked(positionals[0], registry);
-  const cache = cacheFor(wf.file, values.cache);
+  const { wf, cache } = await loadChecked(positionals[0], registry, values.cache);
   const executor = new LocalExecutor();
   const tty = !values.plain && process.stderr.isTTY && !process.env['CI'];
   const reporter: Reporter = tty ? new TtyReporter() : new PlainReporter();
@@ -125,8 +136,7 @@ async function cmdPlan(args: string[]): Promise<number> {
   });
   const registry = new StageRegistry();
   for (const p of values.plugin ?? []) await registry.addPlugin(p);
-  const wf = await loadChecked(positionals[0], registry);
-  const cache = cacheFor(wf.file, values.cache);
+  const { wf, cache } = await loadChecked(positionals[0], registry, values.cache);
   process.stdout.write(`${wf.file.path}: valid, ${wf.stages.length} stages\n`);
   for (const line of await planWorkflow(wf, cache)) process.stdout.write(`${line}\n`);
   return 0;

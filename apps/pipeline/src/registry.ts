@@ -45,6 +45,7 @@ export class StageRegistry {
   private readonly byName = new Map<string, Stage>();
   private readonly loadedPackages = new Set<string>();
   private readonly pluginPaths: string[] = [];
+  private readonly pluginNames = new Set<string>();
 
   /** Registers the stages a plugin module exports as `stages`. `path` is resolved against `baseDir`. */
   async addPlugin(path: string, baseDir = process.cwd()): Promise<void> {
@@ -66,7 +67,10 @@ export class StageRegistry {
         { path: abs },
       );
     }
-    for (const s of mod.stages as Stage[]) this.add(s);
+    for (const s of mod.stages as Stage[]) {
+      this.add(s);
+      this.pluginNames.add(s.name);
+    }
     this.pluginPaths.push(abs);
   }
 
@@ -89,6 +93,23 @@ export class StageRegistry {
     if (this.loadedPackages.has(pkg)) return;
     this.loadedPackages.add(pkg);
     for (const s of await importPackage(pkg)) this.add(s);
+  }
+
+  /** The stages of one built-in package (imports its code). */
+  async packageStages(pkg: string): Promise<Stage[]> {
+    await this.loadPackage(pkg);
+    return [...this.byName.values()].filter(
+      (s) => s.name.startsWith(`${pkg}.`) && !this.pluginNames.has(s.name),
+    );
+  }
+
+  pluginStageNames(): string[] {
+    return [...this.pluginNames];
+  }
+
+  /** A stage registered by a plugin, if `name` is one. */
+  pluginStage(name: string): Stage | undefined {
+    return this.pluginNames.has(name) ? this.byName.get(name) : undefined;
   }
 
   /** The stage called `name`, loading its package on demand; undefined when unknown. */

@@ -1,10 +1,11 @@
-import type { PortSpec, Stage } from '@chromflow/core';
+import type { PortSpec } from '@chromflow/core';
+import type { StageDeclaration } from './stage-catalog.js';
 
 const port = (name: string, p: PortSpec): string =>
   `    ${name}: ${p.kind} ${p.type}${p.optional ? ' (optional)' : ''} — ${p.description}`;
 
 /** A stage's reference as `chromflow stages` prints it. */
-export function describeStage(s: Stage): string {
+export function describeStage(s: StageDeclaration): string {
   const params = Object.entries(s.params.properties).map(([k, p]) => {
     const range = [
       p.minimum !== undefined ? `≥ ${p.minimum}` : '',

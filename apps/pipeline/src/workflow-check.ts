@@ -1,9 +1,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ChromflowError, type PortSpec, type Stage } from '@chromflow/core';
+import { ChromflowError, type PortSpec } from '@chromflow/core';
 import { didYouMean } from './did-you-mean.js';
 import { validateParams } from './params.js';
-import type { StageRegistry } from './registry.js';
+import type { StageCatalog, StageDeclaration } from './stage-catalog.js';
 import type { SourcePos, WorkflowFile, WorkflowStageDecl } from './workflow-file.js';
 
 /** A workflow checked against the stage registry: every name resolved, every wire typed, no cycle. */
@@ -13,7 +13,7 @@ export type ResolvedInput =
 
 export interface ResolvedStage {
   id: string;
-  stage: Stage;
+  stage: StageDeclaration;
   params: Record<string, unknown>;
   inputs: Map<string, ResolvedInput>;
   /** Ids of the stages this one reads from. */
@@ -51,10 +51,13 @@ function schemasDiffer(a: PortSpec, b: PortSpec): string | undefined {
   return undefined;
 }
 
-async function resolveStage(decl: WorkflowStageDecl, registry: StageRegistry): Promise<Stage> {
-  const stage = await registry.get(decl.uses.value);
+async function resolveStage(
+  decl: WorkflowStageDecl,
+  catalog: StageCatalog,
+): Promise<StageDeclaration> {
+  const stage = await catalog.get(decl.uses.value);
   if (stage) return stage;
-  const names = (await registry.all()).map((s) => s.name);
+  const names = (await catalog.all()).map((s) => s.name);
   throw err(decl.uses.pos, decl.id.value, `unknown stage '${decl.uses.value}'`, {
     field: 'uses',
     hint: didYouMean(decl.uses.value, names) ?? 'run `chromflow stages` to list them',
@@ -64,16 +67,16 @@ async function resolveStage(decl: WorkflowStageDecl, registry: StageRegistry): P
 /** Checks a parsed workflow; throws the first problem as a located WORKFLOW error. */
 export async function checkWorkflow(
   file: WorkflowFile,
-  registry: StageRegistry,
+  catalog: StageCatalog,
 ): Promise<CheckedWorkflow> {
   for (const p of file.plugins)
-    await registry.addPlugin(p.value, file.baseDir).catch((e: unknown) => {
+    await catalog.registry.addPlugin(p.value, file.baseDir).catch((e: unknown) => {
       throw e instanceof ChromflowError ? e.withLocation(p.pos) : e;
     });
   const decls = new Map(file.stages.map((d) => [d.id.value, d]));
   const resolved = new Map<string, ResolvedStage>();
-  const stagesOf = new Map<string, Stage>();
-  for (const decl of file.stages) stagesOf.set(decl.id.value, await resolveStage(decl, registry));
+  const stagesOf = new Map<string, StageDeclaration>();
+  for (const decl of file.stages) stagesOf.set(decl.id.value, await resolveStage(decl, catalog));
 
   for (const decl of file.stages) {
     const id = decl.id.value;
@@ -176,6 +179,7 @@ export async function checkWorkflow(
     }
     resolved.set(id, { id, stage, params: checked.params, inputs, upstream, pos: decl.pos });
   }
+  await catalog.save();
   return { file, stages: topologicalOrder(resolved, decls) };
 }
 

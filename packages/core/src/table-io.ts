@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { type Table, tableFromIPC, tableToIPC } from 'apache-arrow';
-import * as parquet from 'parquet-wasm';
+import type * as ParquetModule from 'parquet-wasm';
 import { writeFileAtomic } from './atomic-write.js';
 import { ChromflowError } from './errors.js';
 
@@ -72,8 +72,22 @@ export interface WriteTableOptions {
   compression?: 'zstd' | 'snappy' | 'uncompressed';
 }
 
+let parquetModule: Promise<typeof ParquetModule> | undefined;
+/**
+ * parquet-wasm instantiates its wasm on import (≈0.25 s here), so it is loaded
+ * on first use: the orchestrator's cached re-runs never read a Parquet file.
+ */
+function loadParquet(): Promise<typeof ParquetModule> {
+  parquetModule ??= import('parquet-wasm');
+  return parquetModule;
+}
+
 /** Table → Parquet bytes (standard Parquet, readable by pandas/polars/DuckDB/R arrow). */
-export function parquetFromTable(table: Table, options: WriteTableOptions = {}): Uint8Array {
+export async function parquetFromTable(
+  table: Table,
+  options: WriteTableOptions = {},
+): Promise<Uint8Array> {
+  const parquet = await loadParquet();
   const compression = {
     zstd: parquet.Compression.ZSTD,
     snappy: parquet.Compression.SNAPPY,
@@ -88,7 +102,8 @@ export function parquetFromTable(table: Table, options: WriteTableOptions = {}):
 }
 
 /** Parquet bytes → Table; the opposite of `parquetFromTable`. */
-export function parquetToTable(bytes: Uint8Array): Table {
+export async function parquetToTable(bytes: Uint8Array): Promise<Table> {
+  const parquet = await loadParquet();
   const wasmTable = parquet.readParquet(bytes);
   return tableFromIPC(wasmTable.intoIPCStream());
 }
@@ -101,7 +116,7 @@ export async function writeTable(
 ): Promise<void> {
   const bytes =
     tableFormatFromPath(path) === 'parquet'
-      ? parquetFromTable(table, options)
+      ? await parquetFromTable(table, options)
       : tableToIPC(table, 'file');
   await writeFileAtomic(path, bytes);
 }
@@ -115,7 +130,9 @@ export async function readTable(path: string): Promise<Table> {
     throw new ChromflowError('IO', 'cannot read table file', { path, cause: e });
   }
   try {
-    return tableFormatFromPath(path) === 'parquet' ? parquetToTable(bytes) : tableFromIPC(bytes);
+    return tableFormatFromPath(path) === 'parquet'
+      ? await parquetToTable(bytes)
+      : tableFromIPC(bytes);
   } catch (e) {
     if (e instanceof ChromflowError) throw e;
     throw new ChromflowError('PARSE', 'file is not a readable table', {

@@ -24,7 +24,7 @@ import {
 import { runWorkflow } from './run-workflow.js';
 import { runStageJob } from './stage-job.js';
 import { StageCatalog } from './stage-catalog.js';
-import { describeStage } from './stage-docs.js';
+import { describeStage, stageReferenceMarkdown } from './stage-docs.js';
 import { checkWorkflow } from './workflow-check.js';
 import { readWorkflow, type WorkflowFile } from './workflow-file.js';
 
@@ -37,7 +37,7 @@ usage:
   chromflow clean [<workflow.yaml>] [--cache <dir>] [--all]
                                                        drop cache entries no run record uses
                                                        (--all: the whole cache)
-  chromflow stages [--json]                            every stage with its params and ports
+  chromflow stages [--json|--markdown]                 every stage with its params and ports
   chromflow stage <name> --input <port>=<path>… --param <key>=<value>… --out <dir>
                                                        run one stage outside any workflow
 options:
@@ -209,12 +209,18 @@ async function cmdClean(args: string[]): Promise<number> {
 async function cmdStages(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { json: { type: 'boolean' }, plugin: { type: 'string', multiple: true } },
+    options: {
+      json: { type: 'boolean' },
+      markdown: { type: 'boolean' },
+      plugin: { type: 'string', multiple: true },
+    },
   });
   const registry = new StageRegistry();
   for (const p of values.plugin ?? []) await registry.addPlugin(p);
   const all = await registry.all();
-  if (values.json) {
+  if (values.markdown) {
+    process.stdout.write(stageReferenceMarkdown(all));
+  } else if (values.json) {
     process.stdout.write(
       `${JSON.stringify(
         all.map((s) => ({

@@ -7,9 +7,7 @@ describe('docs', () => {
   it('docs/stages.md is the current stage reference', async () => {
     const expected = stageReferenceMarkdown(await new StageRegistry().all());
     const actual = await readFile(new URL('../../../docs/stages.md', import.meta.url), 'utf8');
-    expect(actual, 'regenerate with: npm run docs:stages').toBe(
-      expected,
-    );
+    expect(actual, 'regenerate with: npm run docs:stages').toBe(expected);
   });
 
   it('the README documents every CLI command and the workflow fields', async () => {

@@ -107,12 +107,14 @@ function runOurs(fragments: string, peaks: string): Run {
   const line = r.stdout.trim().split('\n').at(-1)!;
   const j = JSON.parse(line) as {
     seconds: number;
+    cpuSeconds: number;
     maxRssMb: number;
     colSums: number[];
     fragments: number;
   };
   return {
     seconds,
+    cpuSeconds: j.cpuSeconds,
     countSeconds: j.seconds,
     maxRssMb: j.maxRssMb,
     colSums: j.colSums,
@@ -191,7 +193,7 @@ function benchCase(label: string, fragments: string, rawPeaks: string, reps: num
     },
     speedup: theirsS / oursS,
     cpuRatio: median(theirs.map((r) => r.cpuSeconds)) / median(ours.map((r) => r.cpuSeconds)),
-    loadAverage: loadavg()[0],
+    loadAverage: loadavg()[0] ?? 0,
   };
   console.log(
     `${label}: ${n.toLocaleString()} fragments × ${a.length} regions, counts equal to bedtools\n` +

@@ -70,7 +70,7 @@ describe('XChrom training on planted truth', () => {
     expect(m.testCells!.auroc).toBeGreaterThan(bound('testCells') - 0.1);
     expect(r.history.length).toBeGreaterThan(1);
     r.model.dispose();
-  }, 60_000);
+  }, 240_000);
 
   it('resumes after a stop: 2 + 2 epochs equal 4 uninterrupted epochs exactly (cpu backend)', async () => {
     const opts = { config: TINY, seed: 5, epochs: 4, patience: 100, batchPeaks: 48 };
@@ -106,5 +106,5 @@ describe('XChrom training on planted truth', () => {
       Array.from(await predictXChrom(second.model, ...args)),
     );
     [full.model, second.model, model].forEach((m) => m.dispose());
-  }, 60_000);
+  }, 120_000);
 });

@@ -96,7 +96,7 @@ describe.each([
   );
 
   it.skipIf(!path)(
-    'our .tbi equals the one shipped with the file (htslib), bins sorted',
+    'our .tbi has the bins and chunks of the one shipped with the file (htslib)',
     async () => {
       const dir = tempDir();
       const copy = join(dir, 'f.tsv.gz');
@@ -105,10 +105,17 @@ describe.each([
       const ours = bgzfToBytes(readFileSync(`${copy}.tbi`));
       const theirs = bgzfToBytes(readFileSync(`${path!}.tbi`));
       expect(ours.length).toBe(theirs.length);
-      // same header, names and sizes; the bin order inside differs only by hash order
-      expect(Buffer.from(ours.subarray(0, 40)).equals(Buffer.from(theirs.subarray(0, 40)))).toBe(
-        true,
-      );
+      // htslib writes bins in hash-table order: compare with bins sorted. These .tbi were
+      // written by older htslib builds (pysam, Rsamtools) whose linear index marks some
+      // extra 16-kb windows; bins, chunks, pseudo-bins and the linear index length must
+      // agree (against the current `tabix -p bed` everything agrees: writers.test.ts).
+      type Tbi = { head: number[]; names: string; refs: { bins: unknown[]; linear: string[] }[] };
+      const a = parseTbi(ours) as Tbi;
+      const b = parseTbi(theirs) as Tbi;
+      expect(a.head).toEqual(b.head);
+      expect(a.names).toEqual(b.names);
+      expect(a.refs.map((r) => r.bins)).toEqual(b.refs.map((r) => r.bins));
+      expect(a.refs.map((r) => r.linear.length)).toEqual(b.refs.map((r) => r.linear.length));
     },
   );
 });

@@ -1,1 +1,2 @@
-export {};
+export * from './gradient-times-input.js';
+export * from './in-silico-mutagenesis.js';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
+// tfjs-core alone registers no gradients; tfjs-layers' Node bundle registers them all (see models/src/backend/register-gradients.ts).
+import '@tensorflow/tfjs-layers';
 
 /** A model head: one-hot batch [B, L, 4] → one scalar per example [B]. */
 export type ScalarModel = (onehot: tf.Tensor3D) => tf.Tensor1D;

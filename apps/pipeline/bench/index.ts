@@ -49,7 +49,7 @@ for (let i = 0; i < rounds; i++) {
 }
 
 function check(r: { seconds: number; stderr: string; code: number | null }): number {
-  if (r.code !== 0 || !/ 0 ran, \d+ cached, 0 failed/.test(r.stderr)) {
+  if (r.code !== 0 || !/^0 ran, \d+ cached, 0 failed/m.test(r.stderr)) {
     console.error(r.stderr);
     throw new Error('a re-run executed a stage or failed: the cache is not stable');
   }

@@ -1,5 +1,6 @@
 import { ChromflowError, type CsrMatrix, type LongRunOptions, makeTable } from '@chromflow/core';
 import type { Table } from 'apache-arrow';
+import type { Genes } from '@chromflow/genome-io';
 import { scanLines } from './text-lines.js';
 
 export const GENE_EXPRESSION_ENCODING = 'gene-expression';
@@ -55,37 +56,11 @@ export function logCpmFromCounts(pb: PseudobulkCounts): Float64Array {
   return out;
 }
 
-/** The `genes` table (port type `genes`) as columns; coordinates 0-based half-open, `tss` 0-based. */
-export interface GenesColumns {
-  geneIds: string[];
-  geneNames: string[];
-  chroms: string[];
-  strands: string[];
-  /** 0-based position of the TSS base. */
-  tss: Int32Array;
-}
-
-/** Columns of a `genes` Arrow table (gene_id, gene_name, chrom, strand, tss). */
-export function genesFromTable(t: Table, path?: string): GenesColumns {
-  for (const c of ['gene_id', 'gene_name', 'chrom', 'strand', 'tss']) {
-    if (!t.getChild(c)) {
-      throw new ChromflowError('SCHEMA', `the genes table has no column '${c}'`, {
-        path,
-        field: c,
-        expected: 'gene_id, gene_name, chrom, start, end, strand, tss',
-      });
-    }
-  }
-  const str = (c: string): string[] =>
-    Array.from(t.getChild(c)!.toArray() as ArrayLike<unknown>, String);
-  return {
-    geneIds: str('gene_id'),
-    geneNames: str('gene_name'),
-    chroms: str('chrom'),
-    strands: str('strand'),
-    tss: Int32Array.from(t.getChild('tss')!.toArray() as ArrayLike<number>),
-  };
-}
+/**
+ * The gene columns the join needs, as `@chromflow/genome-io` reads them from a
+ * GTF or a `genes` table (`readGenes`, `genesFromTable`): `tsses` 0-based.
+ */
+export type GeneAnnotation = Pick<Genes, 'geneIds' | 'geneNames' | 'chroms' | 'strands' | 'tsses'>;
 
 /** Ensembl ids without the version suffix (`ENSG00000141510.16` → `ENSG00000141510`). */
 function stripVersion(id: string): string {
@@ -105,7 +80,7 @@ export function makeGeneExpressionTable(
   logCpm: Float64Array,
   geneIds: readonly string[],
   geneNames: readonly string[],
-  genes?: GenesColumns,
+  genes?: GeneAnnotation,
 ): { table: Table; unmatchedGenes: number } {
   let keep = Array.from({ length: pb.nGenes }, (_, c) => c);
   let ann: number[] = [];
@@ -145,7 +120,7 @@ export function makeGeneExpressionTable(
         const i = ann[j]!;
         chrom.push(genes.chroms[i]!);
         strand.push(genes.strands[i]!);
-        tss[k] = genes.tss[i]!;
+        tss[k] = genes.tsses[i]!;
       }
       k++;
     });

@@ -2,7 +2,7 @@ import { dirname, join } from 'node:path';
 import { sharedDataFile } from '@chromflow/core';
 import { describe, expect, it } from 'vitest';
 import {
-  type GenesColumns,
+  type GeneAnnotation,
   logCpmFromCounts,
   makeGeneExpressionTable,
   readCellLabels,
@@ -53,12 +53,12 @@ describe.skipIf(!counts)('pseudobulk expression on ArchR seRNA PBMC (B/M/T)', ()
     const { X, perCell, genes } = await load();
     const pb = sumCountsByGroup(X, perCell);
     // genes table: the first 100 genes only, ids with a version suffix; TSS 0-based.
-    const ann: GenesColumns = {
+    const ann: GeneAnnotation = {
       geneIds: genes.slice(0, 100).map((g) => `${g[1]}.7`),
       geneNames: genes.slice(0, 100).map((g) => g[0]!),
       chroms: genes.slice(0, 100).map((g) => g[2]!),
-      strands: genes.slice(0, 100).map((g) => g[5]!),
-      tss: Int32Array.from(genes.slice(0, 100), (g) =>
+      strands: genes.slice(0, 100).map((g) => g[5] as '+' | '-'),
+      tsses: Int32Array.from(genes.slice(0, 100), (g) =>
         g[5] === '+' ? Number(g[3]) - 1 : Number(g[4]) - 1,
       ),
     };

@@ -1,14 +1,8 @@
-import {
-  ChromflowError,
-  defineStage,
-  readTable,
-  requireEncoding,
-  sparseFromTable,
-  writeTable,
-} from '@chromflow/core';
+import { defineStage, writeTable } from '@chromflow/core';
 import { selectRows } from '../count-matrix.js';
 import { makeLsi } from '../lsi.js';
-import { cellsFromTable, lsiToTable } from '../tables.js';
+import { lsiToTable } from '../tables.js';
+import { readCountsAndCells } from './read-counts-cells.js';
 
 export type LsiParams = {
   components: number;
@@ -70,19 +64,7 @@ export const lsiStage = defineStage<LsiParams>({
   async run(ctx) {
     const countsPath = ctx.inputs['counts']!;
     const cellsPath = ctx.inputs['cells']!;
-    const t = await readTable(countsPath);
-    requireEncoding(t, 'sparse-coo', countsPath);
-    const all = sparseFromTable(t, countsPath);
-    const ct = await readTable(cellsPath);
-    requireEncoding(ct, 'cells', cellsPath);
-    const cells = cellsFromTable(ct, cellsPath);
-    if (cells.barcodes.length !== all.nRows) {
-      throw new ChromflowError('SCHEMA', 'the counts do not match the cells table', {
-        path: countsPath,
-        expected: `${cells.barcodes.length} rows`,
-        found: `${all.nRows}`,
-      });
-    }
+    const { matrix: all, cells } = await readCountsAndCells(countsPath, cellsPath);
     const keep = cells.barcodes.map(
       (_, r) => !ctx.params.onlyPassing || !cells.passQc || cells.passQc[r]!,
     );

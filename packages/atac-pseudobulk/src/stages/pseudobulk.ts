@@ -5,13 +5,13 @@ import {
   defineStage,
   readTable,
   requireEncoding,
-  sparseFromTable,
   writeTable,
 } from '@chromflow/core';
 import { CoverageCounter, writeBedGraph } from '../coverage.js';
 import { scorePseudobulk, sumByGroup } from '../pseudobulk.js';
 import { scanFragments } from '../scan-fragments.js';
-import { cellsFromTable, pseudobulkToTable } from '../tables.js';
+import { pseudobulkToTable } from '../tables.js';
+import { readCountsAndCells } from './read-counts-cells.js';
 
 export type PseudobulkParams = {
   minCount: number;
@@ -79,12 +79,7 @@ export const pseudobulkStage = defineStage<PseudobulkParams>({
     const countsPath = ctx.inputs['counts']!;
     const cellsPath = ctx.inputs['cells']!;
     const regionsPath = ctx.inputs['regions']!;
-    const countsTable = await readTable(countsPath);
-    requireEncoding(countsTable, 'sparse-coo', countsPath);
-    const matrix = sparseFromTable(countsTable, countsPath);
-    const cellsTable = await readTable(cellsPath);
-    requireEncoding(cellsTable, 'cells', cellsPath);
-    const cells = cellsFromTable(cellsTable, cellsPath);
+    const { matrix, cells } = await readCountsAndCells(countsPath, cellsPath);
     const regions = await readTable(regionsPath);
     requireEncoding(regions, 'regions', regionsPath);
     if (!cells.labels) {

@@ -1,13 +1,13 @@
 import { ChromflowError, defineStage, readTable, writeTable } from '@chromflow/core';
 import {
   GENE_EXPRESSION_ENCODING,
-  genesFromTable,
   logCpmFromCounts,
   makeGeneExpressionTable,
   readCellLabels,
   sumCountsByGroup,
 } from '../pseudobulk-expression.js';
-import { readCounts } from '../read-counts.js';
+import { genesFromTable } from '@chromflow/genome-io';
+import { countsInputPorts, readCountsInput } from './counts-inputs.js';
 import { columnToStrings } from '../anndata-types.js';
 
 export type PseudobulkExpressionParams = {
@@ -32,24 +32,7 @@ export const pseudobulkExpression = defineStage<PseudobulkExpressionParams>({
     additionalProperties: false,
   },
   inputs: {
-    'counts-mtx': {
-      kind: 'directory',
-      type: '10x-mtx',
-      description: '10x MTX folder of raw counts.',
-      optional: true,
-    },
-    'counts-h5ad': {
-      kind: 'file',
-      type: 'h5ad',
-      description: 'h5ad with raw counts in X.',
-      optional: true,
-    },
-    'counts-10x-h5': {
-      kind: 'file',
-      type: '10x-h5',
-      description: '10x filtered_feature_bc_matrix.h5.',
-      optional: true,
-    },
+    ...countsInputPorts,
     'cell-labels': {
       kind: 'file',
       type: 'cell-labels',
@@ -71,11 +54,7 @@ export const pseudobulkExpression = defineStage<PseudobulkExpressionParams>({
   },
   resources: { cpu: 1, memoryGb: 2 },
   async run(ctx) {
-    const ad = await readCounts({
-      mtxDir: ctx.inputs['counts-mtx'],
-      h5ad: ctx.inputs['counts-h5ad'],
-      tenxH5: ctx.inputs['counts-10x-h5'],
-    });
+    const ad = await readCountsInput(ctx.inputs);
     const labelsPath = ctx.inputs['cell-labels']!;
     const labels = await readCellLabels(labelsPath, ctx.params.label_column);
     const perCell = ad.obs.index.map((b) => labels.get(b));

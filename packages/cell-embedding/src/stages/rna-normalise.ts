@@ -2,7 +2,7 @@ import { defineStage } from '@chromflow/core';
 import { writeH5ad } from '../h5ad.js';
 import { selectHvgSeurat, selectHvgSeuratV3 } from '../hvg.js';
 import { normaliseTotalLog1p } from '../normalise.js';
-import { readCounts } from '../read-counts.js';
+import { countsInputPorts, readCountsInput } from './counts-inputs.js';
 
 export type RnaNormaliseParams = {
   target_sum: number;
@@ -50,24 +50,7 @@ export const rnaNormalise = defineStage<RnaNormaliseParams>({
     additionalProperties: false,
   },
   inputs: {
-    'counts-mtx': {
-      kind: 'directory',
-      type: '10x-mtx',
-      description: '10x MTX folder of raw counts.',
-      optional: true,
-    },
-    'counts-h5ad': {
-      kind: 'file',
-      type: 'h5ad',
-      description: 'h5ad with raw counts in X.',
-      optional: true,
-    },
-    'counts-10x-h5': {
-      kind: 'file',
-      type: '10x-h5',
-      description: '10x filtered_feature_bc_matrix.h5.',
-      optional: true,
-    },
+    ...countsInputPorts,
   },
   outputs: {
     normalised: {
@@ -80,11 +63,7 @@ export const rnaNormalise = defineStage<RnaNormaliseParams>({
   },
   resources: { cpu: 1, memoryGb: 4 },
   async run(ctx) {
-    const ad = await readCounts({
-      mtxDir: ctx.inputs['counts-mtx'],
-      h5ad: ctx.inputs['counts-h5ad'],
-      tenxH5: ctx.inputs['counts-10x-h5'],
-    });
+    const ad = await readCountsInput(ctx.inputs);
     const p = ctx.params;
     const norm = normaliseTotalLog1p(ad.X, {
       targetSum: p.target_sum_mode === 'median' ? 'median' : p.target_sum,

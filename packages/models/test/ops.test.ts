@@ -66,6 +66,11 @@ describe.each([
     [2, 15, 3, 4, 3, 'valid', 2],
     [2, 16, 5, 3, 5, 'same', 2],
     [1, 9, 1, 1, 1, 'valid', 1],
+    // Channel counts already multiples of 4 / 8 (no padding copies), rows split into
+    // several reduction blocks: within one sequence (length ≥ 128) and across sequences.
+    [2, 300, 8, 16, 5, 'same', 1],
+    [5, 40, 4, 8, 3, 'valid', 1],
+    [3, 131, 12, 9, 17, 'same', 1],
   ] as const)(
     'conv1d B%i L%i Cin%i Cout%i k%i %s stride %i',
     async (b, l, cin, cout, k, pad, stride) => {
@@ -82,6 +87,8 @@ describe.each([
     [2, 12, 3, 2, 0],
     [2, 13, 5, 3, -1.5],
     [1, 7, 2, 2, -3],
+    [3, 50, 9, 2, -0.5],
+    [2, 41, 8, 3, -1],
   ])('maxPool1d B%i L%i C%i pool %i shift %d', async (b, l, c, pool, shift) => {
     await compare(
       [input([b, l, c], 4, shift)],

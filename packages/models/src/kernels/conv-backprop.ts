@@ -11,11 +11,15 @@ import {
   transposeInto,
   view,
 } from './wasm-heap.js';
+import type { SimdKernels } from './simd.js';
+import { simdKernels } from './simd.js';
 import { stock } from './stock.js';
 
 /**
  * Convolution gradients for the wasm backend (NHWC, dilation 1).
- * - filter gradient (not registered by tfjs-backend-wasm 4.22): im2col of a
+ * - filter gradient (not registered by tfjs-backend-wasm 4.22): for 1-D
+ *   stride-1 convolutions a wasm-SIMD reduction kernel straight from the
+ *   (zero-padded) input and dy, no im2col; otherwise im2col of a
  *   chunk of the batch, dyᵀ (blocked transpose) and one XNNPACK GEMM
  *   dyᵀ[Cout, N] × cols[N, K] per chunk, summed, transposed to [fh, fw, Cin, Cout];
  * - input gradient (stock one is a scalar loop): for stride 1, an XNNPACK
@@ -160,6 +164,88 @@ function filterGrad1d(
   return result;
 }
 
+/** Rows (b, o) reduced per call of the SIMD filter-gradient kernel: x and dy rows of a block stay in cache. */
+const filterGradRowBlock = 128;
+
+const roundUp = (n: number, m: number): number => Math.ceil(n / m) * m;
+
+/**
+ * 1-D, stride-1 filter gradient with the wasm-SIMD kernel `conv1d_filter_grad`:
+ * dw[fx, ci, co] = Σ_(b, o) xp[b, o + fx, ci]·dy[b, o, co], where xp is x
+ * zero-padded to the "full" window range and its channels to a multiple of 4
+ * (dy's to a multiple of 8 when needed). Blocks of ≈128 rows keep the
+ * operands in cache while every 4×8 register tile of dw is reduced over them.
+ */
+function filterGrad1dSimd(
+  backend: BackendWasm,
+  simd: SimdKernels,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: ConvInfo,
+  filterShape: number[],
+): TensorInfo {
+  const { batchSize: B, inWidth: W, inChannels: C, outWidth: OW, outChannels: Cout } = info;
+  const FW = info.filterWidth;
+  const padLeft = info.padInfo.left;
+  const cp = roundUp(C, 4);
+  const cop = roundUp(Cout, 8);
+  const wp = OW + FW - 1;
+  const out = makeFloat(backend, filterShape);
+  const xp = simd.alloc(B * wp * cp);
+  const dyp = cop === Cout ? simd.ptr(dy) : simd.alloc(B * OW * cop);
+  const direct = cp === C && cop === Cout;
+  const dw = direct ? simd.ptr(out) : simd.alloc(FW * cp * cop);
+  // Views only after the last allocation (the heap may have grown).
+  const xv = view(backend, x);
+  const xpv = simd.floats(xp, B * wp * cp);
+  const w0 = Math.max(0, -padLeft);
+  const w1 = Math.min(W, wp - padLeft);
+  for (let b = 0; b < B; b++) {
+    if (cp === C) {
+      xpv.set(xv.subarray((b * W + w0) * C, (b * W + w1) * C), (b * wp + w0 + padLeft) * cp);
+      continue;
+    }
+    for (let w = w0; w < w1; w++) {
+      xpv.set(xv.subarray((b * W + w) * C, (b * W + w + 1) * C), (b * wp + w + padLeft) * cp);
+    }
+  }
+  if (cop !== Cout) {
+    const dyv = view(backend, dy);
+    const dypv = simd.floats(dyp, B * OW * cop);
+    for (let r = 0; r < B * OW; r++) {
+      dypv.set(dyv.subarray(r * Cout, (r + 1) * Cout), r * cop);
+    }
+  }
+  if (direct) view(backend, out).fill(0);
+  if (OW >= filterGradRowBlock) {
+    for (let b = 0; b < B; b++) {
+      for (let o0 = 0; o0 < OW; o0 += filterGradRowBlock) {
+        const o1 = Math.min(OW, o0 + filterGradRowBlock);
+        simd.conv1dFilterGrad(xp, dyp, dw, b, b + 1, o0, o1, wp, OW, FW, cp, cop);
+      }
+    }
+  } else {
+    const perBlock = Math.max(1, Math.floor(filterGradRowBlock / OW));
+    for (let b0 = 0; b0 < B; b0 += perBlock) {
+      const b1 = Math.min(B, b0 + perBlock);
+      simd.conv1dFilterGrad(xp, dyp, dw, b0, b1, 0, OW, wp, OW, FW, cp, cop);
+    }
+  }
+  if (!direct) {
+    const dwv = simd.floats(dw, FW * cp * cop);
+    const o = view(backend, out);
+    for (let r = 0; r < FW * C; r++) {
+      const fx = Math.floor(r / C);
+      const src = (fx * cp + (r - fx * C)) * cop;
+      o.set(dwv.subarray(src, src + Cout), r * Cout);
+    }
+    simd.free(dw);
+  }
+  simd.free(xp);
+  if (dyp !== simd.ptr(dy)) simd.free(dyp);
+  return out;
+}
+
 function conv2dBackpropFilter(args: KernelArgs): TensorInfo {
   const backend = asWasmBackend(args.backend);
   const x = input(args, 'x');
@@ -173,6 +259,8 @@ function conv2dBackpropFilter(args: KernelArgs): TensorInfo {
     info.strideWidth === 1 &&
     info.outHeight === 1
   ) {
+    const simd = simdKernels(backend);
+    if (simd !== undefined) return filterGrad1dSimd(backend, simd, x, dy, info, [...filterShape]);
     const out = filterGrad1d(backend, x, dy, info);
     return { dataId: out.dataId, shape: [...filterShape], dtype: 'float32' };
   }

@@ -1,6 +1,7 @@
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { backend_util } from '@tensorflow/tfjs-core';
 import type { KernelArgs } from './wasm-heap.js';
+import { simdKernels } from './simd.js';
 import { asWasmBackend, input, makeFloat, view } from './wasm-heap.js';
 
 /**
@@ -9,7 +10,8 @@ import { asWasmBackend, input, makeFloat, view } from './wasm-heap.js';
  * all ≤ 0 got no gradient. Semantics follow the `cpu` backend: the gradient of
  * each output goes to the first maximal input of its window (−∞ start,
  * strict `>`), gradients of overlapping windows add up. NHWC, any padding and
- * stride; dilation 1 (as MaxPool itself).
+ * stride; dilation 1 (as MaxPool itself). The 1-D case with window = stride
+ * and no padding (every max-pool of XChrom) runs a wasm-SIMD kernel.
  */
 function maxPoolGrad(args: KernelArgs): TensorInfo {
   const backend = asWasmBackend(args.backend);
@@ -25,6 +27,25 @@ function maxPoolGrad(args: KernelArgs): TensorInfo {
     attrs['dimRoundingMode'] as 'floor' | 'round' | 'ceil' | undefined,
   );
   const dxInfo = makeFloat(backend, [...xIn.shape]);
+  const simd = simdKernels(backend);
+  if (
+    simd !== undefined &&
+    info.inHeight === 1 &&
+    info.outHeight === 1 &&
+    info.filterHeight === 1 &&
+    info.filterWidth === info.strideWidth &&
+    info.padInfo.left === 0 &&
+    info.padInfo.top === 0 &&
+    info.outWidth * info.strideWidth <= info.inWidth
+  ) {
+    const { batchSize: nb, inWidth: w, outWidth: ow, strideWidth: p, inChannels: c } = info;
+    if (ow * p < w) {
+      const dx = view(backend, dxInfo);
+      for (let b = 0; b < nb; b++) dx.fill(0, (b * w + ow * p) * c, (b + 1) * w * c);
+    }
+    simd.maxPoolGrad1d(simd.ptr(xIn), simd.ptr(dy), simd.ptr(dxInfo), nb, ow, w, p, c);
+    return dxInfo;
+  }
   const x = view(backend, xIn);
   const g = view(backend, dy);
   const dx = view(backend, dxInfo);

@@ -33,6 +33,32 @@ export interface SimdKernels {
     k1: number,
     k2: number,
   ): void;
+  /** dw[fx, ci, co] += Σ xp[b, o + fx, ci]·dy[b, o, co] over b ∈ [b0, b1), o ∈ [o0, o1) (see kernels.wat). */
+  conv1dFilterGrad(
+    xp: number,
+    dy: number,
+    dw: number,
+    b0: number,
+    b1: number,
+    o0: number,
+    o1: number,
+    wp: number,
+    ow: number,
+    fw: number,
+    cp: number,
+    cop: number,
+  ): void;
+  /** Max-pool gradient, 1-D, window = stride = p, no padding (see kernels.wat). */
+  maxPoolGrad1d(
+    x: number,
+    dy: number,
+    dx: number,
+    nb: number,
+    ow: number,
+    w: number,
+    p: number,
+    c: number,
+  ): void;
   /** Allocates `floats` zeroed float32 scratch values on the heap; returns the byte offset. */
   alloc(floats: number): number;
   free(ptr: number): void;
@@ -90,6 +116,8 @@ function instantiate(backend: BackendWasm): SimdKernels | null {
       colAffine: fn('col_affine'),
       bnGradSums: fn('bn_grad_sums'),
       bnGradApply: fn('bn_grad_apply'),
+      conv1dFilterGrad: fn('conv1d_filter_grad'),
+      maxPoolGrad1d: fn('max_pool_grad_1d'),
       alloc(n) {
         const p = malloc(Math.max(4, n * 4));
         new Float32Array(memory.buffer, p, n).fill(0);

@@ -1,15 +1,13 @@
 import { ChromflowError, type SparseMatrix } from '@chromflow/core';
 import { BarcodeRows, batchLength, type FragmentColumns } from './fragment-batch.js';
 import {
-  collectOverlaps,
   type ChromRegions,
   makeRegionIndex,
-  maxOverlapDepth,
   type RegionColumns,
   type RegionIndex,
   upperBound,
 } from './region-index.js';
-import { SparseAccumulator } from './sparse-accumulator.js';
+import { StreamingAccumulator } from './streaming-accumulator.js';
 
 /**
  * How a fragment adds to a region's count:
@@ -58,8 +56,13 @@ export interface RegionCounts {
 
 /**
  * Streaming cell × region counter: feed fragment batches with `addBatch`, get
- * the sparse matrix from `finish`. Memory is the region index plus one hash
- * entry per non-zero output value; fragments need not be sorted.
+ * the sparse matrix from `finish`. On sorted fragments (chromosomes
+ * contiguous, starts non-decreasing: what `readFragments` checks) the regions
+ * are swept with a cursor instead of a binary search per fragment, and the
+ * counts of regions the sweep has passed leave the hash table for 12-byte
+ * COO chunks, so memory follows the non-zeros of the output, not the number of
+ * fragments. Unsorted fragments are counted the same (binary searches, and the
+ * table keeps everything).
  */
 export class RegionCounter {
   readonly index: RegionIndex;
@@ -67,12 +70,23 @@ export class RegionCounter {
   private readonly method: CountMethod;
   private readonly cap: number;
   private readonly binarise: boolean;
-  private readonly acc = new SparseAccumulator();
-  private readonly hits: Int32Array;
+  private readonly acc: StreamingAccumulator;
   private chromOf: (ChromRegions | undefined)[] = [];
+  /** Region-index chromosome number (order of `index.chromNames`) of each reader chromosome id. */
+  private chromRank: number[] = [];
   private readonly fragmentChroms = new Set<string>();
   private fragmentsRead = 0;
   private fragmentsOnIndexedChroms = 0;
+  /** Sweep state: reader chromosome ids seen (1), the current one, and the last start on it. */
+  private seenChroms = new Uint8Array(64);
+  private sweepChrom = -1;
+  private sweepStart = -1;
+  private sorted = true;
+  /** Per region-index chromosome: 1 when the sweep has left it (sorted input only). */
+  private readonly leftChroms: Uint8Array;
+  /** Region-index chromosome of each column, and each column's end. */
+  private readonly colChrom: Int32Array;
+  private readonly colEnd: Int32Array;
 
   constructor(
     regions: RegionColumns | RegionIndex,
@@ -84,51 +98,135 @@ export class RegionCounter {
     this.method = options.method;
     this.cap = options.cap ?? defaultCap(options.method);
     this.binarise = options.binarise ?? false;
-    this.hits = new Int32Array(maxOverlapDepth(this.index));
+    this.leftChroms = new Uint8Array(this.index.chromNames.length);
+    this.colChrom = new Int32Array(this.index.nRegions);
+    this.colEnd = new Int32Array(this.index.nRegions);
+    this.index.chromNames.forEach((name, rank) => {
+      const cr = this.index.byChrom.get(name)!;
+      for (let k = 0; k < cr.ids.length; k++) {
+        this.colChrom[cr.ids[k]!] = rank;
+        this.colEnd[cr.ids[k]!] = cr.ends[k]!;
+      }
+    });
+    this.acc = new StreamingAccumulator(() => this.finishedColumns());
+  }
+
+  /** Columns no later fragment can reach: regions on chromosomes left behind, or ending at or before the sweep. */
+  private finishedColumns(): Uint8Array | undefined {
+    if (!this.sorted) return undefined;
+    const rank = this.sweepChrom >= 0 ? (this.chromRank[this.sweepChrom] ?? -1) : -1;
+    const start = this.sweepStart;
+    const n = this.index.nRegions;
+    const out = new Uint8Array(n);
+    for (let col = 0; col < n; col++) {
+      const c = this.colChrom[col]!;
+      if (this.leftChroms[c] === 1 || (c === rank && this.colEnd[col]! <= start)) out[col] = 1;
+    }
+    return out;
   }
 
   /** Counts one batch (its `chromNames`/`barcodes` are the reader's shared dictionaries). */
   addBatch(batch: FragmentColumns): void {
     const dicts = batch;
     for (let c = this.chromOf.length; c < dicts.chromNames.length; c++) {
-      this.chromOf.push(this.index.byChrom.get(dicts.chromNames[c]!));
+      const name = dicts.chromNames[c]!;
+      this.chromOf.push(this.index.byChrom.get(name));
+      this.chromRank.push(this.index.chromNames.indexOf(name));
+    }
+    if (this.seenChroms.length < dicts.chromNames.length) {
+      const grown = new Uint8Array(2 * dicts.chromNames.length);
+      grown.set(this.seenChroms);
+      this.seenChroms = grown;
     }
     const idToRow = this.rows.resolve(dicts);
     const n = batchLength(batch);
     const { chromIds, starts, ends, barcodeIds } = batch;
-    const hits = this.hits;
     const acc = this.acc;
     const overlap = this.method === 'fragment-overlap';
+    const counts = this.rows.nFragments;
     let lastChrom = -1;
     let cr: ChromRegions | undefined;
+    let rs: Int32Array = new Int32Array(0);
+    let re = rs;
+    let maxEnds = rs;
+    let ids = rs;
+    let nr = 0;
+    // The cursor: number of regions of the chromosome starting at or before `prev`.
+    let cursor = 0;
+    let prev = -1;
+    let onIndexed = 0;
     this.fragmentsRead += n;
     for (let i = 0; i < n; i++) {
       const chrom = chromIds[i]!;
+      const s = starts[i]!;
       if (chrom !== lastChrom) {
+        this.enterChrom(chrom, s);
         lastChrom = chrom;
         cr = this.chromOf[chrom];
         this.fragmentChroms.add(dicts.chromNames[chrom]!);
+        if (cr) ({ starts: rs, ends: re, maxEnds, ids } = cr);
+        nr = cr ? rs.length : 0;
+        cursor = cr ? upperBound(rs, s) : 0;
+        prev = s;
       }
       const row = idToRow[barcodeIds[i]!]!;
       if (row < 0) continue;
-      this.rows.countFragment(row);
+      counts[row]!++;
       if (!cr) continue;
-      this.fragmentsOnIndexedChroms++;
-      const s = starts[i]!;
+      onIndexed++;
       const e = ends[i]!;
+      if (s >= prev) {
+        while (cursor < nr && rs[cursor]! <= s) cursor++;
+      } else {
+        this.breakSweep();
+        cursor = upperBound(rs, s);
+      }
+      prev = s;
       if (overlap) {
-        // An interval can overlap more regions than share one base: walk without a buffer.
-        const { starts: rs, ends: re, maxEnds, ids } = cr;
-        for (let k = upperBound(rs, e - 1) - 1; k >= 0 && maxEnds[k]! > s; k--) {
+        // [s, e) overlaps region k when rs[k] < e and re[k] > s: those starting after s ...
+        for (let k = cursor; k < nr && rs[k]! < e; k++) acc.add(row, ids[k]!, 1);
+        // ... and those starting at or before s, walking left while an end can still pass s.
+        for (let k = cursor - 1; k >= 0 && maxEnds[k]! > s; k--) {
           if (re[k]! > s) acc.add(row, ids[k]!, 1);
         }
       } else {
-        let k = collectOverlaps(cr, s, s + 1, hits);
-        for (let h = 0; h < k; h++) acc.add(row, hits[h]!, 1);
-        k = collectOverlaps(cr, e - 1, e, hits);
-        for (let h = 0; h < k; h++) acc.add(row, hits[h]!, 1);
+        // Insertions at bases s and e - 1: regions with rs ≤ base < re.
+        for (let k = cursor - 1; k >= 0 && maxEnds[k]! > s; k--) {
+          if (re[k]! > s) acc.add(row, ids[k]!, 1);
+        }
+        const t = e - 1;
+        let k2 = cursor;
+        while (k2 < nr && rs[k2]! <= t) k2++;
+        for (let k = k2 - 1; k >= 0 && maxEnds[k]! > t; k--) {
+          if (re[k]! > t) acc.add(row, ids[k]!, 1);
+        }
       }
     }
+    this.fragmentsOnIndexedChroms += onIndexed;
+    if (lastChrom === this.sweepChrom && this.sorted) this.sweepStart = prev;
+  }
+
+  /** The sweep moves to reader chromosome `chrom` at `start`; a chromosome seen before breaks sortedness. */
+  private enterChrom(chrom: number, start: number): void {
+    if (chrom === this.sweepChrom) {
+      if (start < this.sweepStart) this.breakSweep();
+      return;
+    }
+    if (this.seenChroms[chrom] === 1) this.breakSweep();
+    this.seenChroms[chrom] = 1;
+    if (this.sweepChrom >= 0) {
+      const left = this.chromRank[this.sweepChrom] ?? -1;
+      if (left >= 0) this.leftChroms[left] = 1;
+    }
+    this.sweepChrom = chrom;
+    this.sweepStart = start;
+  }
+
+  /** Input order broken: nothing is "finished" any more. */
+  private breakSweep(): void {
+    if (!this.sorted) return;
+    this.sorted = false;
+    this.acc.markUnsorted();
   }
 
   /**
@@ -144,7 +242,7 @@ export class RegionCounter {
     const cap = this.cap;
     const binarise = this.binarise;
     const transform = (v: number): number => (binarise ? (v > 0 ? 1 : 0) : Math.min(v, cap));
-    const matrix = this.acc.toSparse(this.rows.nRows, this.index.nRegions, undefined, transform);
+    const matrix = this.acc.toSparse(this.rows.nRows, this.index.nRegions, transform);
     return {
       matrix,
       barcodes: this.rows.barcodes,

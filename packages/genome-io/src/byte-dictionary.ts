@@ -1,22 +1,68 @@
 /**
  * A growing dictionary from byte strings to dense ids (0, 1, 2, … in order of
- * first sight), looked up without creating a JS string per lookup: FNV-1a hash,
+ * first sight), looked up without creating a JS string per lookup: a byte hash,
  * open addressing, keys kept in one byte arena. A JS string is decoded once,
  * when a key is new. This is what keeps the fragments parser off the string
  * allocator: a 10x fragments file repeats ~10^4 barcodes 10^7 times.
+ *
+ * The hash (`hashBytes`) reads the key 4 bytes at a time and is kept to 30
+ * bits, so it stays a V8 small integer across calls (a full int32 is boxed as a
+ * heap number when it crosses a call that is not inlined). The slot index mixes
+ * it once per lookup (murmur3 fmix32); a hit compares the key 4 bytes at a time.
  */
-/** FNV-1a 32-bit parameters used by `ByteDictionary`. */
-export const FNV_OFFSET = 0x811c9dc5 | 0;
-export const FNV_PRIME = 0x01000193;
+
+/** Start value of the key hash. */
+export const HASH_SEED = 5381;
+/** Multiplier of the key hash (golden ratio, odd). */
+export const HASH_MUL = 0x9e3779b1 | 0;
+
+/**
+ * The key hash of `bytes[from, to)`: 4 bytes at a time (little-endian int32
+ * words read through `view`, a DataView over the same bytes as `bytes`), then
+ * the tail bytes, folded to 30 bits (a V8 small integer). A parser inlines the
+ * same steps (see `FragmentLineParser.parse`).
+ */
+export function hashBytes(
+  bytes: Uint8Array,
+  from: number,
+  to: number,
+  view: DataView = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+): number {
+  let h = HASH_SEED;
+  let i = from;
+  for (; i + 4 <= to; i += 4) h = Math.imul(h ^ view.getInt32(i, true), HASH_MUL);
+  for (; i < to; i++) h = Math.imul(h ^ bytes[i]!, HASH_MUL);
+  return (h ^ (h >>> 15)) & 0x3fffffff;
+}
+
+/** Slot of hash `h` in a table of `mask + 1` slots (fmix32: all bits reach the low ones). */
+export function slotOf(h: number, mask: number): number {
+  let x = h;
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x85ebca6b);
+  x ^= x >>> 13;
+  x = Math.imul(x, 0xc2b2ae35);
+  x ^= x >>> 16;
+  return x & mask;
+}
 
 export class ByteDictionary {
   /** The keys, by id (decoded as latin1, i.e. byte = char code). */
   readonly names: string[] = [];
-  private slots = new Int32Array(1 << 12).fill(-1);
-  private hashes = new Int32Array(256);
-  private keyOffsets = new Int32Array(256);
-  private keyLengths = new Int32Array(256);
-  private arena = new Uint8Array(1 << 14);
+  /**
+   * Slot s = [hash, id] at 2s, 2s+1; id -1 = empty. The hash check reads the
+   * same cache line. The table fields are public (read-only by convention) so a
+   * parser can inline the probe of `idOfHashed`; only `add` writes them.
+   */
+  slots = makeSlots(1 << 12);
+  /** Where key `id` starts in `arena`. */
+  keyOffsets = new Int32Array(256);
+  /** Byte length of key `id`. */
+  keyLengths = new Int32Array(256);
+  /** The keys' bytes, back to back. */
+  arena = new Uint8Array(1 << 14);
+  /** A DataView over `arena` (word compares). */
+  arenaView = new DataView(this.arena.buffer);
   private arenaUsed = 0;
 
   get size(): number {
@@ -25,28 +71,22 @@ export class ByteDictionary {
 
   /** The id of `bytes[from, to)`, adding it when new. */
   idOf(bytes: Uint8Array, from: number, to: number): number {
-    let h = FNV_OFFSET;
-    for (let i = from; i < to; i++) h = Math.imul(h ^ bytes[i]!, FNV_PRIME);
-    return this.idOfHashed(bytes, from, to, h);
+    return this.idOfHashed(bytes, from, to, hashBytes(bytes, from, to));
   }
 
   /**
-   * `idOf` with the FNV-1a hash of the bytes already computed by the caller
-   * (`h = Math.imul(h ^ byte, FNV_PRIME)` from `FNV_OFFSET`), so a parser that
-   * scans the key anyway does not read it twice.
+   * `idOf` with the key hash already computed by the caller (`hashBytes`),
+   * so a parser that scans the key anyway does not read it twice.
    */
   idOfHashed(bytes: Uint8Array, from: number, to: number, h: number): number {
-    // Fields read once into locals: the probe loop runs ~10^7 times per file.
     const slots = this.slots;
-    const hashes = this.hashes;
-    const lengths = this.keyLengths;
-    const mask = slots.length - 1;
+    const mask = (slots.length >> 1) - 1;
     const len = to - from;
-    let s = h & mask;
+    let s = slotOf(h, mask);
     for (;;) {
-      const id = slots[s]!;
+      const id = slots[2 * s + 1]!;
       if (id < 0) break;
-      if (hashes[id] === h && lengths[id] === len) {
+      if (slots[2 * s] === h && this.keyLengths[id] === len) {
         const arena = this.arena;
         const off = this.keyOffsets[id]! - from;
         let i = from;
@@ -58,16 +98,16 @@ export class ByteDictionary {
     return this.add(bytes, from, to, h, s);
   }
 
-  private add(bytes: Uint8Array, from: number, to: number, h: number, slot: number): number {
+  /** Adds the key (not present) at empty slot `slot` (found by probing from `slotOf(h)`); returns its id. */
+  add(bytes: Uint8Array, from: number, to: number, h: number, slot: number): number {
     const id = this.names.length;
     const len = to - from;
-    if (id >= this.hashes.length) {
+    if (id >= this.keyOffsets.length) {
       const grow = (a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
         const b = new Int32Array(a.length * 2);
         b.set(a);
         return b;
       };
-      this.hashes = grow(this.hashes);
       this.keyOffsets = grow(this.keyOffsets);
       this.keyLengths = grow(this.keyLengths);
     }
@@ -75,26 +115,38 @@ export class ByteDictionary {
       const b = new Uint8Array(Math.max(this.arena.length * 2, this.arenaUsed + len));
       b.set(this.arena.subarray(0, this.arenaUsed));
       this.arena = b;
+      this.arenaView = new DataView(b.buffer);
     }
     this.arena.set(bytes.subarray(from, to), this.arenaUsed);
-    this.hashes[id] = h;
     this.keyOffsets[id] = this.arenaUsed;
     this.keyLengths[id] = len;
     this.arenaUsed += len;
     this.names.push(Buffer.from(bytes.buffer, bytes.byteOffset + from, len).toString('latin1'));
-    this.slots[slot] = id;
-    if ((id + 1) * 2 > this.slots.length) this.rehash();
+    this.slots[2 * slot] = h;
+    this.slots[2 * slot + 1] = id;
+    // Load at most 1/4: a miss probes ~1.2 slots.
+    if ((id + 1) * 4 > this.slots.length >> 1) this.rehash();
     return id;
   }
 
   private rehash(): void {
-    const slots = new Int32Array(this.slots.length * 2).fill(-1);
-    const mask = slots.length - 1;
-    for (let id = 0; id < this.names.length; id++) {
-      let s = this.hashes[id]! & mask;
-      while (slots[s]! >= 0) s = (s + 1) & mask;
-      slots[s] = id;
+    const old = this.slots;
+    const slots = makeSlots(old.length);
+    const mask = (slots.length >> 1) - 1;
+    for (let o = 0; o < old.length; o += 2) {
+      if (old[o + 1]! < 0) continue;
+      let s = slotOf(old[o]!, mask);
+      while (slots[2 * s + 1]! >= 0) s = (s + 1) & mask;
+      slots[2 * s] = old[o]!;
+      slots[2 * s + 1] = old[o + 1]!;
     }
     this.slots = slots;
   }
+}
+
+/** A table of `n` slots ([hash, id] pairs), all empty. */
+function makeSlots(n: number): Int32Array<ArrayBuffer> {
+  const t = new Int32Array(2 * n);
+  for (let s = 1; s < t.length; s += 2) t[s] = -1;
+  return t;
 }

@@ -1,7 +1,7 @@
 import { TabixIndexedFile } from '@gmod/tabix';
 import { ChromflowError, throwIfAborted } from '@chromflow/core';
 import type { LongRunOptions } from '@chromflow/core';
-import { ByteDictionary, FNV_OFFSET, FNV_PRIME } from './byte-dictionary.js';
+import { ByteDictionary, HASH_MUL, HASH_SEED } from './byte-dictionary.js';
 import { readByteChunks } from './text-source.js';
 
 /**
@@ -88,6 +88,8 @@ export class FragmentLineParser {
   private prevStart = -1;
   private prevChromBytes = new Uint8Array(0);
   private chromSizeById: number[] = [];
+  /** Length of the last barcode: the guess of the parser's fast path. */
+  private barcodeLength = 0;
 
   constructor(
     readonly path: string,
@@ -150,49 +152,70 @@ export class FragmentLineParser {
 
   /** Parses every line in buf[from, to). The last line may lack its \n only when it is the file's last. */
   parse(buf: Uint8Array, from: number, to: number): void {
+    // Hot loop: ~10^7 lines per file. Fields are read into locals once per call
+    // and the barcode probe of ByteDictionary.idOfHashed is inlined (a call per
+    // fragment cost more than the parse itself); anything unusual leaves the
+    // loop through `fail`.
     let p = from;
     let b = this.batch;
+    let chromIds = b.chromIds;
+    let starts = b.starts;
+    let ends = b.ends;
+    let barcodeIds = b.barcodeIds;
+    let counts = b.counts;
+    let lineNumbers = b.lineNumbers;
+    let n = b.n;
+    const capacity = b.capacity;
+    const dict = this.barcodes;
+    let slots = dict.slots;
+    let mask = (slots.length >> 1) - 1;
+    let keyOffsets = dict.keyOffsets;
+    let keyLengths = dict.keyLengths;
+    let arena = dict.arena;
+    let arenaView = dict.arenaView;
+    const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    const checkSorted = this.checkSorted;
+    const sized = this.chromSizes !== undefined;
+    let chromId = this.prevChrom;
+    let prevChrom = this.prevChromBytes;
+    let prevStart = this.prevStart;
+    let chromSize = chromId >= 0 ? (this.chromSizeById[chromId] ?? 0) : 0;
+    let lineNumber = this.lineNumber;
+    let barcodeLength = this.barcodeLength;
+    let c = 0;
     while (p < to) {
-      this.lineNumber++;
+      lineNumber++;
       const lineStart = p;
-      let c = buf[p]!;
-      if (c === HASH) {
-        const nl = buf.indexOf(LF, p);
+      c = buf[p]!;
+      if (c === HASH || c === LF) {
+        const nl = c === LF ? p : buf.indexOf(LF, p);
         p = nl < 0 || nl >= to ? to : nl + 1;
         continue;
       }
-      if (c === LF) {
-        p++;
-        continue;
-      }
-      // chrom
-      let q = p;
-      while (q < to && (c = buf[q]!) !== TAB && c !== LF) q++;
-      if (c !== TAB || q === p) {
-        this.fail(
-          'PARSE',
-          'fragment line has fewer than 4 tab-separated columns',
-          buf,
-          lineStart,
-          q,
-          {
-            expected: 'chrom<TAB>start<TAB>end<TAB>barcode[<TAB>count]',
-          },
-        );
-      }
-      let chromId = this.prevChrom;
-      const clen = q - p;
-      const prev = this.prevChromBytes;
-      let same = clen === prev.length && chromId >= 0;
-      if (same) {
-        for (let i = 0; i < clen; i++) {
-          if (buf[p + i] !== prev[i]) {
-            same = false;
-            break;
-          }
+      // chrom: usually the previous line's; compare those bytes before scanning
+      let q = p + prevChrom.length;
+      let same = chromId >= 0 && q < to && buf[q] === TAB;
+      for (let i = 0; same && i < prevChrom.length; i++) same = buf[p + i] === prevChrom[i];
+      if (!same) {
+        q = this.scanField(buf, p, to);
+        if (q >= to || buf[q] !== TAB || q === p) {
+          this.lineNumber = lineNumber;
+          this.fail(
+            'PARSE',
+            'fragment line has fewer than 4 tab-separated columns',
+            buf,
+            lineStart,
+            q,
+            { expected: 'chrom<TAB>start<TAB>end<TAB>barcode[<TAB>count]' },
+          );
         }
+        this.lineNumber = lineNumber;
+        this.prevStart = prevStart;
+        chromId = this.changeChrom(buf, p, q, lineStart);
+        prevChrom = this.prevChromBytes;
+        prevStart = -1;
+        if (sized) chromSize = this.chromSizeById[chromId]!;
       }
-      if (!same) chromId = this.changeChrom(buf, p, q, lineStart);
       // start
       p = q + 1;
       let start = 0;
@@ -202,6 +225,7 @@ export class FragmentLineParser {
         q++;
       }
       if (q === p || c !== TAB || q - p > 10) {
+        this.lineNumber = lineNumber;
         this.fail('PARSE', 'start is not a non-negative integer', buf, lineStart, p, {
           field: 'start',
           expected: 'an integer ≥ 0 followed by a tab',
@@ -216,72 +240,80 @@ export class FragmentLineParser {
         q++;
       }
       if (q === p || c !== TAB || q - p > 10) {
+        this.lineNumber = lineNumber;
         this.fail('PARSE', 'end is not a non-negative integer', buf, lineStart, p, {
           field: 'end',
           expected: 'an integer ≥ 0 followed by a tab and the barcode',
         });
       }
-      if (end <= start || end > 0x7fffffff) {
-        this.fail(
-          'VALUE',
-          `fragment end ${end} is not greater than its start ${start}`,
-          buf,
-          lineStart,
-          p,
-          {
-            field: 'end',
-            expected: 'start < end (0-based half-open)',
-          },
-        );
+      if (end <= start || end > 0x7fffffff || (sized && end > chromSize) || start < prevStart) {
+        this.lineNumber = lineNumber;
+        this.prevStart = prevStart;
+        this.badInterval(buf, lineStart, p, chromId, start, end);
       }
-      if (this.chromSizes) {
-        const size = this.chromSizeById[chromId]!;
-        if (end > size) {
-          this.fail(
-            'VALUE',
-            `fragment end ${end} is past the end of ${this.chroms.names[chromId]} (${size} bp)`,
-            buf,
-            lineStart,
-            p,
-            {
-              field: 'end',
-              hint: 'the fragments and the genome are from different assemblies?',
-            },
-          );
-        }
-      }
-      if (this.checkSorted) {
-        if (start < this.prevStart) {
-          this.fail(
-            'UNSORTED',
-            `fragments are not sorted: start ${start} comes after start ${this.prevStart} on ${this.chroms.names[chromId]}`,
-            buf,
-            lineStart,
-            lineStart,
-            {
-              field: 'start',
-              hint: 'sort with `sort -k1,1 -k2,2n`, then `bgzip` and `tabix -p bed`',
-            },
-          );
-        }
-        this.prevStart = start;
-      }
-      // barcode
+      if (checkSorted) prevStart = start;
+      // barcode. Fast path: guess it is as long as the previous line's (10x
+      // barcodes all are) and look the guess up; the dictionary's keys hold no
+      // TAB, LF or trailing CR, so an exact match that ends at a TAB or LF is
+      // the whole field and the bytes need no scan. Otherwise scan, then look up
+      // (adding a new key). The probe is ByteDictionary.idOfHashed, inlined.
       p = q + 1;
-      q = p;
-      let h = FNV_OFFSET;
-      while (q < to && (c = buf[q]!) !== TAB && c !== LF) {
-        h = Math.imul(h ^ c, FNV_PRIME);
-        q++;
+      q = p + barcodeLength;
+      let fast = q < to && ((c = buf[q]!) === TAB || c === LF);
+      if (!fast) q = this.scanField(buf, p, to);
+      let barcodeId = -1;
+      for (;;) {
+        if (!fast) {
+          c = q < to ? buf[q]! : LF;
+          if (q === p || buf[q - 1] === CR) {
+            this.lineNumber = lineNumber;
+            barcodeId = this.oddBarcode(buf, lineStart, p, q, to, c);
+            break;
+          }
+        }
+        const len = q - p;
+        // = hashBytes(buf, p, q, view)
+        let h = HASH_SEED;
+        let k = p;
+        for (; k + 4 <= q; k += 4) h = Math.imul(h ^ view.getInt32(k, true), HASH_MUL);
+        for (; k < q; k++) h = Math.imul(h ^ buf[k]!, HASH_MUL);
+        h = (h ^ (h >>> 15)) & 0x3fffffff;
+        let x = h ^ (h >>> 16);
+        x = Math.imul(x, 0x85ebca6b);
+        x ^= x >>> 13;
+        x = Math.imul(x, 0xc2b2ae35);
+        let s = (x ^ (x >>> 16)) & mask;
+        for (;;) {
+          const id = slots[2 * s + 1]!;
+          if (id < 0) {
+            if (fast) break;
+            barcodeId = dict.add(buf, p, q, h, s);
+            slots = dict.slots;
+            mask = (slots.length >> 1) - 1;
+            keyOffsets = dict.keyOffsets;
+            keyLengths = dict.keyLengths;
+            arena = dict.arena;
+            arenaView = dict.arenaView;
+            break;
+          }
+          if (slots[2 * s] === h && keyLengths[id] === len) {
+            const off = keyOffsets[id]!;
+            let i = 0;
+            while (i + 4 <= len && arenaView.getInt32(off + i, true) === view.getInt32(p + i, true))
+              i += 4;
+            while (i < len && arena[off + i] === buf[p + i]) i++;
+            if (i === len) {
+              barcodeId = id;
+              break;
+            }
+          }
+          s = (s + 1) & mask;
+        }
+        if (barcodeId >= 0) break;
+        fast = false;
+        q = this.scanField(buf, p, to);
       }
-      let qe = q;
-      if (buf[qe - 1] === CR) qe--;
-      if (qe === p) {
-        this.fail('PARSE', 'barcode column is empty', buf, lineStart, p, { field: 'barcode' });
-      }
-      if (qe !== q && (q >= to || c === LF)) this.crlf(buf, lineStart, qe);
-      const barcodeId =
-        qe === q ? this.barcodes.idOfHashed(buf, p, q, h) : this.barcodes.idOf(buf, p, qe);
+      barcodeLength = q - p;
       // count (optional)
       let count = 1;
       if (q < to && c === TAB) {
@@ -293,6 +325,7 @@ export class FragmentLineParser {
           q++;
         }
         if (q === p || (q < to && c !== TAB && c !== LF) || q - p > 9) {
+          this.lineNumber = lineNumber;
           if (c === CR) this.crlf(buf, lineStart, q);
           this.fail('PARSE', 'count (column 5) is not a non-negative integer', buf, lineStart, p, {
             field: 'count',
@@ -305,19 +338,93 @@ export class FragmentLineParser {
         q = nl < 0 || nl >= to ? to : nl;
       }
       p = q + 1;
-      const i = b.n;
-      b.chromIds[i] = chromId;
-      b.starts[i] = start;
-      b.ends[i] = end;
-      b.barcodeIds[i] = barcodeId;
-      b.counts[i] = count;
-      b.lineNumbers[i] = this.lineNumber;
-      b.n = i + 1;
-      if (b.n === b.capacity) {
+      chromIds[n] = chromId;
+      starts[n] = start;
+      ends[n] = end;
+      barcodeIds[n] = barcodeId;
+      counts[n] = count;
+      lineNumbers[n] = lineNumber;
+      n++;
+      if (n === capacity) {
+        b.n = n;
         this.done.push(this.seal(b));
         b = this.batch = new BatchBuilder(this.batchSize);
+        ({ chromIds, starts, ends, barcodeIds, counts, lineNumbers } = b);
+        n = 0;
       }
     }
+    b.n = n;
+    this.lineNumber = lineNumber;
+    this.prevStart = prevStart;
+    this.barcodeLength = barcodeLength;
+  }
+
+  /** End of the field starting at `p`: the first TAB or LF, or `to`. */
+  private scanField(buf: Uint8Array, p: number, to: number): number {
+    let q = p;
+    let c = 0;
+    while (q < to && (c = buf[q]!) !== TAB && c !== LF) q++;
+    return q;
+  }
+
+  /** Throws the error for a line whose end ≤ start, end past the chromosome, or start out of order. */
+  private badInterval(
+    buf: Uint8Array,
+    lineStart: number,
+    at: number,
+    chromId: number,
+    start: number,
+    end: number,
+  ): never {
+    if (end <= start || end > 0x7fffffff) {
+      this.fail(
+        'VALUE',
+        `fragment end ${end} is not greater than its start ${start}`,
+        buf,
+        lineStart,
+        at,
+        { field: 'end', expected: 'start < end (0-based half-open)' },
+      );
+    }
+    const size = this.chromSizeById[chromId];
+    if (size !== undefined && end > size) {
+      this.fail(
+        'VALUE',
+        `fragment end ${end} is past the end of ${this.chroms.names[chromId]} (${size} bp)`,
+        buf,
+        lineStart,
+        at,
+        { field: 'end', hint: 'the fragments and the genome are from different assemblies?' },
+      );
+    }
+    this.fail(
+      'UNSORTED',
+      `fragments are not sorted: start ${start} comes after start ${this.prevStart} on ${this.chroms.names[chromId]}`,
+      buf,
+      lineStart,
+      lineStart,
+      { field: 'start', hint: 'sort with `sort -k1,1 -k2,2n`, then `bgzip` and `tabix -p bed`' },
+    );
+  }
+
+  /**
+   * An empty barcode or one ending in CR: throws for an empty one and for a CR
+   * LF line end; a CR before a tab is dropped from the barcode (returns its id).
+   */
+  private oddBarcode(
+    buf: Uint8Array,
+    lineStart: number,
+    p: number,
+    q: number,
+    to: number,
+    c: number,
+  ): number {
+    const qe = q > p && buf[q - 1] === CR ? q - 1 : q;
+    if (qe === p) {
+      this.fail('PARSE', 'barcode column is empty', buf, lineStart, p, { field: 'barcode' });
+    }
+    if (q >= to || c === LF) this.crlf(buf, lineStart, qe);
+    return this.barcodes.idOf(buf, p, qe);
   }
 
   private crlf(buf: Uint8Array, lineStart: number, at: number): never {

@@ -1,8 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, gunzip } from 'node:zlib';
 import { ChromflowError, throwIfAborted } from '@chromflow/core';
-import { BGZF_EOF } from './bgzf.js';
+import { BGZF_EOF, isBgzfBlockStart } from './bgzf.js';
 import type { LongRunOptions } from '@chromflow/core';
 
 /**
@@ -54,6 +54,10 @@ export async function* readByteChunks(
   const total = (await stat(path)).size;
   const bgzf = gz && (await checkBgzfComplete(path, total));
   const chunkSize = options.chunkSize ?? 1 << 18;
+  if (bgzf) {
+    yield* readBgzfInflated(path, total, options);
+    return;
+  }
   const raw = createReadStream(path, { highWaterMark: 1 << 20 });
   let read = 0;
   let inflated = 0;
@@ -80,6 +84,112 @@ export async function* readByteChunks(
   }
   if (gz && !bgzf) await checkGzipSize(path, total, inflated);
   options.onProgress?.(total, total);
+}
+
+/** Inflated bytes per group of BGZF blocks handed to one zlib call (≈ 16 blocks). */
+const BGZF_GROUP_BYTES = 1 << 20;
+/** Groups being inflated on the libuv thread pool while the caller parses. */
+const BGZF_IN_FLIGHT = 3;
+/** Compressed bytes per file read. */
+const BGZF_READ_BYTES = 1 << 22;
+
+/** Inflates whole gzip members (BGZF blocks) of `outBytes` total size on the thread pool, in one output buffer. */
+function inflateMembers(members: Uint8Array, outBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    gunzip(members, { chunkSize: Math.max(1024, outBytes) }, (e, out) => {
+      if (e) reject(e);
+      else resolve(out);
+    });
+  });
+}
+
+/**
+ * A BGZF file's bytes (the caller has checked that it starts with a BGZF block
+ * and is complete). Blocks are cut from the file by their BSIZE field, grouped
+ * by their ISIZE to ~1 MiB of output, and `BGZF_IN_FLIGHT` groups are inflated
+ * with zlib's asynchronous API, i.e. on libuv's thread pool: decompression
+ * runs on another core while the caller parses the previous group. Each group
+ * is one `gunzip` call with an output buffer of exactly its size (CRC checked
+ * by zlib). A non-BGZF gzip member later in the file is inflated by the
+ * streaming gunzip from there on.
+ */
+async function* readBgzfInflated(
+  path: string,
+  total: number,
+  options: LongRunOptions,
+): AsyncGenerator<Uint8Array> {
+  const fh = await open(path, 'r');
+  const pending: Promise<Buffer>[] = [];
+  const enqueue = (members: Uint8Array, outBytes: number): void => {
+    const p = inflateMembers(members, outBytes);
+    p.catch(() => undefined); // awaited below; this only keeps an abandoned one from being unhandled
+    pending.push(p);
+  };
+  let carry: Uint8Array = new Uint8Array(0);
+  let pos = 0;
+  let consumed = 0;
+  let rest = -1;
+  try {
+    while (rest < 0) {
+      throwIfAborted(options.signal);
+      const buf = Buffer.allocUnsafe(BGZF_READ_BYTES);
+      const { bytesRead } = await fh.read(buf, 0, BGZF_READ_BYTES, pos);
+      pos += bytesRead;
+      const data: Uint8Array =
+        carry.length > 0
+          ? Buffer.concat([carry, buf.subarray(0, bytesRead)])
+          : buf.subarray(0, bytesRead);
+      const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+      const base = pos - data.length;
+      let off = 0;
+      let start = 0;
+      let out = 0;
+      while (off + 18 <= data.length) {
+        if (!isBgzfBlockStart(data, off)) {
+          rest = base + off;
+          break;
+        }
+        const size = view.getUint16(off + 16, true) + 1;
+        if (off + size > data.length) break;
+        out += view.getUint32(off + size - 4, true);
+        off += size;
+        if (out >= BGZF_GROUP_BYTES) {
+          enqueue(data.subarray(start, off), out);
+          start = off;
+          out = 0;
+        }
+      }
+      if (off > start) enqueue(data.subarray(start, off), out);
+      consumed = base + off;
+      carry = data.slice(off);
+      while (pending.length > (rest < 0 && bytesRead > 0 ? BGZF_IN_FLIGHT : 0)) {
+        const chunk = await pending.shift()!;
+        if (chunk.length > 0) yield chunk;
+        options.onProgress?.(Math.min(consumed, total), total);
+      }
+      if (bytesRead === 0) break;
+    }
+    if (rest >= 0) {
+      // Not BGZF from here on (e.g. a plain gzip member appended): stream it.
+      const raw = createReadStream(path, { start: rest, highWaterMark: 1 << 20 });
+      const source = raw.pipe(createGunzip({ chunkSize: 1 << 18 }));
+      raw.on('error', (e) => source.destroy(e));
+      try {
+        for await (const chunk of source as AsyncIterable<Buffer>) yield chunk;
+      } finally {
+        raw.destroy();
+        source.destroy();
+      }
+    } else if (carry.length > 0) {
+      throw new ChromflowError('IO', 'bgzip file is truncated: its last block is incomplete', {
+        path,
+        field: `byte ${consumed}`,
+        hint: TRUNCATED_HINT,
+      });
+    }
+  } finally {
+    await fh.close();
+  }
 }
 
 const TRUNCATED_HINT =

@@ -1,0 +1,196 @@
+import type { SparseMatrix } from '@chromflow/core';
+import { SparseAccumulator } from './sparse-accumulator.js';
+
+/** Entries per finished chunk: [row, col, count] × CHUNK in one Int32Array. */
+const CHUNK = 1 << 16;
+
+/**
+ * A sparse (row, col) → count accumulator for a sweep over sorted fragments,
+ * whose memory follows the output: a bounded hash table holds the entries of
+ * columns still in reach of the sweep; when it fills, entries of columns the
+ * sweep has passed (`finishedColumns()` says which) move to append-only
+ * chunks of 12 bytes per entry, and the table is rebuilt with the rest. The
+ * table only grows when the live entries alone fill a quarter of it (unsorted
+ * input: nothing is ever finished, and this is a plain hash accumulator).
+ *
+ * `toSparse` sorts the entries by row then column in two counting passes
+ * (peak ≈ 20 bytes per entry). An entry added again after its column was
+ * moved out (the caller said "finished" wrongly, e.g. input found unsorted
+ * later) is merged there, so counts stay exact in every case.
+ */
+export class StreamingAccumulator {
+  private slots: Int32Array;
+  private mask: number;
+  private used = 0;
+  private readonly chunks: Int32Array[] = [];
+  private last: Int32Array = new Int32Array(0);
+  private lastUsed = CHUNK;
+  private moved = 0;
+  /** Set when an entry may have been added after its column was moved out. */
+  private mayRepeat = false;
+
+  /**
+   * `finishedColumns`: called when the table fills; returns a flag per column
+   * (1 = no later `add` will touch it) or undefined when nothing is known.
+   */
+  constructor(
+    private readonly finishedColumns: () => Uint8Array | undefined,
+    private readonly tableSlots = 1 << 20,
+  ) {
+    this.slots = makeSlots(tableSlots);
+    this.mask = tableSlots - 1;
+  }
+
+  /** Distinct entries (live + moved; an entry re-added after a wrong "finished" counts twice). */
+  get size(): number {
+    return this.used + this.moved;
+  }
+
+  /** Marks that columns reported finished may be added to again (input order broken). */
+  markUnsorted(): void {
+    if (this.moved > 0) this.mayRepeat = true;
+  }
+
+  /** Adds the integer `value` to entry (row, col); row and col are non-negative int32. */
+  add(row: number, col: number, value: number): void {
+    let h = (Math.imul(row, 0x9e3779b1) + col) | 0;
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+    let slot = h & this.mask;
+    const t = this.slots;
+    for (;;) {
+      const o = slot << 2;
+      const r = t[o]!;
+      if (r === -1) {
+        t[o] = row;
+        t[o + 1] = col;
+        t[o + 2] = value;
+        if (++this.used * 2 > this.mask) this.makeRoom();
+        return;
+      }
+      if (r === row && t[o + 1] === col) {
+        t[o + 2]! += value;
+        return;
+      }
+      slot = (slot + 1) & this.mask;
+    }
+  }
+
+  private push(row: number, col: number, value: number): void {
+    if (this.lastUsed === CHUNK) {
+      this.last = new Int32Array(3 * CHUNK);
+      this.chunks.push(this.last);
+      this.lastUsed = 0;
+    }
+    const o = 3 * this.lastUsed++;
+    this.last[o] = row;
+    this.last[o + 1] = col;
+    this.last[o + 2] = value;
+    this.moved++;
+  }
+
+  /** Moves finished entries out; rebuilds the table (twice as big when the live entries still crowd it). */
+  private makeRoom(): void {
+    const finished = this.finishedColumns();
+    const old = this.slots;
+    const live: number[] = [];
+    for (let o = 0; o < old.length; o += 4) {
+      const r = old[o]!;
+      if (r === -1) continue;
+      if (finished && finished[old[o + 1]!] === 1) this.push(r, old[o + 1]!, old[o + 2]!);
+      else live.push(o);
+    }
+    let cap = this.mask + 1;
+    if (live.length * 4 > cap) cap *= 2;
+    const slots = makeSlots(cap);
+    this.slots = slots;
+    this.mask = cap - 1;
+    this.used = 0;
+    for (const o of live) this.add(old[o]!, old[o + 1]!, old[o + 2]!);
+  }
+
+  /**
+   * The entries as a COO matrix sorted by row then column. `transform` maps
+   * each value (cap, binarise); entries that become 0 are dropped. The
+   * accumulator is emptied.
+   */
+  toSparse(nRows: number, nCols: number, transform?: (v: number) => number): SparseMatrix {
+    if (this.mayRepeat) return this.merged().toSparse(nRows, nCols, undefined, transform);
+    const t = this.slots;
+    for (let o = 0; o < t.length; o += 4) if (t[o]! !== -1) this.push(t[o]!, t[o + 1]!, t[o + 2]!);
+    this.slots = makeSlots(1024);
+    this.mask = 1023;
+    this.used = 0;
+    const chunks = this.chunks.splice(0, this.chunks.length);
+    const lastUsed = this.lastUsed;
+    const fill = (i: number): number => (i === chunks.length - 1 ? lastUsed : CHUNK);
+    // Pass 1: entries per column.
+    const colStarts = new Int32Array(nCols + 1);
+    for (let i = 0; i < chunks.length; i++) {
+      const c = chunks[i]!;
+      for (let e = 0, m = fill(i); e < m; e++) {
+        const v = transform ? transform(c[3 * e + 2]!) : c[3 * e + 2]!;
+        if (v !== 0) colStarts[c[3 * e + 1]! + 1]!++;
+      }
+    }
+    for (let c = 0; c < nCols; c++) colStarts[c + 1]! += colStarts[c]!;
+    const n = colStarts[nCols]!;
+    // Pass 2: rows and values by column (chunks released as they are read).
+    const byColRow = new Int32Array(n);
+    const byColVal = new Float32Array(n);
+    const next = colStarts.slice(0, nCols);
+    for (let i = 0; i < chunks.length; i++) {
+      const c = chunks[i]!;
+      for (let e = 0, m = fill(i); e < m; e++) {
+        const v = transform ? transform(c[3 * e + 2]!) : c[3 * e + 2]!;
+        if (v === 0) continue;
+        const dst = next[c[3 * e + 1]!]!++;
+        byColRow[dst] = c[3 * e]!;
+        byColVal[dst] = v;
+      }
+      chunks[i] = new Int32Array(0);
+    }
+    this.last = new Int32Array(0);
+    this.lastUsed = CHUNK;
+    this.moved = 0;
+    // Pass 3: stable by row (columns stay ascending inside a row).
+    const rowStarts = new Int32Array(nRows + 1);
+    for (let k = 0; k < n; k++) rowStarts[byColRow[k]! + 1]!++;
+    for (let r = 0; r < nRows; r++) rowStarts[r + 1]! += rowStarts[r]!;
+    const rows = new Int32Array(n);
+    const cols = new Int32Array(n);
+    const values = new Float32Array(n);
+    for (let col = 0; col < nCols; col++) {
+      for (let k = colStarts[col]!, end = colStarts[col + 1]!; k < end; k++) {
+        const r = byColRow[k]!;
+        const dst = rowStarts[r]!++;
+        rows[dst] = r;
+        cols[dst] = col;
+        values[dst] = byColVal[k]!;
+      }
+    }
+    return { nRows, nCols, rows, cols, values };
+  }
+
+  /** All entries summed in one plain hash accumulator (the rare repeated-entry case). */
+  private merged(): SparseAccumulator {
+    const acc = new SparseAccumulator(Math.max(1024, this.size));
+    const t = this.slots;
+    for (let o = 0; o < t.length; o += 4) if (t[o]! !== -1) acc.add(t[o]!, t[o + 1]!, t[o + 2]!);
+    for (let i = 0; i < this.chunks.length; i++) {
+      const c = this.chunks[i]!;
+      const m = i === this.chunks.length - 1 ? this.lastUsed : CHUNK;
+      for (let e = 0; e < m; e++) acc.add(c[3 * e]!, c[3 * e + 1]!, c[3 * e + 2]!);
+    }
+    return acc;
+  }
+}
+
+function makeSlots(cap: number): Int32Array {
+  const slots = new Int32Array(cap * 4);
+  for (let o = 0; o < slots.length; o += 4) slots[o] = -1;
+  return slots;
+}

@@ -3,7 +3,7 @@ import { aurocBounds } from './bounds.js';
 import type { SimDataset } from './dataset.js';
 import { drawFragmentLength } from './fragment-sampler.js';
 import { gcFraction } from './genome-model.js';
-import { Random } from './random.js';
+import { Random, sigmoid } from './random.js';
 
 /**
  * P(y_{c,p} = 1) under the generative model given the cell's TF state and
@@ -11,25 +11,101 @@ import { Random } from './random.js';
  * with λ = κ_c h_p, W_p the peak width and L the fragment length (a uniform
  * background fragment [s, s+L) puts an insertion in the peak when s or s+L−1
  * falls in it: a union of two W-long windows L−1 apart). Ignores insertions
- * spilling over from neighbouring peaks. Row-major cells × peaks.
+ * spilling over from neighbouring peaks. `pi` overrides π (cells × peaks).
+ * Row-major cells × peaks.
  */
-export function observationProbabilities(ds: SimDataset): Float64Array {
+export function observationProbabilities(
+  ds: SimDataset,
+  pi: Float64Array = ds.openProbability,
+): Float64Array {
   const nPeaks = ds.peaks.length;
   const out = new Float64Array(ds.cells.length * nPeaks);
   const leak = ds.options.fragments.leak;
   const lengths = fragmentLengthSample();
   ds.depths.forEach((d, c) => {
     for (let p = 0; p < nPeaks; p++) {
-      const pi = ds.openProbability[c * nPeaks + p]!;
-      const lambda = d.kappa * ds.peakParams[p]!.strength;
       const w = ds.peaks[p]!.end - ds.peaks[p]!.start;
-      const reach = w + meanMin(lengths, w);
-      const none =
-        (pi * Math.exp(-lambda) + (1 - pi) * Math.exp(-leak * lambda)) *
-        Math.exp(-d.backgroundRate * reach);
-      out[c * nPeaks + p] = 1 - none;
+      const background = Math.exp(-d.backgroundRate * (w + meanMin(lengths, w)));
+      const lambda = d.kappa * ds.peakParams[p]!.strength;
+      out[c * nPeaks + p] = observed(
+        pi[c * nPeaks + p]!,
+        Math.exp(-lambda),
+        Math.exp(-leak * lambda),
+        background,
+      );
     }
   });
+  return out;
+}
+
+/** 1 − [π·P(no open-state insertion) + (1 − π)·P(no leak insertion)]·P(no background insertion). */
+function observed(pi: number, noneOpen: number, noneLeak: number, noneBackground: number): number {
+  return 1 - (pi * noneOpen + (1 - pi) * noneLeak) * noneBackground;
+}
+
+/**
+ * The best prediction from what XChrom's inputs can carry for an unseen peak:
+ * the cell's type and depth, and the peak's sequence (its class and planted
+ * driver sites, hence w_{p,f}), with the peak's own random baseline b_p and
+ * yield h_p unknown — averaged over their priors (b ~ N(μ, σ) of the class,
+ * h ~ LogNormal(0, 0.35), ×1.5 for promoters) on 64 fixed normal draws.
+ * P(y = 1) is linear in π, so the type mean of π is exact for the TF-state
+ * part. Row-major cells × peaks.
+ */
+export function sequenceTypeDepthProbabilities(ds: SimDataset): Float64Array {
+  const nPeaks = ds.peaks.length;
+  const k = ds.options.accessibility;
+  const leak = ds.options.fragments.leak;
+  const lengths = fragmentLengthSample();
+  const draws = new Random(4242);
+  const z = Float64Array.from({ length: 64 }, () => draws.normal());
+  const byType = new Map<string, number[]>();
+  ds.cells.forEach((c, i) => byType.set(c.cellType, [...(byType.get(c.cellType) ?? []), i]));
+  const out = new Float64Array(ds.cells.length * nPeaks);
+  const typePi = new Map<string, number>();
+  for (let p = 0; p < nPeaks; p++) {
+    const peak = ds.peaks[p]!;
+    const params = ds.peakParams[p]!;
+    const [mu, sd] =
+      peak.kind === 'tf'
+        ? k.tfBias
+        : peak.kind === 'constitutive'
+          ? k.constitutiveBias
+          : peak.kind === 'promoter'
+            ? k.promoterBias
+            : k.backgroundBias;
+    // E_b[mean over the type's cells of σ(b + Σ w s)].
+    typePi.clear();
+    for (const [type, cells] of byType) {
+      let sum = 0;
+      for (const c of cells) {
+        let drive = 0;
+        for (const tf in params.weights)
+          drive += params.weights[tf]! * (ds.cells[c]!.tfState[tf] ?? 0);
+        for (const zi of z) sum += sigmoid(mu + sd * zi + drive);
+      }
+      typePi.set(type, sum / (cells.length * z.length));
+    }
+    const w = peak.end - peak.start;
+    const reach = w + meanMin(lengths, w);
+    const scale = peak.kind === 'promoter' ? 1.5 : 1;
+    ds.depths.forEach((d, c) => {
+      // E_h[e^{−κh}] and E_h[e^{−leak κh}].
+      let noneOpen = 0;
+      let noneLeak = 0;
+      for (const zi of z) {
+        const lambda = d.kappa * scale * Math.exp(0.35 * zi);
+        noneOpen += Math.exp(-lambda);
+        noneLeak += Math.exp(-leak * lambda);
+      }
+      out[c * nPeaks + p] = observed(
+        typePi.get(ds.cells[c]!.cellType)!,
+        noneOpen / z.length,
+        noneLeak / z.length,
+        Math.exp(-d.backgroundRate * reach),
+      );
+    });
+  }
   return out;
 }
 
@@ -78,6 +154,13 @@ export interface TruthBounds {
   cellProbability: Record<'all' | 'heldOutPeaks' | 'heldOutCells', AurocBounds>;
   /** Predictor = the cell type's mean π (type label only). */
   cellTypeProbability: Record<'all' | 'heldOutPeaks' | 'heldOutCells', AurocBounds>;
+  /** Predictor = P(y=1 | cell type, depth, the peak's parameters): the reference for unseen cells. */
+  typeAndDepth: Record<'all' | 'heldOutPeaks' | 'heldOutCells', AurocBounds>;
+  /** Predictor = P(y=1 | cell type, depth, the peak's sequence) with b_p, h_p unknown: the reference for unseen peaks. */
+  sequenceTypeAndDepth: Record<
+    'all' | 'heldOutPeaks' | 'heldOutCells' | 'heldOutBoth',
+    AurocBounds
+  >;
 }
 
 export function computeBounds(ds: SimDataset): TruthBounds {
@@ -87,6 +170,7 @@ export function computeBounds(ds: SimDataset): TruthBounds {
   const typeProb = cellTypeOpenProbabilities(ds);
   const typeScores = new Float64Array(nCells * nPeaks);
   ds.cells.forEach((c, i) => typeScores.set(typeProb.get(c.cellType)!, i * nPeaks));
+  const seqScores = sequenceTypeDepthProbabilities(ds);
   const all = (): boolean => true;
   const hp = (p: number): boolean => ds.heldOutPeaks[p] === 1;
   const hc = (c: number): boolean => ds.heldOutCells[c] === 1;
@@ -106,7 +190,10 @@ export function computeBounds(ds: SimDataset): TruthBounds {
       'AUROC of a predictor against the sampled binarised peak counts y (any Tn5 insertion of the cell in the peak). ' +
       '`ceiling` scores each (cell, peak) by its exact P(y = 1) under the generative model (TF state and depth known): ' +
       'no predictor can do better in expectation. `cellProbability` uses π (no depth), `cellTypeProbability` the cell ' +
-      'type mean of π. overall = all selected pairs pooled; perCell = mean over cells of the AUROC across peaks; ' +
+      'type mean of π. `typeAndDepth` knows the cell type and depth and the peak: what a model that reads the cell type ' +
+      "from RNA and depth from b_zscore can reach on unseen cells. `sequenceTypeAndDepth` also averages the peak's own " +
+      'random baseline and yield over their priors, keeping what its sequence determines (class, driver sites): the ' +
+      'reference for unseen peaks. overall = all selected pairs pooled; perCell = mean over cells of the AUROC across peaks; ' +
       'perPeak = mean over peaks of the AUROC across cells. Held-out sets are listed under `splits`.',
     observedPositiveRate: r6(pos / ds.observed.length),
     expectedPositiveRate: r6(expected / ds.observed.length),
@@ -116,6 +203,11 @@ export function computeBounds(ds: SimDataset): TruthBounds {
     },
     cellProbability: trio(ds.openProbability),
     cellTypeProbability: trio(typeScores),
+    typeAndDepth: trio(observationProbabilities(ds, typeScores)),
+    sequenceTypeAndDepth: {
+      ...trio(seqScores),
+      heldOutBoth: round(aurocBounds(seqScores, ds.observed, nCells, nPeaks, hc, hp)),
+    },
   };
 }
 

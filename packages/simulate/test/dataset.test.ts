@@ -6,7 +6,7 @@ import { formatGtf } from '../src/gene-model.js';
 import { overlapsAny, sliceText } from '../src/genome-model.js';
 import { reverseComplement } from '../src/motif-models.js';
 import { formatMatrixMarket } from '../src/rna-model.js';
-import { observationProbabilities } from '../src/truth.js';
+import { observationProbabilities, sequenceTypeDepthProbabilities } from '../src/truth.js';
 
 /**
  * A small variant: two short chromosomes, 40 cells, ~140 peaks (well under a
@@ -133,6 +133,9 @@ describe('simulateDataset (small variant)', () => {
     const expected = p.reduce((a, b) => a + b, 0) / p.length;
     const observed = ds.observed.reduce((a, b) => a + b, 0) / ds.observed.length;
     expect(Math.abs(expected - observed)).toBeLessThan(0.02);
+    // The unseen-peak reference averages b_p and h_p over their priors: still calibrated.
+    const q = sequenceTypeDepthProbabilities(ds);
+    expect(Math.abs(q.reduce((a, b) => a + b, 0) / q.length - observed)).toBeLessThan(0.03);
   });
 
   it('formats a GTF with gene, transcript and exon lines (1-based) and an MTX with the shape in its header', () => {

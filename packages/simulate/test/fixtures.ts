@@ -69,6 +69,8 @@ export interface TruthJson {
     ceiling: Record<string, { overall: number; perCell: number; perPeak: number }>;
     cellProbability: Record<string, { overall: number; perCell: number; perPeak: number }>;
     cellTypeProbability: Record<string, { overall: number; perCell: number; perPeak: number }>;
+    typeAndDepth: Record<string, { overall: number; perCell: number; perPeak: number }>;
+    sequenceTypeAndDepth: Record<string, { overall: number; perCell: number; perPeak: number }>;
   };
   splits: { heldOutPeaks: string[]; heldOutCells: string[] };
 }

@@ -491,6 +491,12 @@ describe.skipIf(!hasTestData)('test-data/: planted truth is recoverable from the
       expect(b.cellProbability[k]!.overall).toBeGreaterThan(b.cellTypeProbability[k]!.overall);
       expect(b.ceiling[k]!.overall).toBeGreaterThan(0.75);
       expect(b.ceiling[k]!.overall).toBeLessThan(0.95);
+      // Less information, lower AUROC: the exact state beats the type (both with depth), and
+      // averaging the peak's own baseline and yield (the unseen-peak reference) costs more.
+      expect(b.ceiling[k]!.overall).toBeGreaterThan(b.typeAndDepth[k]!.overall);
+      expect(b.typeAndDepth[k]!.overall).toBeGreaterThan(b.sequenceTypeAndDepth[k]!.overall);
+      // Depth carries signal the type mean lacks.
+      expect(b.sequenceTypeAndDepth[k]!.overall).toBeGreaterThan(b.cellTypeProbability[k]!.overall);
     }
     expect(truth.splits.heldOutPeaks.length).toBe(Math.round(truth.peaks.length * 0.1));
     expect(truth.splits.heldOutCells.length).toBe(Math.round(truth.cells.length * 0.1));

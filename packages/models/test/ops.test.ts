@@ -71,6 +71,9 @@ describe.each([
     [2, 300, 8, 16, 5, 'same', 1],
     [5, 40, 4, 8, 3, 'valid', 1],
     [3, 131, 12, 9, 17, 'same', 1],
+    // Outputs shorter than 4 positions; channels past a multiple of 8.
+    [2, 5, 3, 9, 3, 'valid', 1],
+    [2, 6, 10, 12, 5, 'valid', 1],
   ] as const)(
     'conv1d B%i L%i Cin%i Cout%i k%i %s stride %i',
     async (b, l, cin, cout, k, pad, stride) => {

@@ -284,6 +284,83 @@
       (local.set $fx (i32.add (local.get $fx) (i32.const 1)))
       (br $fxloop))))
 
+  ;; 1-D convolution, stride 1: y[b, o, co] = Σ_(fx, ci) xp[b, o + fx, ci]·w[fx, ci, co] for
+  ;; b < nb, o < ow. xp: [nb, wp, c] (the input zero-padded in length, wp ≥ ow + fw − 1),
+  ;; w: [fw, c, cout], y: [nb, ow, cout]; needs ow ≥ 4 and cout ≥ 8. For a fixed o the
+  ;; reduction index k = fx·c + ci walks xp[b, o, ·] onwards and w's rows contiguously.
+  ;; Register tile: 4 positions × 8 output channels; the last tiles of a row or of the
+  ;; channels are moved back to end at ow / cout (they recompute a few outputs).
+  (func (export "conv1d_forward")
+    (param $xp i32) (param $w i32) (param $y i32)
+    (param $nb i32) (param $wp i32) (param $ow i32) (param $fw i32) (param $c i32) (param $cout i32)
+    (local $xRow i32) (local $yRow i32) (local $kEnd i32) (local $b i32) (local $o i32) (local $co i32)
+    (local $xa i32) (local $wa i32) (local $xEnd i32) (local $ya i32) (local $ob i32) (local $cb i32)
+    (local $xo1 i32) (local $xo2 i32) (local $xo3 i32)
+    (local $a00 v128) (local $a01 v128) (local $a10 v128) (local $a11 v128) (local $a20 v128) (local $a21 v128) (local $a30 v128) (local $a31 v128) (local $w0 v128) (local $w1 v128) (local $s v128)
+    (local.set $xRow (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $yRow (i32.shl (local.get $cout) (i32.const 2)))
+    (local.set $xo1 (local.get $xRow))
+    (local.set $xo2 (i32.shl (local.get $xRow) (i32.const 1)))
+    (local.set $xo3 (i32.mul (local.get $xRow) (i32.const 3)))
+    (local.set $kEnd (i32.mul (local.get $fw) (local.get $xRow)))
+    (block $bdone (loop $bloop
+      (br_if $bdone (i32.ge_u (local.get $b) (local.get $nb)))
+      (local.set $o (i32.const 0))
+      (block $odone (loop $oloop
+        (br_if $odone (i32.ge_u (local.get $o) (local.get $ow)))
+        (local.set $ob (select (local.get $o) (i32.sub (local.get $ow) (i32.const 4))
+          (i32.le_u (i32.add (local.get $o) (i32.const 4)) (local.get $ow))))
+        (local.set $co (i32.const 0))
+        (block $codone (loop $coloop
+          (br_if $codone (i32.ge_u (local.get $co) (local.get $cout)))
+          (local.set $cb (select (local.get $co) (i32.sub (local.get $cout) (i32.const 8))
+            (i32.le_u (i32.add (local.get $co) (i32.const 8)) (local.get $cout))))
+          (local.set $a00 (v128.const i64x2 0 0))
+          (local.set $a01 (v128.const i64x2 0 0))
+          (local.set $a10 (v128.const i64x2 0 0))
+          (local.set $a11 (v128.const i64x2 0 0))
+          (local.set $a20 (v128.const i64x2 0 0))
+          (local.set $a21 (v128.const i64x2 0 0))
+          (local.set $a30 (v128.const i64x2 0 0))
+          (local.set $a31 (v128.const i64x2 0 0))
+          (local.set $xa (i32.add (local.get $xp) (i32.mul (i32.add (i32.mul (local.get $b) (local.get $wp)) (local.get $ob)) (local.get $xRow))))
+          (local.set $xEnd (i32.add (local.get $xa) (local.get $kEnd)))
+          (local.set $wa (i32.add (local.get $w) (i32.shl (local.get $cb) (i32.const 2))))
+          (block $kdone (loop $kloop
+            (br_if $kdone (i32.ge_u (local.get $xa) (local.get $xEnd)))
+              (local.set $w0 (v128.load align=4 (local.get $wa)))
+              (local.set $w1 (v128.load offset=16 align=4 (local.get $wa)))
+              (local.set $s (v128.load32_splat (local.get $xa)))
+              (local.set $a00 (f32x4.add (local.get $a00) (f32x4.mul (local.get $s) (local.get $w0))))
+              (local.set $a01 (f32x4.add (local.get $a01) (f32x4.mul (local.get $s) (local.get $w1))))
+              (local.set $s (v128.load32_splat (i32.add (local.get $xa) (local.get $xo1))))
+              (local.set $a10 (f32x4.add (local.get $a10) (f32x4.mul (local.get $s) (local.get $w0))))
+              (local.set $a11 (f32x4.add (local.get $a11) (f32x4.mul (local.get $s) (local.get $w1))))
+              (local.set $s (v128.load32_splat (i32.add (local.get $xa) (local.get $xo2))))
+              (local.set $a20 (f32x4.add (local.get $a20) (f32x4.mul (local.get $s) (local.get $w0))))
+              (local.set $a21 (f32x4.add (local.get $a21) (f32x4.mul (local.get $s) (local.get $w1))))
+              (local.set $s (v128.load32_splat (i32.add (local.get $xa) (local.get $xo3))))
+              (local.set $a30 (f32x4.add (local.get $a30) (f32x4.mul (local.get $s) (local.get $w0))))
+              (local.set $a31 (f32x4.add (local.get $a31) (f32x4.mul (local.get $s) (local.get $w1))))
+              (local.set $xa (i32.add (local.get $xa) (i32.const 4)))
+              (local.set $wa (i32.add (local.get $wa) (local.get $yRow)))
+              (br $kloop)))
+          (local.set $ya (i32.add (local.get $y) (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $ow)) (local.get $ob)) (local.get $cout)) (local.get $cb)) (i32.const 2))))
+          (v128.store offset=0 align=4 (i32.add (local.get $ya) (i32.mul (i32.const 0) (local.get $yRow))) (local.get $a00))
+          (v128.store offset=16 align=4 (i32.add (local.get $ya) (i32.mul (i32.const 0) (local.get $yRow))) (local.get $a01))
+          (v128.store offset=0 align=4 (i32.add (local.get $ya) (i32.mul (i32.const 1) (local.get $yRow))) (local.get $a10))
+          (v128.store offset=16 align=4 (i32.add (local.get $ya) (i32.mul (i32.const 1) (local.get $yRow))) (local.get $a11))
+          (v128.store offset=0 align=4 (i32.add (local.get $ya) (i32.mul (i32.const 2) (local.get $yRow))) (local.get $a20))
+          (v128.store offset=16 align=4 (i32.add (local.get $ya) (i32.mul (i32.const 2) (local.get $yRow))) (local.get $a21))
+          (v128.store offset=0 align=4 (i32.add (local.get $ya) (i32.mul (i32.const 3) (local.get $yRow))) (local.get $a30))
+          (v128.store offset=16 align=4 (i32.add (local.get $ya) (i32.mul (i32.const 3) (local.get $yRow))) (local.get $a31))
+          (local.set $co (i32.add (local.get $co) (i32.const 8)))
+          (br $coloop)))
+        (local.set $o (i32.add (local.get $o) (i32.const 4)))
+        (br $oloop)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $bloop))))
+
   ;; 1-D max-pool gradient, window = stride = p, no padding, over nb sequences of w rows of c
   ;; floats (x, dx) and ow = floor(w / p) pooled rows (dy). Each window's gradient goes to its first
   ;; maximal element per channel (x > running maximum, start −∞: the cpu backend's rule, so

@@ -11,6 +11,7 @@ import {
   transposeInto,
   view,
 } from './wasm-heap.js';
+import { conv1dStride1 } from './conv-forward.js';
 import type { SimdKernels } from './simd.js';
 import { simdKernels } from './simd.js';
 import { stock } from './stock.js';
@@ -24,7 +25,8 @@ import { stock } from './stock.js';
  *   dyᵀ[Cout, N] × cols[N, K] per chunk, summed, transposed to [fh, fw, Cin, Cout];
  * - input gradient (stock one is a scalar loop): for stride 1, an XNNPACK
  *   convolution of dy with the spatially flipped, in/out-swapped filter and
- *   explicit "full" padding; other strides fall back to the stock kernel.
+ *   explicit "full" padding (1-D: chromflow's SIMD convolution, else XNNPACK);
+ *   other strides fall back to the stock kernel.
  */
 
 /** Upper bound on im2col elements materialised at once (≈32 MB). */
@@ -330,6 +332,19 @@ function conv2dBackpropInput(args: KernelArgs): TensorInfo {
   const right = W - OW - left + FW - 1;
   if (top < 0 || left < 0 || bottom < 0 || right < 0) return fallback();
   const w = flippedFilter(backend, filter);
+  const simd = simdKernels(backend);
+  if (simd !== undefined && H === 1 && FH === 1 && OH === 1) {
+    const dx = conv1dStride1(
+      backend,
+      simd,
+      dy,
+      { dataId: w.dataId, shape: [FW, info.outChannels, info.inChannels], dtype: 'float32' },
+      { batch: info.batchSize, inWidth: OW, outWidth: W, padLeft: left },
+      [...inputShape],
+    );
+    dispose(backend, w);
+    return dx;
+  }
   const pad: backend_util.ExplicitPadding = [
     [0, 0],
     [top, bottom],

@@ -1,4 +1,5 @@
 import { batchMatMulConfig } from './batch-mat-mul.js';
+import { conv2dConfig } from './conv-forward.js';
 import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig } from './conv-backprop.js';
 import { fusedKernelConfigs } from './fused-elementwise.js';
 import { identityConfig } from './identity.js';
@@ -11,7 +12,7 @@ let registered = false;
 /**
  * Registers chromflow's wasm training kernels (idempotent): fixed
  * `MaxPoolGrad`, `Conv2DBackpropFilter` (missing in tfjs-backend-wasm 4.22),
- * fast `Conv2DBackpropInput` and transposed `BatchMatMul`, and the fused
+ * fast `Conv2D` (1-D), `Conv2DBackpropInput` and transposed `BatchMatMul`, the fused
  * `Chromflow*` kernels used by `src/ops`. Call after the wasm backend exists.
  */
 export function registerWasmKernels(): void {
@@ -19,6 +20,7 @@ export function registerWasmKernels(): void {
   saveStockKernels();
   for (const config of [
     identityConfig,
+    conv2dConfig,
     maxPoolGradConfig,
     conv2dBackpropFilterConfig,
     conv2dBackpropInputConfig,

@@ -48,6 +48,18 @@ export interface SimdKernels {
     cp: number,
     cop: number,
   ): void;
+  /** y[b, o, co] = Σ xp[b, o + fx, ci]·w[fx, ci, co], 1-D stride 1 (see kernels.wat). */
+  conv1dForward(
+    xp: number,
+    w: number,
+    y: number,
+    nb: number,
+    wp: number,
+    ow: number,
+    fw: number,
+    c: number,
+    cout: number,
+  ): void;
   /** Max-pool gradient, 1-D, window = stride = p, no padding (see kernels.wat). */
   maxPoolGrad1d(
     x: number,
@@ -118,6 +130,7 @@ function instantiate(backend: BackendWasm): SimdKernels | null {
       bnGradApply: fn('bn_grad_apply'),
       conv1dFilterGrad: fn('conv1d_filter_grad'),
       maxPoolGrad1d: fn('max_pool_grad_1d'),
+      conv1dForward: fn('conv1d_forward'),
       alloc(n) {
         const p = malloc(Math.max(4, n * 4));
         new Float32Array(memory.buffer, p, n).fill(0);

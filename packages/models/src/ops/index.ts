@@ -3,8 +3,10 @@ import '../backend/register-gradients.js';
 import {
   batchNormInferReference,
   batchNormTrainReference,
+  conv1dReference,
   geluReference,
   layerNormReference,
+  maxPool1dReference,
   type BatchNormTrainResult,
 } from './reference.js';
 import {
@@ -22,11 +24,27 @@ import {
  * (`src/kernels`). Elsewhere these are the reference composites. Semantics
  * are those of `reference.ts`; `test/ops.test.ts` checks values and gradients.
  */
-export {
-  conv1dReference as conv1d,
-  maxPool1dReference as maxPool1d,
-  type BatchNormTrainResult,
-} from './reference.js';
+export type { BatchNormTrainResult } from './reference.js';
+
+/**
+ * 1-D convolution (`tf.conv1d` semantics). On wasm, chromflow's kernels
+ * (SIMD forward, filter and input gradients) are registered first.
+ */
+export function conv1d(
+  x: tf.Tensor3D,
+  filter: tf.Tensor3D,
+  padding: 'same' | 'valid',
+  stride = 1,
+): tf.Tensor3D {
+  fusedPathActive();
+  return conv1dReference(x, filter, padding, stride);
+}
+
+/** 1-D max-pooling, window = stride = `pool`, 'valid' (on wasm with chromflow's fixed gradient). */
+export function maxPool1d(x: tf.Tensor3D, pool: number): tf.Tensor3D {
+  fusedPathActive();
+  return maxPool1dReference(x, pool);
+}
 
 /** GELU in the sigmoid form used by scBasset/XChrom: x · σ(1.702 x). */
 export function gelu(x: tf.Tensor): tf.Tensor {

@@ -1,0 +1,123 @@
+import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import { backend_util } from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import type { SimdKernels } from './simd.js';
+import { simdKernels } from './simd.js';
+import { stock } from './stock.js';
+import type { KernelArgs } from './wasm-heap.js';
+import { asWasmBackend, callKernel, input, makeFloat, view } from './wasm-heap.js';
+
+/**
+ * 1-D, stride-1 convolution on the wasm-SIMD kernel `conv1d_forward`
+ * (`wasm/kernels.wat`): x [B, W, C] (any leading unit height), filter
+ * [fw, C, Cout], output [B, ow, Cout] with `padLeft` zeros before position 0
+ * of x (positions past W read zeros too). Used for `Conv2D` and, with the
+ * flipped filter, for `Conv2DBackpropInput`. The input is copied once into a
+ * zero-padded buffer; outputs narrower than the kernel's 4×8 tile (ow < 4,
+ * Cout < 8) go through a padded scratch output.
+ */
+export function conv1dStride1(
+  backend: BackendWasm,
+  simd: SimdKernels,
+  x: TensorInfo,
+  filter: TensorInfo,
+  geometry: { batch: number; inWidth: number; outWidth: number; padLeft: number },
+  outShape: number[],
+): TensorInfo {
+  const { batch: B, inWidth: W, outWidth: OW, padLeft } = geometry;
+  const [FW, C, Cout] = filter.shape.slice(-3) as [number, number, number];
+  const owp = Math.max(OW, 4);
+  const cop = Math.max(Cout, 8);
+  const wp = owp + FW - 1;
+  const out = makeFloat(backend, outShape);
+  const xp = simd.alloc(B * wp * C);
+  const wPtr = cop === Cout ? simd.ptr(filter) : simd.alloc(FW * C * cop);
+  const direct = owp === OW && cop === Cout;
+  const yPtr = direct ? simd.ptr(out) : simd.alloc(B * owp * cop);
+  // Views only after the last allocation (the heap may have grown).
+  const xv = view(backend, x);
+  const xpv = simd.floats(xp, B * wp * C);
+  const w0 = Math.max(0, -padLeft);
+  const w1 = Math.min(W, wp - padLeft);
+  if (w1 > w0) {
+    for (let b = 0; b < B; b++) {
+      xpv.set(xv.subarray((b * W + w0) * C, (b * W + w1) * C), (b * wp + w0 + padLeft) * C);
+    }
+  }
+  if (cop !== Cout) {
+    const fv = view(backend, filter);
+    const wv = simd.floats(wPtr, FW * C * cop);
+    for (let r = 0; r < FW * C; r++) wv.set(fv.subarray(r * Cout, (r + 1) * Cout), r * cop);
+  }
+  simd.conv1dForward(xp, wPtr, yPtr, B, wp, owp, FW, C, cop);
+  if (!direct) {
+    const yv = simd.floats(yPtr, B * owp * cop);
+    const ov = view(backend, out);
+    for (let b = 0; b < B; b++) {
+      for (let o = 0; o < OW; o++) {
+        const src = (b * owp + o) * cop;
+        ov.set(yv.subarray(src, src + Cout), (b * OW + o) * Cout);
+      }
+    }
+    simd.free(yPtr);
+  }
+  if (wPtr !== simd.ptr(filter)) simd.free(wPtr);
+  simd.free(xp);
+  return out;
+}
+
+/**
+ * `Conv2D` for the wasm backend: 1-D stride-1 convolutions (NHWC, height 1,
+ * dilation 1: every XChrom convolution) on `conv1dStride1`, which beats the
+ * stock XNNPACK convolution on these shapes; everything else on the stock kernel.
+ */
+function conv2d(args: KernelArgs): TensorInfo {
+  const backend = asWasmBackend(args.backend);
+  const x = input(args, 'x');
+  const filter = input(args, 'filter');
+  const attrs = args.attrs ?? {};
+  const fallback = (): TensorInfo =>
+    callKernel(stock().conv2d, backend, { x, filter }, attrs as NamedAttrMap);
+  const simd = simdKernels(backend);
+  const dataFormat = (attrs['dataFormat'] as string | undefined) ?? 'NHWC';
+  if (simd === undefined || dataFormat !== 'NHWC' || x.dtype !== 'float32') return fallback();
+  const info = backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filter.shape as [number, number, number, number],
+    attrs['strides'] as [number, number] | number,
+    (attrs['dilations'] as [number, number] | number | undefined) ?? 1,
+    attrs['pad'] as 'valid' | 'same' | number | backend_util.ExplicitPadding,
+    attrs['dimRoundingMode'] as 'floor' | 'round' | 'ceil' | undefined,
+    false,
+    'channelsLast',
+  );
+  if (
+    info.inHeight !== 1 ||
+    info.filterHeight !== 1 ||
+    info.outHeight !== 1 ||
+    info.strideWidth !== 1 ||
+    info.dilationWidth !== 1 ||
+    info.padInfo.top !== 0
+  ) {
+    return fallback();
+  }
+  return conv1dStride1(
+    backend,
+    simd,
+    x,
+    filter,
+    {
+      batch: info.batchSize,
+      inWidth: info.inWidth,
+      outWidth: info.outWidth,
+      padLeft: info.padInfo.left,
+    },
+    [...info.outShape],
+  );
+}
+
+export const conv2dConfig: KernelConfig = {
+  kernelName: 'Conv2D',
+  backendName: 'wasm',
+  kernelFunc: conv2d,
+};

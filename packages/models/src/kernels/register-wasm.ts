@@ -1,3 +1,4 @@
+import { adamUpdateConfig } from './adam-update.js';
 import { batchMatMulConfig } from './batch-mat-mul.js';
 import { conv2dConfig } from './conv-forward.js';
 import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig } from './conv-backprop.js';
@@ -13,7 +14,7 @@ let registered = false;
  * Registers chromflow's wasm training kernels (idempotent): fixed
  * `MaxPoolGrad`, `Conv2DBackpropFilter` (missing in tfjs-backend-wasm 4.22),
  * fast `Conv2D` (1-D), `Conv2DBackpropInput` and transposed `BatchMatMul`, the fused
- * `Chromflow*` kernels used by `src/ops`. Call after the wasm backend exists.
+ * `Chromflow*` kernels used by `src/ops` and the fused Adam update. Call after the wasm backend exists.
  */
 export function registerWasmKernels(): void {
   if (registered) return;
@@ -26,6 +27,7 @@ export function registerWasmKernels(): void {
     conv2dBackpropInputConfig,
     batchMatMulConfig,
     ...fusedKernelConfigs,
+    adamUpdateConfig,
   ]) {
     replaceKernel(config);
   }

@@ -8,6 +8,7 @@ import type { BackendChoice } from '../backend/init-backend.js';
 import { initBackend } from '../backend/init-backend.js';
 import '../backend/register-gradients.js';
 import type { HostBatch, Trainable } from '../train/trainable.js';
+import { Adam } from '../train/adam.js';
 import { loadTrainable, moduleUrl } from './load-trainable.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 
@@ -60,8 +61,16 @@ export interface TrainingEngine {
    * Updates `model`'s state variables. Same contract as `GradientStep` in `src/train/gradient-step.ts`.
    */
   gradientStep(model: Trainable, batch: HostBatch): Promise<GradientResult>;
-  /** `gradientStep` + optional per-variable clipping + `optimizer.applyGradients`; returns the loss. */
-  trainStep(batch: HostBatch, optimizer: tf.Optimizer, options?: TrainStepOptions): Promise<number>;
+  /**
+   * `gradientStep` + optional per-variable clipping + `optimizer.applyGradients`; returns the
+   * loss. With chromflow's `Adam` (built on `model.trainableVariables()`) the update is its
+   * fused one and clipping is its own `clipNorm` option (`options.clipNorm` must be unset).
+   */
+  trainStep(
+    batch: HostBatch,
+    optimizer: tf.Optimizer | Adam,
+    options?: TrainStepOptions,
+  ): Promise<number>;
   /** Stops the workers. */
   dispose(): Promise<void>;
 }
@@ -279,7 +288,19 @@ export async function createTrainingEngine(
     model,
     gradientStep,
     async trainStep(batch, optimizer, stepOptions = {}) {
+      if (optimizer instanceof Adam && stepOptions.clipNorm !== undefined) {
+        throw new ChromflowError(
+          'PARAM',
+          'trainStep got clipNorm together with chromflow Adam, which clips by its own option.',
+          { field: 'clipNorm', hint: 'Set clipNorm in the Adam options instead.' },
+        );
+      }
       const { loss, grads } = await gradientStep(model, batch);
+      if (optimizer instanceof Adam) {
+        optimizer.apply(grads);
+        tf.dispose(grads);
+        return loss;
+      }
       const vars = model.trainableVariables();
       const named: Record<string, tf.Tensor> = {};
       vars.forEach((v, i) => {

@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { adamKernelName } from '../kernels/adam-update.js';
+import { fusedPathActive } from '../ops/fused.js';
 
 /** Adam as XChrom configures Keras' optimiser: exponential lr decay and per-variable clipnorm. */
 export interface AdamOptions {
@@ -51,6 +53,30 @@ export class Adam {
     this.step += 1;
     const t = this.step;
     const alpha = (lr * Math.sqrt(1 - o.beta2 ** t)) / (1 - o.beta1 ** t);
+    if (fusedPathActive()) {
+      // One fused kernel per variable (src/kernels/adam-update.ts), same arithmetic as below.
+      tf.tidy(() => {
+        grads.forEach((g, i) => {
+          const x = this.variables[i];
+          const m = this.m[i];
+          const v = this.v[i];
+          if (!x || !m || !v) throw new RangeError('more gradients than variables');
+          const out = tf
+            .engine()
+            .runKernel(
+              adamKernelName,
+              { x, m, v, g },
+              { alpha, beta1: o.beta1, beta2: o.beta2, epsilon: o.epsilon, clipNorm: o.clipNorm },
+            );
+          const [nx, nm, nv] = Array.isArray(out) ? out : [out];
+          if (!nx || !nm || !nv) throw new Error(`${adamKernelName} returned fewer than 3 tensors`);
+          x.assign(nx);
+          m.assign(nm);
+          v.assign(nv);
+        });
+      });
+      return;
+    }
     tf.tidy(() => {
       grads.forEach((g0, i) => {
         const x = this.variables[i];

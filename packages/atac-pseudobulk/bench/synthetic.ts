@@ -3,7 +3,7 @@
 // 10,000 barcodes, half the fragments starting near a peak, sizes from a
 // nucleosome-like mixture. Sorted by chromosome then start (natural = lexicographic here).
 import { spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, renameSync } from 'node:fs';
 import { once } from 'node:events';
 
 export interface SyntheticFiles {
@@ -55,7 +55,8 @@ export async function writeSynthetic(
   await once(ws, 'finish');
 
   const fragments = `${dir}/${name}.fragments.tsv.gz`;
-  const out = createWriteStream(fragments);
+  // Written beside, renamed when complete: the bench reuses a cached file by name.
+  const out = createWriteStream(`${fragments}.partial`);
   const bgzip = spawn('bgzip', ['-c', '-@', '2'], { stdio: ['pipe', 'pipe', 'inherit'] });
   bgzip.stdout.pipe(out);
   const perChrom = Math.ceil(nFragments / chroms.length);
@@ -90,5 +91,6 @@ export async function writeSynthetic(
   }
   bgzip.stdin.end();
   await once(out, 'finish');
+  renameSync(`${fragments}.partial`, fragments);
   return { fragments, peaks };
 }

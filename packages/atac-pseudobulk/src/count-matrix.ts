@@ -35,6 +35,12 @@ export interface CountOptions {
   cap?: number;
   /** Replace every non-zero value by 1 (after capping). */
   binarise?: boolean;
+  /**
+   * Slots of the accumulator's hash table before finished regions move out
+   * (16 bytes each; default 65,536 = 1 MiB, cache-sized). Tests set it tiny to
+   * exercise the streaming path.
+   */
+  accumulatorSlots?: number;
 }
 
 /** The default cap of a method: ArchR caps PeakMatrix values at 4. */
@@ -108,7 +114,7 @@ export class RegionCounter {
         this.colEnd[cr.ids[k]!] = cr.ends[k]!;
       }
     });
-    this.acc = new StreamingAccumulator(() => this.finishedColumns());
+    this.acc = new StreamingAccumulator(() => this.finishedColumns(), options.accumulatorSlots);
   }
 
   /** Columns no later fragment can reach: regions on chromosomes left behind, or ending at or before the sweep. */

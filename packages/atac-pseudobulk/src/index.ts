@@ -1,6 +1,7 @@
 export * from './region-index.js';
 export * from './fragment-batch.js';
 export * from './sparse-accumulator.js';
+export * from './streaming-accumulator.js';
 export * from './count-matrix.js';
 export * from './cell-qc.js';
 export * from './pseudobulk.js';

@@ -28,17 +28,24 @@ export class StreamingAccumulator {
   private moved = 0;
   /** Set when an entry may have been added after its column was moved out. */
   private mayRepeat = false;
+  private readonly tableSlots: number;
 
   /**
-   * `finishedColumns`: called when the table fills; returns a flag per column
-   * (1 = no later `add` will touch it) or undefined when nothing is known.
+   * `finishedColumns`: called when the table is full; returns a flag per
+   * column (1 = no later `add` will touch it) or undefined when nothing is
+   * known. The table starts small and doubles up to `tableSlots` (16 bytes
+   * each) before entries start to move out.
    */
   constructor(
     private readonly finishedColumns: () => Uint8Array | undefined,
-    private readonly tableSlots = 1 << 20,
+    tableSlots = 1 << 16,
   ) {
-    this.slots = makeSlots(tableSlots);
-    this.mask = tableSlots - 1;
+    let slots = 16;
+    while (slots < tableSlots) slots <<= 1;
+    this.tableSlots = slots;
+    const cap = Math.min(tableSlots, 1 << 12);
+    this.slots = makeSlots(cap);
+    this.mask = cap - 1;
   }
 
   /** Distinct entries (live + moved; an entry re-added after a wrong "finished" counts twice). */
@@ -94,7 +101,7 @@ export class StreamingAccumulator {
 
   /** Moves finished entries out; rebuilds the table (twice as big when the live entries still crowd it). */
   private makeRoom(): void {
-    const finished = this.finishedColumns();
+    const finished = this.mask + 1 < this.tableSlots ? undefined : this.finishedColumns();
     const old = this.slots;
     const live: number[] = [];
     for (let o = 0; o < old.length; o += 4) {

@@ -4,6 +4,7 @@ import { ChromflowError, csrFromSparse, type SparseMatrix } from '@chromflow/cor
 import {
   RegionCounter,
   SparseAccumulator,
+  StreamingAccumulator,
   collectOverlaps,
   makeRegionIndex,
   maxOverlapDepth,
@@ -80,6 +81,129 @@ describe('sparse accumulator', () => {
         },
       ),
       { numRuns: 30 },
+    );
+  });
+});
+
+describe('streaming accumulator', () => {
+  // A sweep: the frontier only moves right; columns left of it are reported finished.
+  const step = fc.tuple(
+    fc.integer({ min: 0, max: 30 }),
+    fc.integer({ min: 0, max: 12 }),
+    fc.integer({ min: 1, max: 5 }),
+    fc.integer({ min: 0, max: 3 }),
+  );
+  it('sums like a Map and sorts by row then column while finished columns move out (16-slot table)', () => {
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 3000 }), fc.boolean(), (steps, breakOrder) => {
+        let frontier = 0;
+        const nCols = 3000 + 13;
+        const acc = new StreamingAccumulator(() => {
+          const done = new Uint8Array(nCols);
+          done.fill(1, 0, frontier);
+          return done;
+        }, 16);
+        const want = new Map<string, number>();
+        steps.forEach(([r, dc, v, advance], i) => {
+          // breakOrder: half way, add to columns already reported finished (input found unsorted).
+          const c = breakOrder && i > steps.length / 2 ? dc : frontier + dc;
+          if (breakOrder && i === Math.floor(steps.length / 2) + 1) acc.markUnsorted();
+          acc.add(r, c, v);
+          want.set(`${r},${c}`, (want.get(`${r},${c}`) ?? 0) + v);
+          if (!breakOrder || i < steps.length / 2) frontier += advance;
+        });
+        const m = acc.toSparse(31, nCols);
+        expect(m.rows.length).toBe(want.size);
+        for (let k = 0; k < m.rows.length; k++) {
+          expect(m.values[k]).toBe(want.get(`${m.rows[k]},${m.cols[k]}`));
+          if (k > 0)
+            expect(m.rows[k - 1]! * 1e5 + m.cols[k - 1]!).toBeLessThan(
+              m.rows[k]! * 1e5 + m.cols[k]!,
+            );
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
+describe('region counter against a brute-force count', () => {
+  const region = fc
+    .tuple(
+      fc.constantFrom('chr1', 'chr2'),
+      fc.integer({ min: 0, max: 2000 }),
+      fc.integer({ min: 0, max: 300 }),
+    )
+    .map(([chrom, start, len]) => ({ chrom, start, end: start + len }));
+  const fragment = fc.tuple(
+    fc.constantFrom('chr1', 'chr2', 'chrX'),
+    fc.integer({ min: 0, max: 2300 }),
+    fc.integer({ min: 1, max: 400 }),
+    fc.integer({ min: 0, max: 6 }),
+  );
+  const methods = ['fragment-overlap', 'cellranger-cutsites', 'archr-insertions'] as const;
+  it('equals the definition entry by entry, sorted or not, with a 16-slot table', () => {
+    fc.assert(
+      fc.property(
+        fc.array(region, { minLength: 1, maxLength: 60 }),
+        fc.array(fragment, { maxLength: 800 }),
+        fc.constantFrom(...methods),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 300 }),
+        (regions, raw, method, sort, batchSize) => {
+          const frags = raw.map(
+            ([c, s, l, b]) => [c, s, s + l, `BC${b}`] as [string, number, number, string],
+          );
+          if (sort) {
+            const rank = (c: string) => ['chr2', 'chrX', 'chr1'].indexOf(c);
+            frags.sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]);
+          }
+          const counter = new RegionCounter(regionColumnsFromRecords(regions), {
+            method,
+            accumulatorSlots: 16,
+          });
+          // Batches share growing dictionaries, as readFragments' do.
+          const chromNames: string[] = [];
+          const barcodes: string[] = [];
+          const idOf = (xs: string[], x: string) =>
+            xs.includes(x) ? xs.indexOf(x) : xs.push(x) - 1;
+          for (let i = 0; i < frags.length; i += batchSize) {
+            const part = frags.slice(i, i + batchSize);
+            counter.addBatch({
+              chromNames,
+              barcodes,
+              chromIds: Int32Array.from(part, (f) => idOf(chromNames, f[0])),
+              starts: Int32Array.from(part, (f) => f[1]),
+              ends: Int32Array.from(part, (f) => f[2]),
+              barcodeIds: Int32Array.from(part, (f) => idOf(barcodes, f[3])),
+            });
+          }
+          if (!frags.some((f) => regions.some((r) => r.chrom === f[0]))) {
+            // Nothing on a region chromosome: the counter refuses (chr1 vs 1 naming guard).
+            if (frags.length > 0) expect(() => counter.finish()).toThrow(ChromflowError);
+            return;
+          }
+          const { matrix, barcodes: rows } = counter.finish();
+          const want = new Map<string, number>();
+          for (const [c, s, e, b] of frags) {
+            regions.forEach((r, j) => {
+              if (r.chrom !== c) return;
+              const n =
+                method === 'fragment-overlap'
+                  ? Number(s < r.end && e > r.start)
+                  : Number(r.start <= s && s < r.end) + Number(r.start <= e - 1 && e - 1 < r.end);
+              if (n > 0) want.set(`${b},${j}`, (want.get(`${b},${j}`) ?? 0) + n);
+            });
+          }
+          const cap = method === 'archr-insertions' ? 4 : Infinity;
+          expect(matrix.values.length).toBe(want.size);
+          for (let k = 0; k < matrix.values.length; k++) {
+            const key = `${rows[matrix.rows[k]!]},${matrix.cols[k]}`;
+            expect(matrix.values[k]).toBe(Math.min(cap, want.get(key)!));
+          }
+        },
+      ),
+      { numRuns: 60 },
     );
   });
 });

@@ -1,4 +1,3 @@
-import { TabixIndexedFile } from '@gmod/tabix';
 import { ChromflowError, throwIfAborted } from '@chromflow/core';
 import type { LongRunOptions } from '@chromflow/core';
 import { ByteDictionary, HASH_MUL, HASH_SEED } from './byte-dictionary.js';
@@ -556,6 +555,8 @@ export async function readFragmentsInRegion(
   options: { signal?: AbortSignal; tbiPath?: string } = {},
 ): Promise<FragmentBatch> {
   throwIfAborted(options.signal);
+  // Loaded on first use: whole-file readers need not pay for @gmod/tabix at startup.
+  const { TabixIndexedFile } = await import('@gmod/tabix');
   const tbx = new TabixIndexedFile({ path, tbiPath: options.tbiPath ?? `${path}.tbi` });
   const lines: string[] = [];
   try {

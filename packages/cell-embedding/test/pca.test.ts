@@ -1,7 +1,8 @@
 import { dirname } from 'node:path';
-import { sharedDataFile } from '@chromflow/core';
+
 import { describe, expect, it } from 'vitest';
-import { computePca, normaliseTotalLog1p, readTenxMtx, svdSmall } from '../src/index.js';
+import { sharedDataFile } from '@chromflow/core';
+import { computePca, normaliseTotalLog1p, readTenxMtx } from '../src/index.js';
 import { findPython, runPythonJson } from './python.js';
 
 const chr21 = sharedDataFile('scrna', 'scanpy_10x_v3_pbmc_chr21', 'matrix.mtx.gz');
@@ -95,12 +96,5 @@ describe('PCA on a planted matrix', () => {
       return s;
     };
     expect(load(0, 20, 30) + load(1, 20, 30)).toBeLessThan(1e-20);
-  });
-
-  it('svdSmall gives the singular values of a known 2×3 matrix', () => {
-    // B = [[3, 0, 0], [0, 4, 0]] → singular values 4, 3; given as Bt (3 × 2).
-    const Bt = Float64Array.from([3, 0, 0, 4, 0, 0]);
-    const { s } = svdSmall(Bt, 3, 2);
-    expect(Array.from(s)).toEqual([4, 3]);
   });
 });

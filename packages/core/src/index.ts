@@ -6,3 +6,4 @@ export * from './sparse-matrix.js';
 export * from './stage.js';
 export * from './hash.js';
 export * from './shared-data.js';
+export * from './randomized-svd.js';

@@ -1,0 +1,765 @@
+import { ChromflowError, throwIfAborted } from './errors.js';
+import type { LongRunOptions } from './progress.js';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { CsrMatrix } from './sparse-matrix.js';
+
+/**
+ * Randomized truncated SVD of a sparse matrix, optionally centred and scaled
+ * column-wise without ever forming the dense matrix — the one implementation
+ * behind PCA (`@chromflow/cell-embedding`) and LSI (`@chromflow/atac-pseudobulk`).
+ * Dense blocks are row-major Float64Array.
+ */
+export interface RandomizedSvdOptions extends LongRunOptions, SparseProductsOptions {
+  /** Extra random directions beyond k (scikit-learn's `n_oversamples`). Default 10. */
+  oversamples?: number;
+  /**
+   * Power iterations (scikit-learn's `n_iter`). Default scikit-learn's 'auto':
+   * 7 when k < 0.1·min(rows, cols), else 4.
+   */
+  powerIterations?: number;
+  /**
+   * How the sketch is renormalised between power iterations (scikit-learn's
+   * `power_iteration_normalizer`): 'lu' (partial-pivoting LU, keeping P·L),
+   * 'qr' (orthonormal basis) or 'none'. Default scikit-learn's 'auto': 'none'
+   * for ≤ 2 iterations, else 'lu'. The last range basis is always orthonormal.
+   */
+  normaliser?: 'lu' | 'qr' | 'none';
+  /** Seed of the Gaussian test matrix; the same seed gives the same output. Default 0. */
+  seed?: number;
+  /** Column means μ: the SVD is of X − 1μᵀ (implicit centring). */
+  columnMeans?: ArrayLike<number>;
+  /** Column factors d: the SVD is of (X − 1μᵀ)·diag(d). */
+  columnScales?: ArrayLike<number>;
+}
+
+/** A truncated SVD `A ≈ U · diag(s) · Vᵀ`. */
+export interface TruncatedSvd {
+  k: number;
+  /** rows × k left singular vectors, row-major. */
+  u: Float64Array;
+  /** k singular values, descending. */
+  s: Float64Array;
+  /** k × cols right singular vectors as rows (scikit-learn's `Vt` / `components_`). */
+  vt: Float64Array;
+  /** How the sparse products ran (`SparseProducts.backend`). */
+  backend: string;
+}
+
+/**
+ * A seeded pseudo-random source (xoshiro128** seeded by splitmix32; normals
+ * by Box–Muller), reproducible from `seed` alone on every platform.
+ */
+export function makeRandom(seed: number): { uniform(): number; normal(): number } {
+  let s = seed >>> 0;
+  const split = (): number => {
+    s = (s + 0x9e3779b9) >>> 0;
+    let z = s;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+    return (z ^ (z >>> 16)) >>> 0;
+  };
+  let a = split() | 1;
+  let b = split();
+  let c = split();
+  let d = split() | 1;
+  const rotl = (x: number, r: number): number => ((x << r) | (x >>> (32 - r))) >>> 0;
+  const next = (): number => {
+    const result = Math.imul(rotl(Math.imul(b, 5), 7), 9) >>> 0;
+    const t = b << 9;
+    c ^= a;
+    d ^= b;
+    b ^= c;
+    a ^= d;
+    c ^= t;
+    d = rotl(d, 11);
+    return result;
+  };
+  const uniform = (): number => (next() + 0.5) / 4294967296;
+  let spare: number | undefined;
+  const normal = (): number => {
+    if (spare !== undefined) {
+      const v = spare;
+      spare = undefined;
+      return v;
+    }
+    const u = uniform();
+    const v = uniform();
+    const r = Math.sqrt(-2 * Math.log(u));
+    spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  };
+  return { uniform, normal };
+}
+
+/** The transpose of a CSR matrix, as CSR (that is, the matrix in CSC form). */
+export function transposeCsr(a: CsrMatrix): CsrMatrix {
+  const indptr = new Int32Array(a.nCols + 1);
+  for (let q = 0; q < a.indices.length; q++) indptr[a.indices[q]! + 1]!++;
+  for (let c = 0; c < a.nCols; c++) indptr[c + 1]! += indptr[c]!;
+  const next = indptr.slice(0, a.nCols);
+  const indices = new Int32Array(a.indices.length);
+  const values = new Float32Array(a.indices.length);
+  for (let r = 0; r < a.nRows; r++) {
+    for (let q = a.indptr[r]!; q < a.indptr[r + 1]!; q++) {
+      const dst = next[a.indices[q]!]!++;
+      indices[dst] = r;
+      values[dst] = a.values[q]!;
+    }
+  }
+  return { nRows: a.nCols, nCols: a.nRows, indptr, indices, values };
+}
+
+/**
+ * out (rows × l) = a · m (cols × l), all row-major. Each output row is
+ * accumulated in a local array while the row's non-zeros are read once for
+ * all l columns; `shift` (length l), when given, is subtracted from every row.
+ */
+export function csrTimesDense(
+  a: CsrMatrix,
+  m: Float64Array,
+  l: number,
+  out: Float64Array = new Float64Array(a.nRows * l),
+  shift?: Float64Array,
+): Float64Array {
+  const { indptr, indices, values } = a;
+  const acc = new Float64Array(l);
+  for (let r = 0; r < a.nRows; r++) {
+    if (shift) for (let j = 0; j < l; j++) acc[j] = -shift[j]!;
+    else acc.fill(0);
+    const end = indptr[r + 1]!;
+    for (let q = indptr[r]!; q < end; q++) {
+      const v = values[q]!;
+      const o = indices[q]! * l;
+      let j = 0;
+      for (; j + 3 < l; j += 4) {
+        acc[j]! += v * m[o + j]!;
+        acc[j + 1]! += v * m[o + j + 1]!;
+        acc[j + 2]! += v * m[o + j + 2]!;
+        acc[j + 3]! += v * m[o + j + 3]!;
+      }
+      for (; j < l; j++) acc[j]! += v * m[o + j]!;
+    }
+    out.set(acc, r * l);
+  }
+  return out;
+}
+
+/**
+ * Replaces the rows × l matrix y by P·L of its partial-pivoting LU
+ * factorisation (scipy's `lu(permute_l=True)`): same column span, unit
+ * lower-trapezoidal up to the row permutation, entries ≤ 1 in magnitude.
+ */
+export function luNormaliseColumns(y: Float64Array, rows: number, l: number): void {
+  const pivotOf = new Int32Array(rows).fill(-1);
+  const pivotRows: number[] = [];
+  for (let k = 0; k < Math.min(l, rows); k++) {
+    let best = -1;
+    let bestAbs = 0;
+    for (let r = 0; r < rows; r++) {
+      if (pivotOf[r]! >= 0) continue;
+      const x = Math.abs(y[r * l + k]!);
+      if (x > bestAbs) {
+        bestAbs = x;
+        best = r;
+      }
+    }
+    if (best < 0) {
+      // Column k is zero on the remaining rows (rank deficiency): L's column stays 0.
+      continue;
+    }
+    pivotOf[best] = k;
+    pivotRows.push(best);
+    const po = best * l;
+    const inv = 1 / y[po + k]!;
+    for (let r = 0; r < rows; r++) {
+      if (pivotOf[r]! >= 0) continue;
+      const ro = r * l;
+      const f = y[ro + k]! * inv;
+      y[ro + k] = f;
+      if (f === 0) continue;
+      for (let j = k + 1; j < l; j++) y[ro + j]! -= f * y[po + j]!;
+    }
+  }
+  for (const r of pivotRows) {
+    const k = pivotOf[r]!;
+    const ro = r * l;
+    y[ro + k] = 1;
+    for (let j = k + 1; j < l; j++) y[ro + j] = 0;
+  }
+}
+
+/**
+ * Orthonormalises the columns of a rows × l row-major matrix in place
+ * (modified Gram–Schmidt, run twice — "twice is enough"). A column in the span
+ * of the earlier ones (below 1e-10 of its first-pass norm) becomes zero.
+ */
+export function orthonormaliseColumns(y: Float64Array, rows: number, l: number): void {
+  const cols: Float64Array[] = [];
+  const norm0 = new Float64Array(l);
+  for (let j = 0; j < l; j++) {
+    const c = new Float64Array(rows);
+    let s = 0;
+    for (let i = 0; i < rows; i++) {
+      const x = y[i * l + j]!;
+      c[i] = x;
+      s += x * x;
+    }
+    norm0[j] = Math.sqrt(s);
+    cols.push(c);
+  }
+  for (let pass = 0; pass < 2; pass++) {
+    for (let j = 0; j < l; j++) {
+      const cj = cols[j]!;
+      for (let k = 0; k < j; k++) {
+        const ck = cols[k]!;
+        let d = 0;
+        for (let i = 0; i < rows; i++) d += ck[i]! * cj[i]!;
+        if (d === 0) continue;
+        for (let i = 0; i < rows; i++) cj[i]! -= d * ck[i]!;
+      }
+      let nrm = 0;
+      for (let i = 0; i < rows; i++) nrm += cj[i]! * cj[i]!;
+      nrm = Math.sqrt(nrm);
+      const inv = nrm > 1e-10 * norm0[j]! && nrm > 0 ? 1 / nrm : 0;
+      for (let i = 0; i < rows; i++) cj[i]! *= inv;
+      norm0[j] = 1;
+    }
+  }
+  for (let j = 0; j < l; j++) {
+    const c = cols[j]!;
+    for (let i = 0; i < rows; i++) y[i * l + j] = c[i]!;
+  }
+}
+
+/**
+ * Thin SVD of a small matrix B (l × n) given as its transpose bt (n × l,
+ * row-major), by one-sided Jacobi rotations on bt's columns. Returns singular
+ * values (descending), U (l × l, row-major, columns = left vectors of B) and
+ * Vt (l × n, rows = right vectors of B).
+ */
+export function svdSmall(
+  bt: Float64Array,
+  n: number,
+  l: number,
+): { s: Float64Array; U: Float64Array; Vt: Float64Array } {
+  const cols: Float64Array[] = [];
+  for (let j = 0; j < l; j++) {
+    const c = new Float64Array(n);
+    for (let i = 0; i < n; i++) c[i] = bt[i * l + j]!;
+    cols.push(c);
+  }
+  const W = new Float64Array(l * l);
+  for (let j = 0; j < l; j++) W[j * l + j] = 1;
+  for (let sweep = 0; sweep < 60; sweep++) {
+    let off = 0;
+    for (let a = 0; a < l - 1; a++) {
+      for (let b = a + 1; b < l; b++) {
+        const ca = cols[a]!;
+        const cb = cols[b]!;
+        let alpha = 0;
+        let beta = 0;
+        let gamma = 0;
+        for (let i = 0; i < n; i++) {
+          alpha += ca[i]! * ca[i]!;
+          beta += cb[i]! * cb[i]!;
+          gamma += ca[i]! * cb[i]!;
+        }
+        if (gamma === 0 || Math.abs(gamma) <= 1e-15 * Math.sqrt(alpha * beta)) continue;
+        off = Math.max(off, Math.abs(gamma) / Math.sqrt(alpha * beta));
+        const zeta = (beta - alpha) / (2 * gamma);
+        const t = Math.sign(zeta || 1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
+        const cs = 1 / Math.sqrt(1 + t * t);
+        const sn = cs * t;
+        for (let i = 0; i < n; i++) {
+          const x = ca[i]!;
+          const y = cb[i]!;
+          ca[i] = cs * x - sn * y;
+          cb[i] = sn * x + cs * y;
+        }
+        for (let i = 0; i < l; i++) {
+          const x = W[i * l + a]!;
+          const y = W[i * l + b]!;
+          W[i * l + a] = cs * x - sn * y;
+          W[i * l + b] = sn * x + cs * y;
+        }
+      }
+    }
+    if (off < 1e-15) break;
+  }
+  // bt·W = columns with norms s: bt = (cols/s)·diag(s)·Wᵀ, so B = W·diag(s)·(cols/s)ᵀ.
+  const norms = cols.map((c) => Math.sqrt(c.reduce((acc, x) => acc + x * x, 0)));
+  const order = norms.map((_, j) => j).sort((x, y) => norms[y]! - norms[x]!);
+  const s = new Float64Array(l);
+  const U = new Float64Array(l * l);
+  const Vt = new Float64Array(l * n);
+  order.forEach((j, k) => {
+    const nrm = norms[j]!;
+    s[k] = nrm;
+    for (let i = 0; i < l; i++) U[i * l + k] = W[i * l + j]!;
+    const inv = nrm > 0 ? 1 / nrm : 0;
+    const c = cols[j]!;
+    for (let i = 0; i < n; i++) Vt[k * n + i] = c[i]! * inv;
+  });
+  return { s, U, Vt };
+}
+
+/**
+ * The sparse × dense product kernel, WebAssembly text (wasm SIMD, f64x2; the
+ * memory is shared so worker threads run the same kernel on other rows).
+ * `SPARSE_KERNEL_WASM_BASE64` is this text assembled by wabt's
+ * `wat2wasm --enable-threads`; a test re-assembles it and compares.
+ */
+export const SPARSE_KERNEL_WAT = `(module
+  (import "env" "memory" (memory 1 65536 shared))
+  ;; out[r·lp + j] = Σ_q values[q]·in(indices[q], j) for rows r0 ≤ r < r1 and q in
+  ;; indptr[r] … indptr[r+1], where the input is panel-major: in(c, j) is the float64 at
+  ;; in + 8·((j ÷ 8)·rowsIn·8 + c·8 + j mod 8), so one panel of 8 columns is contiguous;
+  ;; lp is a multiple of 8. Rows go in chunks of $chunk rows, each chunk once per panel, so
+  ;; a chunk's non-zeros and the panel stay in cache. Pointers are byte offsets;
+  ;; indptr/indices int32, values float32.
+  (func (export "spmm")
+    (param $indptr i32) (param $indices i32) (param $values i32) (param $in i32)
+    (param $out i32) (param $r0 i32) (param $r1 i32) (param $lp i32)
+    (param $rowsIn i32) (param $chunk i32)
+    (local $c0 i32) (local $c1 i32) (local $p i32) (local $pin i32) (local $r i32)
+    (local $q i32) (local $e i32) (local $o i32)
+    (local $v v128) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local.set $c0 (local.get $r0))
+    (block $done (loop $chunks
+      (br_if $done (i32.ge_u (local.get $c0) (local.get $r1)))
+      (local.set $c1 (i32.add (local.get $c0) (local.get $chunk)))
+      (if (i32.gt_u (local.get $c1) (local.get $r1)) (then (local.set $c1 (local.get $r1))))
+      (local.set $p (i32.const 0))
+      (block $pdone (loop $panels
+        (br_if $pdone (i32.ge_u (local.get $p) (local.get $lp)))
+        ;; the panel's base: in + p·rowsIn·8 floats
+        (local.set $pin (i32.add (local.get $in) (i32.shl (i32.mul (local.get $p) (local.get $rowsIn)) (i32.const 3))))
+        (local.set $r (local.get $c0))
+        (block $rdone (loop $rows
+          (br_if $rdone (i32.ge_u (local.get $r) (local.get $c1)))
+          (local.set $q (i32.load (i32.add (local.get $indptr) (i32.shl (local.get $r) (i32.const 2)))))
+          (local.set $e (i32.load offset=4 (i32.add (local.get $indptr) (i32.shl (local.get $r) (i32.const 2)))))
+          (local.set $a0 (v128.const i64x2 0 0)) (local.set $a1 (v128.const i64x2 0 0))
+          (local.set $a2 (v128.const i64x2 0 0)) (local.set $a3 (v128.const i64x2 0 0))
+          (block $qd (loop $ql
+            (br_if $qd (i32.ge_u (local.get $q) (local.get $e)))
+            (local.set $v (f64x2.splat (f64.promote_f32 (f32.load (i32.add (local.get $values) (i32.shl (local.get $q) (i32.const 2)))))))
+            (local.set $o (i32.add (local.get $pin)
+              (i32.shl (i32.load (i32.add (local.get $indices) (i32.shl (local.get $q) (i32.const 2)))) (i32.const 6))))
+            (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul (local.get $v) (v128.load (local.get $o)))))
+            (local.set $a1 (f64x2.add (local.get $a1) (f64x2.mul (local.get $v) (v128.load offset=16 (local.get $o)))))
+            (local.set $a2 (f64x2.add (local.get $a2) (f64x2.mul (local.get $v) (v128.load offset=32 (local.get $o)))))
+            (local.set $a3 (f64x2.add (local.get $a3) (f64x2.mul (local.get $v) (v128.load offset=48 (local.get $o)))))
+            (local.set $q (i32.add (local.get $q) (i32.const 1)))
+            (br $ql)))
+          (local.set $o (i32.add (local.get $out)
+            (i32.shl (i32.add (i32.mul (local.get $r) (local.get $lp)) (local.get $p)) (i32.const 3))))
+          (v128.store (local.get $o) (local.get $a0))
+          (v128.store offset=16 (local.get $o) (local.get $a1))
+          (v128.store offset=32 (local.get $o) (local.get $a2))
+          (v128.store offset=48 (local.get $o) (local.get $a3))
+          (local.set $r (i32.add (local.get $r) (i32.const 1)))
+          (br $rows)))
+        (local.set $p (i32.add (local.get $p) (i32.const 8)))
+        (br $panels)))
+      (local.set $c0 (local.get $c1))
+      (br $chunks)))))
+`;
+
+/** `SPARSE_KERNEL_WAT` assembled (see there). */
+export const SPARSE_KERNEL_WASM_BASE64 =
+  'AGFzbQEAAAABDgFgCn9/f39/f39/f38AAhIBA2VudgZtZW1vcnkCAwGAgAQDAgEABwgBBHNwbW0AAAqPAwGMAwIIfw' +
+  'V7IAUhCgJAA0AgCiAGTw0BIAogCWohCyALIAZLBEAgBiELC0EAIQwCQANAIAwgB08NASADIAwgCGxBA3RqIQ0gCiEO' +
+  'AkADQCAOIAtPDQEgACAOQQJ0aigCACEPIAAgDkECdGooAgQhEP0MAAAAAAAAAAAAAAAAAAAAACET/QwAAAAAAAAAAA' +
+  'AAAAAAAAAAIRT9DAAAAAAAAAAAAAAAAAAAAAAhFf0MAAAAAAAAAAAAAAAAAAAAACEWAkADQCAPIBBPDQEgAiAPQQJ0' +
+  'aioCALv9FCESIA0gASAPQQJ0aigCAEEGdGohESATIBIgEf0ABAD98gH98AEhEyAUIBIgEf0ABBD98gH98AEhFCAVIB' +
+  'IgEf0ABCD98gH98AEhFSAWIBIgEf0ABDD98gH98AEhFiAPQQFqIQ8MAAsLIAQgDiAHbCAMakEDdGohESARIBP9CwQA' +
+  'IBEgFP0LBBAgESAV/QsEICARIBb9CwQwIA5BAWohDgwACwsgDEEIaiEMDAALCyALIQoMAAsLCw==';
+
+/** The parts of the WebAssembly JS API used here (the TS lib in use has no WebAssembly types). */
+interface WasmApi {
+  Memory: new (d: { initial: number; maximum: number; shared: boolean }) => {
+    readonly buffer: SharedArrayBuffer;
+  };
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+type SpmmKernel = (...args: number[]) => void;
+
+/** Runs in each worker thread: waits on its control block, runs `spmm`, signals done (or −1). */
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { module, memory, ctl } = workerData;
+const c = new Int32Array(memory.buffer, ctl, 16);
+let spmm;
+try {
+  spmm = new WebAssembly.Instance(module, { env: { memory } }).exports.spmm;
+} catch {}
+for (;;) {
+  Atomics.wait(c, 0, 0);
+  if (Atomics.load(c, 0) === 2) break;
+  let status = 1;
+  try {
+    spmm(c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[10], c[11]);
+  } catch {
+    status = -1;
+  }
+  Atomics.store(c, 0, 0);
+  Atomics.store(c, 9, status);
+  Atomics.notify(c, 9);
+}
+`;
+
+/** Products with a sparse X and its transpose; dense blocks row-major. */
+export interface SparseProducts {
+  /** 'wasm-simd' (with its thread count) or 'js'. */
+  readonly backend: string;
+  /** X · m, m cols × l → rows × l. */
+  times(m: Float64Array, l: number): Float64Array;
+  /** Xᵀ · y, y rows × l → cols × l. */
+  transposeTimes(y: Float64Array, l: number): Float64Array;
+  /** Ends the worker threads (if any). */
+  close(): void;
+}
+
+export interface SparseProductsOptions {
+  /** 'auto' (default): wasm SIMD when the runtime has it and X fits in 4 GiB, else JavaScript. */
+  backend?: 'auto' | 'wasm' | 'js';
+  /**
+   * Threads running the products (the calling one included). Default: up to
+   * 4 of the machine's cores when nnz·l ≥ 5e7, else 1. Threads need wasm.
+   */
+  threads?: number;
+}
+
+/**
+ * Sets up X·M and Xᵀ·Y products for dense blocks of width up to l: X and its
+ * transpose are copied once into a shared WebAssembly memory, and each product
+ * runs the SIMD kernel `SPARSE_KERNEL_WAT` over row ranges of equal non-zero
+ * counts on the calling thread and `threads − 1` workers (synchronously:
+ * the caller waits on Atomics). The JavaScript fallback (`csrTimesDense`)
+ * sums in the same order, so both backends give identical numbers.
+ */
+export function makeSparseProducts(
+  x: CsrMatrix,
+  l: number,
+  options: SparseProductsOptions = {},
+): SparseProducts {
+  const xt = transposeCsr(x);
+  const js: SparseProducts = {
+    backend: 'js',
+    times: (m, w) => csrTimesDense(x, m, w),
+    transposeTimes: (y, w) => csrTimesDense(xt, y, w),
+    close: () => undefined,
+  };
+  const api = Reflect.get(globalThis, 'WebAssembly') as WasmApi | undefined;
+  if (options.backend === 'js' || !api) return js;
+  const nnz = x.indices.length;
+  const threads = Math.max(
+    1,
+    Math.floor(options.threads ?? (nnz * l >= 5e7 ? Math.min(4, availableParallelism()) : 1)),
+  );
+  const align = (b: number): number => Math.ceil(b / 16) * 16;
+  const dense = align(8 * Math.max(x.nRows, x.nCols) * Math.ceil(l / 8) * 8);
+  const csrBytes = (a: CsrMatrix): number =>
+    align(4 * (a.nRows + 1)) + 2 * align(4 * a.indices.length);
+  const total = 64 * threads + csrBytes(x) + csrBytes(xt) + 2 * dense;
+  const pages = Math.ceil(total / 65536);
+  let memory: InstanceType<WasmApi['Memory']>;
+  let module: object;
+  let spmm: SpmmKernel;
+  try {
+    if (pages > 65535) throw new Error('too large for a 32-bit wasm memory');
+    memory = new api.Memory({ initial: pages, maximum: pages, shared: true });
+    module = new api.Module(Buffer.from(SPARSE_KERNEL_WASM_BASE64, 'base64'));
+    spmm = new api.Instance(module, { env: { memory } }).exports['spmm'] as SpmmKernel;
+  } catch (e) {
+    if (options.backend === 'wasm') {
+      throw new ChromflowError('BACKEND', 'the wasm SIMD sparse kernel could not be set up', {
+        hint: 'use backend "js" (or "auto", which falls back to it)',
+        cause: e,
+      });
+    }
+    return js;
+  }
+  const buf = memory.buffer;
+  let offset = 64 * threads;
+  const place = (a: Int32Array | Float32Array): number => {
+    const at = offset;
+    new Uint8Array(buf, at, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    offset = align(at + a.byteLength);
+    return at;
+  };
+  const placeCsr = (a: CsrMatrix): { a: CsrMatrix; ptrs: [number, number, number] } => ({
+    a,
+    ptrs: [place(a.indptr), place(a.indices), place(a.values)],
+  });
+  const px = placeCsr(x);
+  const pxt = placeCsr(xt);
+  const input = offset;
+  const output = offset + dense;
+  const controls = Array.from(
+    { length: threads - 1 },
+    (_, w) => new Int32Array(buf, 64 * (w + 1), 16),
+  );
+  const workers = controls.map(
+    (_, w) =>
+      new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, ctl: 64 * (w + 1) } }),
+  );
+  for (const w of workers) w.unref();
+  const run = (
+    { a, ptrs }: { a: CsrMatrix; ptrs: [number, number, number] },
+    dense: Float64Array,
+    w: number,
+  ): Float64Array => {
+    // The input goes in panel-major (8 columns per panel, zero-padded to lp).
+    const lp = Math.ceil(w / 8) * 8;
+    const rowsIn = a.nCols;
+    const panels = new Float64Array(buf, input, rowsIn * lp);
+    for (let j0 = 0; j0 < lp; j0 += 8) {
+      const base = j0 * rowsIn;
+      const width = Math.min(8, w - j0);
+      for (let c = 0; c < rowsIn; c++) {
+        const o = base + c * 8;
+        const src = c * w + j0;
+        for (let j = 0; j < width; j++) panels[o + j] = dense[src + j]!;
+        for (let j = width; j < 8; j++) panels[o + j] = 0;
+      }
+    }
+    // Row ranges with equal numbers of non-zeros (range 0 is the caller's); chunks of
+    // about 2^18 non-zeros.
+    const nnz = a.indices.length;
+    const chunk = Math.max(16, Math.round(262144 / Math.max(1, nnz / Math.max(1, a.nRows))));
+    const bounds = [0];
+    for (let t = 1; t < threads; t++) {
+      const goal = (nnz * t) / threads;
+      let r = bounds[t - 1]!;
+      while (r < a.nRows && a.indptr[r]! < goal) r++;
+      bounds.push(r);
+    }
+    bounds.push(a.nRows);
+    controls.forEach((c, t) => {
+      c.set([...ptrs, input, output, bounds[t + 1]!, bounds[t + 2]!, lp, 0, rowsIn, chunk], 1);
+      Atomics.store(c, 9, 0);
+      Atomics.store(c, 0, 1);
+      Atomics.notify(c, 0);
+    });
+    spmm(...ptrs, input, output, bounds[0]!, bounds[1]!, lp, rowsIn, chunk);
+    for (const c of controls) {
+      while (Atomics.load(c, 9) === 0) Atomics.wait(c, 9, 0);
+      if (c[9]! < 0) {
+        throw new ChromflowError('BACKEND', 'a worker thread of the sparse kernel failed', {
+          hint: 'run with threads: 1',
+        });
+      }
+    }
+    const result = new Float64Array(a.nRows * w);
+    const rows = new Float64Array(buf, output, a.nRows * lp);
+    if (lp === w) result.set(rows);
+    else for (let r = 0; r < a.nRows; r++) result.set(rows.subarray(r * lp, r * lp + w), r * w);
+    return result;
+  };
+  return {
+    backend: threads > 1 ? `wasm-simd, ${threads} threads` : 'wasm-simd',
+    times: (m, w) => run(px, m, w),
+    transposeTimes: (y, w) => run(pxt, y, w),
+    close() {
+      for (const c of controls) {
+        Atomics.store(c, 0, 2);
+        Atomics.notify(c, 0);
+      }
+      for (const w of workers) void w.terminate();
+    },
+  };
+}
+
+/**
+ * The operator A = (X − 1μᵀ)·diag(d) over the sparse products, never dense:
+ * A·M = X·(D·M) − 1·(μᵀ·D·M) and Aᵀ·Y = D·(Xᵀ·Y − μ·(1ᵀ·Y)).
+ */
+function makeOperator(
+  products: SparseProducts,
+  mu: Float64Array | undefined,
+  d: Float64Array | undefined,
+): {
+  times(m: Float64Array, l: number): Float64Array;
+  transposeTimes(y: Float64Array, l: number): Float64Array;
+} {
+  const scaleRows = (m: Float64Array, l: number): Float64Array => {
+    if (!d) return m;
+    for (let c = 0; c < d.length; c++) {
+      const f = d[c]!;
+      for (let j = 0; j < l; j++) m[c * l + j]! *= f;
+    }
+    return m;
+  };
+  return {
+    times(m, l) {
+      const dm = d ? scaleRows(m.slice(), l) : m;
+      const out = products.times(dm, l);
+      if (mu) {
+        const shift = new Float64Array(l);
+        for (let c = 0; c < mu.length; c++) {
+          const f = mu[c]!;
+          if (f === 0) continue;
+          for (let j = 0; j < l; j++) shift[j]! += f * dm[c * l + j]!;
+        }
+        for (let o = 0; o < out.length; o += l)
+          for (let j = 0; j < l; j++) out[o + j]! -= shift[j]!;
+      }
+      return out;
+    },
+    transposeTimes(y, l) {
+      const out = products.transposeTimes(y, l);
+      if (mu) {
+        const colSum = new Float64Array(l);
+        for (let o = 0; o < y.length; o += l) for (let j = 0; j < l; j++) colSum[j]! += y[o + j]!;
+        for (let c = 0; c < mu.length; c++) {
+          const f = mu[c]!;
+          if (f === 0) continue;
+          for (let j = 0; j < l; j++) out[c * l + j]! -= f * colSum[j]!;
+        }
+      }
+      return scaleRows(out, l);
+    },
+  };
+}
+
+/**
+ * Randomized truncated SVD (Halko, Martinsson & Tropp 2011, Alg. 4.3/4.4;
+ * the algorithm of scikit-learn's `randomized_svd`): a Gaussian sketch of the
+ * column space, power iterations renormalised by LU (or QR), an orthonormal
+ * range basis Q, then the exact SVD of the small B = QᵀA via a QR of Bᵀ and
+ * one-sided Jacobi. Signs follow scikit-learn's `svd_flip` (u-based: the
+ * largest-|·| entry of each column of U is positive). Deterministic per seed.
+ */
+export function randomizedSvd(
+  x: CsrMatrix,
+  k: number,
+  options: RandomizedSvdOptions = {},
+): TruncatedSvd {
+  const m = x.nRows;
+  const n = x.nCols;
+  const maxK = Math.min(m, n);
+  if (!(Number.isInteger(k) && k >= 1 && k <= maxK)) {
+    throw new ChromflowError('PARAM', 'the number of SVD components is out of range', {
+      field: 'k',
+      expected: `an integer 1 … ${maxK} (the smaller matrix dimension)`,
+      found: String(k),
+    });
+  }
+  const l = Math.min(maxK, k + (options.oversamples ?? 10));
+  const nIter = options.powerIterations ?? (k < 0.1 * maxK ? 7 : 4);
+  const normaliser = options.normaliser ?? (nIter <= 2 ? 'none' : 'lu');
+  const mu = options.columnMeans ? Float64Array.from(options.columnMeans) : undefined;
+  const d = options.columnScales ? Float64Array.from(options.columnScales) : undefined;
+  const products = makeSparseProducts(x, l, options);
+  try {
+    return sketchAndSolve(
+      makeOperator(products, mu, d),
+      m,
+      n,
+      k,
+      l,
+      nIter,
+      normaliser,
+      options,
+      products.backend,
+    );
+  } finally {
+    products.close();
+  }
+}
+
+function sketchAndSolve(
+  A: ReturnType<typeof makeOperator>,
+  m: number,
+  n: number,
+  k: number,
+  l: number,
+  nIter: number,
+  normaliser: 'lu' | 'qr' | 'none',
+  options: RandomizedSvdOptions,
+  backend: string,
+): TruncatedSvd {
+  const rng = makeRandom(options.seed ?? 0);
+  let z: Float64Array = new Float64Array(n * l);
+  for (let i = 0; i < z.length; i++) z[i] = rng.normal();
+  const steps = 2 * nIter + 2;
+  let step = 0;
+  const tick = (): void => {
+    throwIfAborted(options.signal);
+    options.onProgress?.(++step, steps, 'randomized SVD products');
+  };
+  options.onProgress?.(0, steps);
+  const normalise = (y: Float64Array, rows: number): void => {
+    if (normaliser === 'lu') luNormaliseColumns(y, rows, l);
+    else if (normaliser === 'qr') orthonormaliseColumns(y, rows, l);
+  };
+  for (let it = 0; it < nIter; it++) {
+    const y = A.times(z, l);
+    tick();
+    normalise(y, m);
+    z = A.transposeTimes(y, l);
+    tick();
+    normalise(z, n);
+  }
+  const q = A.times(z, l);
+  tick();
+  orthonormaliseColumns(q, m, l);
+  // Bᵀ = AᵀQ (n × l) = Qb·R; B = Rᵀ·Qbᵀ and the SVD of the l × l Rᵀ finishes it.
+  const bt = A.transposeTimes(q, l);
+  tick();
+  const r = upperFactorOfColumns(bt, n, l);
+  const { s, U: W, Vt: C } = svdSmall(r, l, l);
+  // B = W·diag(s)·(Qb·Cᵀ)ᵀ: U = Q·W, Vt = C·Qbᵀ (bt now holds Qb).
+  const u = new Float64Array(m * k);
+  for (let i = 0; i < m; i++) {
+    for (let c = 0; c < k; c++) {
+      let acc = 0;
+      for (let j = 0; j < l; j++) acc += q[i * l + j]! * W[j * l + c]!;
+      u[i * k + c] = acc;
+    }
+  }
+  const vt = new Float64Array(k * n);
+  for (let c = 0; c < k; c++) {
+    for (let i = 0; i < n; i++) {
+      let acc = 0;
+      for (let j = 0; j < l; j++) acc += bt[i * l + j]! * C[c * l + j]!;
+      vt[c * n + i] = acc;
+    }
+  }
+  for (let c = 0; c < k; c++) {
+    let best = 0;
+    for (let i = 0; i < m; i++) {
+      const v = u[i * k + c]!;
+      if (Math.abs(v) > Math.abs(best)) best = v;
+    }
+    if (best < 0) {
+      for (let i = 0; i < m; i++) u[i * k + c] = -u[i * k + c]!;
+      for (let i = 0; i < n; i++) vt[c * n + i] = -vt[c * n + i]!;
+    }
+  }
+  return { k, u, s: s.slice(0, k), vt, backend };
+}
+
+/**
+ * Orthonormalises the rows × l matrix y in place (y becomes Q) and returns R
+ * (l × l, row-major) with y_before = Q·R, by modified Gram–Schmidt twice.
+ */
+function upperFactorOfColumns(y: Float64Array, rows: number, l: number): Float64Array {
+  const before = y.slice();
+  orthonormaliseColumns(y, rows, l);
+  // R = Qᵀ·y_before: exact for the kept columns, and for dropped (dependent) ones too.
+  const r = new Float64Array(l * l);
+  for (let i = 0; i < rows; i++) {
+    const o = i * l;
+    for (let a = 0; a < l; a++) {
+      const qa = y[o + a]!;
+      if (qa === 0) continue;
+      for (let b = 0; b < l; b++) r[a * l + b]! += qa * before[o + b]!;
+    }
+  }
+  return r;
+}

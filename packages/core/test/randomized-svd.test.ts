@@ -1,0 +1,202 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  ChromflowError,
+  type CsrMatrix,
+  SPARSE_KERNEL_WASM_BASE64,
+  SPARSE_KERNEL_WAT,
+  csrTimesDense,
+  luNormaliseColumns,
+  makeRandom,
+  makeSparseProducts,
+  randomizedSvd,
+  svdSmall,
+  transposeCsr,
+} from '../src/index.js';
+
+/** A random sparse matrix (about `density` of the entries non-zero). */
+function randomCsr(
+  nRows: number,
+  nCols: number,
+  density: number,
+  seed: number,
+  groups = 0,
+): CsrMatrix {
+  const rng = makeRandom(seed);
+  const indptr = new Int32Array(nRows + 1);
+  const indices: number[] = [];
+  const values: number[] = [];
+  for (let r = 0; r < nRows; r++) {
+    for (let c = 0; c < nCols; c++) {
+      if (rng.uniform() < density) {
+        indices.push(c);
+        // With `groups`, rows and columns of the same group (index mod groups) are 6× higher:
+        // a block structure with a clear gap after `groups` singular values.
+        const boost = groups > 0 && r % groups === c % groups ? 6 : 1;
+        values.push((boost * Math.round(rng.uniform() * 64)) / 16);
+      }
+    }
+    indptr[r + 1] = indices.length;
+  }
+  return {
+    nRows,
+    nCols,
+    indptr,
+    indices: Int32Array.from(indices),
+    values: Float32Array.from(values),
+  };
+}
+
+function toDense(a: CsrMatrix): number[][] {
+  const d = Array.from({ length: a.nRows }, () => new Array<number>(a.nCols).fill(0));
+  for (let r = 0; r < a.nRows; r++) {
+    for (let q = a.indptr[r]!; q < a.indptr[r + 1]!; q++) d[r]![a.indices[q]!]! += a.values[q]!;
+  }
+  return d;
+}
+
+const python = ['/usr/bin/python3', 'python3'].find(
+  (py) => spawnSync(py, ['-c', 'import numpy, scipy'], { encoding: 'utf8' }).status === 0,
+);
+if (!python) console.warn('skipping the numpy/scipy oracle tests: no python3 with numpy and scipy');
+
+function runPython<T>(code: string, input: unknown): T {
+  const dir = mkdtempSync(join(tmpdir(), 'chromflow-svd-'));
+  writeFileSync(join(dir, 'in.json'), JSON.stringify(input));
+  const r = spawnSync(python!, ['-c', code, join(dir, 'in.json')], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return JSON.parse(r.stdout) as T;
+}
+
+describe('sparse products', () => {
+  it.each([
+    [130, 77],
+    [40, 20000],
+  ])(
+    'X·M and Xᵀ·Y equal the dense products for %i × %i (wasm and JavaScript, 1 and 3 threads, bit for bit)',
+    (nRows, nCols) => {
+      const a = randomCsr(nRows, nCols, 0.1, 3);
+      const l = 13; // not a multiple of 8: exercises the zero-padded panel
+      const m = Float64Array.from({ length: a.nCols * l }, (_, i) => Math.sin(i));
+      const y = Float64Array.from({ length: a.nRows * l }, (_, i) => Math.cos(i));
+      const d = toDense(a);
+      const want = new Float64Array(a.nRows * l);
+      for (let r = 0; r < a.nRows; r++)
+        for (let j = 0; j < l; j++)
+          for (let c = 0; c < a.nCols; c++) want[r * l + j]! += d[r]![c]! * m[c * l + j]!;
+      const js = makeSparseProducts(a, l, { backend: 'js' });
+      expect(js.backend).toBe('js');
+      const got = js.times(m, l);
+      for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(want[i]!, 10);
+      const jsT = js.transposeTimes(y, l);
+      expect(Array.from(jsT)).toEqual(Array.from(csrTimesDense(transposeCsr(a), y, l)));
+      for (const threads of [1, 3]) {
+        const w = makeSparseProducts(a, l, { backend: 'wasm', threads });
+        expect(w.backend).toMatch(/^wasm-simd/);
+        expect(Array.from(w.times(m, l))).toEqual(Array.from(got));
+        expect(Array.from(w.transposeTimes(y, l))).toEqual(Array.from(jsT));
+        w.close();
+      }
+    },
+  );
+
+  it.skipIf(!existsSync('../../node_modules/wabt/bin/wat2wasm'))(
+    'the embedded wasm is SPARSE_KERNEL_WAT assembled by wabt',
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'chromflow-wat-'));
+      writeFileSync(join(dir, 'k.wat'), SPARSE_KERNEL_WAT);
+      const r = spawnSync(
+        '../../node_modules/wabt/bin/wat2wasm',
+        ['--enable-threads', join(dir, 'k.wat'), '-o', join(dir, 'k.wasm')],
+        { encoding: 'utf8' },
+      );
+      expect(r.status, r.stderr).toBe(0);
+      expect(readFileSync(join(dir, 'k.wasm')).toString('base64')).toBe(SPARSE_KERNEL_WASM_BASE64);
+    },
+  );
+});
+
+describe('randomized SVD', () => {
+  it('svdSmall gives the singular values of a known 2×3 matrix', () => {
+    // B = [[3, 0, 0], [0, 4, 0]] → singular values 4, 3; given as Bt (3 × 2).
+    const { s } = svdSmall(Float64Array.from([3, 0, 0, 4, 0, 0]), 3, 2);
+    expect(Array.from(s)).toEqual([4, 3]);
+  });
+
+  it('rejects a component count outside 1 … min(rows, cols)', () => {
+    const a = randomCsr(10, 6, 0.5, 1);
+    expect(() => randomizedSvd(a, 0)).toThrow(ChromflowError);
+    expect(() => randomizedSvd(a, 7)).toThrow(ChromflowError);
+  });
+
+  it.skipIf(!python)(
+    'matches numpy.linalg.svd of the centred, scaled dense matrix (values, vectors); backends agree exactly',
+    () => {
+      const a = randomCsr(300, 120, 0.3, 11, 9);
+      const rng = makeRandom(5);
+      const means = Float64Array.from({ length: a.nCols }, () => rng.uniform());
+      const scales = Float64Array.from({ length: a.nCols }, () => 0.5 + rng.uniform());
+      const k = 6;
+      const ours = randomizedSvd(a, k, {
+        seed: 3,
+        columnMeans: means,
+        columnScales: scales,
+        powerIterations: 12,
+      });
+      const viaJs = randomizedSvd(a, k, {
+        seed: 3,
+        columnMeans: means,
+        columnScales: scales,
+        powerIterations: 12,
+        backend: 'js',
+      });
+      expect(Array.from(viaJs.u)).toEqual(Array.from(ours.u));
+      const o = runPython<{ s: number[]; vt: number[][] }>(
+        `import json, sys, numpy as np
+d = json.load(open(sys.argv[1]))
+X = (np.array(d["x"]) - np.array(d["mu"])) * np.array(d["d"])
+u, s, vt = np.linalg.svd(X, full_matrices=False)
+json.dump({"s": s.tolist(), "vt": vt.tolist()}, sys.stdout)`,
+        { x: toDense(a), mu: Array.from(means), d: Array.from(scales) },
+      );
+      for (let c = 0; c < k; c++) {
+        expect(Math.abs(ours.s[c]! / o.s[c]! - 1)).toBeLessThan(1e-6);
+        let cos = 0;
+        for (let j = 0; j < a.nCols; j++) cos += ours.vt[c * a.nCols + j]! * o.vt[c]![j]!;
+        expect(Math.abs(cos)).toBeGreaterThan(1 - 1e-6);
+      }
+      // svd_flip: the largest-|·| entry of each column of U is positive.
+      for (let c = 0; c < k; c++) {
+        let best = 0;
+        for (let i = 0; i < a.nRows; i++) {
+          const v = ours.u[i * k + c]!;
+          if (Math.abs(v) > Math.abs(best)) best = v;
+        }
+        expect(best).toBeGreaterThan(0);
+      }
+    },
+  );
+
+  it.skipIf(!python)('LU renormalisation equals scipy.linalg.lu(permute_l=True)', () => {
+    const rows = 40;
+    const l = 6;
+    const rng = makeRandom(9);
+    const y = Float64Array.from({ length: rows * l }, () => rng.normal());
+    const want = runPython<number[][]>(
+      `import json, sys, numpy as np, scipy.linalg as la
+d = json.load(open(sys.argv[1]))
+pl, _ = la.lu(np.array(d).reshape(${rows}, ${l}), permute_l=True)
+json.dump(pl.tolist(), sys.stdout)`,
+      Array.from(y),
+    );
+    luNormaliseColumns(y, rows, l);
+    for (let r = 0; r < rows; r++)
+      for (let j = 0; j < l; j++) expect(y[r * l + j]).toBeCloseTo(want[r]![j]!, 12);
+  });
+});

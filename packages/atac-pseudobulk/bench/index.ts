@@ -1,13 +1,20 @@
-// npm run bench: counting throughput (fragments/s) and peak RSS of
-// RegionCounter (fragment-overlap) against `bedtools intersect -c -sorted` on
-// the same files, after asserting equal per-region counts. Order alternates.
+// npm run bench: counting throughput (fragments/s), CPU seconds and peak RSS
+// of RegionCounter (fragment-overlap) against `bedtools intersect -c -sorted`
+// on the same files, after asserting equal per-region counts. Order alternates.
+// Both tools run as their own process under /usr/bin/time (user+sys CPU and
+// max RSS of the whole process, start-up included); ours is count-once.ts
+// bundled by esbuild and run with plain node. Then the scale check: one run
+// of each on a synthetic file of ATAC_BENCH_SCALE_FRAGMENTS fragments, with
+// our peak RSS against the output size (bytes per non-zero).
 // Env: ATAC_BENCH_FRAGMENTS (synthetic size, default 20,000,000; 0 skips it),
+// ATAC_BENCH_SCALE_FRAGMENTS (default 50,000,000; 0 skips it),
 // ATAC_BENCH_REPS (default 2). Writes bench-results/atac-pseudobulk.json.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import { sharedDataFile } from '@chromflow/core';
 import { writeSynthetic } from './synthetic.js';
@@ -25,6 +32,31 @@ function ensureBedtools(): void {
     throw new Error('bedtools could not be installed');
 }
 
+/** count-once.ts as one ESM file (the package's source, no transpiler at run time). */
+async function bundleCountOnce(): Promise<string> {
+  const outfile = join(work, 'count-once.mjs');
+  await build({
+    entryPoints: [join(here, 'count-once.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    conditions: ['@chromflow/source'],
+    logLevel: 'warning',
+    // Bundled CommonJS dependencies call require().
+    banner: {
+      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+    },
+  });
+  return outfile;
+}
+
+const load = (): string =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
+
 interface Run {
   seconds: number;
   /** user + system CPU seconds (less sensitive than wall time to other load on the machine). */
@@ -32,6 +64,7 @@ interface Run {
   maxRssMb: number;
   colSums: number[];
   fragments?: number;
+  nonZero?: number;
   countSeconds?: number;
 }
 
@@ -87,38 +120,31 @@ function preparePeaks(
 function runOurs(fragments: string, peaks: string): Run {
   const t0 = performance.now();
   const r = spawnSync(
-    process.execPath,
+    'sh',
     [
-      '--import',
-      'tsx',
-      '--conditions=@chromflow/source',
-      join(here, 'count-once.ts'),
-      fragments,
-      peaks,
+      '-c',
+      `/usr/bin/time -f '%U %S %M' '${process.execPath}' '${countOnce}' '${fragments}' '${peaks}'`,
     ],
-    {
-      cwd: pkg,
-      encoding: 'utf8',
-      maxBuffer: 1 << 28,
-    },
+    { cwd: pkg, encoding: 'utf8', maxBuffer: 1 << 28 },
   );
   const seconds = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`count-once failed: ${r.stderr}`);
+  const [user, sys, rssKb] = r.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
   const line = r.stdout.trim().split('\n').at(-1)!;
   const j = JSON.parse(line) as {
     seconds: number;
-    cpuSeconds: number;
-    maxRssMb: number;
     colSums: number[];
     fragments: number;
+    nonZero: number;
   };
   return {
     seconds,
-    cpuSeconds: j.cpuSeconds,
+    cpuSeconds: user! + sys!,
     countSeconds: j.seconds,
-    maxRssMb: j.maxRssMb,
+    maxRssMb: rssKb! / 1024,
     colSums: j.colSums,
     fragments: j.fragments,
+    nonZero: j.nonZero,
   };
 }
 
@@ -150,6 +176,7 @@ function runBedtools(fragments: string, peaks: string, genome: string): Run {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function benchCase(label: string, fragments: string, rawPeaks: string, reps: number) {
+  const loadBefore = load();
   const order = chromOrder(fragments);
   const { peaks, genome } = preparePeaks(label, rawPeaks, order);
   const ours: Run[] = [];
@@ -169,6 +196,7 @@ function benchCase(label: string, fragments: string, rawPeaks: string, reps: num
   const equal = a.length === b.length && a.every((v, i) => v === b[i]);
   if (!equal) throw new Error(`${label}: per-region counts differ from bedtools`);
   const n = ours[0]!.fragments!;
+  const nonZero = ours[0]!.nonZero!;
   const oursS = median(ours.map((r) => r.seconds));
   const oursCountS = median(ours.map((r) => r.countSeconds!));
   const theirsS = median(theirs.map((r) => r.seconds));
@@ -176,6 +204,7 @@ function benchCase(label: string, fragments: string, rawPeaks: string, reps: num
     label,
     fragments: n,
     regions: a.length,
+    nonZero,
     fileBytes: statSync(fragments).size,
     equalToBedtools: equal,
     ours: {
@@ -184,6 +213,7 @@ function benchCase(label: string, fragments: string, rawPeaks: string, reps: num
       fragmentsPerSecond: n / oursS,
       cpuSeconds: median(ours.map((r) => r.cpuSeconds)),
       peakRssMb: Math.max(...ours.map((r) => r.maxRssMb)),
+      bytesPerNonZero: (Math.max(...ours.map((r) => r.maxRssMb)) * 2 ** 20) / Math.max(1, nonZero),
     },
     bedtools: {
       wallSeconds: theirsS,
@@ -194,20 +224,24 @@ function benchCase(label: string, fragments: string, rawPeaks: string, reps: num
     speedup: theirsS / oursS,
     cpuRatio: median(theirs.map((r) => r.cpuSeconds)) / median(ours.map((r) => r.cpuSeconds)),
     loadAverage: loadavg()[0] ?? 0,
+    loadBefore,
+    loadAfter: load(),
+    reps,
   };
   console.log(
-    `${label}: ${n.toLocaleString()} fragments × ${a.length} regions, counts equal to bedtools\n` +
-      `  ours     ${oursS.toFixed(2)} s wall (${oursCountS.toFixed(2)} s in-process) ${(n / oursS / 1e6).toFixed(2)} M frag/s, peak RSS ${result.ours.peakRssMb.toFixed(0)} MB\n` +
-      `  bedtools ${theirsS.toFixed(2)} s wall ${(n / theirsS / 1e6).toFixed(2)} M frag/s, peak RSS ${result.bedtools.peakRssMb.toFixed(0)} MB\n` +
-      `  CPU s: ours ${result.ours.cpuSeconds.toFixed(2)}, bedtools ${result.bedtools.cpuSeconds.toFixed(2)}; load average ${result.loadAverage.toFixed(1)}\n` +
-      `  ratio bedtools/ours = ${result.speedup.toFixed(2)} (wall), ${result.cpuRatio.toFixed(2)} (CPU)`,
+    `${label}: ${n.toLocaleString()} fragments × ${a.length} regions → ${nonZero.toLocaleString()} non-zeros; counts equal to bedtools (median of ${reps})\n` +
+      `  ours     ${oursS.toFixed(2)} s wall (${oursCountS.toFixed(2)} s in-process) ${(n / oursS / 1e6).toFixed(2)} M frag/s, ${result.ours.cpuSeconds.toFixed(2)} CPU s, peak RSS ${result.ours.peakRssMb.toFixed(0)} MB (${result.ours.bytesPerNonZero.toFixed(0)} B/non-zero)\n` +
+      `  bedtools ${theirsS.toFixed(2)} s wall ${(n / theirsS / 1e6).toFixed(2)} M frag/s, ${result.bedtools.cpuSeconds.toFixed(2)} CPU s, peak RSS ${result.bedtools.peakRssMb.toFixed(0)} MB\n` +
+      `  ratio bedtools/ours = ${result.speedup.toFixed(2)} (wall), ${result.cpuRatio.toFixed(2)} (CPU) — >1 means ours is faster; load average before ${loadBefore}, after ${result.loadAfter}`,
   );
   return result;
 }
 
 ensureBedtools();
+const countOnce = await bundleCountOnce();
+console.log(`load average at start: ${load()} (${cpus().length} CPUs)`);
 const reps = Number(process.env['ATAC_BENCH_REPS'] ?? 2);
-const results = [];
+const results: ReturnType<typeof benchCase>[] = [];
 const real: [string, string | undefined, string | undefined][] = [
   [
     'archr-pbsmall',
@@ -232,17 +266,35 @@ for (const [label, f, p] of real) {
   }
   results.push(benchCase(label, f, p, Math.max(reps, 3)));
 }
-const nSynthetic = Number(process.env['ATAC_BENCH_FRAGMENTS'] ?? 20_000_000);
-if (nSynthetic > 0) {
+/** The synthetic file of `n` fragments (generated once into the work dir, then reused). */
+async function synthetic(n: number): Promise<{ fragments: string; peaks: string }> {
   const t0 = performance.now();
-  const cached = join(work, `synthetic-${nSynthetic}.fragments.tsv.gz`);
+  const cached = join(work, `synthetic-${n}.fragments.tsv.gz`);
   const files = existsSync(cached)
-    ? { fragments: cached, peaks: join(work, `synthetic-${nSynthetic}.source.bed`) }
-    : await writeSynthetic(work, nSynthetic, `synthetic-${nSynthetic}`);
+    ? { fragments: cached, peaks: join(work, `synthetic-${n}.source.bed`) }
+    : await writeSynthetic(work, n, `synthetic-${n}`);
   console.log(
     `synthetic file ready in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${files.fragments}`,
   );
+  return files;
+}
+
+const nSynthetic = Number(process.env['ATAC_BENCH_FRAGMENTS'] ?? 20_000_000);
+if (nSynthetic > 0) {
+  const files = await synthetic(nSynthetic);
   results.push(benchCase(`synthetic-${nSynthetic}`, files.fragments, files.peaks, reps));
+}
+// Scale check: memory must follow the output (non-zeros), not the fragment count.
+const nScale = Number(process.env['ATAC_BENCH_SCALE_FRAGMENTS'] ?? 50_000_000);
+if (nScale > 0) {
+  const files = await synthetic(nScale);
+  const r = benchCase(`scale-${nScale}`, files.fragments, files.peaks, 1);
+  console.log(
+    `  scale check: ${nScale.toLocaleString()} fragments counted in ${r.ours.peakRssMb.toFixed(0)} MB peak RSS = ` +
+      `${r.ours.bytesPerNonZero.toFixed(0)} bytes per non-zero of the output (${r.nonZero.toLocaleString()} non-zeros; ` +
+      `${((r.ours.peakRssMb * 2 ** 20) / r.fragments).toFixed(1)} bytes per fragment)`,
+  );
+  results.push(r);
 }
 mkdirSync(join(pkg, 'bench-results'), { recursive: true });
 const outPath = join(pkg, 'bench-results', 'atac-pseudobulk.json');

@@ -2,7 +2,11 @@ import { throwIfAborted, type LongRunOptions } from '@chromflow/core';
 import { readFragments } from '@chromflow/genome-io';
 import type { FragmentColumns } from './fragment-batch.js';
 
-/** Anything that takes fragment batches: `RegionCounter`, `CellQcCounter`, `TileCounter`, `CoverageCounter`. */
+/**
+ * Anything that takes fragment batches: `RegionCounter`, `CellQcCounter`,
+ * `TileCounter`, `CoverageCounter`. A batch's arrays are reused for a later
+ * batch once `addBatch` returns: copy what you keep.
+ */
 export interface FragmentConsumer {
   addBatch(batch: FragmentColumns): void;
 }
@@ -28,6 +32,8 @@ export async function scanFragments(
     signal: options.signal,
     onProgress: options.onProgress,
     batchSize: options.batchSize,
+    // Consumers copy what they keep out of each batch in addBatch.
+    reuseBatches: true,
   })) {
     throwIfAborted(options.signal);
     for (const c of consumers) c.addBatch(batch);

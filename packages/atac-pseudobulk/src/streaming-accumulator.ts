@@ -103,20 +103,31 @@ export class StreamingAccumulator {
   private makeRoom(): void {
     const finished = this.mask + 1 < this.tableSlots ? undefined : this.finishedColumns();
     const old = this.slots;
-    const live: number[] = [];
+    // Live entries (few on sorted input) set aside as [row, col, count] triples.
+    const live = new Int32Array(3 * this.used);
+    let nLive = 0;
     for (let o = 0; o < old.length; o += 4) {
       const r = old[o]!;
       if (r === -1) continue;
       if (finished && finished[old[o + 1]!] === 1) this.push(r, old[o + 1]!, old[o + 2]!);
-      else live.push(o);
+      else {
+        live[3 * nLive] = r;
+        live[3 * nLive + 1] = old[o + 1]!;
+        live[3 * nLive + 2] = old[o + 2]!;
+        nLive++;
+      }
     }
     let cap = this.mask + 1;
-    if (live.length * 4 > cap) cap *= 2;
-    const slots = makeSlots(cap);
-    this.slots = slots;
-    this.mask = cap - 1;
+    if (nLive * 4 > cap) {
+      cap *= 2;
+      this.slots = makeSlots(cap);
+      this.mask = cap - 1;
+    } else {
+      // Same size: clear in place (no new 1 MiB table per flush).
+      for (let o = 0; o < old.length; o += 4) old[o] = -1;
+    }
     this.used = 0;
-    for (const o of live) this.add(old[o]!, old[o + 1]!, old[o + 2]!);
+    for (let k = 0; k < nLive; k++) this.add(live[3 * k]!, live[3 * k + 1]!, live[3 * k + 2]!);
   }
 
   /**

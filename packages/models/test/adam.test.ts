@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setSimdKernelsEnabled } from '../src/kernels/simd.js';
 import { Adam, XCHROM_ADAM, type AdamOptions } from '../src/train/adam.js';
 import { normals, relativeError } from './kernels-harness.js';
 
@@ -40,7 +41,12 @@ async function run(
   return { weights, slots };
 }
 
-describe('Adam: fused wasm kernel matches the op-by-op update on the cpu backend', () => {
+describe.each([
+  ['wasm-SIMD', true],
+  ['JavaScript', false],
+])('Adam: fused wasm kernel (%s) matches the op-by-op update on the cpu backend', (_, simd) => {
+  beforeAll(() => setSimdKernelsEnabled(simd));
+  afterAll(() => setSimdKernelsEnabled(true));
   it.each([
     ['clipnorm 1', XCHROM_ADAM],
     ['no clipping', { ...XCHROM_ADAM, clipNorm: 0, learningRate: 0.003 }],

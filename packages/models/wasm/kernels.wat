@@ -396,6 +396,47 @@
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br $bloop))))
 
+  ;; Adam update of n values (all float32 operations, in the order of the op-by-op form):
+  ;; g' = g·scale, m' = b1·m + c1·g', v' = b2·v + c2·g'², x' = x − (m'·alpha)/(√v' + eps).
+  (func (export "adam_update")
+    (param $x i32) (param $m i32) (param $v i32) (param $g i32) (param $xo i32) (param $mo i32) (param $vo i32) (param $n i32)
+    (param $scale f32) (param $b1 f32) (param $c1 f32) (param $b2 f32) (param $c2 f32) (param $alpha f32) (param $eps f32)
+    (local $end i32) (local $giv v128) (local $miv v128) (local $viv v128) (local $gis f32) (local $mis f32) (local $vis f32)
+    (local.set $end (i32.add (local.get $x) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $done (loop $loop
+      (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
+        (local.set $giv (f32x4.mul (v128.load align=4 (local.get $g)) (f32x4.splat (local.get $scale))))
+        (local.set $miv (f32x4.add (f32x4.mul (v128.load align=4 (local.get $m)) (f32x4.splat (local.get $b1))) (f32x4.mul (local.get $giv) (f32x4.splat (local.get $c1)))))
+        (local.set $viv (f32x4.add (f32x4.mul (v128.load align=4 (local.get $v)) (f32x4.splat (local.get $b2))) (f32x4.mul (f32x4.mul (local.get $giv) (local.get $giv)) (f32x4.splat (local.get $c2)))))
+        (v128.store align=4 (local.get $mo) (local.get $miv))
+        (v128.store align=4 (local.get $vo) (local.get $viv))
+        (v128.store align=4 (local.get $xo) (f32x4.sub (v128.load align=4 (local.get $x)) (f32x4.div (f32x4.mul (local.get $miv) (f32x4.splat (local.get $alpha))) (f32x4.add (f32x4.sqrt (local.get $viv)) (f32x4.splat (local.get $eps))))))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (local.set $m (i32.add (local.get $m) (i32.const 16)))
+        (local.set $v (i32.add (local.get $v) (i32.const 16)))
+        (local.set $g (i32.add (local.get $g) (i32.const 16)))
+        (local.set $xo (i32.add (local.get $xo) (i32.const 16)))
+        (local.set $mo (i32.add (local.get $mo) (i32.const 16)))
+        (local.set $vo (i32.add (local.get $vo) (i32.const 16)))
+      (br $loop)))
+    (local.set $end (i32.add (local.get $end) (i32.shl (i32.and (local.get $n) (i32.const 3)) (i32.const 2))))
+    (block $tdone (loop $tail
+      (br_if $tdone (i32.ge_u (local.get $x) (local.get $end)))
+        (local.set $gis (f32.mul (f32.load (local.get $g)) (local.get $scale)))
+        (local.set $mis (f32.add (f32.mul (f32.load (local.get $m)) (local.get $b1)) (f32.mul (local.get $gis) (local.get $c1))))
+        (local.set $vis (f32.add (f32.mul (f32.load (local.get $v)) (local.get $b2)) (f32.mul (f32.mul (local.get $gis) (local.get $gis)) (local.get $c2))))
+        (f32.store (local.get $mo) (local.get $mis))
+        (f32.store (local.get $vo) (local.get $vis))
+        (f32.store (local.get $xo) (f32.sub (f32.load (local.get $x)) (f32.div (f32.mul (local.get $mis) (local.get $alpha)) (f32.add (f32.sqrt (local.get $vis)) (local.get $eps)))))
+        (local.set $x (i32.add (local.get $x) (i32.const 4)))
+        (local.set $m (i32.add (local.get $m) (i32.const 4)))
+        (local.set $v (i32.add (local.get $v) (i32.const 4)))
+        (local.set $g (i32.add (local.get $g) (i32.const 4)))
+        (local.set $xo (i32.add (local.get $xo) (i32.const 4)))
+        (local.set $mo (i32.add (local.get $mo) (i32.const 4)))
+        (local.set $vo (i32.add (local.get $vo) (i32.const 4)))
+      (br $tail))))
+
   ;; 1-D max-pool gradient, window = stride = p, no padding, over nb sequences of w rows of c
   ;; floats (x, dx) and ow = floor(w / p) pooled rows (dy). Each window's gradient goes to its first
   ;; maximal element per channel (x > running maximum, start −∞: the cpu backend's rule, so

@@ -1,5 +1,6 @@
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import type { KernelArgs } from './wasm-heap.js';
+import { simdKernels } from './simd.js';
 import { asWasmBackend, input, makeFloat, sizeOf, view } from './wasm-heap.js';
 
 /** Name of the fused Adam update kernel (inputs x, m, v, g; outputs x', m', v'). */
@@ -11,7 +12,8 @@ export const adamKernelName = 'ChromflowAdam';
  * the optimiser's serial path between data-parallel steps). Same arithmetic
  * as `Adam.apply`'s ops, rounded to float32 where those store:
  * g ← g·clip/max(‖g‖, clip) (when clipNorm > 0), m' = β1·m + (1−β1)·g,
- * v' = β2·v + (1−β2)·g², x' = x − α·m'/(√v' + ε).
+ * v' = β2·v + (1−β2)·g², x' = x − α·m'/(√v' + ε). The update runs in the
+ * wasm-SIMD kernel `adam_update` (the JavaScript loop without SIMD).
  */
 function adamUpdate(args: KernelArgs): TensorInfo[] {
   const backend = asWasmBackend(args.backend);
@@ -46,6 +48,28 @@ function adamUpdate(args: KernelArgs): TensorInfo[] {
   }
   const c1 = Math.fround(1 - beta1);
   const c2 = Math.fround(1 - beta2);
+  const simd = simdKernels(backend);
+  if (simd !== undefined) {
+    const p = (t: TensorInfo): number => simd.ptr(t);
+    simd.adamUpdate(
+      p(x),
+      p(m),
+      p(v),
+      p(g),
+      p(xo),
+      p(mo),
+      p(vo),
+      n,
+      scale,
+      beta1,
+      c1,
+      beta2,
+      c2,
+      alpha,
+      epsilon,
+    );
+    return [xo, mo, vo];
+  }
   for (let i = 0; i < n; i++) {
     const gi = Math.fround(gv[i]! * scale);
     const mi = Math.fround(Math.fround(mv[i]! * beta1) + Math.fround(gi * c1));

@@ -60,6 +60,24 @@ export interface SimdKernels {
     c: number,
     cout: number,
   ): void;
+  /** One Adam update of n values into xo/mo/vo (see kernels.wat). */
+  adamUpdate(
+    x: number,
+    m: number,
+    v: number,
+    g: number,
+    xo: number,
+    mo: number,
+    vo: number,
+    n: number,
+    scale: number,
+    b1: number,
+    c1: number,
+    b2: number,
+    c2: number,
+    alpha: number,
+    eps: number,
+  ): void;
   /** Max-pool gradient, 1-D, window = stride = p, no padding (see kernels.wat). */
   maxPoolGrad1d(
     x: number,
@@ -131,6 +149,7 @@ function instantiate(backend: BackendWasm): SimdKernels | null {
       conv1dFilterGrad: fn('conv1d_filter_grad'),
       maxPoolGrad1d: fn('max_pool_grad_1d'),
       conv1dForward: fn('conv1d_forward'),
+      adamUpdate: fn('adam_update'),
       alloc(n) {
         const p = malloc(Math.max(4, n * 4));
         new Float32Array(memory.buffer, p, n).fill(0);

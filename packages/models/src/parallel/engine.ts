@@ -16,12 +16,14 @@ import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
  * Data-parallel training over worker threads (the multithreaded wasm build
  * is off in Node, so parallelism comes from N processes-in-threads each
  * running its own single-threaded backend). Every worker builds the same
- * Trainable from `{module, factory, config, seed}`; each step broadcasts the
- * main model's weights and state, splits the HostBatch with
- * `model.splitBatch`, sums gradients and losses weighted by shard size and
- * averages the state (BatchNorm moving statistics) the same way. The
- * optimizer stays in the main thread. With `workers ≤ 1` the same API runs
- * in-process.
+ * Trainable from `{module, factory, config, seed}`; each step writes the
+ * main model's weights once into shared memory (read by every worker), sends
+ * the state, splits the HostBatch with `model.splitBatch`, and sums the
+ * gradients the workers left in their shared slots pre-multiplied by their
+ * shard weight (examples / batch); losses and the state (BatchNorm moving
+ * statistics) are averaged with the same weights. No weight or gradient
+ * array is copied through messages. The optimizer stays in the main thread.
+ * With `workers ≤ 1` the same API runs in-process.
  */
 
 export interface TrainingEngineOptions {
@@ -207,28 +209,27 @@ export async function createTrainingEngine(
   const model = await loadTrainable(module, options.factory, options.config, options.seed);
   const nWorkers = Math.max(0, Math.floor(options.workers ?? availableParallelism()));
   const handles: WorkerHandle[] = [];
+  const sizes = model.trainableVariables().map((v) => v.size);
+  const totalSize = sizes.reduce((a, b) => a + b, 0);
+  const sharedWeights = new SharedArrayBuffer(4 * Math.max(1, totalSize));
+  const gradSlots: Float32Array[] = [];
   if (nWorkers >= 2) {
     const { url, execArgv } = workerEntry(module);
-    const init: WorkerInit = {
-      module,
-      factory: options.factory,
-      config: options.config,
-      seed: options.seed,
-      backend,
-    };
     for (let i = 0; i < nWorkers; i++) {
-      handles.push(
-        new WorkerHandle(
-          new Worker(url, {
-            workerData: init,
-            execArgv,
-          }),
-        ),
-      );
+      const grads = new SharedArrayBuffer(4 * Math.max(1, totalSize));
+      gradSlots.push(new Float32Array(grads, 0, totalSize));
+      const init: WorkerInit = {
+        module,
+        factory: options.factory,
+        config: options.config,
+        seed: options.seed,
+        backend,
+        shared: { weights: sharedWeights, grads },
+      };
+      handles.push(new WorkerHandle(new Worker(url, { workerData: init, execArgv })));
     }
     try {
       const ready = await Promise.all(handles.map((h) => h.ready));
-      const sizes = model.trainableVariables().map((v) => v.size);
       for (const r of ready) {
         if (r.trainableSizes.join(',') !== sizes.join(',')) {
           throw new ChromflowError(
@@ -253,24 +254,51 @@ export async function createTrainingEngine(
     if (handles.length === 0) return inProcessGradientStep(m, batch);
     const vars = m.trainableVariables();
     const states = m.stateVariables();
-    const weights = readAll(vars);
+    if (vars.map((v) => v.size).join(',') !== sizes.join(',')) {
+      throw new ChromflowError(
+        'PARAM',
+        'gradientStep got a model whose variables differ from the engine model.',
+        { expected: sizes.join(','), found: vars.map((v) => v.size).join(',') },
+      );
+    }
+    const shared = new Float32Array(sharedWeights, 0, totalSize);
+    let off = 0;
+    for (const v of vars) {
+      shared.set(v.dataSync(), off);
+      off += v.size;
+    }
     const state = readAll(states);
     const shards = m.splitBatch(batch, handles.length).filter((s) => m.batchSize(s) > 0);
+    const examples = shards.map((s) => m.batchSize(s));
+    const total = examples.reduce((a, b) => a + b, 0);
     const results = await Promise.all(
       shards.map((shard, i) =>
-        handles[i]!.request({ kind: 'step', id: nextId++, weights, state, batch: shard }),
+        handles[i]!.request({
+          kind: 'step',
+          id: nextId++,
+          scale: examples[i]! / total,
+          state,
+          batch: shard,
+        }),
       ),
     );
     const done = results.filter(
       (r): r is Extract<FromWorker, { kind: 'result' }> => r.kind === 'result',
     );
-    const total = done.reduce((s, r) => s + r.examples, 0);
     const parts = done.map((r) => ({ w: r.examples / total, r }));
     const loss = parts.reduce((s, p) => s + p.w * p.r.loss, 0);
-    const grads = weightedSum(
-      parts.map((p) => ({ w: p.w, arrays: p.r.grads })),
-      vars.length,
-    );
+    // Σ over shards, in worker order (deterministic), of the pre-scaled gradients.
+    const flat = Float32Array.from(gradSlots[0]!);
+    for (let k = 1; k < done.length; k++) {
+      const slot = gradSlots[k]!;
+      for (let i = 0; i < totalSize; i++) flat[i] = flat[i]! + slot[i]!;
+    }
+    off = 0;
+    const grads = vars.map((v) => {
+      const g = tf.tensor(flat.subarray(off, off + v.size), v.shape, 'float32');
+      off += v.size;
+      return g;
+    });
     if (states.length > 0) {
       assignAll(
         states,
@@ -280,7 +308,7 @@ export async function createTrainingEngine(
         ),
       );
     }
-    return { loss, grads: grads.map((g, i) => tf.tensor(g, vars[i]!.shape, 'float32')) };
+    return { loss, grads };
   };
 
   return {

@@ -10,10 +10,23 @@ export interface WorkerInit {
   config: unknown;
   seed: number;
   backend: BackendChoice;
+  /**
+   * Shared memory (float32, the trainable variables concatenated in order):
+   * `weights` written by the engine before each step, read by every worker;
+   * `grads` this worker's slot, written with its shard gradients × `scale`.
+   */
+  shared: { weights: SharedArrayBuffer; grads: SharedArrayBuffer };
 }
 
 export type ToWorker =
-  | { kind: 'step'; id: number; weights: Float32Array[]; state: Float32Array[]; batch: HostBatch }
+  | {
+      kind: 'step';
+      id: number;
+      /** Shard weight (its examples / the batch's): gradients are written pre-multiplied. */
+      scale: number;
+      state: Float32Array[];
+      batch: HostBatch;
+    }
   | { kind: 'close' };
 
 export type FromWorker =
@@ -22,7 +35,7 @@ export type FromWorker =
       kind: 'result';
       id: number;
       loss: number;
-      grads: Float32Array[];
+      /** Gradients are in the worker's shared `grads` slot. */
       state: Float32Array[];
       examples: number;
     }

@@ -7,8 +7,9 @@ import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 
 /**
  * A data-parallel training worker: builds the same Trainable as the main
- * thread, and for each step loads the broadcast weights and state, computes
- * loss and gradients of its shard, and returns them with its updated state.
+ * thread, and for each step loads the weights (shared memory) and state,
+ * computes loss and gradients of its shard, writes the gradients × its shard
+ * weight into its shared slot and returns the loss and its updated state.
  */
 async function main(): Promise<void> {
   const port = parentPort;
@@ -18,6 +19,14 @@ async function main(): Promise<void> {
   const model = await loadTrainable(init.module, init.factory, init.config, init.seed);
   const vars = model.trainableVariables();
   const states = model.stateVariables();
+  const offsets: number[] = [];
+  let total = 0;
+  for (const v of vars) {
+    offsets.push(total);
+    total += v.size;
+  }
+  const sharedWeights = new Float32Array(init.shared.weights, 0, total);
+  const sharedGrads = new Float32Array(init.shared.grads, 0, total);
   const post = (m: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
   post({
     kind: 'ready',
@@ -32,14 +41,25 @@ async function main(): Promise<void> {
     }
     try {
       tf.tidy(() => {
-        vars.forEach((v, i) => v.assign(tf.tensor(msg.weights[i]!, v.shape, 'float32')));
+        // slice(): a private copy (a backend may keep the array it is given).
+        vars.forEach((v, i) =>
+          v.assign(
+            tf.tensor(sharedWeights.slice(offsets[i], offsets[i]! + v.size), v.shape, 'float32'),
+          ),
+        );
         states.forEach((v, i) => v.assign(tf.tensor(msg.state[i]!, v.shape, 'float32')));
       });
       const { value, grads } = tf.variableGrads(() => model.trainingLoss(msg.batch), vars);
       const loss = value.dataSync()[0] ?? Number.NaN;
-      const gradArrays = vars.map((v) => {
+      vars.forEach((v, i) => {
         const g = grads[v.name];
-        return g === undefined ? new Float32Array(v.size) : Float32Array.from(g.dataSync());
+        const off = offsets[i]!;
+        if (g === undefined) {
+          sharedGrads.fill(0, off, off + v.size);
+          return;
+        }
+        const d = g.dataSync();
+        for (let j = 0; j < d.length; j++) sharedGrads[off + j] = msg.scale * d[j]!;
       });
       value.dispose();
       tf.dispose(grads);
@@ -49,11 +69,10 @@ async function main(): Promise<void> {
           kind: 'result',
           id: msg.id,
           loss,
-          grads: gradArrays,
           state: stateArrays,
           examples: model.batchSize(msg.batch),
         },
-        [...gradArrays, ...stateArrays].map((a) => a.buffer),
+        stateArrays.map((a) => a.buffer),
       );
     } catch (e) {
       const err = e instanceof Error ? e : new Error(String(e));

@@ -183,6 +183,7 @@ export const makeBenchCnn: TrainableFactory = (config, seed) => {
       });
     },
     predict: (codes, count) => tf.tidy(() => tf.sigmoid(logits(codes, count, false))),
+    predictBatch: (b) => tf.tidy(() => tf.sigmoid(logits(b['codes'] as Uint8Array, n(b), false))),
     parameterCount: () => trainable.reduce((s, v) => s + v.size, 0),
   };
   return model;

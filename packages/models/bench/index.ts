@@ -1,13 +1,13 @@
 /**
  * `npm run bench`: training and inference sequences/s of the TF.js path
- * (wasm + chromflow kernels, training on the data-parallel engine with 2
- * workers) against the PyTorch twin (`bench/xchrom_twin.py`, 2 threads),
+ * (wasm + chromflow kernels, training and inference on the data-parallel
+ * engine with 2 workers) against the PyTorch twin (`bench/xchrom_twin.py`, 2 threads),
  * measured in the same run, alternating which goes first, for the
  * tfjs-wasm-training note's CNN (`note`), XChrom's small configuration and
  * the published size, at batch 16 and 64. Both sides must build the same
  * number of trainable parameters (asserted). For the note CNN it also compares
- * one in-process wasm thread with PyTorch on 1 thread (per-core, less
- * sensitive to a loaded machine). Writes bench-results/models.json.
+ * one in-process wasm thread with PyTorch on 1 thread, training and
+ * inference (per-core, less sensitive to a loaded machine). Writes bench-results/models.json.
  *
  * Environment: BENCH_CONFIGS=note,small,published  BENCH_BATCHES=16,64
  * BENCH_SECONDS=6 (per measurement)  BENCH_WORKERS=2  PYTHON=/usr/bin/python3
@@ -142,7 +142,8 @@ async function main(): Promise<void> {
             await engine.trainStep(hostBatch, optimizer);
           }, 2);
           const infer = await timeSteps(async () => {
-            const p = model.predict(codes, batch);
+            const p =
+              engine.workers >= 2 ? await engine.predict(hostBatch) : model.predict(codes, batch);
             await p.data();
             p.dispose();
           }, 3);
@@ -199,6 +200,9 @@ async function main(): Promise<void> {
     train_seq_per_s: number;
     pytorch_train_seq_per_s: number;
     train_ratio_vs_pytorch: number;
+    infer_seq_per_s: number;
+    pytorch_infer_seq_per_s: number;
+    infer_ratio_vs_pytorch: number;
   }[] = [];
   for (const arch of archs.filter((a) => a === 'note')) {
     const engine = await createTrainingEngine({
@@ -213,15 +217,25 @@ async function main(): Promise<void> {
       const hostBatch = benchBatch(batch, cells, 7);
       let ours = 0;
       let theirs = 0;
+      let oursInfer = 0;
+      let theirsInfer = 0;
       for (let round = 0; round < 2; round++) {
         const measureOurs = async (): Promise<void> => {
           const t = await timeSteps(async () => {
             await engine.trainStep(hostBatch, optimizer);
           }, 2);
           ours = Math.max(ours, batch / t);
+          const ti = await timeSteps(async () => {
+            const p = await engine.predict(hostBatch);
+            await p.data();
+            p.dispose();
+          }, 3);
+          oursInfer = Math.max(oursInfer, batch / ti);
         };
         const measureTheirs = (): void => {
-          theirs = Math.max(theirs, runTwin(py, arch, batch, 1).train_seq_per_s);
+          const r = runTwin(py, arch, batch, 1);
+          theirs = Math.max(theirs, r.train_seq_per_s);
+          theirsInfer = Math.max(theirsInfer, r.infer_seq_per_s);
         };
         if (round % 2 === 0) {
           await measureOurs();
@@ -237,9 +251,13 @@ async function main(): Promise<void> {
         train_seq_per_s: ours,
         pytorch_train_seq_per_s: theirs,
         train_ratio_vs_pytorch: ours / theirs,
+        infer_seq_per_s: oursInfer,
+        pytorch_infer_seq_per_s: theirsInfer,
+        infer_ratio_vs_pytorch: oursInfer / theirsInfer,
       });
       console.log(
-        `${arch.padEnd(9)} B${String(batch).padEnd(3)} 1 thread each: train ${ours.toFixed(1)} vs PyTorch ${theirs.toFixed(1)} seq/s (×${(ours / theirs).toFixed(2)})`,
+        `${arch.padEnd(9)} B${String(batch).padEnd(3)} 1 thread each: train ${ours.toFixed(1)} vs PyTorch ${theirs.toFixed(1)} seq/s (×${(ours / theirs).toFixed(2)})  ` +
+          `infer ${oursInfer.toFixed(1)} vs ${theirsInfer.toFixed(1)} seq/s (×${(oursInfer / theirsInfer).toFixed(2)})`,
       );
     }
     optimizer.dispose();
@@ -252,7 +270,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     backend: describeBackend(info),
     tfjs_train: `data-parallel engine, ${workers} worker threads × 1 wasm thread`,
-    tfjs_infer: 'main thread, 1 wasm thread',
+    tfjs_infer: `engine.predict: ${workers} worker threads × 1 wasm thread (main thread when workers < 2)`,
     pytorch: '2 threads (torch.set_num_threads(2))',
     cpus: cpus().length,
     load_average_1m_start: loadStart,

@@ -64,6 +64,24 @@ export const makeToyTrainable: TrainableFactory = (config, seed) => {
         return tf.mean(bce);
       });
     },
+    predictBatch(batch) {
+      return tf.tidy(() => {
+        const x = tf.tensor3d(batch['x'] as Float32Array, [n(batch), c.length, 4]);
+        let h: tf.Tensor = ops.conv1d(x, conv as tf.Tensor3D, 'same');
+        if (c.batchNorm) {
+          h = ops.batchNormInfer(
+            h,
+            movingMean as tf.Tensor1D,
+            movingVar as tf.Tensor1D,
+            gamma as tf.Tensor1D,
+            beta as tf.Tensor1D,
+            1e-3,
+          );
+        }
+        h = ops.maxPool1d(ops.gelu(h) as tf.Tensor3D, 2);
+        return tf.sigmoid(tf.add(tf.matMul(tf.reshape(h, [n(batch), flat]), dense), bias));
+      });
+    },
     splitBatch(batch, parts) {
       const total = n(batch);
       const x = batch['x'] as Float32Array;

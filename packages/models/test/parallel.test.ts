@@ -39,6 +39,36 @@ describe('training engine', () => {
     tf.dispose([...parallel.grads, ...local.grads]);
   });
 
+  it('predict on 2 workers equals in-process predictBatch, before and after weights and BN state change', async () => {
+    const engine = await createTrainingEngine({
+      module,
+      factory: 'makeToyTrainable',
+      config: toyConfig,
+      seed: 11,
+      workers: 2,
+    });
+    engines.push(engine);
+    const batch = toyBatch(toyConfig, 7, 5);
+    const check = async (): Promise<void> => {
+      const parallel = await engine.predict(batch);
+      const local = engine.model.predictBatch!(batch);
+      expect(parallel.shape).toEqual([7, toyConfig.targets]);
+      expect(
+        relativeError(...((await arrays([parallel, local])) as [Float32Array, Float32Array])),
+      ).toBeLessThan(1e-5);
+      tf.dispose([parallel, local]);
+    };
+    await check();
+    await check(); // weights unchanged: the workers reuse what they hold
+    // A training step changes the BN moving statistics in the main model; then the weights.
+    const { grads } = await engine.gradientStep(engine.model, toyBatch(toyConfig, 6, 9));
+    engine.model
+      .trainableVariables()
+      .forEach((v, i) => v.assign(tf.sub(v, tf.mul(grads[i]!, 0.5))));
+    tf.dispose(grads);
+    await check();
+  });
+
   it('with batch norm: gradients and moving statistics are the shard-size-weighted means of per-shard steps', async () => {
     const engine = await createTrainingEngine({
       module,

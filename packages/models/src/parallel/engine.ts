@@ -73,6 +73,12 @@ export interface TrainingEngine {
     optimizer: tf.Optimizer | Adam,
     options?: TrainStepOptions,
   ): Promise<number>;
+  /**
+   * The model's `predictBatch` outputs for `batch` (shards on the workers,
+   * concatenated in order along axis 0) at the engine model's current weights;
+   * in-process without workers. The caller disposes the tensor.
+   */
+  predict(batch: HostBatch): Promise<tf.Tensor>;
   /** Stops the workers. */
   dispose(): Promise<void>;
 }
@@ -137,7 +143,7 @@ class WorkerHandle {
     });
   }
 
-  request(msg: Extract<ToWorker, { kind: 'step' }>): Promise<FromWorker> {
+  request(msg: Extract<ToWorker, { kind: 'step' | 'predict' }>): Promise<FromWorker> {
     if (this.failed !== undefined) return Promise.reject(this.failed);
     this.worker.ref();
     return new Promise((resolve, reject) => {
@@ -249,6 +255,18 @@ export async function createTrainingEngine(
     }
   }
   let nextId = 0;
+  /** Data ids of the variables last written to the workers (variables change data id on assign). */
+  let syncedIds: unknown[] = [];
+  const writeShared = (vars: tf.Variable[]): void => {
+    const shared = new Float32Array(sharedWeights, 0, totalSize);
+    let off = 0;
+    for (const v of vars) {
+      shared.set(v.dataSync(), off);
+      off += v.size;
+    }
+  };
+  const currentIds = (m: Trainable): unknown[] =>
+    [...m.trainableVariables(), ...m.stateVariables()].map((v) => v.dataId);
 
   const gradientStep = async (m: Trainable, batch: HostBatch): Promise<GradientResult> => {
     if (handles.length === 0) return inProcessGradientStep(m, batch);
@@ -261,12 +279,8 @@ export async function createTrainingEngine(
         { expected: sizes.join(','), found: vars.map((v) => v.size).join(',') },
       );
     }
-    const shared = new Float32Array(sharedWeights, 0, totalSize);
-    let off = 0;
-    for (const v of vars) {
-      shared.set(v.dataSync(), off);
-      off += v.size;
-    }
+    writeShared(vars);
+    syncedIds = [];
     const state = readAll(states);
     const shards = m.splitBatch(batch, handles.length).filter((s) => m.batchSize(s) > 0);
     const examples = shards.map((s) => m.batchSize(s));
@@ -293,7 +307,7 @@ export async function createTrainingEngine(
       const slot = gradSlots[k]!;
       for (let i = 0; i < totalSize; i++) flat[i] = flat[i]! + slot[i]!;
     }
-    off = 0;
+    let off = 0;
     const grads = vars.map((v) => {
       const g = tf.tensor(flat.subarray(off, off + v.size), v.shape, 'float32');
       off += v.size;
@@ -340,6 +354,40 @@ export async function createTrainingEngine(
       tf.dispose(grads);
       tf.dispose(Object.values(named));
       return loss;
+    },
+    async predict(batch) {
+      if (handles.length === 0) {
+        if (model.predictBatch === undefined) {
+          throw new ChromflowError('PARAM', 'The engine model has no predictBatch method.', {
+            hint: 'Implement Trainable.predictBatch in the model factory.',
+          });
+        }
+        return model.predictBatch(batch);
+      }
+      const ids = currentIds(model);
+      const sync = ids.length !== syncedIds.length || ids.some((id, i) => id !== syncedIds[i]);
+      if (sync) writeShared(model.trainableVariables());
+      const state = sync ? readAll(model.stateVariables()) : [];
+      const shards = model.splitBatch(batch, handles.length).filter((s) => model.batchSize(s) > 0);
+      const results = await Promise.all(
+        shards.map((shard, i) =>
+          handles[i]!.request({ kind: 'predict', id: nextId++, sync, state, batch: shard }),
+        ),
+      );
+      syncedIds = ids;
+      const outs = results.filter(
+        (r): r is Extract<FromWorker, { kind: 'prediction' }> => r.kind === 'prediction',
+      );
+      const first = outs[0];
+      if (first === undefined) throw new Error('no prediction from the training workers');
+      const values = new Float32Array(outs.reduce((n, r) => n + r.values.length, 0));
+      let off = 0;
+      for (const r of outs) {
+        values.set(r.values, off);
+        off += r.values.length;
+      }
+      const rows = outs.reduce((n, r) => n + (r.shape[0] ?? 0), 0);
+      return tf.tensor(values, [rows, ...first.shape.slice(1)], 'float32');
     },
     async dispose() {
       await Promise.all(handles.map((h) => h.close()));

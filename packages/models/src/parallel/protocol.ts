@@ -27,6 +27,14 @@ export type ToWorker =
       state: Float32Array[];
       batch: HostBatch;
     }
+  | {
+      kind: 'predict';
+      id: number;
+      /** False when the shared weights and `state` are those of the previous request. */
+      sync: boolean;
+      state: Float32Array[];
+      batch: HostBatch;
+    }
   | { kind: 'close' };
 
 export type FromWorker =
@@ -39,4 +47,5 @@ export type FromWorker =
       state: Float32Array[];
       examples: number;
     }
+  | { kind: 'prediction'; id: number; values: Float32Array; shape: number[] }
   | { kind: 'error'; id: number; message: string; stack?: string };

@@ -34,21 +34,34 @@ async function main(): Promise<void> {
     stateSizes: states.map((v) => v.size),
     backend: info.name,
   });
+  const loadWeightsAndState = (state: Float32Array[]): void => {
+    tf.tidy(() => {
+      // slice(): a private copy (a backend may keep the array it is given).
+      vars.forEach((v, i) =>
+        v.assign(
+          tf.tensor(sharedWeights.slice(offsets[i], offsets[i]! + v.size), v.shape, 'float32'),
+        ),
+      );
+      states.forEach((v, i) => v.assign(tf.tensor(state[i]!, v.shape, 'float32')));
+    });
+  };
   port.on('message', (msg: ToWorker) => {
     if (msg.kind === 'close') {
       port.close();
       return;
     }
     try {
-      tf.tidy(() => {
-        // slice(): a private copy (a backend may keep the array it is given).
-        vars.forEach((v, i) =>
-          v.assign(
-            tf.tensor(sharedWeights.slice(offsets[i], offsets[i]! + v.size), v.shape, 'float32'),
-          ),
-        );
-        states.forEach((v, i) => v.assign(tf.tensor(msg.state[i]!, v.shape, 'float32')));
-      });
+      if (msg.kind === 'predict') {
+        if (msg.sync) loadWeightsAndState(msg.state);
+        if (model.predictBatch === undefined) throw new Error('the Trainable has no predictBatch');
+        const out = model.predictBatch(msg.batch);
+        const values = Float32Array.from(out.dataSync());
+        const shape = [...out.shape];
+        out.dispose();
+        post({ kind: 'prediction', id: msg.id, values, shape }, [values.buffer]);
+        return;
+      }
+      loadWeightsAndState(msg.state);
       const { value, grads } = tf.variableGrads(() => model.trainingLoss(msg.batch), vars);
       const loss = value.dataSync()[0] ?? Number.NaN;
       vars.forEach((v, i) => {

@@ -21,6 +21,11 @@ export interface Trainable {
   batchSize(batch: HostBatch): number;
   /** Splits a batch into `n` shards of near-equal size along the example axis. */
   splitBatch(batch: HostBatch, n: number): HostBatch[];
+  /**
+   * Optional: outputs in inference mode, examples along axis 0 (the caller
+   * disposes). Lets the engine predict data-parallel (`TrainingEngine.predict`).
+   */
+  predictBatch?(batch: HostBatch): tf.Tensor;
 }
 
 /**

@@ -22,6 +22,13 @@ export interface PcaOptions extends LongRunOptions {
    * `'auto'`: partial-pivoting LU ('lu'), or none for ≤ 2 iterations.
    */
   normaliser?: RandomizedSvdOptions['normaliser'];
+  /**
+   * Arithmetic of the sparse products (`RandomizedSvdOptions.precision`):
+   * 'float64' (default) or 'float32', as scikit-learn on a float32 matrix.
+   */
+  precision?: RandomizedSvdOptions['precision'];
+  /** Threads for the sparse products (`RandomizedSvdOptions.threads`; default by size). */
+  threads?: number;
   /** Seed of the random test matrix (default 0); the same seed gives the same output. */
   seed?: number;
   /**
@@ -35,6 +42,8 @@ export interface PcaOptions extends LongRunOptions {
 /** A PCA result. Matrices are row-major float64. */
 export interface PcaResult {
   nComponents: number;
+  /** How the sparse products ran (wasm SIMD and threads, or JavaScript). */
+  backend: string;
   /** cells × nComponents scores (U·S, scanpy's `X_pca`). */
   scores: Float64Array;
   /** nComponents × genes loadings (rows are unit vectors, scikit-learn's `components_`). */
@@ -82,6 +91,8 @@ export function computePca(X: CsrMatrix, options: PcaOptions = {}): PcaResult {
     powerIterations: nIter,
     normaliser: options.normaliser,
     seed: options.seed ?? 0,
+    precision: options.precision,
+    threads: options.threads,
     columnMeans: means,
     columnScales: scales,
     signal: options.signal,
@@ -97,6 +108,7 @@ export function computePca(X: CsrMatrix, options: PcaOptions = {}): PcaResult {
   );
   return {
     nComponents: k,
+    backend: svd.backend,
     scores,
     components,
     explainedVariance,

@@ -151,42 +151,80 @@ export function csrTimesDense(
  * lower-trapezoidal up to the row permutation, entries ≤ 1 in magnitude.
  */
 export function luNormaliseColumns(y: Float64Array, rows: number, l: number): void {
-  const pivotOf = new Int32Array(rows).fill(-1);
-  const pivotRows: number[] = [];
-  for (let k = 0; k < Math.min(l, rows); k++) {
-    let best = -1;
-    let bestAbs = 0;
-    for (let r = 0; r < rows; r++) {
-      if (pivotOf[r]! >= 0) continue;
-      const x = Math.abs(y[r * l + k]!);
-      if (x > bestAbs) {
-        bestAbs = x;
-        best = r;
+  // Right-looking LU blocked by panels of 8 columns: a panel is factorised on its own
+  // columns, then the columns right of it are updated in one pass over the rows (the
+  // same operations in the same order as the unblocked algorithm, so the same bits).
+  const kMax = Math.min(l, rows);
+  const panel = 8;
+  // Rows not yet pivots, in their original order (ties go to the first, as LAPACK's).
+  const active = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) active[r] = r;
+  let nActive = rows;
+  const pivots: number[] = [];
+  for (let k0 = 0; k0 < kMax; k0 += panel) {
+    const k1 = Math.min(k0 + panel, kMax);
+    const panelPivots: number[] = [];
+    for (let k = k0; k < k1; k++) {
+      let piv = -1;
+      let pivAbs = 0;
+      for (let i = 0; i < nActive; i++) {
+        const x = Math.abs(y[active[i]! * l + k]!);
+        if (x > pivAbs) {
+          pivAbs = x;
+          piv = active[i]!;
+        }
+      }
+      pivots.push(piv);
+      panelPivots.push(piv);
+      // A zero column on the remaining rows (rank deficiency): L's column stays 0.
+      if (piv < 0) continue;
+      const po = piv * l;
+      const inv = 1 / y[po + k]!;
+      let n = 0;
+      for (let i = 0; i < nActive; i++) {
+        const r = active[i]!;
+        if (r === piv) continue;
+        active[n++] = r;
+        const ro = r * l;
+        const f = y[ro + k]! * inv;
+        y[ro + k] = f;
+        if (f !== 0) for (let j = k + 1; j < k1; j++) y[ro + j]! -= f * y[po + j]!;
+      }
+      nActive = n;
+    }
+    if (k1 >= l) break;
+    // The panel's pivot rows (U's rows) first, in pivot order, then every other row.
+    for (let t = 1; t < panelPivots.length; t++) {
+      const pt = panelPivots[t]!;
+      if (pt < 0) continue;
+      const ro = pt * l;
+      for (let s = 0; s < t; s++) {
+        const ps = panelPivots[s]!;
+        if (ps < 0) continue;
+        const f = y[ro + k0 + s]!;
+        if (f === 0) continue;
+        const so = ps * l;
+        for (let j = k1; j < l; j++) y[ro + j]! -= f * y[so + j]!;
       }
     }
-    if (best < 0) {
-      // Column k is zero on the remaining rows (rank deficiency): L's column stays 0.
-      continue;
-    }
-    pivotOf[best] = k;
-    pivotRows.push(best);
-    const po = best * l;
-    const inv = 1 / y[po + k]!;
-    for (let r = 0; r < rows; r++) {
-      if (pivotOf[r]! >= 0) continue;
-      const ro = r * l;
-      const f = y[ro + k]! * inv;
-      y[ro + k] = f;
-      if (f === 0) continue;
-      for (let j = k + 1; j < l; j++) y[ro + j]! -= f * y[po + j]!;
+    for (let i = 0; i < nActive; i++) {
+      const ro = active[i]! * l;
+      for (let t = 0; t < panelPivots.length; t++) {
+        const pt = panelPivots[t]!;
+        if (pt < 0) continue;
+        const f = y[ro + k0 + t]!;
+        if (f === 0) continue;
+        const so = pt * l;
+        for (let j = k1; j < l; j++) y[ro + j]! -= f * y[so + j]!;
+      }
     }
   }
-  for (const r of pivotRows) {
-    const k = pivotOf[r]!;
+  pivots.forEach((r, k) => {
+    if (r < 0) return;
     const ro = r * l;
     y[ro + k] = 1;
     for (let j = k + 1; j < l; j++) y[ro + j] = 0;
-  }
+  });
 }
 
 /**
@@ -364,18 +402,73 @@ export const SPARSE_KERNEL_WAT = `(module
         (local.set $p (i32.add (local.get $p) (i32.const 8)))
         (br $panels)))
       (local.set $c0 (local.get $c1))
+      (br $chunks))))
+  ;; spmm32: the same in float32 (products and sums), panels of 16 columns (lp a multiple
+  ;; of 16, 64 bytes per row as in spmm), for inputs that are float32 to begin with.
+  (func (export "spmm32")
+    (param $indptr i32) (param $indices i32) (param $values i32) (param $in i32)
+    (param $out i32) (param $r0 i32) (param $r1 i32) (param $lp i32)
+    (param $rowsIn i32) (param $chunk i32)
+    (local $c0 i32) (local $c1 i32) (local $p i32) (local $pin i32) (local $r i32)
+    (local $q i32) (local $e i32) (local $o i32)
+    (local $v v128) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local.set $c0 (local.get $r0))
+    (block $done (loop $chunks
+      (br_if $done (i32.ge_u (local.get $c0) (local.get $r1)))
+      (local.set $c1 (i32.add (local.get $c0) (local.get $chunk)))
+      (if (i32.gt_u (local.get $c1) (local.get $r1)) (then (local.set $c1 (local.get $r1))))
+      (local.set $p (i32.const 0))
+      (block $pdone (loop $panels
+        (br_if $pdone (i32.ge_u (local.get $p) (local.get $lp)))
+        ;; the panel's base: in + p·rowsIn float32s
+        (local.set $pin (i32.add (local.get $in) (i32.shl (i32.mul (local.get $p) (local.get $rowsIn)) (i32.const 2))))
+        (local.set $r (local.get $c0))
+        (block $rdone (loop $rows
+          (br_if $rdone (i32.ge_u (local.get $r) (local.get $c1)))
+          (local.set $q (i32.load (i32.add (local.get $indptr) (i32.shl (local.get $r) (i32.const 2)))))
+          (local.set $e (i32.load offset=4 (i32.add (local.get $indptr) (i32.shl (local.get $r) (i32.const 2)))))
+          (local.set $a0 (v128.const i64x2 0 0)) (local.set $a1 (v128.const i64x2 0 0))
+          (local.set $a2 (v128.const i64x2 0 0)) (local.set $a3 (v128.const i64x2 0 0))
+          (block $qd (loop $ql
+            (br_if $qd (i32.ge_u (local.get $q) (local.get $e)))
+            (local.set $v (f32x4.splat (f32.load (i32.add (local.get $values) (i32.shl (local.get $q) (i32.const 2))))))
+            (local.set $o (i32.add (local.get $pin)
+              (i32.shl (i32.load (i32.add (local.get $indices) (i32.shl (local.get $q) (i32.const 2)))) (i32.const 6))))
+            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $v) (v128.load (local.get $o)))))
+            (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $v) (v128.load offset=16 (local.get $o)))))
+            (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $v) (v128.load offset=32 (local.get $o)))))
+            (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $v) (v128.load offset=48 (local.get $o)))))
+            (local.set $q (i32.add (local.get $q) (i32.const 1)))
+            (br $ql)))
+          (local.set $o (i32.add (local.get $out)
+            (i32.shl (i32.add (i32.mul (local.get $r) (local.get $lp)) (local.get $p)) (i32.const 2))))
+          (v128.store (local.get $o) (local.get $a0))
+          (v128.store offset=16 (local.get $o) (local.get $a1))
+          (v128.store offset=32 (local.get $o) (local.get $a2))
+          (v128.store offset=48 (local.get $o) (local.get $a3))
+          (local.set $r (i32.add (local.get $r) (i32.const 1)))
+          (br $rows)))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $panels)))
+      (local.set $c0 (local.get $c1))
       (br $chunks)))))
 `;
 
 /** `SPARSE_KERNEL_WAT` assembled (see there). */
 export const SPARSE_KERNEL_WASM_BASE64 =
-  'AGFzbQEAAAABDgFgCn9/f39/f39/f38AAhIBA2VudgZtZW1vcnkCAwGAgAQDAgEABwgBBHNwbW0AAAqPAwGMAwIIfw' +
-  'V7IAUhCgJAA0AgCiAGTw0BIAogCWohCyALIAZLBEAgBiELC0EAIQwCQANAIAwgB08NASADIAwgCGxBA3RqIQ0gCiEO' +
-  'AkADQCAOIAtPDQEgACAOQQJ0aigCACEPIAAgDkECdGooAgQhEP0MAAAAAAAAAAAAAAAAAAAAACET/QwAAAAAAAAAAA' +
-  'AAAAAAAAAAIRT9DAAAAAAAAAAAAAAAAAAAAAAhFf0MAAAAAAAAAAAAAAAAAAAAACEWAkADQCAPIBBPDQEgAiAPQQJ0' +
-  'aioCALv9FCESIA0gASAPQQJ0aigCAEEGdGohESATIBIgEf0ABAD98gH98AEhEyAUIBIgEf0ABBD98gH98AEhFCAVIB' +
-  'IgEf0ABCD98gH98AEhFSAWIBIgEf0ABDD98gH98AEhFiAPQQFqIQ8MAAsLIAQgDiAHbCAMakEDdGohESARIBP9CwQA' +
-  'IBEgFP0LBBAgESAV/QsEICARIBb9CwQwIA5BAWohDgwACwsgDEEIaiEMDAALCyALIQoMAAsLCw==';
+  'AGFzbQEAAAABDgFgCn9/f39/f39/f38AAhIBA2VudgZtZW1vcnkCAwGAgAQDAwIAAAcRAgRzcG1tAAAGc3BtbTMyAA' +
+  'EKnAYCjAMCCH8FeyAFIQoCQANAIAogBk8NASAKIAlqIQsgCyAGSwRAIAYhCwtBACEMAkADQCAMIAdPDQEgAyAMIAhs' +
+  'QQN0aiENIAohDgJAA0AgDiALTw0BIAAgDkECdGooAgAhDyAAIA5BAnRqKAIEIRD9DAAAAAAAAAAAAAAAAAAAAAAhE/' +
+  '0MAAAAAAAAAAAAAAAAAAAAACEU/QwAAAAAAAAAAAAAAAAAAAAAIRX9DAAAAAAAAAAAAAAAAAAAAAAhFgJAA0AgDyAQ' +
+  'Tw0BIAIgD0ECdGoqAgC7/RQhEiANIAEgD0ECdGooAgBBBnRqIREgEyASIBH9AAQA/fIB/fABIRMgFCASIBH9AAQQ/f' +
+  'IB/fABIRQgFSASIBH9AAQg/fIB/fABIRUgFiASIBH9AAQw/fIB/fABIRYgD0EBaiEPDAALCyAEIA4gB2wgDGpBA3Rq' +
+  'IREgESAT/QsEACARIBT9CwQQIBEgFf0LBCAgESAW/QsEMCAOQQFqIQ4MAAsLIAxBCGohDAwACwsgCyEKDAALCwuLAw' +
+  'IIfwV7IAUhCgJAA0AgCiAGTw0BIAogCWohCyALIAZLBEAgBiELC0EAIQwCQANAIAwgB08NASADIAwgCGxBAnRqIQ0g' +
+  'CiEOAkADQCAOIAtPDQEgACAOQQJ0aigCACEPIAAgDkECdGooAgQhEP0MAAAAAAAAAAAAAAAAAAAAACET/QwAAAAAAA' +
+  'AAAAAAAAAAAAAAIRT9DAAAAAAAAAAAAAAAAAAAAAAhFf0MAAAAAAAAAAAAAAAAAAAAACEWAkADQCAPIBBPDQEgAiAP' +
+  'QQJ0aioCAP0TIRIgDSABIA9BAnRqKAIAQQZ0aiERIBMgEiAR/QAEAP3mAf3kASETIBQgEiAR/QAEEP3mAf3kASEUIB' +
+  'UgEiAR/QAEIP3mAf3kASEVIBYgEiAR/QAEMP3mAf3kASEWIA9BAWohDwwACwsgBCAOIAdsIAxqQQJ0aiERIBEgE/0L' +
+  'BAAgESAU/QsEECARIBX9CwQgIBEgFv0LBDAgDkEBaiEODAALCyAMQRBqIQwMAAsLIAshCgwACwsL';
 
 /** The parts of the WebAssembly JS API used here (the TS lib in use has no WebAssembly types). */
 interface WasmApi {
@@ -392,16 +485,17 @@ const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { module, memory, ctl } = workerData;
 const c = new Int32Array(memory.buffer, ctl, 16);
-let spmm;
+let kernels;
 try {
-  spmm = new WebAssembly.Instance(module, { env: { memory } }).exports.spmm;
+  const e = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  kernels = [e.spmm, e.spmm32];
 } catch {}
 for (;;) {
   Atomics.wait(c, 0, 0);
   if (Atomics.load(c, 0) === 2) break;
   let status = 1;
   try {
-    spmm(c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[10], c[11]);
+    kernels[c[12]](c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[10], c[11]);
   } catch {
     status = -1;
   }
@@ -431,11 +525,35 @@ export interface SparseProductsOptions {
    * 4 of the machine's cores when nnz·l ≥ 5e7, else 1. Threads need wasm.
    */
   threads?: number;
+  /**
+   * Arithmetic of the sparse products: 'float64' (default) or 'float32' (the
+   * dense block rounded to float32, products summed in float32, as a float32
+   * BLAS would: half the memory traffic, twice the SIMD width). The rest of
+   * the SVD is float64 either way.
+   */
+  precision?: 'float64' | 'float32';
+}
+
+/** `csrTimesDense` in float32 arithmetic (m rounded to float32, each product and sum rounded). */
+function csrTimesDenseFloat32(a: CsrMatrix, m: Float64Array, l: number): Float64Array {
+  const m32 = Float32Array.from(m);
+  const out = new Float64Array(a.nRows * l);
+  const acc = new Float32Array(l);
+  for (let r = 0; r < a.nRows; r++) {
+    acc.fill(0);
+    for (let q = a.indptr[r]!; q < a.indptr[r + 1]!; q++) {
+      const v = a.values[q]!;
+      const o = a.indices[q]! * l;
+      for (let j = 0; j < l; j++) acc[j] = acc[j]! + Math.fround(v * m32[o + j]!);
+    }
+    out.set(acc, r * l);
+  }
+  return out;
 }
 
 /**
  * Sets up X·M and Xᵀ·Y products for dense blocks of width up to l: X and its
- * transpose are copied once into a shared WebAssembly memory, and each product
+ * transpose are laid out once in a shared WebAssembly memory, and each product
  * runs the SIMD kernel `SPARSE_KERNEL_WAT` over row ranges of equal non-zero
  * counts on the calling thread and `threads − 1` workers (synchronously:
  * the caller waits on Atomics). The JavaScript fallback (`csrTimesDense`)
@@ -446,59 +564,84 @@ export function makeSparseProducts(
   l: number,
   options: SparseProductsOptions = {},
 ): SparseProducts {
-  const xt = transposeCsr(x);
-  const js: SparseProducts = {
-    backend: 'js',
-    times: (m, w) => csrTimesDense(x, m, w),
-    transposeTimes: (y, w) => csrTimesDense(xt, y, w),
-    close: () => undefined,
-  };
+  const f32 = options.precision === 'float32';
   const api = Reflect.get(globalThis, 'WebAssembly') as WasmApi | undefined;
-  if (options.backend === 'js' || !api) return js;
   const nnz = x.indices.length;
   const threads = Math.max(
     1,
     Math.floor(options.threads ?? (nnz * l >= 5e7 ? Math.min(4, availableParallelism()) : 1)),
   );
-  const align = (b: number): number => Math.ceil(b / 16) * 16;
-  const dense = align(8 * Math.max(x.nRows, x.nCols) * Math.ceil(l / 8) * 8);
-  const csrBytes = (a: CsrMatrix): number =>
-    align(4 * (a.nRows + 1)) + 2 * align(4 * a.indices.length);
-  const total = 64 * threads + csrBytes(x) + csrBytes(xt) + 2 * dense;
+  const align = (b: number): number => Math.ceil(b / 64) * 64;
+  // Panels: 8 float64 or 16 float32 columns, 64 bytes a row.
+  const panel = f32 ? 16 : 8;
+  const lp = Math.ceil(l / panel) * panel;
+  const dense = align((f32 ? 4 : 8) * Math.max(x.nRows, x.nCols) * lp);
+  const csrBytes = (rows: number): number => align(4 * (rows + 1)) + 2 * align(4 * nnz);
+  const total = 64 * threads + csrBytes(x.nRows) + csrBytes(x.nCols) + 2 * dense;
   const pages = Math.ceil(total / 65536);
-  let memory: InstanceType<WasmApi['Memory']>;
-  let module: object;
-  let spmm: SpmmKernel;
-  try {
-    if (pages > 65535) throw new Error('too large for a 32-bit wasm memory');
-    memory = new api.Memory({ initial: pages, maximum: pages, shared: true });
-    module = new api.Module(Buffer.from(SPARSE_KERNEL_WASM_BASE64, 'base64'));
-    spmm = new api.Instance(module, { env: { memory } }).exports['spmm'] as SpmmKernel;
-  } catch (e) {
-    if (options.backend === 'wasm') {
-      throw new ChromflowError('BACKEND', 'the wasm SIMD sparse kernel could not be set up', {
-        hint: 'use backend "js" (or "auto", which falls back to it)',
-        cause: e,
-      });
+  let memory: InstanceType<WasmApi['Memory']> | undefined;
+  let module: object | undefined;
+  let kernel: SpmmKernel | undefined;
+  if (options.backend !== 'js') {
+    try {
+      if (!api) throw new Error('this runtime has no WebAssembly');
+      if (pages > 65535) throw new Error('the matrix is too large for a 32-bit wasm memory');
+      memory = new api.Memory({ initial: pages, maximum: pages, shared: true });
+      module = new api.Module(Buffer.from(SPARSE_KERNEL_WASM_BASE64, 'base64'));
+      kernel = new api.Instance(module, { env: { memory } }).exports[
+        f32 ? 'spmm32' : 'spmm'
+      ] as SpmmKernel;
+    } catch (e) {
+      if (options.backend === 'wasm') {
+        throw new ChromflowError('BACKEND', 'the wasm SIMD sparse kernel could not be set up', {
+          hint: 'use backend "js" (or "auto", which falls back to it)',
+          cause: e,
+        });
+      }
     }
-    return js;
   }
+  if (!memory || !module || !kernel) {
+    const xt = transposeCsr(x);
+    const product = f32 ? csrTimesDenseFloat32 : csrTimesDense;
+    return {
+      backend: 'js',
+      times: (m, w) => product(x, m, w),
+      transposeTimes: (y, w) => product(xt, y, w),
+      close: () => undefined,
+    };
+  }
+  const spmm = kernel;
   const buf = memory.buffer;
   let offset = 64 * threads;
-  const place = (a: Int32Array | Float32Array): number => {
+  const take = (bytes: number): number => {
     const at = offset;
-    new Uint8Array(buf, at, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
-    offset = align(at + a.byteLength);
+    offset = align(at + bytes);
     return at;
   };
-  const placeCsr = (a: CsrMatrix): { a: CsrMatrix; ptrs: [number, number, number] } => ({
-    a,
-    ptrs: [place(a.indptr), place(a.indices), place(a.values)],
-  });
-  const px = placeCsr(x);
-  const pxt = placeCsr(xt);
-  const input = offset;
-  const output = offset + dense;
+  // X as it is, then its transpose built in place (the CSC form of X).
+  const xIndptr = new Int32Array(buf, take(4 * (x.nRows + 1)), x.nRows + 1);
+  const xIndices = new Int32Array(buf, take(4 * nnz), nnz);
+  const xValues = new Float32Array(buf, take(4 * nnz), nnz);
+  xIndptr.set(x.indptr);
+  xIndices.set(x.indices);
+  xValues.set(x.values);
+  const tIndptr = new Int32Array(buf, take(4 * (x.nCols + 1)), x.nCols + 1);
+  const tIndices = new Int32Array(buf, take(4 * nnz), nnz);
+  const tValues = new Float32Array(buf, take(4 * nnz), nnz);
+  for (let q = 0; q < nnz; q++) tIndptr[x.indices[q]! + 1]!++;
+  for (let c = 0; c < x.nCols; c++) tIndptr[c + 1]! += tIndptr[c]!;
+  const next = tIndptr.slice(0, x.nCols);
+  for (let r = 0; r < x.nRows; r++) {
+    for (let q = x.indptr[r]!; q < x.indptr[r + 1]!; q++) {
+      const dst = next[x.indices[q]!]!++;
+      tIndices[dst] = r;
+      tValues[dst] = x.values[q]!;
+    }
+  }
+  const px = { indptr: xIndptr, rows: x.nRows, cols: x.nCols, ptrs: [xIndptr, xIndices, xValues] };
+  const pxt = { indptr: tIndptr, rows: x.nCols, cols: x.nRows, ptrs: [tIndptr, tIndices, tValues] };
+  const input = take(dense);
+  const output = take(dense);
   const controls = Array.from(
     { length: threads - 1 },
     (_, w) => new Int32Array(buf, 64 * (w + 1), 16),
@@ -508,39 +651,38 @@ export function makeSparseProducts(
       new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, ctl: 64 * (w + 1) } }),
   );
   for (const w of workers) w.unref();
-  const run = (
-    { a, ptrs }: { a: CsrMatrix; ptrs: [number, number, number] },
-    dense: Float64Array,
-    w: number,
-  ): Float64Array => {
-    // The input goes in panel-major (8 columns per panel, zero-padded to lp).
-    const lp = Math.ceil(w / 8) * 8;
-    const rowsIn = a.nCols;
-    const panels = new Float64Array(buf, input, rowsIn * lp);
-    for (let j0 = 0; j0 < lp; j0 += 8) {
+  const run = (a: typeof px, dense: Float64Array, w: number): Float64Array => {
+    const lp = Math.ceil(w / panel) * panel;
+    const rowsIn = a.cols;
+    // The input goes in panel-major (`panel` columns per panel, zero-padded to lp).
+    const panels = f32
+      ? new Float32Array(buf, input, rowsIn * lp)
+      : new Float64Array(buf, input, rowsIn * lp);
+    for (let j0 = 0; j0 < lp; j0 += panel) {
       const base = j0 * rowsIn;
-      const width = Math.min(8, w - j0);
+      const width = Math.min(panel, w - j0);
       for (let c = 0; c < rowsIn; c++) {
-        const o = base + c * 8;
+        const o = base + c * panel;
         const src = c * w + j0;
         for (let j = 0; j < width; j++) panels[o + j] = dense[src + j]!;
-        for (let j = width; j < 8; j++) panels[o + j] = 0;
+        for (let j = width; j < panel; j++) panels[o + j] = 0;
       }
     }
     // Row ranges with equal numbers of non-zeros (range 0 is the caller's); chunks of
     // about 2^18 non-zeros.
-    const nnz = a.indices.length;
-    const chunk = Math.max(16, Math.round(262144 / Math.max(1, nnz / Math.max(1, a.nRows))));
+    const chunk = Math.max(16, Math.round(262144 / Math.max(1, nnz / Math.max(1, a.rows))));
     const bounds = [0];
     for (let t = 1; t < threads; t++) {
       const goal = (nnz * t) / threads;
       let r = bounds[t - 1]!;
-      while (r < a.nRows && a.indptr[r]! < goal) r++;
+      while (r < a.rows && a.indptr[r]! < goal) r++;
       bounds.push(r);
     }
-    bounds.push(a.nRows);
+    bounds.push(a.rows);
+    const ptrs = a.ptrs.map((v) => v.byteOffset);
     controls.forEach((c, t) => {
       c.set([...ptrs, input, output, bounds[t + 1]!, bounds[t + 2]!, lp, 0, rowsIn, chunk], 1);
+      c[12] = f32 ? 1 : 0;
       Atomics.store(c, 9, 0);
       Atomics.store(c, 0, 1);
       Atomics.notify(c, 0);
@@ -554,14 +696,17 @@ export function makeSparseProducts(
         });
       }
     }
-    const result = new Float64Array(a.nRows * w);
-    const rows = new Float64Array(buf, output, a.nRows * lp);
+    const result = new Float64Array(a.rows * w);
+    const rows = f32
+      ? new Float32Array(buf, output, a.rows * lp)
+      : new Float64Array(buf, output, a.rows * lp);
     if (lp === w) result.set(rows);
-    else for (let r = 0; r < a.nRows; r++) result.set(rows.subarray(r * lp, r * lp + w), r * w);
+    else for (let r = 0; r < a.rows; r++) result.set(rows.subarray(r * lp, r * lp + w), r * w);
     return result;
   };
   return {
-    backend: threads > 1 ? `wasm-simd, ${threads} threads` : 'wasm-simd',
+    backend:
+      (threads > 1 ? `wasm-simd, ${threads} threads` : 'wasm-simd') + (f32 ? ', float32' : ''),
     times: (m, w) => run(px, m, w),
     transposeTimes: (y, w) => run(pxt, y, w),
     close() {
@@ -716,19 +861,24 @@ function sketchAndSolve(
   // B = W·diag(s)·(Qb·Cᵀ)ᵀ: U = Q·W, Vt = C·Qbᵀ (bt now holds Qb).
   const u = new Float64Array(m * k);
   for (let i = 0; i < m; i++) {
-    for (let c = 0; c < k; c++) {
-      let acc = 0;
-      for (let j = 0; j < l; j++) acc += q[i * l + j]! * W[j * l + c]!;
-      u[i * k + c] = acc;
+    const uo = i * k;
+    for (let j = 0; j < l; j++) {
+      const x = q[i * l + j]!;
+      if (x === 0) continue;
+      const wo = j * l;
+      for (let c = 0; c < k; c++) u[uo + c]! += x * W[wo + c]!;
     }
   }
   const vt = new Float64Array(k * n);
-  for (let c = 0; c < k; c++) {
-    for (let i = 0; i < n; i++) {
-      let acc = 0;
-      for (let j = 0; j < l; j++) acc += bt[i * l + j]! * C[c * l + j]!;
-      vt[c * n + i] = acc;
+  const row = new Float64Array(k);
+  for (let i = 0; i < n; i++) {
+    row.fill(0);
+    for (let j = 0; j < l; j++) {
+      const x = bt[i * l + j]!;
+      if (x === 0) continue;
+      for (let c = 0; c < k; c++) row[c]! += x * C[c * l + j]!;
     }
+    for (let c = 0; c < k; c++) vt[c * n + i] = row[c]!;
   }
   for (let c = 0; c < k; c++) {
     let best = 0;

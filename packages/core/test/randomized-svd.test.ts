@@ -79,7 +79,7 @@ describe('sparse products', () => {
     [130, 77],
     [40, 20000],
   ])(
-    'X·M and Xᵀ·Y equal the dense products for %i × %i (wasm and JavaScript, 1 and 3 threads, bit for bit)',
+    'X·M and Xᵀ·Y equal the dense products for %i × %i (wasm and JavaScript, threads, float64 and float32: bit for bit)',
     (nRows, nCols) => {
       const a = randomCsr(nRows, nCols, 0.1, 3);
       const l = 13; // not a multiple of 8: exercises the zero-padded panel
@@ -101,6 +101,19 @@ describe('sparse products', () => {
         expect(w.backend).toMatch(/^wasm-simd/);
         expect(Array.from(w.times(m, l))).toEqual(Array.from(got));
         expect(Array.from(w.transposeTimes(y, l))).toEqual(Array.from(jsT));
+        w.close();
+      }
+      // float32 arithmetic: near the float64 result, and the same bits from wasm and JavaScript.
+      const js32 = makeSparseProducts(a, l, { backend: 'js', precision: 'float32' });
+      const got32 = js32.times(m, l);
+      for (let i = 0; i < want.length; i++)
+        expect(Math.abs(got32[i]! - want[i]!)).toBeLessThan(1e-4 * (1 + Math.abs(want[i]!)));
+      expect(Array.from(got32)).not.toEqual(Array.from(got));
+      for (const threads of [1, 2]) {
+        const w = makeSparseProducts(a, l, { backend: 'wasm', threads, precision: 'float32' });
+        expect(w.backend).toMatch(/float32/);
+        expect(Array.from(w.times(m, l))).toEqual(Array.from(got32));
+        expect(Array.from(w.transposeTimes(y, l))).toEqual(Array.from(js32.transposeTimes(y, l)));
         w.close();
       }
     },
@@ -184,8 +197,8 @@ json.dump({"s": s.tolist(), "vt": vt.tolist()}, sys.stdout)`,
   );
 
   it.skipIf(!python)('LU renormalisation equals scipy.linalg.lu(permute_l=True)', () => {
-    const rows = 40;
-    const l = 6;
+    const rows = 60;
+    const l = 21; // more than one panel of 8 columns
     const rng = makeRandom(9);
     const y = Float64Array.from({ length: rows * l }, () => rng.normal());
     const want = runPython<number[][]>(

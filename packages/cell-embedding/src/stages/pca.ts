@@ -16,7 +16,8 @@ export type PcaParams = {
 /** Normalised h5ad → PCA scores table (randomized SVD, implicit centring). */
 export const pca = defineStage<PcaParams>({
   name: 'cell-embedding.pca',
-  version: '1',
+  // 2: power iterations renormalised by LU as scikit-learn (was QR): scores move in the last digits.
+  version: '2',
   description:
     'PCA of the normalised matrix (highly variable genes by default) by seeded randomized SVD with implicit centring; writes per-cell scores.',
   params: {
@@ -97,6 +98,7 @@ export const pca = defineStage<PcaParams>({
         : computeCellTotals(ad.X).nGenes;
     await writeTable(ctx.outputs['pca']!, pcaScoresToTable(ad.obs.index, nGenes, res));
     return {
+      backend: res.backend,
       metrics: {
         components: res.nComponents,
         genes: X.nCols,

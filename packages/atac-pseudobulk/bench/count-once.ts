@@ -3,6 +3,8 @@
 // (as the built package runs), so TypeScript transpiling is not timed.
 // Usage: node count-once.mjs <fragments> <peaks.bed> [method]
 // Prints one JSON line: seconds, cpuSeconds, fragments, nonZero, maxRssMb, colSums.
+// Files of 16 MiB and more are decompressed and parsed in a worker thread
+// (scanFragments' default), while the counter runs on the main thread.
 // Imports name the modules counting needs (not the package index), so no
 // unrelated module (Arrow, motif code, LSI) is loaded before counting starts.
 import { readBed } from '@chromflow/genome-io';

@@ -32,22 +32,31 @@ function ensureBedtools(): void {
     throw new Error('bedtools could not be installed');
 }
 
-/** count-once.ts as one ESM file (the package's source, no transpiler at run time). */
+/**
+ * count-once.ts as one ESM file (the package's source, no transpiler at run
+ * time), with the fragment-reader worker bundled beside it as the `.js` file
+ * `readFragmentsThreaded` looks for (the work dir is marked `type: module`).
+ */
 async function bundleCountOnce(): Promise<string> {
-  const outfile = join(work, 'count-once.mjs');
-  await build({
-    entryPoints: [join(here, 'count-once.ts')],
-    outfile,
+  writeFileSync(join(work, 'package.json'), '{ "type": "module" }\n');
+  const common = {
     bundle: true,
-    platform: 'node',
-    format: 'esm',
+    platform: 'node' as const,
+    format: 'esm' as const,
     target: 'node20',
     conditions: ['@chromflow/source'],
-    logLevel: 'warning',
+    logLevel: 'warning' as const,
     // Bundled CommonJS dependencies call require().
     banner: {
-      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+      js: "import { createRequire as bundleRequire } from 'node:module'; const require = bundleRequire(import.meta.url);",
     },
+  };
+  const outfile = join(work, 'count-once.mjs');
+  await build({ ...common, entryPoints: [join(here, 'count-once.ts')], outfile });
+  await build({
+    ...common,
+    entryPoints: [join(pkg, 'src', 'fragment-reader-worker.ts')],
+    outfile: join(work, 'fragment-reader-worker.js'),
   });
   return outfile;
 }

@@ -10,6 +10,7 @@ export * from './randomized-svd.js';
 export * from './lsi.js';
 export * from './tile-matrix.js';
 export * from './scan-fragments.js';
+export * from './read-fragments-threaded.js';
 export * from './cell-labels.js';
 export * from './tables.js';
 export { countMatrixStage, type CountMatrixParams } from './stages/count-matrix.js';

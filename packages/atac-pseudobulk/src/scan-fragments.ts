@@ -1,6 +1,6 @@
 import { throwIfAborted, type LongRunOptions } from '@chromflow/core';
-import { readFragments } from '@chromflow/genome-io';
 import type { FragmentColumns } from './fragment-batch.js';
+import { readFragmentsThreaded } from './read-fragments-threaded.js';
 
 /**
  * Anything that takes fragment batches: `RegionCounter`, `CellQcCounter`,
@@ -14,6 +14,13 @@ export interface FragmentConsumer {
 export interface ScanFragmentsOptions extends LongRunOptions {
   /** Fragments per batch handed to the consumers. Default 65,536. */
   batchSize?: number;
+  /**
+   * Decompress and parse in a worker thread while the consumers run on this
+   * one: `true`, `false` or `'auto'` (default: files of 16 MiB and more).
+   */
+  thread?: boolean | 'auto';
+  /** When no worker can start: read on this thread (default true), or throw BACKEND. */
+  fallback?: boolean;
 }
 
 /**
@@ -28,12 +35,12 @@ export async function scanFragments(
   options: ScanFragmentsOptions = {},
 ): Promise<number> {
   let n = 0;
-  for await (const batch of readFragments(path, {
+  for await (const batch of readFragmentsThreaded(path, {
     signal: options.signal,
     onProgress: options.onProgress,
     batchSize: options.batchSize,
-    // Consumers copy what they keep out of each batch in addBatch.
-    reuseBatches: true,
+    thread: options.thread,
+    fallback: options.fallback,
   })) {
     throwIfAborted(options.signal);
     for (const c of consumers) c.addBatch(batch);

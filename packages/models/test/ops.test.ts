@@ -85,6 +85,34 @@ describe.each([
     },
   );
 
+  // Inputs made of a few distinct rows (one-hot DNA with N as 0.25, zero rows) take the
+  // dictionary kernels (Cin ≤ 8, Cout % 16 = 0); a random row beyond 8 patterns falls back.
+  it.each([
+    [3, 40, 4, 16, 17, 'same', false],
+    [2, 21, 4, 32, 5, 'valid', false],
+    [2, 30, 5, 16, 3, 'same', false],
+    [2, 30, 4, 16, 7, 'same', true],
+  ] as const)(
+    'conv1d on one-hot rows B%i L%i Cin%i Cout%i k%i %s (one random row: %s)',
+    async (b, l, cin, cout, k, pad, random) => {
+      const data = new Float32Array(b * l * cin);
+      const codes = normals(b * l, 30);
+      for (let r = 0; r < b * l; r++) {
+        const u = Math.abs(codes[r]!) * 1000;
+        const q = Math.floor(u) % (cin + 2); // cin one-hot rows, N (all 1/cin), a zero row
+        for (let c = 0; c < cin; c++) {
+          data[r * cin + c] = q < cin ? (q === c ? 1 : 0) : q === cin ? 1 / cin : 0;
+        }
+      }
+      if (random) data.set(normals(cin * 9, 31), cin * 5); // 9 distinct random rows
+      await compare(
+        [{ data, shape: [b, l, cin] }, input([k, cin, cout], 32)],
+        (x, w) => [ops.conv1d(as3(x), as3(w), pad)],
+        (x, w) => [ref.conv1dReference(as3(x), as3(w), pad)],
+      );
+    },
+  );
+
   // Shifted to negative values so that many windows are all ≤ 0: the stock wasm MaxPoolGrad dropped their gradient.
   it.each([
     [2, 12, 3, 2, 0],

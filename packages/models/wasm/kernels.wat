@@ -323,8 +323,10 @@
   ;; b < nb, o < ow. xp: [nb, wp, c] (the input zero-padded in length, wp ≥ ow + fw − 1),
   ;; w: [fw, c, cout], y: [nb, ow, cout]; needs ow ≥ 4 and cout ≥ 8. For a fixed o the
   ;; reduction index k = fx·c + ci walks xp[b, o, ·] onwards and w's rows contiguously.
-  ;; Register tile: 4 positions × 8 output channels; the last tiles of a row or of the
-  ;; channels are moved back to end at ow / cout (they recompute a few outputs).
+  ;; Register tile: 4 positions × 8 output channels (8 accumulators: fits x64's 16 SIMD
+  ;; registers with the 2 filter vectors, the splat and V8's temporary); the last tiles of a
+  ;; row or of the channels are moved back to end at ow / cout (they recompute a few outputs).
+  ;; Measured: 5 positions spill (19-21 vs 33-36 GFLOP/s), 3 are slower (25-33).
   (func (export "conv1d_forward")
     (param $xp i32) (param $w i32) (param $y i32)
     (param $nb i32) (param $wp i32) (param $ow i32) (param $fw i32) (param $c i32) (param $cout i32)
@@ -334,8 +336,8 @@
     (local $a00 v128) (local $a01 v128) (local $a10 v128) (local $a11 v128) (local $a20 v128) (local $a21 v128) (local $a30 v128) (local $a31 v128) (local $w0 v128) (local $w1 v128) (local $s v128)
     (local.set $xRow (i32.shl (local.get $c) (i32.const 2)))
     (local.set $yRow (i32.shl (local.get $cout) (i32.const 2)))
-    (local.set $xo1 (local.get $xRow))
-    (local.set $xo2 (i32.shl (local.get $xRow) (i32.const 1)))
+    (local.set $xo1 (i32.mul (local.get $xRow) (i32.const 1)))
+    (local.set $xo2 (i32.mul (local.get $xRow) (i32.const 2)))
     (local.set $xo3 (i32.mul (local.get $xRow) (i32.const 3)))
     (local.set $kEnd (i32.mul (local.get $fw) (local.get $xRow)))
     (block $bdone (loop $bloop
@@ -395,6 +397,144 @@
         (br $oloop)))
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br $bloop))))
+
+  ;; 1-D stride-1 convolution of an input whose rows come from a small dictionary (one-hot DNA):
+  ;; codes: [nb, wp] i32 pattern index of each zero-padded input row, t: [fw, k, cout] with
+  ;; t[fx, q] = pattern q · w[fx], y: [nb, ow, cout]: y[b, o] = Σ_fx t[fx, codes[b, o + fx]].
+  ;; cout % 16 = 0; 16 channels (4 vectors) per pass.
+  (func (export "conv1d_table_forward")
+    (param $codes i32) (param $t i32) (param $$y i32) (param $nb i32) (param $wp i32) (param $ow i32) (param $fw i32) (param $k i32) (param $cout i32)
+    (local $b i32) (local $o i32) (local $co i32) (local $coutB i32) (local $kRow i32)
+    (local $ca i32) (local $cEnd i32) (local $tb i32) (local $ta i32) (local $ya i32) (local $da i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local.set $coutB (i32.shl (local.get $cout) (i32.const 2)))
+    (local.set $kRow (i32.mul (local.get $k) (local.get $coutB)))
+    (block $bdone (loop $bloop
+      (br_if $bdone (i32.ge_u (local.get $b) (local.get $nb)))
+      (local.set $o (i32.const 0))
+      (block $odone (loop $oloop
+        (br_if $odone (i32.ge_u (local.get $o) (local.get $ow)))
+        (local.set $co (i32.const 0))
+        (block $codone (loop $coloop
+          (br_if $codone (i32.ge_u (local.get $co) (local.get $cout)))
+          (local.set $ya (i32.add (local.get $$y) (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $ow)) (local.get $o)) (local.get $cout)) (local.get $co)) (i32.const 2))))
+          (local.set $da (local.get $ya))
+          (local.set $a0 (v128.const i64x2 0 0))
+          (local.set $a1 (v128.const i64x2 0 0))
+          (local.set $a2 (v128.const i64x2 0 0))
+          (local.set $a3 (v128.const i64x2 0 0))
+          (local.set $ca (i32.add (local.get $codes) (i32.shl (i32.add (i32.mul (local.get $b) (local.get $wp)) (local.get $o)) (i32.const 2))))
+          (local.set $cEnd (i32.add (local.get $ca) (i32.shl (local.get $fw) (i32.const 2))))
+          (local.set $tb (i32.add (local.get $t) (i32.shl (local.get $co) (i32.const 2))))
+          (block $fdone (loop $floop
+            (br_if $fdone (i32.ge_u (local.get $ca) (local.get $cEnd)))
+              (local.set $ta (i32.add (local.get $tb) (i32.mul (i32.load (local.get $ca)) (local.get $coutB))))
+              (local.set $a0 (f32x4.add (local.get $a0) (v128.load offset=0 align=4 (local.get $ta))))
+              (local.set $a1 (f32x4.add (local.get $a1) (v128.load offset=16 align=4 (local.get $ta))))
+              (local.set $a2 (f32x4.add (local.get $a2) (v128.load offset=32 align=4 (local.get $ta))))
+              (local.set $a3 (f32x4.add (local.get $a3) (v128.load offset=48 align=4 (local.get $ta))))
+              (local.set $ca (i32.add (local.get $ca) (i32.const 4)))
+              (local.set $tb (i32.add (local.get $tb) (local.get $kRow)))
+              (br $floop)))
+          (v128.store offset=0 align=4 (local.get $ya) (local.get $a0))
+          (v128.store offset=16 align=4 (local.get $ya) (local.get $a1))
+          (v128.store offset=32 align=4 (local.get $ya) (local.get $a2))
+          (v128.store offset=48 align=4 (local.get $ya) (local.get $a3))
+          (local.set $co (i32.add (local.get $co) (i32.const 16)))
+          (br $coloop)))
+        (local.set $o (i32.add (local.get $o) (i32.const 1)))
+        (br $oloop)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $bloop))))
+
+  ;; Its filter gradient, by pattern: t[fx, q] += Σ over (b, o) with codes[b, o + fx] = q of
+  ;; dy[b, o] (t: [fw, k, cout], zeroed by the caller; dw = Σ_q pattern q ⊗ t[·, q]).
+  (func (export "conv1d_table_filter_grad")
+    (param $codes i32) (param $t i32) (param $$dy i32) (param $nb i32) (param $wp i32) (param $ow i32) (param $fw i32) (param $k i32) (param $cout i32)
+    (local $b i32) (local $o i32) (local $co i32) (local $coutB i32) (local $kRow i32)
+    (local $ca i32) (local $cEnd i32) (local $tb i32) (local $ta i32) (local $ya i32) (local $da i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local.set $coutB (i32.shl (local.get $cout) (i32.const 2)))
+    (local.set $kRow (i32.mul (local.get $k) (local.get $coutB)))
+    (block $bdone (loop $bloop
+      (br_if $bdone (i32.ge_u (local.get $b) (local.get $nb)))
+      (local.set $o (i32.const 0))
+      (block $odone (loop $oloop
+        (br_if $odone (i32.ge_u (local.get $o) (local.get $ow)))
+        (local.set $co (i32.const 0))
+        (block $codone (loop $coloop
+          (br_if $codone (i32.ge_u (local.get $co) (local.get $cout)))
+          (local.set $ya (i32.add (local.get $$dy) (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $ow)) (local.get $o)) (local.get $cout)) (local.get $co)) (i32.const 2))))
+          (local.set $da (local.get $ya))
+          (local.set $a0 (v128.load offset=0 align=4 (local.get $da)))
+          (local.set $a1 (v128.load offset=16 align=4 (local.get $da)))
+          (local.set $a2 (v128.load offset=32 align=4 (local.get $da)))
+          (local.set $a3 (v128.load offset=48 align=4 (local.get $da)))
+          (local.set $ca (i32.add (local.get $codes) (i32.shl (i32.add (i32.mul (local.get $b) (local.get $wp)) (local.get $o)) (i32.const 2))))
+          (local.set $cEnd (i32.add (local.get $ca) (i32.shl (local.get $fw) (i32.const 2))))
+          (local.set $tb (i32.add (local.get $t) (i32.shl (local.get $co) (i32.const 2))))
+          (block $fdone (loop $floop
+            (br_if $fdone (i32.ge_u (local.get $ca) (local.get $cEnd)))
+              (local.set $ta (i32.add (local.get $tb) (i32.mul (i32.load (local.get $ca)) (local.get $coutB))))
+              (v128.store offset=0 align=4 (local.get $ta) (f32x4.add (v128.load offset=0 align=4 (local.get $ta)) (local.get $a0)))
+              (v128.store offset=16 align=4 (local.get $ta) (f32x4.add (v128.load offset=16 align=4 (local.get $ta)) (local.get $a1)))
+              (v128.store offset=32 align=4 (local.get $ta) (f32x4.add (v128.load offset=32 align=4 (local.get $ta)) (local.get $a2)))
+              (v128.store offset=48 align=4 (local.get $ta) (f32x4.add (v128.load offset=48 align=4 (local.get $ta)) (local.get $a3)))
+              (local.set $ca (i32.add (local.get $ca) (i32.const 4)))
+              (local.set $tb (i32.add (local.get $tb) (local.get $kRow)))
+              (br $floop)))
+
+          (local.set $co (i32.add (local.get $co) (i32.const 16)))
+          (br $coloop)))
+        (local.set $o (i32.add (local.get $o) (i32.const 1)))
+        (br $oloop)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $bloop))))
+
+  ;; Pattern codes of rows: codes[r] (i32) = index of x[r, 0..c) in pat ([max, c], the first k
+  ;; rows filled; unseen rows are appended). Returns the new k, or -1 past max patterns.
+  ;; Rows are compared with f32.eq, so a NaN row never matches (and ends up past max).
+  (func $rowEq (param $xa i32) (param $pa i32) (param $bytes i32) (result i32)
+    (local $j i32)
+    (block $done (loop $loop
+      (br_if $done (i32.ge_u (local.get $j) (local.get $bytes)))
+      (if (f32.ne (f32.load (i32.add (local.get $xa) (local.get $j))) (f32.load (i32.add (local.get $pa) (local.get $j))))
+        (then (return (i32.const 0))))
+      (local.set $j (i32.add (local.get $j) (i32.const 4)))
+      (br $loop)))
+    (i32.const 1))
+  (func (export "row_codes")
+    (param $x i32) (param $rows i32) (param $c i32) (param $pat i32) (param $k i32) (param $max i32) (param $codes i32) (result i32)
+    (local $r i32) (local $q i32) (local $last i32) (local $rowB i32) (local $j i32)
+    (local.set $rowB (i32.shl (local.get $c) (i32.const 2)))
+    (block $rdone (loop $rloop
+      (br_if $rdone (i32.ge_u (local.get $r) (local.get $rows)))
+      (if (i32.eqz (call $rowEq (local.get $x) (i32.add (local.get $pat) (i32.mul (local.get $last) (local.get $rowB))) (local.get $rowB)))
+        (then
+          (local.set $q (i32.const 0))
+          (block $qdone (loop $qloop
+            (br_if $qdone (i32.ge_u (local.get $q) (local.get $k)))
+            (br_if $qdone (call $rowEq (local.get $x) (i32.add (local.get $pat) (i32.mul (local.get $q) (local.get $rowB))) (local.get $rowB)))
+            (local.set $q (i32.add (local.get $q) (i32.const 1)))
+            (br $qloop)))
+          (if (i32.eq (local.get $q) (local.get $k))
+            (then
+              (if (i32.ge_u (local.get $k) (local.get $max)) (then (return (i32.const -1))))
+              (local.set $j (i32.const 0))
+              (block $cdone (loop $cloop
+                (br_if $cdone (i32.ge_u (local.get $j) (local.get $rowB)))
+                (f32.store (i32.add (i32.add (local.get $pat) (i32.mul (local.get $k) (local.get $rowB))) (local.get $j))
+                  (f32.load (i32.add (local.get $x) (local.get $j))))
+                (local.set $j (i32.add (local.get $j) (i32.const 4)))
+                (br $cloop)))
+              (local.set $k (i32.add (local.get $k) (i32.const 1)))))
+          (local.set $last (local.get $q))))
+      (i32.store (local.get $codes) (local.get $last))
+      (local.set $codes (i32.add (local.get $codes) (i32.const 4)))
+      (local.set $x (i32.add (local.get $x) (local.get $rowB)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rloop)))
+    (local.get $k))
 
   ;; Adam update of n values (all float32 operations, in the order of the op-by-op form):
   ;; g' = g·scale, m' = b1·m + c1·g', v' = b2·v + c2·g'², x' = x − (m'·alpha)/(√v' + eps).

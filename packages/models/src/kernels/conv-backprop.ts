@@ -12,6 +12,7 @@ import {
   view,
 } from './wasm-heap.js';
 import { conv1dStride1 } from './conv-forward.js';
+import { conv1dTableFilterGrad, maxPatternChannels, rowDictionary } from './conv-table.js';
 import type { SimdKernels } from './simd.js';
 import { simdKernels } from './simd.js';
 import { stock } from './stock.js';
@@ -262,6 +263,29 @@ function conv2dBackpropFilter(args: KernelArgs): TensorInfo {
     info.outHeight === 1
   ) {
     const simd = simdKernels(backend);
+    if (
+      simd !== undefined &&
+      info.inChannels <= maxPatternChannels &&
+      info.outChannels % 16 === 0
+    ) {
+      // One-hot-like input: dy summed per (filter tap, input pattern).
+      const wp = info.outWidth + info.filterWidth - 1;
+      const geometry = {
+        batch: info.batchSize,
+        inWidth: info.inWidth,
+        outWidth: info.outWidth,
+        channels: info.inChannels,
+        filterWidth: info.filterWidth,
+        wp,
+        padLeft: info.padInfo.left,
+      };
+      const dict = rowDictionary(backend, simd, x, geometry);
+      if (dict !== undefined) {
+        const out = conv1dTableFilterGrad(backend, simd, dict, dy, geometry, [...filterShape]);
+        simd.free(dict.codes);
+        return out;
+      }
+    }
     if (simd !== undefined) return filterGrad1dSimd(backend, simd, x, dy, info, [...filterShape]);
     const out = filterGrad1d(backend, x, dy, info);
     return { dataId: out.dataId, shape: [...filterShape], dtype: 'float32' };

@@ -1,6 +1,7 @@
 import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { backend_util } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { conv1dTableForward, maxPatternChannels, rowDictionary } from './conv-table.js';
 import type { SimdKernels } from './simd.js';
 import { simdKernels } from './simd.js';
 import { stock } from './stock.js';
@@ -13,9 +14,12 @@ import { asWasmBackend, callKernel, input, makeFloat, view } from './wasm-heap.j
  * [fw, C, Cout], output [B, ow, Cout] with `padLeft` zeros before position 0
  * of x (positions past W read zeros too). Used for `Conv2D` and, with the
  * flipped filter, for `Conv2DBackpropInput`. The input is copied once into a
- * zero-padded buffer; outputs narrower than the kernel's 4×8 tile (ow < 4,
- * Cout < 8) go through a padded scratch output.
+ * zero-padded buffer; outputs narrower than the kernel's tile (ow <
+ * `convTileRows`, Cout < 8) go through a padded scratch output.
  */
+/** Output positions per register tile of `conv1d_forward` (`wasm/kernels.wat`). */
+export const convTileRows = 4;
+
 export function conv1dStride1(
   backend: BackendWasm,
   simd: SimdKernels,
@@ -26,7 +30,7 @@ export function conv1dStride1(
 ): TensorInfo {
   const { batch: B, inWidth: W, outWidth: OW, padLeft } = geometry;
   const [FW, C, Cout] = filter.shape.slice(-3) as [number, number, number];
-  const owp = Math.max(OW, 4);
+  const owp = Math.max(OW, convTileRows);
   const cop = Math.max(Cout, 8);
   const wp = owp + FW - 1;
   const out = makeFloat(backend, outShape);
@@ -69,7 +73,9 @@ export function conv1dStride1(
 /**
  * `Conv2D` for the wasm backend: 1-D stride-1 convolutions (NHWC, height 1,
  * dilation 1: every XChrom convolution) on `conv1dStride1`, which beats the
- * stock XNNPACK convolution on these shapes; everything else on the stock kernel.
+ * stock XNNPACK convolution on these shapes, or, for inputs of at most 8
+ * channels made of a few distinct rows (one-hot DNA), on `conv1dTableForward`;
+ * everything else on the stock kernel.
  */
 function conv2d(args: KernelArgs): TensorInfo {
   const backend = asWasmBackend(args.backend);
@@ -100,6 +106,29 @@ function conv2d(args: KernelArgs): TensorInfo {
     info.padInfo.top !== 0
   ) {
     return fallback();
+  }
+  if (info.inChannels <= maxPatternChannels && info.outChannels % 16 === 0) {
+    // One-hot-like input (the first layer): table lookups instead of products.
+    const wp = info.outWidth + info.filterWidth - 1;
+    const dict = rowDictionary(backend, simd, x, {
+      batch: info.batchSize,
+      inWidth: info.inWidth,
+      channels: info.inChannels,
+      wp,
+      padLeft: info.padInfo.left,
+    });
+    if (dict !== undefined) {
+      const out = conv1dTableForward(
+        backend,
+        simd,
+        dict,
+        filter,
+        { batch: info.batchSize, outWidth: info.outWidth, wp },
+        [...info.outShape],
+      );
+      simd.free(dict.codes);
+      return out;
+    }
   }
   return conv1dStride1(
     backend,

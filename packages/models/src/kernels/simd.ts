@@ -60,6 +60,40 @@ export interface SimdKernels {
     c: number,
     cout: number,
   ): void;
+  /** y[b, o] = Σ_fx t[fx, codes[b, o + fx]] (dictionary-coded input, see kernels.wat). */
+  conv1dTableForward(
+    codes: number,
+    t: number,
+    y: number,
+    nb: number,
+    wp: number,
+    ow: number,
+    fw: number,
+    k: number,
+    cout: number,
+  ): void;
+  /** t[fx, codes[b, o + fx]] += dy[b, o] (see kernels.wat). */
+  conv1dTableFilterGrad(
+    codes: number,
+    t: number,
+    dy: number,
+    nb: number,
+    wp: number,
+    ow: number,
+    fw: number,
+    k: number,
+    cout: number,
+  ): void;
+  /** Pattern codes of `rows` rows of c floats (see kernels.wat); returns the new k or −1. */
+  rowCodes(
+    x: number,
+    rows: number,
+    c: number,
+    pat: number,
+    k: number,
+    max: number,
+    codes: number,
+  ): number;
   /** One Adam update of n values into xo/mo/vo (see kernels.wat). */
   adamUpdate(
     x: number,
@@ -138,6 +172,11 @@ function instantiate(backend: BackendWasm): SimdKernels | null {
       if (typeof f !== 'function') throw new Error(`simd export ${name} missing`);
       return f as Fn;
     };
+    const numberFn = (name: string): ((...args: number[]) => number) => {
+      const f = instance.exports[name];
+      if (typeof f !== 'function') throw new Error(`simd export ${name} missing`);
+      return f as (...args: number[]) => number;
+    };
     const colMoments = fn('col_moments');
     return {
       gelu: fn('gelu'),
@@ -150,6 +189,9 @@ function instantiate(backend: BackendWasm): SimdKernels | null {
       maxPoolGrad1d: fn('max_pool_grad_1d'),
       conv1dForward: fn('conv1d_forward'),
       adamUpdate: fn('adam_update'),
+      rowCodes: numberFn('row_codes'),
+      conv1dTableForward: fn('conv1d_table_forward'),
+      conv1dTableFilterGrad: fn('conv1d_table_filter_grad'),
       alloc(n) {
         const p = malloc(Math.max(4, n * 4));
         new Float32Array(memory.buffer, p, n).fill(0);

@@ -151,74 +151,89 @@ export function csrTimesDense(
  * lower-trapezoidal up to the row permutation, entries ≤ 1 in magnitude.
  */
 export function luNormaliseColumns(y: Float64Array, rows: number, l: number): void {
-  // Right-looking LU blocked by panels of 8 columns: a panel is factorised on its own
-  // columns, then the columns right of it are updated in one pass over the rows (the
-  // same operations in the same order as the unblocked algorithm, so the same bits).
-  const kMax = Math.min(l, rows);
-  const panel = 8;
-  // Rows not yet pivots, in their original order (ties go to the first, as LAPACK's).
-  const active = new Int32Array(rows);
-  for (let r = 0; r < rows; r++) active[r] = r;
-  let nActive = rows;
+  luInPlace(y, rows, l, undefined);
+}
+
+/** Column-major scratch for the LU in a wasm memory, and the kernel updating four columns. */
+interface LuWorkspace {
+  cols: Float64Array;
+  f: Float64Array;
+  axpy4: (...args: number[]) => void;
+}
+
+function luInPlace(y: Float64Array, rows: number, l: number, ws: LuWorkspace | undefined): void {
+  // Right-looking LU on a column-major copy: every update is a long contiguous
+  // axpy over all rows, with multiplier 0 for the rows already used as pivots.
+  const all = ws ? ws.cols.subarray(0, rows * l) : new Float64Array(rows * l);
+  const f = ws ? ws.f.subarray(0, rows) : new Float64Array(rows);
+  const col = (j: number): Float64Array => all.subarray(j * rows, (j + 1) * rows);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < l; j++) all[j * rows + i] = y[i * l + j]!;
+  const isPivot = new Uint8Array(rows);
   const pivots: number[] = [];
-  for (let k0 = 0; k0 < kMax; k0 += panel) {
-    const k1 = Math.min(k0 + panel, kMax);
-    const panelPivots: number[] = [];
-    for (let k = k0; k < k1; k++) {
-      let piv = -1;
-      let pivAbs = 0;
-      for (let i = 0; i < nActive; i++) {
-        const x = Math.abs(y[active[i]! * l + k]!);
-        if (x > pivAbs) {
-          pivAbs = x;
-          piv = active[i]!;
-        }
-      }
-      pivots.push(piv);
-      panelPivots.push(piv);
-      // A zero column on the remaining rows (rank deficiency): L's column stays 0.
-      if (piv < 0) continue;
-      const po = piv * l;
-      const inv = 1 / y[po + k]!;
-      let n = 0;
-      for (let i = 0; i < nActive; i++) {
-        const r = active[i]!;
-        if (r === piv) continue;
-        active[n++] = r;
-        const ro = r * l;
-        const f = y[ro + k]! * inv;
-        y[ro + k] = f;
-        if (f !== 0) for (let j = k + 1; j < k1; j++) y[ro + j]! -= f * y[po + j]!;
-      }
-      nActive = n;
-    }
-    if (k1 >= l) break;
-    // The panel's pivot rows (U's rows) first, in pivot order, then every other row.
-    for (let t = 1; t < panelPivots.length; t++) {
-      const pt = panelPivots[t]!;
-      if (pt < 0) continue;
-      const ro = pt * l;
-      for (let s = 0; s < t; s++) {
-        const ps = panelPivots[s]!;
-        if (ps < 0) continue;
-        const f = y[ro + k0 + s]!;
-        if (f === 0) continue;
-        const so = ps * l;
-        for (let j = k1; j < l; j++) y[ro + j]! -= f * y[so + j]!;
+  const kMax = Math.min(l, rows);
+  for (let k = 0; k < kMax; k++) {
+    const ck = col(k);
+    // Ties go to the first row, as LAPACK's.
+    let piv = -1;
+    let pivAbs = 0;
+    for (let i = 0; i < rows; i++) {
+      const x = Math.abs(ck[i]!);
+      if (x > pivAbs && isPivot[i] === 0) {
+        pivAbs = x;
+        piv = i;
       }
     }
-    for (let i = 0; i < nActive; i++) {
-      const ro = active[i]! * l;
-      for (let t = 0; t < panelPivots.length; t++) {
-        const pt = panelPivots[t]!;
-        if (pt < 0) continue;
-        const f = y[ro + k0 + t]!;
-        if (f === 0) continue;
-        const so = pt * l;
-        for (let j = k1; j < l; j++) y[ro + j]! -= f * y[so + j]!;
+    pivots.push(piv);
+    // A zero column on the remaining rows (rank deficiency): L's column stays 0.
+    if (piv < 0) continue;
+    isPivot[piv] = 1;
+    const inv = 1 / ck[piv]!;
+    for (let i = 0; i < rows; i++) {
+      const x = isPivot[i] === 0 ? ck[i]! * inv : 0;
+      f[i] = x;
+      if (isPivot[i] === 0) ck[i] = x;
+    }
+    // Four columns per pass over the multipliers.
+    let j = k + 1;
+    for (; j + 3 < l; j += 4) {
+      const c0 = col(j);
+      const c1 = col(j + 1);
+      const c2 = col(j + 2);
+      const c3 = col(j + 3);
+      const u0 = c0[piv]!;
+      const u1 = c1[piv]!;
+      const u2 = c2[piv]!;
+      const u3 = c3[piv]!;
+      if (ws) {
+        ws.axpy4(
+          c0.byteOffset,
+          c1.byteOffset,
+          c2.byteOffset,
+          c3.byteOffset,
+          f.byteOffset,
+          u0,
+          u1,
+          u2,
+          u3,
+          rows,
+        );
+        continue;
       }
+      for (let i = 0; i < rows; i++) {
+        const x = f[i]!;
+        c0[i] = c0[i]! - x * u0;
+        c1[i] = c1[i]! - x * u1;
+        c2[i] = c2[i]! - x * u2;
+        c3[i] = c3[i]! - x * u3;
+      }
+    }
+    for (; j < l; j++) {
+      const cj = col(j);
+      const u = cj[piv]!;
+      for (let i = 0; i < rows; i++) cj[i] = cj[i]! - f[i]! * u;
     }
   }
+  for (let i = 0; i < rows; i++) for (let j = 0; j < l; j++) y[i * l + j] = all[j * rows + i]!;
   pivots.forEach((r, k) => {
     if (r < 0) return;
     const ro = r * l;
@@ -229,7 +244,8 @@ export function luNormaliseColumns(y: Float64Array, rows: number, l: number): vo
 
 /**
  * Orthonormalises the columns of a rows × l row-major matrix in place
- * (modified Gram–Schmidt, run twice — "twice is enough"). A column in the span
+ * (Gram–Schmidt, classical within blocks of four columns and modified across
+ * them, run twice — "twice is enough"). A column in the span
  * of the earlier ones (below 1e-10 of its first-pass norm) becomes zero.
  */
 export function orthonormaliseColumns(y: Float64Array, rows: number, l: number): void {
@@ -249,7 +265,29 @@ export function orthonormaliseColumns(y: Float64Array, rows: number, l: number):
   for (let pass = 0; pass < 2; pass++) {
     for (let j = 0; j < l; j++) {
       const cj = cols[j]!;
-      for (let k = 0; k < j; k++) {
+      let k = 0;
+      // Four earlier columns at a time (classical within the four, modified across).
+      for (; k + 3 < j; k += 4) {
+        const c0 = cols[k]!;
+        const c1 = cols[k + 1]!;
+        const c2 = cols[k + 2]!;
+        const c3 = cols[k + 3]!;
+        let d0 = 0;
+        let d1 = 0;
+        let d2 = 0;
+        let d3 = 0;
+        for (let i = 0; i < rows; i++) {
+          const x = cj[i]!;
+          d0 += c0[i]! * x;
+          d1 += c1[i]! * x;
+          d2 += c2[i]! * x;
+          d3 += c3[i]! * x;
+        }
+        for (let i = 0; i < rows; i++) {
+          cj[i] = cj[i]! - d0 * c0[i]! - d1 * c1[i]! - d2 * c2[i]! - d3 * c3[i]!;
+        }
+      }
+      for (; k < j; k++) {
         const ck = cols[k]!;
         let d = 0;
         for (let i = 0; i < rows; i++) d += ck[i]! * cj[i]!;
@@ -451,24 +489,66 @@ export const SPARSE_KERNEL_WAT = `(module
         (local.set $p (i32.add (local.get $p) (i32.const 16)))
         (br $panels)))
       (local.set $c0 (local.get $c1))
-      (br $chunks)))))
+      (br $chunks))))
+  ;; axpy4: c_t[i] −= f[i]·u_t for t = 0…3 and 0 ≤ i < n (float64 columns; the four-column
+  ;; trailing update of the LU renormalisation, one pass over the multipliers f).
+  (func (export "axpy4")
+    (param $c0 i32) (param $c1 i32) (param $c2 i32) (param $c3 i32) (param $f i32)
+    (param $u0 f64) (param $u1 f64) (param $u2 f64) (param $u3 f64) (param $n i32)
+    (local $o i32) (local $end i32) (local $x v128)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
+    (local.set $v0 (f64x2.splat (local.get $u0)))
+    (local.set $v1 (f64x2.splat (local.get $u1)))
+    (local.set $v2 (f64x2.splat (local.get $u2)))
+    (local.set $v3 (f64x2.splat (local.get $u3)))
+    ;; byte offsets 0, 16, … while two values remain, then the odd last one
+    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3)))
+    (local.set $o (i32.const 0))
+    (block $done (loop $pairs
+      (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+      (local.set $x (v128.load (i32.add (local.get $f) (local.get $o))))
+      (v128.store (i32.add (local.get $c0) (local.get $o))
+        (f64x2.sub (v128.load (i32.add (local.get $c0) (local.get $o))) (f64x2.mul (local.get $x) (local.get $v0))))
+      (v128.store (i32.add (local.get $c1) (local.get $o))
+        (f64x2.sub (v128.load (i32.add (local.get $c1) (local.get $o))) (f64x2.mul (local.get $x) (local.get $v1))))
+      (v128.store (i32.add (local.get $c2) (local.get $o))
+        (f64x2.sub (v128.load (i32.add (local.get $c2) (local.get $o))) (f64x2.mul (local.get $x) (local.get $v2))))
+      (v128.store (i32.add (local.get $c3) (local.get $o))
+        (f64x2.sub (v128.load (i32.add (local.get $c3) (local.get $o))) (f64x2.mul (local.get $x) (local.get $v3))))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br $pairs)))
+    (if (i32.and (local.get $n) (i32.const 1)) (then
+      (f64.store (i32.add (local.get $c0) (local.get $o))
+        (f64.sub (f64.load (i32.add (local.get $c0) (local.get $o))) (f64.mul (f64.load (i32.add (local.get $f) (local.get $o))) (local.get $u0))))
+      (f64.store (i32.add (local.get $c1) (local.get $o))
+        (f64.sub (f64.load (i32.add (local.get $c1) (local.get $o))) (f64.mul (f64.load (i32.add (local.get $f) (local.get $o))) (local.get $u1))))
+      (f64.store (i32.add (local.get $c2) (local.get $o))
+        (f64.sub (f64.load (i32.add (local.get $c2) (local.get $o))) (f64.mul (f64.load (i32.add (local.get $f) (local.get $o))) (local.get $u2))))
+      (f64.store (i32.add (local.get $c3) (local.get $o))
+        (f64.sub (f64.load (i32.add (local.get $c3) (local.get $o))) (f64.mul (f64.load (i32.add (local.get $f) (local.get $o))) (local.get $u3)))))))
+)
 `;
 
 /** `SPARSE_KERNEL_WAT` assembled (see there). */
 export const SPARSE_KERNEL_WASM_BASE64 =
-  'AGFzbQEAAAABDgFgCn9/f39/f39/f38AAhIBA2VudgZtZW1vcnkCAwGAgAQDAwIAAAcRAgRzcG1tAAAGc3BtbTMyAA' +
-  'EKnAYCjAMCCH8FeyAFIQoCQANAIAogBk8NASAKIAlqIQsgCyAGSwRAIAYhCwtBACEMAkADQCAMIAdPDQEgAyAMIAhs' +
-  'QQN0aiENIAohDgJAA0AgDiALTw0BIAAgDkECdGooAgAhDyAAIA5BAnRqKAIEIRD9DAAAAAAAAAAAAAAAAAAAAAAhE/' +
-  '0MAAAAAAAAAAAAAAAAAAAAACEU/QwAAAAAAAAAAAAAAAAAAAAAIRX9DAAAAAAAAAAAAAAAAAAAAAAhFgJAA0AgDyAQ' +
-  'Tw0BIAIgD0ECdGoqAgC7/RQhEiANIAEgD0ECdGooAgBBBnRqIREgEyASIBH9AAQA/fIB/fABIRMgFCASIBH9AAQQ/f' +
-  'IB/fABIRQgFSASIBH9AAQg/fIB/fABIRUgFiASIBH9AAQw/fIB/fABIRYgD0EBaiEPDAALCyAEIA4gB2wgDGpBA3Rq' +
-  'IREgESAT/QsEACARIBT9CwQQIBEgFf0LBCAgESAW/QsEMCAOQQFqIQ4MAAsLIAxBCGohDAwACwsgCyEKDAALCwuLAw' +
-  'IIfwV7IAUhCgJAA0AgCiAGTw0BIAogCWohCyALIAZLBEAgBiELC0EAIQwCQANAIAwgB08NASADIAwgCGxBAnRqIQ0g' +
-  'CiEOAkADQCAOIAtPDQEgACAOQQJ0aigCACEPIAAgDkECdGooAgQhEP0MAAAAAAAAAAAAAAAAAAAAACET/QwAAAAAAA' +
-  'AAAAAAAAAAAAAAIRT9DAAAAAAAAAAAAAAAAAAAAAAhFf0MAAAAAAAAAAAAAAAAAAAAACEWAkADQCAPIBBPDQEgAiAP' +
-  'QQJ0aioCAP0TIRIgDSABIA9BAnRqKAIAQQZ0aiERIBMgEiAR/QAEAP3mAf3kASETIBQgEiAR/QAEEP3mAf3kASEUIB' +
-  'UgEiAR/QAEIP3mAf3kASEVIBYgEiAR/QAEMP3mAf3kASEWIA9BAWohDwwACwsgBCAOIAdsIAxqQQJ0aiERIBEgE/0L' +
-  'BAAgESAU/QsEECARIBX9CwQgIBEgFv0LBDAgDkEBaiEODAALCyAMQRBqIQwMAAsLIAshCgwACwsL';
+  'AGFzbQEAAAABGwJgCn9/f39/f39/f38AYAp/f39/f3x8fHx/AAISAQNlbnYGbWVtb3J5AgMBgIAEAwQDAAABBxkDBH' +
+  'NwbW0AAAZzcG1tMzIAAQVheHB5NAACCtMIA4wDAgh/BXsgBSEKAkADQCAKIAZPDQEgCiAJaiELIAsgBksEQCAGIQsL' +
+  'QQAhDAJAA0AgDCAHTw0BIAMgDCAIbEEDdGohDSAKIQ4CQANAIA4gC08NASAAIA5BAnRqKAIAIQ8gACAOQQJ0aigCBC' +
+  'EQ/QwAAAAAAAAAAAAAAAAAAAAAIRP9DAAAAAAAAAAAAAAAAAAAAAAhFP0MAAAAAAAAAAAAAAAAAAAAACEV/QwAAAAA' +
+  'AAAAAAAAAAAAAAAAIRYCQANAIA8gEE8NASACIA9BAnRqKgIAu/0UIRIgDSABIA9BAnRqKAIAQQZ0aiERIBMgEiAR/Q' +
+  'AEAP3yAf3wASETIBQgEiAR/QAEEP3yAf3wASEUIBUgEiAR/QAEIP3yAf3wASEVIBYgEiAR/QAEMP3yAf3wASEWIA9B' +
+  'AWohDwwACwsgBCAOIAdsIAxqQQN0aiERIBEgE/0LBAAgESAU/QsEECARIBX9CwQgIBEgFv0LBDAgDkEBaiEODAALCy' +
+  'AMQQhqIQwMAAsLIAshCgwACwsLiwMCCH8FeyAFIQoCQANAIAogBk8NASAKIAlqIQsgCyAGSwRAIAYhCwtBACEMAkAD' +
+  'QCAMIAdPDQEgAyAMIAhsQQJ0aiENIAohDgJAA0AgDiALTw0BIAAgDkECdGooAgAhDyAAIA5BAnRqKAIEIRD9DAAAAA' +
+  'AAAAAAAAAAAAAAAAAhE/0MAAAAAAAAAAAAAAAAAAAAACEU/QwAAAAAAAAAAAAAAAAAAAAAIRX9DAAAAAAAAAAAAAAA' +
+  'AAAAAAAhFgJAA0AgDyAQTw0BIAIgD0ECdGoqAgD9EyESIA0gASAPQQJ0aigCAEEGdGohESATIBIgEf0ABAD95gH95A' +
+  'EhEyAUIBIgEf0ABBD95gH95AEhFCAVIBIgEf0ABCD95gH95AEhFSAWIBIgEf0ABDD95gH95AEhFiAPQQFqIQ8MAAsL' +
+  'IAQgDiAHbCAMakECdGohESARIBP9CwQAIBEgFP0LBBAgESAV/QsEICARIBb9CwQwIA5BAWohDgwACwsgDEEQaiEMDA' +
+  'ALCyALIQoMAAsLC7UCAgJ/BXsgBf0UIQ0gBv0UIQ4gB/0UIQ8gCP0UIRAgCUF+cUEDdCELQQAhCgJAA0AgCiALTw0B' +
+  'IAQgCmr9AAQAIQwgACAKaiAAIApq/QAEACAMIA398gH98QH9CwQAIAEgCmogASAKav0ABAAgDCAO/fIB/fEB/QsEAC' +
+  'ACIApqIAIgCmr9AAQAIAwgD/3yAf3xAf0LBAAgAyAKaiADIApq/QAEACAMIBD98gH98QH9CwQAIApBEGohCgwACwsg' +
+  'CUEBcQRAIAAgCmogACAKaisDACAEIApqKwMAIAWioTkDACABIApqIAEgCmorAwAgBCAKaisDACAGoqE5AwAgAiAKai' +
+  'ACIApqKwMAIAQgCmorAwAgB6KhOQMAIAMgCmogAyAKaisDACAEIApqKwMAIAiioTkDAAsL';
 
 /** The parts of the WebAssembly JS API used here (the TS lib in use has no WebAssembly types). */
 interface WasmApi {
@@ -513,6 +593,11 @@ export interface SparseProducts {
   times(m: Float64Array, l: number): Float64Array;
   /** Xᵀ · y, y rows × l → cols × l. */
   transposeTimes(y: Float64Array, l: number): Float64Array;
+  /**
+   * `luNormaliseColumns` of a rows × l block (rows ≤ max(X's rows, cols)),
+   * in the wasm memory when there is one: the same numbers either way.
+   */
+  luNormalise(y: Float64Array, rows: number, l: number): void;
   /** Ends the worker threads (if any). */
   close(): void;
 }
@@ -575,22 +660,29 @@ export function makeSparseProducts(
   // Panels: 8 float64 or 16 float32 columns, 64 bytes a row.
   const panel = f32 ? 16 : 8;
   const lp = Math.ceil(l / panel) * panel;
-  const dense = align((f32 ? 4 : 8) * Math.max(x.nRows, x.nCols) * lp);
+  // A dense region holds a product's panels, or the LU's float64 columns.
+  const dense = align(Math.max(x.nRows, x.nCols) * Math.max((f32 ? 4 : 8) * lp, 8 * l));
   const csrBytes = (rows: number): number => align(4 * (rows + 1)) + 2 * align(4 * nnz);
-  const total = 64 * threads + csrBytes(x.nRows) + csrBytes(x.nCols) + 2 * dense;
+  const total =
+    64 * threads +
+    csrBytes(x.nRows) +
+    csrBytes(x.nCols) +
+    2 * dense +
+    align(8 * Math.max(x.nRows, x.nCols));
   const pages = Math.ceil(total / 65536);
   let memory: InstanceType<WasmApi['Memory']> | undefined;
   let module: object | undefined;
   let kernel: SpmmKernel | undefined;
+  let axpy4: SpmmKernel = () => undefined;
   if (options.backend !== 'js') {
     try {
       if (!api) throw new Error('this runtime has no WebAssembly');
       if (pages > 65535) throw new Error('the matrix is too large for a 32-bit wasm memory');
       memory = new api.Memory({ initial: pages, maximum: pages, shared: true });
       module = new api.Module(Buffer.from(SPARSE_KERNEL_WASM_BASE64, 'base64'));
-      kernel = new api.Instance(module, { env: { memory } }).exports[
-        f32 ? 'spmm32' : 'spmm'
-      ] as SpmmKernel;
+      const exports = new api.Instance(module, { env: { memory } }).exports;
+      kernel = exports[f32 ? 'spmm32' : 'spmm'] as SpmmKernel;
+      axpy4 = exports['axpy4'] as SpmmKernel;
     } catch (e) {
       if (options.backend === 'wasm') {
         throw new ChromflowError('BACKEND', 'the wasm SIMD sparse kernel could not be set up', {
@@ -607,6 +699,7 @@ export function makeSparseProducts(
       backend: 'js',
       times: (m, w) => product(x, m, w),
       transposeTimes: (y, w) => product(xt, y, w),
+      luNormalise: luNormaliseColumns,
       close: () => undefined,
     };
   }
@@ -642,6 +735,12 @@ export function makeSparseProducts(
   const pxt = { indptr: tIndptr, rows: x.nCols, cols: x.nRows, ptrs: [tIndptr, tIndices, tValues] };
   const input = take(dense);
   const output = take(dense);
+  const lu: LuWorkspace = {
+    // The LU's columns go where the products' output goes (free between products).
+    cols: new Float64Array(buf, output, Math.max(x.nRows, x.nCols) * l),
+    f: new Float64Array(buf, take(8 * Math.max(x.nRows, x.nCols)), Math.max(x.nRows, x.nCols)),
+    axpy4,
+  };
   const controls = Array.from(
     { length: threads - 1 },
     (_, w) => new Int32Array(buf, 64 * (w + 1), 16),
@@ -709,6 +808,7 @@ export function makeSparseProducts(
       (threads > 1 ? `wasm-simd, ${threads} threads` : 'wasm-simd') + (f32 ? ', float32' : ''),
     times: (m, w) => run(px, m, w),
     transposeTimes: (y, w) => run(pxt, y, w),
+    luNormalise: (y, rows, w) => luInPlace(y, rows, w, lu),
     close() {
       for (const c of controls) {
         Atomics.store(c, 0, 2);
@@ -810,7 +910,7 @@ export function randomizedSvd(
       nIter,
       normaliser,
       options,
-      products.backend,
+      products,
     );
   } finally {
     products.close();
@@ -826,7 +926,7 @@ function sketchAndSolve(
   nIter: number,
   normaliser: 'lu' | 'qr' | 'none',
   options: RandomizedSvdOptions,
-  backend: string,
+  products: SparseProducts,
 ): TruncatedSvd {
   const rng = makeRandom(options.seed ?? 0);
   let z: Float64Array = new Float64Array(n * l);
@@ -839,7 +939,7 @@ function sketchAndSolve(
   };
   options.onProgress?.(0, steps);
   const normalise = (y: Float64Array, rows: number): void => {
-    if (normaliser === 'lu') luNormaliseColumns(y, rows, l);
+    if (normaliser === 'lu') products.luNormalise(y, rows, l);
     else if (normaliser === 'qr') orthonormaliseColumns(y, rows, l);
   };
   for (let it = 0; it < nIter; it++) {
@@ -891,7 +991,7 @@ function sketchAndSolve(
       for (let i = 0; i < n; i++) vt[c * n + i] = -vt[c * n + i]!;
     }
   }
-  return { k, u, s: s.slice(0, k), vt, backend };
+  return { k, u, s: s.slice(0, k), vt, backend: products.backend };
 }
 
 /**

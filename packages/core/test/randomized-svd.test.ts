@@ -196,6 +196,26 @@ json.dump({"s": s.tolist(), "vt": vt.tolist()}, sys.stdout)`,
     },
   );
 
+  it('LU renormalisation in the wasm memory gives the JavaScript bits (float64 and float32 layouts)', () => {
+    const a = randomCsr(301, 77, 0.1, 4);
+    const rng = makeRandom(2);
+    for (const precision of ['float64', 'float32'] as const) {
+      for (const [rows, l] of [
+        [301, 60],
+        [77, 60],
+        [301, 7],
+      ] as const) {
+        const y = Float64Array.from({ length: rows * l }, () => rng.normal());
+        const want = y.slice();
+        luNormaliseColumns(want, rows, l);
+        const w = makeSparseProducts(a, 60, { backend: 'wasm', precision });
+        w.luNormalise(y, rows, l);
+        w.close();
+        expect(Array.from(y)).toEqual(Array.from(want));
+      }
+    }
+  });
+
   it.skipIf(!python)('LU renormalisation equals scipy.linalg.lu(permute_l=True)', () => {
     const rows = 60;
     const l = 21; // more than one panel of 8 columns

@@ -55,7 +55,13 @@ export async function* readByteChunks(
   const bgzf = gz && (await checkBgzfComplete(path, total));
   const chunkSize = options.chunkSize ?? 1 << 18;
   if (bgzf) {
-    yield* readBgzfInflated(path, total, options);
+    try {
+      yield* readBgzfInflated(path, total, options);
+    } catch (e) {
+      // A corrupt block (bad deflate data, CRC or size) fails inside zlib.
+      if (e instanceof ChromflowError) throw e;
+      throw gzipError(path, e);
+    }
     return;
   }
   const raw = createReadStream(path, { highWaterMark: 1 << 20 });

@@ -247,7 +247,12 @@ if (!python) {
 const startLoad = loadavg();
 const oursImportS = timeImport(
   ['npx', 'tsx', '--conditions=@chromflow/source', '--eval'],
-  "const t = performance.now(); await import('./src/index.ts'); console.log('IMPORT_S', (performance.now() - t) / 1000);",
+  "const t = performance.now(); import('./src/index.ts').then(() => console.log('IMPORT_S', (performance.now() - t) / 1000));",
+);
+// h5wasm is loaded on the first HDF5 file (plain node: how a built package pays it).
+const h5wasmLoadS = timeImport(
+  [process.execPath, '-e'],
+  "const t = performance.now(); import('h5wasm/node').then(async (m) => { await m.default.ready; console.log('IMPORT_S', (performance.now() - t) / 1000); });",
 );
 const sklearnImportS = timeImport(
   [python, '-c'],
@@ -276,7 +281,8 @@ console.log(
   `cell-embedding PCA bench — ${availableParallelism()} cores; load average at start ${fmt(startLoad)}`,
 );
 console.log(
-  `time before computing: importing chromflow's cell-embedding (tsx from source) ${oursImportS.toFixed(3)} s; ` +
+  `time before computing: importing chromflow's cell-embedding (tsx from source) ${oursImportS.toFixed(3)} s, ` +
+    `then h5wasm on the first HDF5 file (node) ${h5wasmLoadS.toFixed(3)} s; ` +
     `python imports h5py+numpy+scipy+sklearn.decomposition ${sklearnImportS.toFixed(3)} s`,
 );
 for (const r of results) {
@@ -315,7 +321,7 @@ writeFileSync(
       date: new Date().toISOString(),
       cores: availableParallelism(),
       loadAverage: { start: startLoad, end: loadavg() },
-      importS: { chromflow: oursImportS, python: sklearnImportS },
+      importS: { chromflow: oursImportS, h5wasm: h5wasmLoadS, python: sklearnImportS },
       results,
     },
     null,

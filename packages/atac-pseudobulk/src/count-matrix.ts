@@ -8,6 +8,7 @@ import {
   upperBound,
 } from './region-index.js';
 import { StreamingAccumulator } from './streaming-accumulator.js';
+import { SweepCounts } from './sweep-counts.js';
 
 /**
  * How a fragment adds to a region's count:
@@ -77,6 +78,7 @@ export class RegionCounter {
   private readonly cap: number;
   private readonly binarise: boolean;
   private readonly acc: StreamingAccumulator;
+  private readonly sweep: SweepCounts;
   private chromOf: (ChromRegions | undefined)[] = [];
   /** Region-index chromosome number (order of `index.chromNames`) of each reader chromosome id. */
   private chromRank: number[] = [];
@@ -115,6 +117,7 @@ export class RegionCounter {
       }
     });
     this.acc = new StreamingAccumulator(() => this.finishedColumns(), options.accumulatorSlots);
+    this.sweep = new SweepCounts(this.acc, this.colEnd);
   }
 
   /** Columns no later fragment can reach: regions on chromosomes left behind, or ending at or before the sweep. */
@@ -147,7 +150,7 @@ export class RegionCounter {
     const idToRow = this.rows.resolve(dicts);
     const n = batchLength(batch);
     const { chromIds, starts, ends, barcodeIds } = batch;
-    const acc = this.acc;
+    const sweep = this.sweep;
     const overlap = this.method === 'fragment-overlap';
     const counts = this.rows.nFragments;
     let lastChrom = -1;
@@ -188,23 +191,24 @@ export class RegionCounter {
         cursor = upperBound(rs, s);
       }
       prev = s;
+      sweep.advance(s);
       if (overlap) {
         // [s, e) overlaps region k when rs[k] < e and re[k] > s: those starting after s ...
-        for (let k = cursor; k < nr && rs[k]! < e; k++) acc.add(row, ids[k]!, 1);
+        for (let k = cursor; k < nr && rs[k]! < e; k++) sweep.add(row, ids[k]!);
         // ... and those starting at or before s, walking left while an end can still pass s.
         for (let k = cursor - 1; k >= 0 && maxEnds[k]! > s; k--) {
-          if (re[k]! > s) acc.add(row, ids[k]!, 1);
+          if (re[k]! > s) sweep.add(row, ids[k]!);
         }
       } else {
         // Insertions at bases s and e - 1: regions with rs ≤ base < re.
         for (let k = cursor - 1; k >= 0 && maxEnds[k]! > s; k--) {
-          if (re[k]! > s) acc.add(row, ids[k]!, 1);
+          if (re[k]! > s) sweep.add(row, ids[k]!);
         }
         const t = e - 1;
         let k2 = cursor;
         while (k2 < nr && rs[k2]! <= t) k2++;
         for (let k = k2 - 1; k >= 0 && maxEnds[k]! > t; k--) {
-          if (re[k]! > t) acc.add(row, ids[k]!, 1);
+          if (re[k]! > t) sweep.add(row, ids[k]!);
         }
       }
     }
@@ -220,6 +224,8 @@ export class RegionCounter {
     }
     if (this.seenChroms[chrom] === 1) this.breakSweep();
     this.seenChroms[chrom] = 1;
+    // Sorted so far: no later fragment lies on the chromosome left behind.
+    if (this.sorted) this.sweep.closeAll();
     if (this.sweepChrom >= 0) {
       const left = this.chromRank[this.sweepChrom] ?? -1;
       if (left >= 0) this.leftChroms[left] = 1;
@@ -232,6 +238,7 @@ export class RegionCounter {
   private breakSweep(): void {
     if (!this.sorted) return;
     this.sorted = false;
+    this.sweep.drain();
     this.acc.markUnsorted();
   }
 
@@ -248,6 +255,7 @@ export class RegionCounter {
     const cap = this.cap;
     const binarise = this.binarise;
     const transform = (v: number): number => (binarise ? (v > 0 ? 1 : 0) : Math.min(v, cap));
+    this.sweep.closeAll();
     const matrix = this.acc.toSparse(this.rows.nRows, this.index.nRegions, transform);
     return {
       matrix,

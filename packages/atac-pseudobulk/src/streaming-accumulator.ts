@@ -86,7 +86,11 @@ export class StreamingAccumulator {
     }
   }
 
-  private push(row: number, col: number, value: number): void {
+  /**
+   * Appends a final (row, col) count straight to the finished chunks (a caller
+   * that knows the column is complete, e.g. `SweepCounts`).
+   */
+  addFinished(row: number, col: number, value: number): void {
     if (this.lastUsed === CHUNK) {
       this.last = new Int32Array(3 * CHUNK);
       this.chunks.push(this.last);
@@ -109,7 +113,7 @@ export class StreamingAccumulator {
     for (let o = 0; o < old.length; o += 4) {
       const r = old[o]!;
       if (r === -1) continue;
-      if (finished && finished[old[o + 1]!] === 1) this.push(r, old[o + 1]!, old[o + 2]!);
+      if (finished && finished[old[o + 1]!] === 1) this.addFinished(r, old[o + 1]!, old[o + 2]!);
       else {
         live[3 * nLive] = r;
         live[3 * nLive + 1] = old[o + 1]!;
@@ -138,7 +142,8 @@ export class StreamingAccumulator {
   toSparse(nRows: number, nCols: number, transform?: (v: number) => number): SparseMatrix {
     if (this.mayRepeat) return this.merged().toSparse(nRows, nCols, undefined, transform);
     const t = this.slots;
-    for (let o = 0; o < t.length; o += 4) if (t[o]! !== -1) this.push(t[o]!, t[o + 1]!, t[o + 2]!);
+    for (let o = 0; o < t.length; o += 4)
+      if (t[o]! !== -1) this.addFinished(t[o]!, t[o + 1]!, t[o + 2]!);
     this.slots = makeSlots(1024);
     this.mask = 1023;
     this.used = 0;

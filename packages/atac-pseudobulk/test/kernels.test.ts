@@ -95,33 +95,37 @@ describe('streaming accumulator', () => {
   );
   it('sums like a Map and sorts by row then column while finished columns move out (16-slot table)', () => {
     fc.assert(
-      fc.property(fc.array(step, { maxLength: 3000 }), fc.boolean(), (steps, breakOrder) => {
-        let frontier = 0;
-        const nCols = 3000 + 13;
-        const acc = new StreamingAccumulator(() => {
-          const done = new Uint8Array(nCols);
-          done.fill(1, 0, frontier);
-          return done;
-        }, 16);
-        const want = new Map<string, number>();
-        steps.forEach(([r, dc, v, advance], i) => {
-          // breakOrder: half way, add to columns already reported finished (input found unsorted).
-          const c = breakOrder && i > steps.length / 2 ? dc : frontier + dc;
-          if (breakOrder && i === Math.floor(steps.length / 2) + 1) acc.markUnsorted();
-          acc.add(r, c, v);
-          want.set(`${r},${c}`, (want.get(`${r},${c}`) ?? 0) + v);
-          if (!breakOrder || i < steps.length / 2) frontier += advance;
-        });
-        const m = acc.toSparse(31, nCols);
-        expect(m.rows.length).toBe(want.size);
-        for (let k = 0; k < m.rows.length; k++) {
-          expect(m.values[k]).toBe(want.get(`${m.rows[k]},${m.cols[k]}`));
-          if (k > 0)
-            expect(m.rows[k - 1]! * 1e5 + m.cols[k - 1]!).toBeLessThan(
-              m.rows[k]! * 1e5 + m.cols[k]!,
-            );
-        }
-      }),
+      fc.property(
+        fc.array(step, { maxLength: 3000, size: 'medium' }),
+        fc.boolean(),
+        (steps, breakOrder) => {
+          let frontier = 0;
+          const nCols = 3000 + 13;
+          const acc = new StreamingAccumulator(() => {
+            const done = new Uint8Array(nCols);
+            done.fill(1, 0, frontier);
+            return done;
+          }, 16);
+          const want = new Map<string, number>();
+          steps.forEach(([r, dc, v, advance], i) => {
+            // breakOrder: half way, add to columns already reported finished (input found unsorted).
+            const c = breakOrder && i > steps.length / 2 ? dc : frontier + dc;
+            if (breakOrder && i === Math.floor(steps.length / 2) + 1) acc.markUnsorted();
+            acc.add(r, c, v);
+            want.set(`${r},${c}`, (want.get(`${r},${c}`) ?? 0) + v);
+            if (!breakOrder || i < steps.length / 2) frontier += advance;
+          });
+          const m = acc.toSparse(31, nCols);
+          expect(m.rows.length).toBe(want.size);
+          for (let k = 0; k < m.rows.length; k++) {
+            expect(m.values[k]).toBe(want.get(`${m.rows[k]},${m.cols[k]}`));
+            if (k > 0)
+              expect(m.rows[k - 1]! * 1e5 + m.cols[k - 1]!).toBeLessThan(
+                m.rows[k]! * 1e5 + m.cols[k]!,
+              );
+          }
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -145,8 +149,8 @@ describe('region counter against a brute-force count', () => {
   it('equals the definition entry by entry, sorted or not, with a 16-slot table', () => {
     fc.assert(
       fc.property(
-        fc.array(region, { minLength: 1, maxLength: 60 }),
-        fc.array(fragment, { maxLength: 800 }),
+        fc.array(region, { minLength: 1, maxLength: 60, size: 'medium' }),
+        fc.array(fragment, { minLength: 100, maxLength: 800, size: 'max' }),
         fc.constantFrom(...methods),
         fc.boolean(),
         fc.integer({ min: 1, max: 300 }),

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend/init-backend.js';
-import { simdKernels } from '../src/kernels/simd.js';
+import { relaxedSimdActive, simdKernels } from '../src/kernels/simd.js';
 import { stock } from '../src/kernels/stock.js';
 import { asWasmBackend } from '../src/kernels/wasm-heap.js';
 import { normals, relativeError } from './kernels-harness.js';
@@ -17,6 +17,8 @@ describe('wasm kernels', () => {
     ).not.toThrow();
     await initBackend({ backend: 'wasm', quiet: true });
     expect(simdKernels(asWasmBackend(tf.backend()))).toBeDefined();
+    // Node ≥ 20 runs the relaxed-SIMD (FMA) variant (flag switched on at run time on Node 20).
+    expect(relaxedSimdActive(asWasmBackend(tf.backend()))).toBe(true);
   });
 
   it('the stock wasm MaxPoolGrad is wrong on all-negative windows and chromflow’s is right (oracle: cpu backend)', async () => {

@@ -1,6 +1,7 @@
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { simdModuleBase64 } from './simd-module.generated.js';
+import { setFlagsFromString } from 'node:v8';
+import { simdModuleBase64, simdRelaxedModuleBase64 } from './simd-module.generated.js';
 
 /**
  * chromflow's wasm-SIMD kernels (`wasm/kernels.wat`), instantiated on the
@@ -128,12 +129,14 @@ export interface SimdKernels {
   free(ptr: number): void;
   /** A fresh view of `n` floats at `ptr` (views die when the heap grows). */
   floats(ptr: number, n: number): Float32Array;
+  /** True when this is the relaxed-SIMD (FMA) variant of the module. */
+  relaxed: boolean;
   /** Byte offset of a tensor's data. */
   ptr(t: TensorInfo): number;
 }
 
 let enabled = process.env['CHROMFLOW_SIMD_KERNELS'] !== '0';
-const cache = new WeakMap<BackendWasm, SimdKernels | null>();
+let cache = new WeakMap<BackendWasm, SimdKernels | null>();
 
 /** Switches the SIMD kernels off (JavaScript loops) or on; for tests and benchmarks. */
 export function setSimdKernelsEnabled(on: boolean): void {
@@ -158,6 +161,40 @@ interface EmscriptenParts {
 
 type Fn = (...args: number[]) => void;
 
+let relaxedEnabled = process.env['CHROMFLOW_RELAXED_SIMD'] !== '0';
+
+/** Switches the relaxed-SIMD (FMA) variant of the convolution kernels off or on; for tests and benchmarks. */
+export function setRelaxedSimdEnabled(on: boolean): void {
+  if (on !== relaxedEnabled) cache = new WeakMap();
+  relaxedEnabled = on;
+}
+
+/** Whether the kernels of this backend run the relaxed-SIMD (FMA) variant. */
+export function relaxedSimdActive(backend: BackendWasm): boolean {
+  return simdKernels(backend)?.relaxed === true;
+}
+
+/**
+ * The relaxed-SIMD variant of the module (convolution multiply-adds as
+ * `f32x4.relaxed_madd`: one FMA on x64 with FMA, else a multiply and an
+ * add), or undefined. Node 20's V8 has relaxed SIMD behind a flag, which is
+ * switched on at run time when needed (unflagged from Node 22).
+ */
+function relaxedModule(): object | undefined {
+  if (!relaxedEnabled) return undefined;
+  const bytes = Buffer.from(simdRelaxedModuleBase64, 'base64');
+  try {
+    return new wasmApi.Module(bytes);
+  } catch {
+    try {
+      setFlagsFromString('--experimental-wasm-relaxed-simd');
+      return new wasmApi.Module(bytes);
+    } catch {
+      return undefined;
+    }
+  }
+}
+
 function instantiate(backend: BackendWasm): SimdKernels | null {
   const parts = backend.wasm;
   const memory = (Reflect.get(parts, 'asm') as EmscriptenParts['asm'])?.memory;
@@ -165,7 +202,8 @@ function instantiate(backend: BackendWasm): SimdKernels | null {
   const free = Reflect.get(parts, '_free') as EmscriptenParts['_free'];
   if (memory === undefined || malloc === undefined || free === undefined) return null;
   try {
-    const module = new wasmApi.Module(Buffer.from(simdModuleBase64, 'base64'));
+    const relaxed = relaxedModule();
+    const module = relaxed ?? new wasmApi.Module(Buffer.from(simdModuleBase64, 'base64'));
     const instance = new wasmApi.Instance(module, { env: { memory } });
     const fn = (name: string): Fn => {
       const f = instance.exports[name];
@@ -179,6 +217,7 @@ function instantiate(backend: BackendWasm): SimdKernels | null {
     };
     const colMoments = fn('col_moments');
     return {
+      relaxed: relaxed !== undefined,
       gelu: fn('gelu'),
       geluGrad: fn('gelu_grad'),
       colMoments: (x, rows, c, mean, acc, mode) => colMoments(x, rows, c, mean, acc, mode),

@@ -559,6 +559,7 @@ interface WasmApi {
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
 }
 type SpmmKernel = (...args: number[]) => void;
+let compiledKernels: object | undefined;
 
 /** Runs in each worker thread: waits on its control block, runs `spmm`, signals done (or −1). */
 const WORKER_SOURCE = `
@@ -679,7 +680,9 @@ export function makeSparseProducts(
       if (!api) throw new Error('this runtime has no WebAssembly');
       if (pages > 65535) throw new Error('the matrix is too large for a 32-bit wasm memory');
       memory = new api.Memory({ initial: pages, maximum: pages, shared: true });
-      module = new api.Module(Buffer.from(SPARSE_KERNEL_WASM_BASE64, 'base64'));
+      // Compiled once per process, so later calls run the optimised (tiered-up) code.
+      compiledKernels ??= new api.Module(Buffer.from(SPARSE_KERNEL_WASM_BASE64, 'base64'));
+      module = compiledKernels;
       const exports = new api.Instance(module, { env: { memory } }).exports;
       kernel = exports[f32 ? 'spmm32' : 'spmm'] as SpmmKernel;
       axpy4 = exports['axpy4'] as SpmmKernel;

@@ -1,4 +1,5 @@
 import type { SparseMatrix } from '@chromflow/core';
+import { GrowableInt32 } from './growable.js';
 import { SparseAccumulator } from './sparse-accumulator.js';
 
 /** Entries per finished chunk: [row, col, count] × CHUNK in one Int32Array. */
@@ -29,6 +30,11 @@ export class StreamingAccumulator {
   /** Set when an entry may have been added after its column was moved out. */
   private mayRepeat = false;
   private readonly tableSlots: number;
+  /** Runs of finished entries of one column: the column and the index of its first entry. */
+  private groupCols = new GrowableInt32();
+  private groupStarts = new GrowableInt32();
+  private lastGroupCol = -1;
+  private runsOff = false;
 
   /**
    * `finishedColumns`: called when the table is full; returns a flag per
@@ -91,6 +97,17 @@ export class StreamingAccumulator {
    * that knows the column is complete, e.g. `SweepCounts`).
    */
   addFinished(row: number, col: number, value: number): void {
+    if (col !== this.lastGroupCol && !this.runsOff) {
+      this.groupCols.push(col);
+      this.groupStarts.push(this.moved);
+      this.lastGroupCol = col;
+      // Runs of a few entries (hash-table flushes): stop tracking, they would cost 8 bytes an entry.
+      if (this.groupCols.length > 1 << 16 && this.groupCols.length * 4 > this.moved) {
+        this.runsOff = true;
+        this.groupCols = new GrowableInt32();
+        this.groupStarts = new GrowableInt32();
+      }
+    }
     if (this.lastUsed === CHUNK) {
       this.last = new Int32Array(3 * CHUNK);
       this.chunks.push(this.last);
@@ -147,6 +164,11 @@ export class StreamingAccumulator {
     this.slots = makeSlots(1024);
     this.mask = 1023;
     this.used = 0;
+    const grouped = this.columnRuns(nCols);
+    if (grouped) return this.sparseFromRuns(nRows, nCols, grouped, transform);
+    this.groupCols = new GrowableInt32();
+    this.groupStarts = new GrowableInt32();
+    this.lastGroupCol = -1;
     const chunks = this.chunks.splice(0, this.chunks.length);
     const lastUsed = this.lastUsed;
     const fill = (i: number): number => (i === chunks.length - 1 ? lastUsed : CHUNK);
@@ -195,6 +217,74 @@ export class StreamingAccumulator {
         values[dst] = byColVal[k]!;
       }
     }
+    return { nRows, nCols, rows, cols, values };
+  }
+
+  /**
+   * The run of each column (-1: none) when every column's finished entries
+   * form one run (what `SweepCounts` produces: a closed region's cells at
+   * once); undefined otherwise.
+   */
+  private columnRuns(nCols: number): Int32Array | undefined {
+    if (this.runsOff) return undefined;
+    const cols = this.groupCols.view();
+    const runOfCol = new Int32Array(nCols).fill(-1);
+    for (let g = 0; g < cols.length; g++) {
+      if (runOfCol[cols[g]!]! >= 0) return undefined;
+      runOfCol[cols[g]!] = g;
+    }
+    return runOfCol;
+  }
+
+  /**
+   * `toSparse` when each column is one run: a counting sort by row that reads
+   * the runs in column order, so no by-column copy is made (peak: the chunks
+   * and the result, 24 bytes per entry).
+   */
+  private sparseFromRuns(
+    nRows: number,
+    nCols: number,
+    runOfCol: Int32Array,
+    transform?: (v: number) => number,
+  ): SparseMatrix {
+    const chunks = this.chunks.splice(0, this.chunks.length);
+    const total = this.moved;
+    const starts = this.groupStarts.view();
+    const nRuns = starts.length;
+    const rowStarts = new Int32Array(nRows + 1);
+    for (let e = 0; e < total; e++) {
+      const c = chunks[e >>> 16]!;
+      const o = 3 * (e & (CHUNK - 1));
+      const v = transform ? transform(c[o + 2]!) : c[o + 2]!;
+      if (v !== 0) rowStarts[c[o]! + 1]!++;
+    }
+    for (let r = 0; r < nRows; r++) rowStarts[r + 1]! += rowStarts[r]!;
+    const n = rowStarts[nRows]!;
+    const rows = new Int32Array(n);
+    const cols = new Int32Array(n);
+    const values = new Float32Array(n);
+    for (let col = 0; col < nCols; col++) {
+      const g = runOfCol[col]!;
+      if (g < 0) continue;
+      const end = g + 1 < nRuns ? starts[g + 1]! : total;
+      for (let e = starts[g]!; e < end; e++) {
+        const c = chunks[e >>> 16]!;
+        const o = 3 * (e & (CHUNK - 1));
+        const v = transform ? transform(c[o + 2]!) : c[o + 2]!;
+        if (v === 0) continue;
+        const row = c[o]!;
+        const dst = rowStarts[row]!++;
+        rows[dst] = row;
+        cols[dst] = col;
+        values[dst] = v;
+      }
+    }
+    this.last = new Int32Array(0);
+    this.lastUsed = CHUNK;
+    this.moved = 0;
+    this.groupCols = new GrowableInt32();
+    this.groupStarts = new GrowableInt32();
+    this.lastGroupCol = -1;
     return { nRows, nCols, rows, cols, values };
   }
 

@@ -8,7 +8,8 @@
  * The hash (`hashBytes`) reads the key 4 bytes at a time and is kept to 30
  * bits, so it stays a V8 small integer across calls (a full int32 is boxed as a
  * heap number when it crosses a call that is not inlined). The slot index mixes
- * it once per lookup (murmur3 fmix32); a hit compares the key 4 bytes at a time.
+ * it once per lookup (murmur3 fmix32); a short key is compared with the words
+ * kept in its slot, 4 bytes at a time.
  */
 
 /** Start value of the key hash. */
@@ -46,23 +47,26 @@ export function slotOf(h: number, mask: number): number {
   return x & mask;
 }
 
+/** Int32s per slot: hash, id, byte length, then the key's first `SLOT_KEY_BYTES` bytes as words. */
+export const SLOT_STRIDE = 8;
+/** Key bytes kept in the slot itself (little-endian int32 words, zero-padded). */
+export const SLOT_KEY_BYTES = 20;
+
 export class ByteDictionary {
   /** The keys, by id (decoded as latin1, i.e. byte = char code). */
   readonly names: string[] = [];
   /**
-   * Slot s = [hash, id] at 2s, 2s+1; id -1 = empty. The hash check reads the
-   * same cache line. The table fields are public (read-only by convention) so a
-   * parser can inline the probe of `idOfHashed`; only `add` writes them.
+   * Slot s = [hash, id, length, w0 … w4] at SLOT_STRIDE·s; id -1 = empty.
+   * A key of up to 20 bytes (10x barcodes are 16–18) is compared against the
+   * words in its slot: one cache line per lookup. The table fields are public
+   * (read-only by convention) so a parser can inline the probe of
+   * `idOfHashed`; only `add` writes them.
    */
   slots = makeSlots(1 << 12);
   /** Where key `id` starts in `arena`. */
   keyOffsets = new Int32Array(256);
-  /** Byte length of key `id`. */
-  keyLengths = new Int32Array(256);
-  /** The keys' bytes, back to back. */
+  /** The keys' bytes, back to back (for keys longer than the slot holds). */
   arena = new Uint8Array(1 << 14);
-  /** A DataView over `arena` (word compares). */
-  arenaView = new DataView(this.arena.buffer);
   private arenaUsed = 0;
 
   get size(): number {
@@ -80,13 +84,14 @@ export class ByteDictionary {
    */
   idOfHashed(bytes: Uint8Array, from: number, to: number, h: number): number {
     const slots = this.slots;
-    const mask = (slots.length >> 1) - 1;
+    const mask = slots.length / SLOT_STRIDE - 1;
     const len = to - from;
     let s = slotOf(h, mask);
     for (;;) {
-      const id = slots[2 * s + 1]!;
+      const base = s * SLOT_STRIDE;
+      const id = slots[base + 1]!;
       if (id < 0) break;
-      if (slots[2 * s] === h && this.keyLengths[id] === len) {
+      if (slots[base] === h && slots[base + 2] === len) {
         const arena = this.arena;
         const off = this.keyOffsets[id]! - from;
         let i = from;
@@ -103,50 +108,48 @@ export class ByteDictionary {
     const id = this.names.length;
     const len = to - from;
     if (id >= this.keyOffsets.length) {
-      const grow = (a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
-        const b = new Int32Array(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      this.keyOffsets = grow(this.keyOffsets);
-      this.keyLengths = grow(this.keyLengths);
+      const b = new Int32Array(this.keyOffsets.length * 2);
+      b.set(this.keyOffsets);
+      this.keyOffsets = b;
     }
     if (this.arenaUsed + len > this.arena.length) {
       const b = new Uint8Array(Math.max(this.arena.length * 2, this.arenaUsed + len));
       b.set(this.arena.subarray(0, this.arenaUsed));
       this.arena = b;
-      this.arenaView = new DataView(b.buffer);
     }
     this.arena.set(bytes.subarray(from, to), this.arenaUsed);
     this.keyOffsets[id] = this.arenaUsed;
-    this.keyLengths[id] = len;
     this.arenaUsed += len;
     this.names.push(Buffer.from(bytes.buffer, bytes.byteOffset + from, len).toString('latin1'));
-    this.slots[2 * slot] = h;
-    this.slots[2 * slot + 1] = id;
-    // Load at most 1/4: a miss probes ~1.2 slots.
-    if ((id + 1) * 4 > this.slots.length >> 1) this.rehash();
+    const base = slot * SLOT_STRIDE;
+    this.slots[base] = h;
+    this.slots[base + 1] = id;
+    this.slots[base + 2] = len;
+    for (let i = 0; i < Math.min(len, SLOT_KEY_BYTES); i++) {
+      this.slots[base + 3 + (i >> 2)]! |= bytes[from + i]! << (8 * (i & 3));
+    }
+    // Load at most 1/2: 32 bytes a slot, a 10^4-barcode table is 1 MiB.
+    if ((id + 1) * 2 > this.slots.length / SLOT_STRIDE) this.rehash();
     return id;
   }
 
   private rehash(): void {
     const old = this.slots;
-    const slots = makeSlots(old.length);
-    const mask = (slots.length >> 1) - 1;
-    for (let o = 0; o < old.length; o += 2) {
+    const slots = makeSlots((2 * old.length) / SLOT_STRIDE);
+    const mask = slots.length / SLOT_STRIDE - 1;
+    for (let o = 0; o < old.length; o += SLOT_STRIDE) {
       if (old[o + 1]! < 0) continue;
       let s = slotOf(old[o]!, mask);
-      while (slots[2 * s + 1]! >= 0) s = (s + 1) & mask;
-      slots[2 * s] = old[o]!;
-      slots[2 * s + 1] = old[o + 1]!;
+      while (slots[s * SLOT_STRIDE + 1]! >= 0) s = (s + 1) & mask;
+      slots.set(old.subarray(o, o + SLOT_STRIDE), s * SLOT_STRIDE);
     }
     this.slots = slots;
   }
 }
 
-/** A table of `n` slots ([hash, id] pairs), all empty. */
+/** A table of `n` empty slots. */
 function makeSlots(n: number): Int32Array<ArrayBuffer> {
-  const t = new Int32Array(2 * n);
-  for (let s = 1; s < t.length; s += 2) t[s] = -1;
+  const t = new Int32Array(SLOT_STRIDE * n);
+  for (let s = 1; s < t.length; s += SLOT_STRIDE) t[s] = -1;
   return t;
 }

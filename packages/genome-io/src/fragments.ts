@@ -1,6 +1,12 @@
 import { ChromflowError, throwIfAborted } from '@chromflow/core';
 import type { LongRunOptions } from '@chromflow/core';
-import { ByteDictionary, HASH_MUL, HASH_SEED } from './byte-dictionary.js';
+import {
+  ByteDictionary,
+  HASH_MUL,
+  HASH_SEED,
+  SLOT_KEY_BYTES,
+  SLOT_STRIDE,
+} from './byte-dictionary.js';
 import { readByteChunks } from './text-source.js';
 
 /**
@@ -191,12 +197,11 @@ export class FragmentLineParser {
     const capacity = b.capacity;
     const dict = this.barcodes;
     let slots = dict.slots;
-    let mask = (slots.length >> 1) - 1;
+    let mask = slots.length / SLOT_STRIDE - 1;
     let keyOffsets = dict.keyOffsets;
-    let keyLengths = dict.keyLengths;
     let arena = dict.arena;
-    let arenaView = dict.arenaView;
     const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    const bufLength = buf.length;
     const checkSorted = this.checkSorted;
     const sized = this.chromSizes !== undefined;
     let chromId = this.prevChrom;
@@ -306,26 +311,34 @@ export class FragmentLineParser {
         x ^= x >>> 13;
         x = Math.imul(x, 0xc2b2ae35);
         let s = (x ^ (x >>> 16)) & mask;
+        // Words of the key compared in the slot; the last, partial one masked.
+        const full = len >> 2;
+        const tailMask = (1 << (8 * (len & 3))) - 1;
+        const inSlot = len <= SLOT_KEY_BYTES && p + 4 * full + 4 <= bufLength;
         for (;;) {
-          const id = slots[2 * s + 1]!;
+          const base = s * SLOT_STRIDE;
+          const id = slots[base + 1]!;
           if (id < 0) {
             if (fast) break;
             barcodeId = dict.add(buf, p, q, h, s);
             slots = dict.slots;
-            mask = (slots.length >> 1) - 1;
+            mask = slots.length / SLOT_STRIDE - 1;
             keyOffsets = dict.keyOffsets;
-            keyLengths = dict.keyLengths;
             arena = dict.arena;
-            arenaView = dict.arenaView;
             break;
           }
-          if (slots[2 * s] === h && keyLengths[id] === len) {
-            const off = keyOffsets[id]!;
-            let i = 0;
-            while (i + 4 <= len && arenaView.getInt32(off + i, true) === view.getInt32(p + i, true))
-              i += 4;
-            while (i < len && arena[off + i] === buf[p + i]) i++;
-            if (i === len) {
+          if (slots[base] === h && slots[base + 2] === len) {
+            let same = true;
+            if (inSlot) {
+              for (let i = 0; same && i < full; i++)
+                same = slots[base + 3 + i] === view.getInt32(p + 4 * i, true);
+              if (same && tailMask !== 0)
+                same = slots[base + 3 + full] === (view.getInt32(p + 4 * full, true) & tailMask);
+            } else {
+              const off = keyOffsets[id]!;
+              for (let i = 0; same && i < len; i++) same = arena[off + i] === buf[p + i];
+            }
+            if (same) {
               barcodeId = id;
               break;
             }

@@ -561,28 +561,52 @@ interface WasmApi {
 type SpmmKernel = (...args: number[]) => void;
 let compiledKernels: object | undefined;
 
-/** Runs in each worker thread: waits on its control block, runs `spmm`, signals done (or −1). */
+/**
+ * The job block (16 int32 at byte 0 of the memory) shared by the caller and the
+ * workers: [0] job sequence number, [1] claim word (sequence·2^16 + next chunk),
+ * [2] chunks done, [3…5] CSR pointers, [6] input, [7] output, [8] lp,
+ * [9] rowsIn, [10] rows per cache chunk, [11] kernel (0 float64, 1 float32),
+ * [12] number of chunks, [13] byte offset of the chunk row bounds, [14] exit,
+ * [15] −1 after a failure.
+ */
+const JOB = { seq: 0, claim: 1, done: 2, exit: 14, failed: 15 } as const;
+
+/**
+ * Runs in each worker thread: on every new job it claims chunks of rows with a
+ * compare-and-swap on the claim word (only while the word carries the job's
+ * sequence number, so a late worker never takes a chunk of a newer job) and
+ * counts each finished chunk. The caller claims chunks the same way and waits
+ * only for the chunks done, never for a worker that was not scheduled.
+ */
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const { module, memory, ctl } = workerData;
-const c = new Int32Array(memory.buffer, ctl, 16);
-let kernels;
-try {
-  const e = new WebAssembly.Instance(module, { env: { memory } }).exports;
-  kernels = [e.spmm, e.spmm32];
-} catch {}
+const { module, memory } = workerData;
+const c = new Int32Array(memory.buffer, 0, 16);
+const e = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const kernels = [e.spmm, e.spmm32];
+let seen = 0;
 for (;;) {
-  Atomics.wait(c, 0, 0);
-  if (Atomics.load(c, 0) === 2) break;
-  let status = 1;
-  try {
-    kernels[c[12]](c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[10], c[11]);
-  } catch {
-    status = -1;
+  Atomics.wait(c, 0, seen);
+  if (Atomics.load(c, 14) !== 0) break;
+  const seq = Atomics.load(c, 0);
+  seen = seq;
+  const tag = (seq & 0x7fff) << 16;
+  const kernel = kernels[c[11]];
+  const n = c[12];
+  const bounds = new Int32Array(memory.buffer, c[13], n + 1);
+  for (;;) {
+    const cur = Atomics.load(c, 1);
+    if ((cur & ~0xffff) !== tag || (cur & 0xffff) >= n) break;
+    if (Atomics.compareExchange(c, 1, cur, cur + 1) !== cur) continue;
+    const i = cur & 0xffff;
+    try {
+      kernel(c[3], c[4], c[5], c[6], c[7], bounds[i], bounds[i + 1], c[8], c[9], c[10]);
+    } catch {
+      Atomics.store(c, 15, -1);
+    }
+    Atomics.add(c, 2, 1);
+    Atomics.notify(c, 2);
   }
-  Atomics.store(c, 0, 0);
-  Atomics.store(c, 9, status);
-  Atomics.notify(c, 9);
 }
 `;
 
@@ -665,7 +689,8 @@ export function makeSparseProducts(
   const dense = align(Math.max(x.nRows, x.nCols) * Math.max((f32 ? 4 : 8) * lp, 8 * l));
   const csrBytes = (rows: number): number => align(4 * (rows + 1)) + 2 * align(4 * nnz);
   const total =
-    64 * threads +
+    64 +
+    align(4 * (16 * threads + 1)) +
     csrBytes(x.nRows) +
     csrBytes(x.nCols) +
     2 * dense +
@@ -708,7 +733,7 @@ export function makeSparseProducts(
   }
   const spmm = kernel;
   const buf = memory.buffer;
-  let offset = 64 * threads;
+  let offset = 64;
   const take = (bytes: number): number => {
     const at = offset;
     offset = align(at + bytes);
@@ -744,13 +769,12 @@ export function makeSparseProducts(
     f: new Float64Array(buf, take(8 * Math.max(x.nRows, x.nCols)), Math.max(x.nRows, x.nCols)),
     axpy4,
   };
-  const controls = Array.from(
+  const job = new Int32Array(buf, 0, 16);
+  const maxChunks = 16 * threads;
+  const boundsAt = take(4 * (maxChunks + 1));
+  const workers = Array.from(
     { length: threads - 1 },
-    (_, w) => new Int32Array(buf, 64 * (w + 1), 16),
-  );
-  const workers = controls.map(
-    (_, w) =>
-      new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, ctl: 64 * (w + 1) } }),
+    () => new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory } }),
   );
   for (const w of workers) w.unref();
   const run = (a: typeof px, dense: Float64Array, w: number): Float64Array => {
@@ -770,33 +794,42 @@ export function makeSparseProducts(
         for (let j = width; j < panel; j++) panels[o + j] = 0;
       }
     }
-    // Row ranges with equal numbers of non-zeros (range 0 is the caller's); chunks of
-    // about 2^18 non-zeros.
+    // Work chunks of equal non-zero counts (16 per thread, claimed by whoever is
+    // free); inside one, the kernel goes through rows in cache chunks of ≈ 2^18 non-zeros.
     const chunk = Math.max(16, Math.round(262144 / Math.max(1, nnz / Math.max(1, a.rows))));
-    const bounds = [0];
-    for (let t = 1; t < threads; t++) {
-      const goal = (nnz * t) / threads;
+    const nChunks = threads > 1 ? maxChunks : 1;
+    const bounds = new Int32Array(buf, boundsAt, nChunks + 1);
+    bounds[0] = 0;
+    for (let t = 1; t < nChunks; t++) {
+      const goal = (nnz * t) / nChunks;
       let r = bounds[t - 1]!;
       while (r < a.rows && a.indptr[r]! < goal) r++;
-      bounds.push(r);
+      bounds[t] = r;
     }
-    bounds.push(a.rows);
+    bounds[nChunks] = a.rows;
     const ptrs = a.ptrs.map((v) => v.byteOffset);
-    controls.forEach((c, t) => {
-      c.set([...ptrs, input, output, bounds[t + 1]!, bounds[t + 2]!, lp, 0, rowsIn, chunk], 1);
-      c[12] = f32 ? 1 : 0;
-      Atomics.store(c, 9, 0);
-      Atomics.store(c, 0, 1);
-      Atomics.notify(c, 0);
-    });
-    spmm(...ptrs, input, output, bounds[0]!, bounds[1]!, lp, rowsIn, chunk);
-    for (const c of controls) {
-      while (Atomics.load(c, 9) === 0) Atomics.wait(c, 9, 0);
-      if (c[9]! < 0) {
-        throw new ChromflowError('BACKEND', 'a worker thread of the sparse kernel failed', {
-          hint: 'run with threads: 1',
-        });
-      }
+    job.set([...ptrs, input, output, lp, rowsIn, chunk, f32 ? 1 : 0, nChunks, boundsAt], 3);
+    Atomics.store(job, JOB.done, 0);
+    const seq = (Atomics.load(job, JOB.seq) + 1) & 0x7fff;
+    const tag = seq << 16;
+    Atomics.store(job, JOB.claim, tag);
+    Atomics.store(job, JOB.seq, seq);
+    Atomics.notify(job, JOB.seq);
+    for (;;) {
+      const cur = Atomics.load(job, JOB.claim);
+      const i = cur & 0xffff;
+      if (i >= nChunks) break;
+      if (Atomics.compareExchange(job, JOB.claim, cur, cur + 1) !== cur) continue;
+      spmm(...ptrs, input, output, bounds[i]!, bounds[i + 1]!, lp, rowsIn, chunk);
+      Atomics.add(job, JOB.done, 1);
+    }
+    for (let d = Atomics.load(job, JOB.done); d < nChunks; d = Atomics.load(job, JOB.done)) {
+      Atomics.wait(job, JOB.done, d);
+    }
+    if (Atomics.load(job, JOB.failed) < 0) {
+      throw new ChromflowError('BACKEND', 'a worker thread of the sparse kernel failed', {
+        hint: 'run with threads: 1',
+      });
     }
     const result = new Float64Array(a.rows * w);
     const rows = f32
@@ -813,10 +846,9 @@ export function makeSparseProducts(
     transposeTimes: (y, w) => run(pxt, y, w),
     luNormalise: (y, rows, w) => luInPlace(y, rows, w, lu),
     close() {
-      for (const c of controls) {
-        Atomics.store(c, 0, 2);
-        Atomics.notify(c, 0);
-      }
+      Atomics.store(job, JOB.exit, 1);
+      Atomics.add(job, JOB.seq, 1);
+      Atomics.notify(job, JOB.seq);
       for (const w of workers) void w.terminate();
     },
   };

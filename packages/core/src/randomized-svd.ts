@@ -584,6 +584,28 @@ const { module, memory } = workerData;
 const c = new Int32Array(memory.buffer, 0, 16);
 const e = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const kernels = [e.spmm, e.spmm32];
+// Job kind 2: the CSC form of X ([3…5] X's CSR, [6…8] the transpose's, [9] rows, [10] cols),
+// the loop of fillTranspose.
+function transpose() {
+  const b = memory.buffer;
+  const indptr = new Int32Array(b, c[3], c[9] + 1);
+  const nnz = indptr[c[9]];
+  const indices = new Int32Array(b, c[4], nnz);
+  const values = new Float32Array(b, c[5], nnz);
+  const tIndptr = new Int32Array(b, c[6], c[10] + 1);
+  const tIndices = new Int32Array(b, c[7], nnz);
+  const tValues = new Float32Array(b, c[8], nnz);
+  for (let q = 0; q < nnz; q++) tIndptr[indices[q] + 1]++;
+  for (let j = 0; j < c[10]; j++) tIndptr[j + 1] += tIndptr[j];
+  const next = tIndptr.slice(0, c[10]);
+  for (let r = 0; r < c[9]; r++) {
+    for (let q = indptr[r]; q < indptr[r + 1]; q++) {
+      const dst = next[indices[q]]++;
+      tIndices[dst] = r;
+      tValues[dst] = values[q];
+    }
+  }
+}
 let seen = 0;
 for (;;) {
   Atomics.wait(c, 0, seen);
@@ -600,7 +622,8 @@ for (;;) {
     if (Atomics.compareExchange(c, 1, cur, cur + 1) !== cur) continue;
     const i = cur & 0xffff;
     try {
-      kernel(c[3], c[4], c[5], c[6], c[7], bounds[i], bounds[i + 1], c[8], c[9], c[10]);
+      if (c[11] === 2) transpose();
+      else kernel(c[3], c[4], c[5], c[6], c[7], bounds[i], bounds[i + 1], c[8], c[9], c[10]);
     } catch {
       Atomics.store(c, 15, -1);
     }
@@ -609,6 +632,32 @@ for (;;) {
   }
 }
 `;
+
+/**
+ * Fills tIndptr (zeroed, nCols + 1), tIndices and tValues with the CSC form of
+ * the CSR (indptr, indices, values); `TRANSPOSE_SOURCE` is the same loop for workers.
+ */
+function fillTranspose(
+  indptr: Int32Array,
+  indices: Int32Array,
+  values: Float32Array,
+  nCols: number,
+  tIndptr: Int32Array,
+  tIndices: Int32Array,
+  tValues: Float32Array,
+): void {
+  const nnz = indices.length;
+  for (let q = 0; q < nnz; q++) tIndptr[indices[q]! + 1]!++;
+  for (let c = 0; c < nCols; c++) tIndptr[c + 1]! += tIndptr[c]!;
+  const next = tIndptr.slice(0, nCols);
+  for (let r = 0; r + 1 < indptr.length; r++) {
+    for (let q = indptr[r]!; q < indptr[r + 1]!; q++) {
+      const dst = next[indices[q]!]!++;
+      tIndices[dst] = r;
+      tValues[dst] = values[q]!;
+    }
+  }
+}
 
 /** Products with a sparse X and its transpose; dense blocks row-major. */
 export interface SparseProducts {
@@ -749,16 +798,6 @@ export function makeSparseProducts(
   const tIndptr = new Int32Array(buf, take(4 * (x.nCols + 1)), x.nCols + 1);
   const tIndices = new Int32Array(buf, take(4 * nnz), nnz);
   const tValues = new Float32Array(buf, take(4 * nnz), nnz);
-  for (let q = 0; q < nnz; q++) tIndptr[x.indices[q]! + 1]!++;
-  for (let c = 0; c < x.nCols; c++) tIndptr[c + 1]! += tIndptr[c]!;
-  const next = tIndptr.slice(0, x.nCols);
-  for (let r = 0; r < x.nRows; r++) {
-    for (let q = x.indptr[r]!; q < x.indptr[r + 1]!; q++) {
-      const dst = next[x.indices[q]!]!++;
-      tIndices[dst] = r;
-      tValues[dst] = x.values[q]!;
-    }
-  }
   const px = { indptr: xIndptr, rows: x.nRows, cols: x.nCols, ptrs: [xIndptr, xIndices, xValues] };
   const pxt = { indptr: tIndptr, rows: x.nCols, cols: x.nRows, ptrs: [tIndptr, tIndices, tValues] };
   const input = take(dense);
@@ -777,6 +816,39 @@ export function makeSparseProducts(
     () => new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory } }),
   );
   for (const w of workers) w.unref();
+  // The transpose is built by a worker while the caller runs the first product (which
+  // needs X only) and its LU; without workers, here and now.
+  let transposePending = threads > 1;
+  if (transposePending) {
+    job.set(
+      [...[xIndptr, xIndices, xValues, tIndptr, tIndices, tValues].map((v) => v.byteOffset)],
+      3,
+    );
+    job.set([x.nRows, x.nCols, 2, 1], 9);
+    Atomics.store(job, JOB.done, 0);
+    const seq = (Atomics.load(job, JOB.seq) + 1) & 0x7fff;
+    Atomics.store(job, JOB.claim, seq << 16);
+    Atomics.store(job, JOB.seq, seq);
+    Atomics.notify(job, JOB.seq);
+  } else {
+    fillTranspose(xIndptr, xIndices, xValues, x.nCols, tIndptr, tIndices, tValues);
+  }
+  const copyOut = (nRows: number, lp: number, w: number): Float64Array => {
+    const result = new Float64Array(nRows * w);
+    const rows = f32
+      ? new Float32Array(buf, output, nRows * lp)
+      : new Float64Array(buf, output, nRows * lp);
+    if (lp === w) result.set(rows);
+    else for (let r = 0; r < nRows; r++) result.set(rows.subarray(r * lp, r * lp + w), r * w);
+    return result;
+  };
+  const awaitTranspose = (): void => {
+    if (!transposePending) return;
+    for (let d = Atomics.load(job, JOB.done); d < 1; d = Atomics.load(job, JOB.done)) {
+      Atomics.wait(job, JOB.done, d);
+    }
+    transposePending = false;
+  };
   const run = (a: typeof px, dense: Float64Array, w: number): Float64Array => {
     const lp = Math.ceil(w / panel) * panel;
     const rowsIn = a.cols;
@@ -797,7 +869,10 @@ export function makeSparseProducts(
     // Work chunks of equal non-zero counts (16 per thread, claimed by whoever is
     // free); inside one, the kernel goes through rows in cache chunks of ≈ 2^18 non-zeros.
     const chunk = Math.max(16, Math.round(262144 / Math.max(1, nnz / Math.max(1, a.rows))));
-    const nChunks = threads > 1 ? maxChunks : 1;
+    // While the worker builds the transpose, X·M runs on the caller alone.
+    const alone = transposePending && a === px;
+    if (!alone) awaitTranspose();
+    const nChunks = threads > 1 && !alone ? maxChunks : 1;
     const bounds = new Int32Array(buf, boundsAt, nChunks + 1);
     bounds[0] = 0;
     for (let t = 1; t < nChunks; t++) {
@@ -808,6 +883,10 @@ export function makeSparseProducts(
     }
     bounds[nChunks] = a.rows;
     const ptrs = a.ptrs.map((v) => v.byteOffset);
+    if (alone) {
+      spmm(...ptrs, input, output, 0, a.rows, lp, rowsIn, chunk);
+      return copyOut(a.rows, lp, w);
+    }
     job.set([...ptrs, input, output, lp, rowsIn, chunk, f32 ? 1 : 0, nChunks, boundsAt], 3);
     Atomics.store(job, JOB.done, 0);
     const seq = (Atomics.load(job, JOB.seq) + 1) & 0x7fff;
@@ -831,13 +910,7 @@ export function makeSparseProducts(
         hint: 'run with threads: 1',
       });
     }
-    const result = new Float64Array(a.rows * w);
-    const rows = f32
-      ? new Float32Array(buf, output, a.rows * lp)
-      : new Float64Array(buf, output, a.rows * lp);
-    if (lp === w) result.set(rows);
-    else for (let r = 0; r < a.rows; r++) result.set(rows.subarray(r * lp, r * lp + w), r * w);
-    return result;
+    return copyOut(a.rows, lp, w);
   };
   return {
     backend:

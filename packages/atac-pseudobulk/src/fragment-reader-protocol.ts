@@ -31,3 +31,10 @@ export type WorkerMessage =
   | { type: 'progress'; done: number; total: number | undefined }
   | { type: 'end' }
   | { type: 'error'; code: ErrorCode; message: string; init: ChromflowErrorInit };
+
+/** The main thread's acknowledgement of a batch, with its arrays given back when the consumer is done with them. */
+export interface AckMessage {
+  type: 'ack';
+  /** chromIds, starts, ends, barcodeIds, counts, lineNumbers. */
+  arrays?: Int32Array[];
+}

@@ -5,8 +5,8 @@
 // Not exported from the package index: it only runs as a worker.
 import { parentPort, workerData } from 'node:worker_threads';
 import { ChromflowError } from '@chromflow/core';
-import { readFragments } from '@chromflow/genome-io';
-import type { WorkerRequest, WorkerMessage } from './fragment-reader-protocol.js';
+import { readFragments, type FragmentBatch } from '@chromflow/genome-io';
+import type { AckMessage, WorkerMessage, WorkerRequest } from './fragment-reader-protocol.js';
 
 const port = parentPort;
 const request = workerData as WorkerRequest | undefined;
@@ -15,8 +15,24 @@ async function run(req: WorkerRequest, post: (m: WorkerMessage, t?: ArrayBuffer[
   let acked = 0;
   let sent = 0;
   let wake: (() => void) | undefined;
-  port!.on('message', () => {
+  // Arrays of consumed batches, sent back with the acknowledgement, are refilled.
+  const pool: FragmentBatch[] = [];
+  port!.on('message', (m: AckMessage) => {
     acked++;
+    if (m.arrays) {
+      const [chromIds, starts, ends, barcodeIds, counts, lineNumbers] = m.arrays;
+      pool.push({
+        chromNames: [],
+        barcodes: [],
+        chromIds: chromIds!,
+        starts: starts!,
+        ends: ends!,
+        barcodeIds: barcodeIds!,
+        counts: counts!,
+        lineNumbers: lineNumbers!,
+        length: starts!.length,
+      });
+    }
     wake?.();
     wake = undefined;
   });
@@ -25,6 +41,7 @@ async function run(req: WorkerRequest, post: (m: WorkerMessage, t?: ArrayBuffer[
     let nBarcodes = 0;
     for await (const b of readFragments(req.path, {
       batchSize: req.batchSize,
+      batchPool: pool,
       onProgress: (done, total) => post({ type: 'progress', done, total }),
     })) {
       const arrays = [b.chromIds, b.starts, b.ends, b.barcodeIds, b.counts, b.lineNumbers];

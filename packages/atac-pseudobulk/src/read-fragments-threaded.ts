@@ -5,7 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ChromflowError, throwIfAborted, type LongRunOptions } from '@chromflow/core';
 import { readFragments, type FragmentBatch } from '@chromflow/genome-io';
-import type { WorkerMessage, WorkerRequest } from './fragment-reader-protocol.js';
+import type { AckMessage, WorkerMessage, WorkerRequest } from './fragment-reader-protocol.js';
 
 export interface ReadFragmentsThreadedOptions extends LongRunOptions {
   /** Fragments per batch (default 65,536). */
@@ -17,6 +17,11 @@ export interface ReadFragmentsThreadedOptions extends LongRunOptions {
   thread?: boolean | 'auto';
   /** When no worker can start: read on this thread (default true), or throw BACKEND. */
   fallback?: boolean;
+  /**
+   * The consumer is done with each batch when it asks for the next one
+   * (default false): its arrays are then reused for a later batch.
+   */
+  reuseBatches?: boolean;
 }
 
 /** Files from this size on are read in a worker under `thread: 'auto'`. */
@@ -77,7 +82,7 @@ export async function* readFragmentsThreaded(
       batchSize: options.batchSize,
       signal: options.signal,
       onProgress: options.onProgress,
-      reuseBatches: true,
+      reuseBatches: options.reuseBatches ?? false,
     });
   if (!script) {
     yield* inThread();
@@ -130,7 +135,15 @@ export async function* readFragmentsThreaded(
           lineNumbers: m.lineNumbers,
           length: m.length,
         };
-        worker.postMessage('ack');
+        if (options.reuseBatches && m.length === m.starts.length) {
+          // The consumer is done with this batch: its arrays go back to be refilled.
+          const arrays = [m.chromIds, m.starts, m.ends, m.barcodeIds, m.counts, m.lineNumbers];
+          const ack: AckMessage = { type: 'ack', arrays };
+          worker.postMessage(
+            ack,
+            arrays.map((a) => a.buffer as ArrayBuffer),
+          );
+        } else worker.postMessage({ type: 'ack' } satisfies AckMessage);
       } else if (m.type === 'progress') {
         options.onProgress?.(m.done, m.total);
       } else if (m.type === 'end') {

@@ -41,6 +41,8 @@ export async function scanFragments(
     batchSize: options.batchSize,
     thread: options.thread,
     fallback: options.fallback,
+    // Consumers copy what they keep out of each batch in addBatch.
+    reuseBatches: true,
   })) {
     throwIfAborted(options.signal);
     for (const c of consumers) c.addBatch(batch);

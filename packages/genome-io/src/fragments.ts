@@ -59,6 +59,12 @@ export interface ReadFragmentsOptions extends LongRunOptions {
    * before taking the next (counters): no allocation per batch, less GC.
    */
   reuseBatches?: boolean;
+  /**
+   * Batches whose arrays the caller is done with, to be refilled before new
+   * arrays are allocated; the caller may push to it at any time (e.g. arrays
+   * a worker thread got back from the thread it posted them to).
+   */
+  batchPool?: FragmentBatch[];
 }
 
 const TAB = 9;
@@ -99,7 +105,7 @@ export class FragmentLineParser {
   lineNumber = 0;
   private batch: BatchBuilder;
   private readonly done: FragmentBatch[] = [];
-  private readonly free: FragmentBatch[] = [];
+  private readonly free: FragmentBatch[];
   private prevChrom = -1;
   private prevStart = -1;
   private prevChromBytes = new Uint8Array(0);
@@ -112,7 +118,10 @@ export class FragmentLineParser {
     private readonly batchSize: number,
     private readonly checkSorted: boolean,
     private readonly chromSizes?: ReadonlyMap<string, number>,
+    /** Finished batches whose arrays may be refilled (shared with the caller; see `recycle`). */
+    pool: FragmentBatch[] = [],
   ) {
+    this.free = pool;
     this.batch = new BatchBuilder(batchSize);
   }
 
@@ -126,7 +135,9 @@ export class FragmentLineParser {
   }
 
   private newBuilder(): BatchBuilder {
-    return new BatchBuilder(this.batchSize, this.free.pop());
+    let reuse = this.free.pop();
+    while (reuse && reuse.starts.length !== this.batchSize) reuse = this.free.pop();
+    return new BatchBuilder(this.batchSize, reuse);
   }
 
   /** Batches completed so far (removed from the parser). */
@@ -518,6 +529,7 @@ export async function* readFragments(
     options.batchSize ?? 1 << 16,
     options.checkSorted ?? true,
     options.chromSizes,
+    options.batchPool,
   );
   const reuse = options.reuseBatches ?? false;
   let carry: Uint8Array | undefined;

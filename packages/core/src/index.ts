@@ -7,3 +7,7 @@ export * from './stage.js';
 export * from './hash.js';
 export * from './shared-data.js';
 export * from './randomized-svd.js';
+export * from './sparse-products.js';
+export * from './dense-linalg.js';
+export * from './seeded-random.js';
+export * from './sparse-kernel-wasm.js';

@@ -1,0 +1,259 @@
+/**
+ * Replaces the rows × l matrix y by P·L of its partial-pivoting LU
+ * factorisation (scipy's `lu(permute_l=True)`): same column span, unit
+ * lower-trapezoidal up to the row permutation, entries ≤ 1 in magnitude.
+ */
+export function luNormaliseColumns(y: Float64Array, rows: number, l: number): void {
+  luInPlace(y, rows, l, undefined);
+}
+
+/** Column-major scratch for the LU in a wasm memory, and the kernel updating four columns. */
+export interface LuWorkspace {
+  cols: Float64Array;
+  f: Float64Array;
+  axpy4: (...args: number[]) => void;
+}
+
+export function luInPlace(
+  y: Float64Array,
+  rows: number,
+  l: number,
+  ws: LuWorkspace | undefined,
+): void {
+  // Right-looking LU on a column-major copy: every update is a long contiguous
+  // axpy over all rows, with multiplier 0 for the rows already used as pivots.
+  const all = ws ? ws.cols.subarray(0, rows * l) : new Float64Array(rows * l);
+  const f = ws ? ws.f.subarray(0, rows) : new Float64Array(rows);
+  const col = (j: number): Float64Array => all.subarray(j * rows, (j + 1) * rows);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < l; j++) all[j * rows + i] = y[i * l + j]!;
+  const isPivot = new Uint8Array(rows);
+  const pivots: number[] = [];
+  const kMax = Math.min(l, rows);
+  for (let k = 0; k < kMax; k++) {
+    const ck = col(k);
+    // Ties go to the first row, as LAPACK's.
+    let piv = -1;
+    let pivAbs = 0;
+    for (let i = 0; i < rows; i++) {
+      const x = Math.abs(ck[i]!);
+      if (x > pivAbs && isPivot[i] === 0) {
+        pivAbs = x;
+        piv = i;
+      }
+    }
+    pivots.push(piv);
+    // A zero column on the remaining rows (rank deficiency): L's column stays 0.
+    if (piv < 0) continue;
+    isPivot[piv] = 1;
+    const inv = 1 / ck[piv]!;
+    for (let i = 0; i < rows; i++) {
+      const x = isPivot[i] === 0 ? ck[i]! * inv : 0;
+      f[i] = x;
+      if (isPivot[i] === 0) ck[i] = x;
+    }
+    // Four columns per pass over the multipliers.
+    let j = k + 1;
+    for (; j + 3 < l; j += 4) {
+      const c0 = col(j);
+      const c1 = col(j + 1);
+      const c2 = col(j + 2);
+      const c3 = col(j + 3);
+      const u0 = c0[piv]!;
+      const u1 = c1[piv]!;
+      const u2 = c2[piv]!;
+      const u3 = c3[piv]!;
+      if (ws) {
+        ws.axpy4(
+          c0.byteOffset,
+          c1.byteOffset,
+          c2.byteOffset,
+          c3.byteOffset,
+          f.byteOffset,
+          u0,
+          u1,
+          u2,
+          u3,
+          rows,
+        );
+        continue;
+      }
+      for (let i = 0; i < rows; i++) {
+        const x = f[i]!;
+        c0[i] = c0[i]! - x * u0;
+        c1[i] = c1[i]! - x * u1;
+        c2[i] = c2[i]! - x * u2;
+        c3[i] = c3[i]! - x * u3;
+      }
+    }
+    for (; j < l; j++) {
+      const cj = col(j);
+      const u = cj[piv]!;
+      for (let i = 0; i < rows; i++) cj[i] = cj[i]! - f[i]! * u;
+    }
+  }
+  for (let i = 0; i < rows; i++) for (let j = 0; j < l; j++) y[i * l + j] = all[j * rows + i]!;
+  pivots.forEach((r, k) => {
+    if (r < 0) return;
+    const ro = r * l;
+    y[ro + k] = 1;
+    for (let j = k + 1; j < l; j++) y[ro + j] = 0;
+  });
+}
+
+/**
+ * Orthonormalises the columns of a rows × l row-major matrix in place
+ * (Gram–Schmidt, classical within blocks of four columns and modified across
+ * them, run twice — "twice is enough"). A column in the span
+ * of the earlier ones (below 1e-10 of its first-pass norm) becomes zero.
+ */
+export function orthonormaliseColumns(y: Float64Array, rows: number, l: number): void {
+  const cols: Float64Array[] = [];
+  const norm0 = new Float64Array(l);
+  for (let j = 0; j < l; j++) {
+    const c = new Float64Array(rows);
+    let s = 0;
+    for (let i = 0; i < rows; i++) {
+      const x = y[i * l + j]!;
+      c[i] = x;
+      s += x * x;
+    }
+    norm0[j] = Math.sqrt(s);
+    cols.push(c);
+  }
+  for (let pass = 0; pass < 2; pass++) {
+    for (let j = 0; j < l; j++) {
+      const cj = cols[j]!;
+      let k = 0;
+      // Four earlier columns at a time (classical within the four, modified across).
+      for (; k + 3 < j; k += 4) {
+        const c0 = cols[k]!;
+        const c1 = cols[k + 1]!;
+        const c2 = cols[k + 2]!;
+        const c3 = cols[k + 3]!;
+        let d0 = 0;
+        let d1 = 0;
+        let d2 = 0;
+        let d3 = 0;
+        for (let i = 0; i < rows; i++) {
+          const x = cj[i]!;
+          d0 += c0[i]! * x;
+          d1 += c1[i]! * x;
+          d2 += c2[i]! * x;
+          d3 += c3[i]! * x;
+        }
+        for (let i = 0; i < rows; i++) {
+          cj[i] = cj[i]! - d0 * c0[i]! - d1 * c1[i]! - d2 * c2[i]! - d3 * c3[i]!;
+        }
+      }
+      for (; k < j; k++) {
+        const ck = cols[k]!;
+        let d = 0;
+        for (let i = 0; i < rows; i++) d += ck[i]! * cj[i]!;
+        if (d === 0) continue;
+        for (let i = 0; i < rows; i++) cj[i]! -= d * ck[i]!;
+      }
+      let nrm = 0;
+      for (let i = 0; i < rows; i++) nrm += cj[i]! * cj[i]!;
+      nrm = Math.sqrt(nrm);
+      const inv = nrm > 1e-10 * norm0[j]! && nrm > 0 ? 1 / nrm : 0;
+      for (let i = 0; i < rows; i++) cj[i]! *= inv;
+      norm0[j] = 1;
+    }
+  }
+  for (let j = 0; j < l; j++) {
+    const c = cols[j]!;
+    for (let i = 0; i < rows; i++) y[i * l + j] = c[i]!;
+  }
+}
+
+/**
+ * Thin SVD of a small matrix B (l × n) given as its transpose bt (n × l,
+ * row-major), by one-sided Jacobi rotations on bt's columns. Returns singular
+ * values (descending), U (l × l, row-major, columns = left vectors of B) and
+ * Vt (l × n, rows = right vectors of B).
+ */
+export function svdSmall(
+  bt: Float64Array,
+  n: number,
+  l: number,
+): { s: Float64Array; U: Float64Array; Vt: Float64Array } {
+  const cols: Float64Array[] = [];
+  for (let j = 0; j < l; j++) {
+    const c = new Float64Array(n);
+    for (let i = 0; i < n; i++) c[i] = bt[i * l + j]!;
+    cols.push(c);
+  }
+  const W = new Float64Array(l * l);
+  for (let j = 0; j < l; j++) W[j * l + j] = 1;
+  for (let sweep = 0; sweep < 60; sweep++) {
+    let off = 0;
+    for (let a = 0; a < l - 1; a++) {
+      for (let b = a + 1; b < l; b++) {
+        const ca = cols[a]!;
+        const cb = cols[b]!;
+        let alpha = 0;
+        let beta = 0;
+        let gamma = 0;
+        for (let i = 0; i < n; i++) {
+          alpha += ca[i]! * ca[i]!;
+          beta += cb[i]! * cb[i]!;
+          gamma += ca[i]! * cb[i]!;
+        }
+        if (gamma === 0 || Math.abs(gamma) <= 1e-15 * Math.sqrt(alpha * beta)) continue;
+        off = Math.max(off, Math.abs(gamma) / Math.sqrt(alpha * beta));
+        const zeta = (beta - alpha) / (2 * gamma);
+        const t = Math.sign(zeta || 1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
+        const cs = 1 / Math.sqrt(1 + t * t);
+        const sn = cs * t;
+        for (let i = 0; i < n; i++) {
+          const x = ca[i]!;
+          const y = cb[i]!;
+          ca[i] = cs * x - sn * y;
+          cb[i] = sn * x + cs * y;
+        }
+        for (let i = 0; i < l; i++) {
+          const x = W[i * l + a]!;
+          const y = W[i * l + b]!;
+          W[i * l + a] = cs * x - sn * y;
+          W[i * l + b] = sn * x + cs * y;
+        }
+      }
+    }
+    if (off < 1e-15) break;
+  }
+  // bt·W = columns with norms s: bt = (cols/s)·diag(s)·Wᵀ, so B = W·diag(s)·(cols/s)ᵀ.
+  const norms = cols.map((c) => Math.sqrt(c.reduce((acc, x) => acc + x * x, 0)));
+  const order = norms.map((_, j) => j).sort((x, y) => norms[y]! - norms[x]!);
+  const s = new Float64Array(l);
+  const U = new Float64Array(l * l);
+  const Vt = new Float64Array(l * n);
+  order.forEach((j, k) => {
+    const nrm = norms[j]!;
+    s[k] = nrm;
+    for (let i = 0; i < l; i++) U[i * l + k] = W[i * l + j]!;
+    const inv = nrm > 0 ? 1 / nrm : 0;
+    const c = cols[j]!;
+    for (let i = 0; i < n; i++) Vt[k * n + i] = c[i]! * inv;
+  });
+  return { s, U, Vt };
+}
+
+/**
+ * Orthonormalises the rows × l matrix y in place (y becomes Q) and returns R
+ * (l × l, row-major) with y_before = Q·R, by modified Gram–Schmidt twice.
+ */
+export function upperFactorOfColumns(y: Float64Array, rows: number, l: number): Float64Array {
+  const before = y.slice();
+  orthonormaliseColumns(y, rows, l);
+  // R = Qᵀ·y_before: exact for the kept columns, and for dropped (dependent) ones too.
+  const r = new Float64Array(l * l);
+  for (let i = 0; i < rows; i++) {
+    const o = i * l;
+    for (let a = 0; a < l; a++) {
+      const qa = y[o + a]!;
+      if (qa === 0) continue;
+      for (let b = 0; b < l; b++) r[a * l + b]! += qa * before[o + b]!;
+    }
+  }
+  return r;
+}

@@ -1,0 +1,435 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { ChromflowError } from './errors.js';
+import { luInPlace, luNormaliseColumns, type LuWorkspace } from './dense-linalg.js';
+import { SPARSE_KERNEL_WASM_BASE64 } from './sparse-kernel-wasm.js';
+import type { CsrMatrix } from './sparse-matrix.js';
+
+/** The transpose of a CSR matrix, as CSR (that is, the matrix in CSC form). */
+export function transposeCsr(a: CsrMatrix): CsrMatrix {
+  const indptr = new Int32Array(a.nCols + 1);
+  for (let q = 0; q < a.indices.length; q++) indptr[a.indices[q]! + 1]!++;
+  for (let c = 0; c < a.nCols; c++) indptr[c + 1]! += indptr[c]!;
+  const next = indptr.slice(0, a.nCols);
+  const indices = new Int32Array(a.indices.length);
+  const values = new Float32Array(a.indices.length);
+  for (let r = 0; r < a.nRows; r++) {
+    for (let q = a.indptr[r]!; q < a.indptr[r + 1]!; q++) {
+      const dst = next[a.indices[q]!]!++;
+      indices[dst] = r;
+      values[dst] = a.values[q]!;
+    }
+  }
+  return { nRows: a.nCols, nCols: a.nRows, indptr, indices, values };
+}
+
+/**
+ * out (rows × l) = a · m (cols × l), all row-major. Each output row is
+ * accumulated in a local array while the row's non-zeros are read once for
+ * all l columns; `shift` (length l), when given, is subtracted from every row.
+ */
+export function csrTimesDense(
+  a: CsrMatrix,
+  m: Float64Array,
+  l: number,
+  out: Float64Array = new Float64Array(a.nRows * l),
+  shift?: Float64Array,
+): Float64Array {
+  const { indptr, indices, values } = a;
+  const acc = new Float64Array(l);
+  for (let r = 0; r < a.nRows; r++) {
+    if (shift) for (let j = 0; j < l; j++) acc[j] = -shift[j]!;
+    else acc.fill(0);
+    const end = indptr[r + 1]!;
+    for (let q = indptr[r]!; q < end; q++) {
+      const v = values[q]!;
+      const o = indices[q]! * l;
+      let j = 0;
+      for (; j + 3 < l; j += 4) {
+        acc[j]! += v * m[o + j]!;
+        acc[j + 1]! += v * m[o + j + 1]!;
+        acc[j + 2]! += v * m[o + j + 2]!;
+        acc[j + 3]! += v * m[o + j + 3]!;
+      }
+      for (; j < l; j++) acc[j]! += v * m[o + j]!;
+    }
+    out.set(acc, r * l);
+  }
+  return out;
+}
+
+interface WasmApi {
+  Memory: new (d: { initial: number; maximum: number; shared: boolean }) => {
+    readonly buffer: SharedArrayBuffer;
+  };
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+type SpmmKernel = (...args: number[]) => void;
+let compiledKernels: object | undefined;
+
+/**
+ * The job block (16 int32 at byte 0 of the memory) shared by the caller and the
+ * workers: [0] job sequence number, [1] claim word (sequence·2^16 + next chunk),
+ * [2] chunks done, [3…5] CSR pointers, [6] input, [7] output, [8] lp,
+ * [9] rowsIn, [10] rows per cache chunk, [11] kernel (0 float64, 1 float32),
+ * [12] number of chunks, [13] byte offset of the chunk row bounds, [14] exit,
+ * [15] −1 after a failure.
+ */
+const JOB = { seq: 0, claim: 1, done: 2, exit: 14, failed: 15 } as const;
+
+/**
+ * Runs in each worker thread: on every new job it claims chunks of rows with a
+ * compare-and-swap on the claim word (only while the word carries the job's
+ * sequence number, so a late worker never takes a chunk of a newer job) and
+ * counts each finished chunk. The caller claims chunks the same way and waits
+ * only for the chunks done, never for a worker that was not scheduled.
+ */
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { module, memory } = workerData;
+const c = new Int32Array(memory.buffer, 0, 16);
+const e = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const kernels = [e.spmm, e.spmm32];
+// Job kind 2: the CSC form of X ([3…5] X's CSR, [6…8] the transpose's, [9] rows, [10] cols),
+// the loop of fillTranspose.
+function transpose() {
+  const b = memory.buffer;
+  const indptr = new Int32Array(b, c[3], c[9] + 1);
+  const nnz = indptr[c[9]];
+  const indices = new Int32Array(b, c[4], nnz);
+  const values = new Float32Array(b, c[5], nnz);
+  const tIndptr = new Int32Array(b, c[6], c[10] + 1);
+  const tIndices = new Int32Array(b, c[7], nnz);
+  const tValues = new Float32Array(b, c[8], nnz);
+  for (let q = 0; q < nnz; q++) tIndptr[indices[q] + 1]++;
+  for (let j = 0; j < c[10]; j++) tIndptr[j + 1] += tIndptr[j];
+  const next = tIndptr.slice(0, c[10]);
+  for (let r = 0; r < c[9]; r++) {
+    for (let q = indptr[r]; q < indptr[r + 1]; q++) {
+      const dst = next[indices[q]]++;
+      tIndices[dst] = r;
+      tValues[dst] = values[q];
+    }
+  }
+}
+let seen = 0;
+for (;;) {
+  Atomics.wait(c, 0, seen);
+  if (Atomics.load(c, 14) !== 0) break;
+  const seq = Atomics.load(c, 0);
+  seen = seq;
+  const tag = (seq & 0x7fff) << 16;
+  const kernel = kernels[c[11]];
+  const n = c[12];
+  const bounds = new Int32Array(memory.buffer, c[13], n + 1);
+  for (;;) {
+    const cur = Atomics.load(c, 1);
+    if ((cur & ~0xffff) !== tag || (cur & 0xffff) >= n) break;
+    if (Atomics.compareExchange(c, 1, cur, cur + 1) !== cur) continue;
+    const i = cur & 0xffff;
+    try {
+      if (c[11] === 2) transpose();
+      else kernel(c[3], c[4], c[5], c[6], c[7], bounds[i], bounds[i + 1], c[8], c[9], c[10]);
+    } catch {
+      Atomics.store(c, 15, -1);
+    }
+    Atomics.add(c, 2, 1);
+    Atomics.notify(c, 2);
+  }
+}
+`;
+
+/**
+ * Fills tIndptr (zeroed, nCols + 1), tIndices and tValues with the CSC form of
+ * the CSR (indptr, indices, values); `TRANSPOSE_SOURCE` is the same loop for workers.
+ */
+function fillTranspose(
+  indptr: Int32Array,
+  indices: Int32Array,
+  values: Float32Array,
+  nCols: number,
+  tIndptr: Int32Array,
+  tIndices: Int32Array,
+  tValues: Float32Array,
+): void {
+  const nnz = indices.length;
+  for (let q = 0; q < nnz; q++) tIndptr[indices[q]! + 1]!++;
+  for (let c = 0; c < nCols; c++) tIndptr[c + 1]! += tIndptr[c]!;
+  const next = tIndptr.slice(0, nCols);
+  for (let r = 0; r + 1 < indptr.length; r++) {
+    for (let q = indptr[r]!; q < indptr[r + 1]!; q++) {
+      const dst = next[indices[q]!]!++;
+      tIndices[dst] = r;
+      tValues[dst] = values[q]!;
+    }
+  }
+}
+
+/** Products with a sparse X and its transpose; dense blocks row-major. */
+export interface SparseProducts {
+  /** 'wasm-simd' (with its thread count) or 'js'. */
+  readonly backend: string;
+  /** X · m, m cols × l → rows × l. */
+  times(m: Float64Array, l: number): Float64Array;
+  /** Xᵀ · y, y rows × l → cols × l. */
+  transposeTimes(y: Float64Array, l: number): Float64Array;
+  /**
+   * `luNormaliseColumns` of a rows × l block (rows ≤ max(X's rows, cols)),
+   * in the wasm memory when there is one: the same numbers either way.
+   */
+  luNormalise(y: Float64Array, rows: number, l: number): void;
+  /** Ends the worker threads (if any). */
+  close(): void;
+}
+
+export interface SparseProductsOptions {
+  /** 'auto' (default): wasm SIMD when the runtime has it and X fits in 4 GiB, else JavaScript. */
+  backend?: 'auto' | 'wasm' | 'js';
+  /**
+   * Threads running the products (the calling one included). Default: up to
+   * 4 of the machine's cores when nnz·l ≥ 5e7, else 1. Threads need wasm.
+   */
+  threads?: number;
+  /**
+   * Arithmetic of the sparse products: 'float64' (default) or 'float32' (the
+   * dense block rounded to float32, products summed in float32, as a float32
+   * BLAS would: half the memory traffic, twice the SIMD width). The rest of
+   * the SVD is float64 either way.
+   */
+  precision?: 'float64' | 'float32';
+}
+
+/** `csrTimesDense` in float32 arithmetic (m rounded to float32, each product and sum rounded). */
+function csrTimesDenseFloat32(a: CsrMatrix, m: Float64Array, l: number): Float64Array {
+  const m32 = Float32Array.from(m);
+  const out = new Float64Array(a.nRows * l);
+  const acc = new Float32Array(l);
+  for (let r = 0; r < a.nRows; r++) {
+    acc.fill(0);
+    for (let q = a.indptr[r]!; q < a.indptr[r + 1]!; q++) {
+      const v = a.values[q]!;
+      const o = a.indices[q]! * l;
+      for (let j = 0; j < l; j++) acc[j] = acc[j]! + Math.fround(v * m32[o + j]!);
+    }
+    out.set(acc, r * l);
+  }
+  return out;
+}
+
+/**
+ * Sets up X·M and Xᵀ·Y products for dense blocks of width up to l: X and its
+ * transpose are laid out once in a shared WebAssembly memory, and each product
+ * runs the SIMD kernel `SPARSE_KERNEL_WAT` over row ranges of equal non-zero
+ * counts on the calling thread and `threads − 1` workers (synchronously:
+ * the caller waits on Atomics). The JavaScript fallback (`csrTimesDense`)
+ * sums in the same order, so both backends give identical numbers.
+ */
+export function makeSparseProducts(
+  x: CsrMatrix,
+  l: number,
+  options: SparseProductsOptions = {},
+): SparseProducts {
+  const f32 = options.precision === 'float32';
+  const api = Reflect.get(globalThis, 'WebAssembly') as WasmApi | undefined;
+  const nnz = x.indices.length;
+  const threads = Math.max(
+    1,
+    Math.floor(options.threads ?? (nnz * l >= 5e7 ? Math.min(4, availableParallelism()) : 1)),
+  );
+  const align = (b: number): number => Math.ceil(b / 64) * 64;
+  // Panels: 8 float64 or 16 float32 columns, 64 bytes a row.
+  const panel = f32 ? 16 : 8;
+  const lp = Math.ceil(l / panel) * panel;
+  // A dense region holds a product's panels, or the LU's float64 columns.
+  const dense = align(Math.max(x.nRows, x.nCols) * Math.max((f32 ? 4 : 8) * lp, 8 * l));
+  const csrBytes = (rows: number): number => align(4 * (rows + 1)) + 2 * align(4 * nnz);
+  const total =
+    64 +
+    align(4 * (16 * threads + 1)) +
+    csrBytes(x.nRows) +
+    csrBytes(x.nCols) +
+    2 * dense +
+    align(8 * Math.max(x.nRows, x.nCols));
+  const pages = Math.ceil(total / 65536);
+  let memory: InstanceType<WasmApi['Memory']> | undefined;
+  let module: object | undefined;
+  let kernel: SpmmKernel | undefined;
+  let axpy4: SpmmKernel = () => undefined;
+  if (options.backend !== 'js') {
+    try {
+      if (!api) throw new Error('this runtime has no WebAssembly');
+      if (pages > 65535) throw new Error('the matrix is too large for a 32-bit wasm memory');
+      memory = new api.Memory({ initial: pages, maximum: pages, shared: true });
+      // Compiled once per process, so later calls run the optimised (tiered-up) code.
+      compiledKernels ??= new api.Module(Buffer.from(SPARSE_KERNEL_WASM_BASE64, 'base64'));
+      module = compiledKernels;
+      const exports = new api.Instance(module, { env: { memory } }).exports;
+      kernel = exports[f32 ? 'spmm32' : 'spmm'] as SpmmKernel;
+      axpy4 = exports['axpy4'] as SpmmKernel;
+    } catch (e) {
+      if (options.backend === 'wasm') {
+        throw new ChromflowError('BACKEND', 'the wasm SIMD sparse kernel could not be set up', {
+          hint: 'use backend "js" (or "auto", which falls back to it)',
+          cause: e,
+        });
+      }
+    }
+  }
+  if (!memory || !module || !kernel) {
+    const xt = transposeCsr(x);
+    const product = f32 ? csrTimesDenseFloat32 : csrTimesDense;
+    return {
+      backend: 'js',
+      times: (m, w) => product(x, m, w),
+      transposeTimes: (y, w) => product(xt, y, w),
+      luNormalise: luNormaliseColumns,
+      close: () => undefined,
+    };
+  }
+  const spmm = kernel;
+  const buf = memory.buffer;
+  let offset = 64;
+  const take = (bytes: number): number => {
+    const at = offset;
+    offset = align(at + bytes);
+    return at;
+  };
+  // X as it is, then its transpose built in place (the CSC form of X).
+  const xIndptr = new Int32Array(buf, take(4 * (x.nRows + 1)), x.nRows + 1);
+  const xIndices = new Int32Array(buf, take(4 * nnz), nnz);
+  const xValues = new Float32Array(buf, take(4 * nnz), nnz);
+  xIndptr.set(x.indptr);
+  xIndices.set(x.indices);
+  xValues.set(x.values);
+  const tIndptr = new Int32Array(buf, take(4 * (x.nCols + 1)), x.nCols + 1);
+  const tIndices = new Int32Array(buf, take(4 * nnz), nnz);
+  const tValues = new Float32Array(buf, take(4 * nnz), nnz);
+  const px = { indptr: xIndptr, rows: x.nRows, cols: x.nCols, ptrs: [xIndptr, xIndices, xValues] };
+  const pxt = { indptr: tIndptr, rows: x.nCols, cols: x.nRows, ptrs: [tIndptr, tIndices, tValues] };
+  const input = take(dense);
+  const output = take(dense);
+  const lu: LuWorkspace = {
+    // The LU's columns go where the products' output goes (free between products).
+    cols: new Float64Array(buf, output, Math.max(x.nRows, x.nCols) * l),
+    f: new Float64Array(buf, take(8 * Math.max(x.nRows, x.nCols)), Math.max(x.nRows, x.nCols)),
+    axpy4,
+  };
+  const job = new Int32Array(buf, 0, 16);
+  const maxChunks = 16 * threads;
+  const boundsAt = take(4 * (maxChunks + 1));
+  const workers = Array.from(
+    { length: threads - 1 },
+    () => new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory } }),
+  );
+  for (const w of workers) w.unref();
+  // The transpose is built by a worker while the caller runs the first product (which
+  // needs X only) and its LU; without workers, here and now.
+  let transposePending = threads > 1;
+  if (transposePending) {
+    job.set(
+      [...[xIndptr, xIndices, xValues, tIndptr, tIndices, tValues].map((v) => v.byteOffset)],
+      3,
+    );
+    job.set([x.nRows, x.nCols, 2, 1], 9);
+    Atomics.store(job, JOB.done, 0);
+    const seq = (Atomics.load(job, JOB.seq) + 1) & 0x7fff;
+    Atomics.store(job, JOB.claim, seq << 16);
+    Atomics.store(job, JOB.seq, seq);
+    Atomics.notify(job, JOB.seq);
+  } else {
+    fillTranspose(xIndptr, xIndices, xValues, x.nCols, tIndptr, tIndices, tValues);
+  }
+  const copyOut = (nRows: number, lp: number, w: number): Float64Array => {
+    const result = new Float64Array(nRows * w);
+    const rows = f32
+      ? new Float32Array(buf, output, nRows * lp)
+      : new Float64Array(buf, output, nRows * lp);
+    if (lp === w) result.set(rows);
+    else for (let r = 0; r < nRows; r++) result.set(rows.subarray(r * lp, r * lp + w), r * w);
+    return result;
+  };
+  const awaitTranspose = (): void => {
+    if (!transposePending) return;
+    for (let d = Atomics.load(job, JOB.done); d < 1; d = Atomics.load(job, JOB.done)) {
+      Atomics.wait(job, JOB.done, d);
+    }
+    transposePending = false;
+  };
+  const run = (a: typeof px, dense: Float64Array, w: number): Float64Array => {
+    const lp = Math.ceil(w / panel) * panel;
+    const rowsIn = a.cols;
+    // The input goes in panel-major (`panel` columns per panel, zero-padded to lp).
+    const panels = f32
+      ? new Float32Array(buf, input, rowsIn * lp)
+      : new Float64Array(buf, input, rowsIn * lp);
+    for (let j0 = 0; j0 < lp; j0 += panel) {
+      const base = j0 * rowsIn;
+      const width = Math.min(panel, w - j0);
+      for (let c = 0; c < rowsIn; c++) {
+        const o = base + c * panel;
+        const src = c * w + j0;
+        for (let j = 0; j < width; j++) panels[o + j] = dense[src + j]!;
+        for (let j = width; j < panel; j++) panels[o + j] = 0;
+      }
+    }
+    // Work chunks of equal non-zero counts (16 per thread, claimed by whoever is
+    // free); inside one, the kernel goes through rows in cache chunks of ≈ 2^18 non-zeros.
+    const chunk = Math.max(16, Math.round(262144 / Math.max(1, nnz / Math.max(1, a.rows))));
+    // While the worker builds the transpose, X·M runs on the caller alone.
+    const alone = transposePending && a === px;
+    if (!alone) awaitTranspose();
+    const nChunks = threads > 1 && !alone ? maxChunks : 1;
+    const bounds = new Int32Array(buf, boundsAt, nChunks + 1);
+    bounds[0] = 0;
+    for (let t = 1; t < nChunks; t++) {
+      const goal = (nnz * t) / nChunks;
+      let r = bounds[t - 1]!;
+      while (r < a.rows && a.indptr[r]! < goal) r++;
+      bounds[t] = r;
+    }
+    bounds[nChunks] = a.rows;
+    const ptrs = a.ptrs.map((v) => v.byteOffset);
+    if (alone) {
+      spmm(...ptrs, input, output, 0, a.rows, lp, rowsIn, chunk);
+      return copyOut(a.rows, lp, w);
+    }
+    job.set([...ptrs, input, output, lp, rowsIn, chunk, f32 ? 1 : 0, nChunks, boundsAt], 3);
+    Atomics.store(job, JOB.done, 0);
+    const seq = (Atomics.load(job, JOB.seq) + 1) & 0x7fff;
+    const tag = seq << 16;
+    Atomics.store(job, JOB.claim, tag);
+    Atomics.store(job, JOB.seq, seq);
+    Atomics.notify(job, JOB.seq);
+    for (;;) {
+      const cur = Atomics.load(job, JOB.claim);
+      const i = cur & 0xffff;
+      if (i >= nChunks) break;
+      if (Atomics.compareExchange(job, JOB.claim, cur, cur + 1) !== cur) continue;
+      spmm(...ptrs, input, output, bounds[i]!, bounds[i + 1]!, lp, rowsIn, chunk);
+      Atomics.add(job, JOB.done, 1);
+    }
+    for (let d = Atomics.load(job, JOB.done); d < nChunks; d = Atomics.load(job, JOB.done)) {
+      Atomics.wait(job, JOB.done, d);
+    }
+    if (Atomics.load(job, JOB.failed) < 0) {
+      throw new ChromflowError('BACKEND', 'a worker thread of the sparse kernel failed', {
+        hint: 'run with threads: 1',
+      });
+    }
+    return copyOut(a.rows, lp, w);
+  };
+  return {
+    backend:
+      (threads > 1 ? `wasm-simd, ${threads} threads` : 'wasm-simd') + (f32 ? ', float32' : ''),
+    times: (m, w) => run(px, m, w),
+    transposeTimes: (y, w) => run(pxt, y, w),
+    luNormalise: (y, rows, w) => luInPlace(y, rows, w, lu),
+    close() {
+      Atomics.store(job, JOB.exit, 1);
+      Atomics.add(job, JOB.seq, 1);
+      Atomics.notify(job, JOB.seq);
+      for (const w of workers) void w.terminate();
+    },
+  };
+}

@@ -4,7 +4,7 @@
  * cells are truth.json's `splits`; 10 % of the other peaks validate.
  *
  *   npx tsx --conditions=@chromflow/source scripts/eval-xchrom-test-data.ts \
- *     [--epochs 30] [--patience 5] [--workers 1] [--seed 0] [--pcs 32] [--noise 0.01] [--batch 128]
+ *     [--epochs 30] [--patience 5] [--workers 1] [--seed 0] [--pcs 32] [--noise 0.01] [--batch 128] [--lr 0.01]
  *     [--dump-twin DIR]   (also write the PyTorch twin's inputs and split)
  *     [--out bench-results/xchrom-test-data.json]
  *
@@ -28,6 +28,7 @@ import {
 import { initBackend } from '../src/backend/init-backend.js';
 import { peakIndexFromCellCounts, type XChromData } from '../src/data/xchrom-data.js';
 import type { XChromSplit } from '../src/data/xchrom-split.js';
+import { XCHROM_ADAM } from '../src/train/adam.js';
 import { Rng } from '../src/train/rng.js';
 import { configFromParams } from '../src/xchrom/config-params.js';
 import { evaluateXChromBlocks } from '../src/xchrom/evaluate.js';
@@ -224,6 +225,7 @@ const r = await trainXChrom(data, split, {
   patience: Number(arg('patience', '5')),
   batchPeaks: Number(arg('batch', '128')),
   workers: Number(arg('workers', '1')),
+  adam: { ...XCHROM_ADAM, learningRate: Number(arg('lr', '0.01')) },
   log: (m) => console.log(`[test-data] ${m}`),
 });
 const blocks = await evaluateXChromBlocks(r.model, data, split);

@@ -17,7 +17,7 @@ export type CountMatrixParams = {
 /** Fragments + peaks (+ a cell table) → cells × peaks counts. */
 export const countMatrixStage = defineStage<CountMatrixParams>({
   name: 'atac-pseudobulk.count-matrix',
-  version: '1',
+  version: '2',
   description:
     'Counts the fragments of each cell in each region (sparse cells × regions) in one streaming pass.',
   params: {

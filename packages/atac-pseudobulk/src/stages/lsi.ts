@@ -15,7 +15,7 @@ export type LsiParams = {
 /** Counts → TF-IDF → randomized truncated SVD cell embedding. */
 export const lsiStage = defineStage<LsiParams>({
   name: 'atac-pseudobulk.lsi',
-  version: '1',
+  version: '2',
   description:
     'TF-IDF (Stuart et al.: log(1 + x/cellTotal · nCells/regionTotal · 1e4)) and randomized truncated SVD; cells embedded as U·S.',
   params: {

@@ -17,7 +17,7 @@ export interface XChromPredictParams {
 
 export const xchromPredict = defineStage<XChromPredictParams>({
   name: 'models.xchrom-predict',
-  version: '1',
+  version: '2',
   description:
     'Predicts per-cell accessibility of any sequences (cross-peak) in any cells from their RNA embedding alone (cross-cell) with a trained XChrom checkpoint.',
   params: {

@@ -45,7 +45,7 @@ const fraction = (description: string, d: number) => ({
 
 export const xchromTrain = defineStage<XChromTrainParams>({
   name: 'models.xchrom-train',
-  version: '1',
+  version: '2',
   description:
     "Trains XChrom (sequence CNN × RNA cell embedding → per-cell accessibility) with held-out cells and peaks, early stopping on validation loss, and reports XChrom's metrics per block.",
   params: {

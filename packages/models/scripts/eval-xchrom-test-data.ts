@@ -29,7 +29,7 @@ import { initBackend } from '../src/backend/init-backend.js';
 import { peakIndexFromCellCounts, type XChromData } from '../src/data/xchrom-data.js';
 import type { XChromSplit } from '../src/data/xchrom-split.js';
 import { XCHROM_ADAM } from '../src/train/adam.js';
-import { Rng } from '../src/train/rng.js';
+import { SeededRandom } from '@chromflow/core';
 import { configFromParams } from '../src/xchrom/config-params.js';
 import { evaluateXChromBlocks } from '../src/xchrom/evaluate.js';
 import { trainXChrom } from '../src/xchrom/train-xchrom.js';
@@ -177,7 +177,7 @@ const truth = JSON.parse(await readFile(join(dir, 'truth.json'), 'utf8')) as {
 const heldPeaks = new Set(truth.splits.heldOutPeaks);
 const heldCells = new Set(truth.splits.heldOutCells);
 const seed = Number(arg('seed', '0'));
-const rest = new Rng(seed + 17).shuffle(
+const rest = new SeededRandom(seed + 17).shuffle(
   peaks.map((_, i) => i).filter((i) => !heldPeaks.has(peaks[i]!.name)),
 );
 const nVal = Math.round(rest.length * 0.1);

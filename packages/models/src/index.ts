@@ -18,7 +18,6 @@ export * from './metrics/metrics-table.js';
 export * from './checkpoint/file-io-handler.js';
 export * from './checkpoint/xchrom-checkpoint.js';
 export * from './train/adam.js';
-export * from './train/rng.js';
 export * from './train/gradient-step.js';
 export type * from './train/trainable.js';
 export { stages } from './stages/all.js';

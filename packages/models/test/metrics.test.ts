@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { computeAuprc, computeAuroc, computeBlockMetrics } from '../src/metrics/auc.js';
-import { Rng } from '../src/train/rng.js';
+import { SeededRandom } from '@chromflow/core';
 
 /** A python3 that has scikit-learn, or undefined (CI has none: those tests skip). */
 function findSklearnPython(): string | undefined {
@@ -38,10 +38,10 @@ describe('AUROC / AUPRC (scikit-learn definitions)', () => {
   });
 
   it.skipIf(!python)('equals scikit-learn on random blocks with ties', () => {
-    const rng = new Rng(7);
+    const rng = new SeededRandom(7);
     const cases: { y: number[]; s: number[] }[] = [];
     for (let k = 0; k < 20; k++) {
-      const n = 5 + rng.int(0, 200);
+      const n = 5 + rng.int(0, 201);
       const yy = Array.from({ length: n }, () => (rng.uniform() < 0.3 ? 1 : 0));
       yy[0] = 1;
       yy[1] = 0;

@@ -1,7 +1,7 @@
 import type { XChromData } from '../src/data/xchrom-data.js';
 import { peakIndexFromCellCounts } from '../src/data/xchrom-data.js';
 import type { XChromConfig } from '../src/xchrom/config.js';
-import { Rng } from '../src/train/rng.js';
+import { SeededRandom } from '@chromflow/core';
 
 /** A tiny configuration that trains in seconds on the cpu backend. */
 export const TINY: XChromConfig = {
@@ -35,17 +35,17 @@ export function makePlantedData(
   seed: number,
   L = 48,
 ): { data: XChromData; truth: Float32Array } {
-  const rng = new Rng(seed);
+  const rng = new SeededRandom(seed);
   const codes = new Uint8Array(nPeaks * L);
   const motif = [2, 2, 2, 2, 1, 1, 1, 1];
   const hasMotif: boolean[] = [];
   for (let p = 0; p < nPeaks; p++) {
-    for (let i = 0; i < L; i++) codes[p * L + i] = rng.int(0, 3);
+    for (let i = 0; i < L; i++) codes[p * L + i] = rng.int(0, 4);
     const m = p % 2 === 0;
     hasMotif.push(m);
     if (m) {
       for (let r = 0; r < 2; r++) {
-        const at = rng.int(2, L - 10);
+        const at = rng.int(2, L - 9);
         motif.forEach((c, k) => (codes[p * L + at + k] = c));
       }
     }

@@ -1,85 +1,13 @@
+import { SeededRandom } from '@chromflow/core';
+
 /**
- * A seeded pseudo-random source. xoshiro128** (Blackman & Vigna) on 32-bit
- * integers, seeded through splitmix32, so a seed fixes every draw on every
- * platform: only integer ops and `Math.log/cos/sqrt/exp`, which V8 computes
- * with its fdlibm port, identical across CPUs.
+ * The simulator's seeded pseudo-random source: `@chromflow/core`'s
+ * `SeededRandom` (xoshiro128** seeded by splitmix32; `uniform`, `int`,
+ * `normal`, `shuffle`, `state`/`fromState`) plus the distributions the
+ * simulator draws from. The committed test-data pins the stream: a seed fixes
+ * every draw on every platform.
  */
-export class Random {
-  private s0: number;
-  private s1: number;
-  private s2: number;
-  private s3: number;
-  private spareNormal: number | undefined;
-
-  constructor(seed: number) {
-    let x = seed >>> 0;
-    const next = (): number => {
-      x = (x + 0x9e3779b9) >>> 0;
-      let z = x;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-      return (z ^ (z >>> 16)) >>> 0;
-    };
-    this.s0 = next();
-    this.s1 = next();
-    this.s2 = next();
-    this.s3 = next();
-    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
-  }
-
-  /** A generator started from an explicit xoshiro128** state (for checking against the reference vectors). */
-  static fromState(s0: number, s1: number, s2: number, s3: number): Random {
-    const r = new Random(0);
-    r.s0 = s0 >>> 0;
-    r.s1 = s1 >>> 0;
-    r.s2 = s2 >>> 0;
-    r.s3 = s3 >>> 0;
-    return r;
-  }
-
-  /** A uniform 32-bit unsigned integer. */
-  nextUint32(): number {
-    const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;
-    const t = (this.s1 << 9) >>> 0;
-    this.s2 ^= this.s0;
-    this.s3 ^= this.s1;
-    this.s1 ^= this.s2;
-    this.s0 ^= this.s3;
-    this.s2 ^= t;
-    this.s3 = rotl(this.s3, 11);
-    this.s0 >>>= 0;
-    this.s1 >>>= 0;
-    this.s2 >>>= 0;
-    return result;
-  }
-
-  /** A uniform double in [0, 1) with 53 random bits. */
-  uniform(): number {
-    const hi = this.nextUint32() >>> 5;
-    const lo = this.nextUint32() >>> 6;
-    return (hi * 67108864 + lo) / 9007199254740992;
-  }
-
-  /** A uniform integer in [lo, hi) (hi exclusive). */
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.uniform() * (hi - lo));
-  }
-
-  /** A standard normal draw (Box–Muller, the spare kept for the next call). */
-  normal(): number {
-    if (this.spareNormal !== undefined) {
-      const v = this.spareNormal;
-      this.spareNormal = undefined;
-      return v;
-    }
-    let u = this.uniform();
-    while (u === 0) u = this.uniform();
-    const v = this.uniform();
-    const r = Math.sqrt(-2 * Math.log(u));
-    this.spareNormal = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
-  }
-
+export class Random extends SeededRandom {
   /** exp(mu + sigma·z): a log-normal draw with median e^mu. */
   logNormal(mu: number, sigma: number): number {
     return Math.exp(mu + sigma * this.normal());
@@ -150,27 +78,12 @@ export class Random {
     return weights.length - 1;
   }
 
-  /** Fisher–Yates shuffle in place. */
-  shuffle<T>(items: T[]): T[] {
-    for (let i = items.length - 1; i > 0; i--) {
-      const j = this.int(0, i + 1);
-      const tmp = items[i]!;
-      items[i] = items[j]!;
-      items[j] = tmp;
-    }
-    return items;
-  }
-
   /** An independent stream derived from this one (so adding draws in one part does not shift another). */
   fork(label: string): Random {
     let h = this.nextUint32();
     for (let i = 0; i < label.length; i++) h = Math.imul(h ^ label.charCodeAt(i), 0x01000193) >>> 0;
     return new Random(h);
   }
-}
-
-function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
 
 /** Logistic function 1 / (1 + e^-x). */

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { ChromflowError } from '@chromflow/core';
-import { Rng } from '../train/rng.js';
+import { ChromflowError, SeededRandom } from '@chromflow/core';
 
 /**
  * XChrom's split: held-out test cells, held-out test peaks, and the remaining
@@ -38,7 +37,7 @@ function sortedInt32(xs: number[]): Int32Array {
 
 /** A random (or by-chromosome) split drawn with a seeded RNG. */
 export function makeXChromSplit(o: MakeSplitOptions): XChromSplit {
-  const rng = new Rng(o.seed);
+  const rng = new SeededRandom(o.seed);
   const cells = rng.shuffle(Array.from({ length: o.nCells }, (_, i) => i));
   const nTestCells = Math.round(o.nCells * o.testCellFraction);
   const testCells = cells.slice(0, nTestCells);

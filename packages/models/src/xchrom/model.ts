@@ -7,7 +7,7 @@ import {
   layerNorm,
   maxPool1d,
 } from '../ops/index.js';
-import { Rng } from '../train/rng.js';
+import { SeededRandom } from '@chromflow/core';
 import type { HostBatch, Trainable } from '../train/trainable.js';
 import { checkXChromConfig, flattenedLength, type XChromConfig } from './config.js';
 
@@ -34,7 +34,7 @@ export interface NamedVariable {
   trainable: boolean;
 }
 
-function truncatedNormal(rng: Rng, n: number, sd: number): Float32Array {
+function truncatedNormal(rng: SeededRandom, n: number, sd: number): Float32Array {
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     let z = rng.normal();
@@ -45,12 +45,12 @@ function truncatedNormal(rng: Rng, n: number, sd: number): Float32Array {
 }
 
 /** Keras he_normal: truncated normal with sd √(2/fanIn)/0.8796. */
-function heNormal(rng: Rng, shape: number[], fanIn: number): tf.Tensor {
+function heNormal(rng: SeededRandom, shape: number[], fanIn: number): tf.Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
   return tf.tensor(truncatedNormal(rng, n, Math.sqrt(2 / fanIn) / 0.87962566103423978), shape);
 }
 
-function glorotUniform(rng: Rng, shape: [number, number]): tf.Tensor {
+function glorotUniform(rng: SeededRandom, shape: [number, number]): tf.Tensor {
   const limit = Math.sqrt(6 / (shape[0] + shape[1]));
   const n = shape[0] * shape[1];
   const out = new Float32Array(n);
@@ -100,7 +100,7 @@ export class XChromModel implements Trainable {
   constructor(config: XChromConfig, seed: number) {
     checkXChromConfig(config);
     this.config = config;
-    const rng = new Rng(seed);
+    const rng = new SeededRandom(seed);
     const c = config;
     const v = (name: string, t: tf.Tensor, trainable = true): tf.Variable => {
       const variable = tf.variable(t, trainable);

@@ -2,7 +2,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { ChromflowError, throwIfAborted, type ProgressCallback } from '@chromflow/core';
+import {
+  ChromflowError,
+  SeededRandom,
+  throwIfAborted,
+  type ProgressCallback,
+  type SeededRandomState,
+} from '@chromflow/core';
 import {
   copyXChromWeights,
   loadXChromModel,
@@ -23,7 +29,6 @@ import type { XChromSplit } from '../data/xchrom-split.js';
 import { createTrainingEngine, type TrainingEngine } from '../parallel/engine.js';
 import { Adam, XCHROM_ADAM, type AdamOptions } from '../train/adam.js';
 import { localGradientStep, type GradientStep } from '../train/gradient-step.js';
-import { Rng, type RngState } from '../train/rng.js';
 import type { HostBatch } from '../train/trainable.js';
 import type { XChromConfig } from './config.js';
 import { XChromModel } from './model.js';
@@ -80,7 +85,7 @@ export interface TrainXChromResult {
 
 interface LoopState {
   epoch: number;
-  rng: RngState;
+  rng: SeededRandomState;
   bestValLoss: number;
   bestEpoch: number;
   wait: number;
@@ -108,11 +113,11 @@ export function makeXChromBatch(
   cells: Int32Array,
   cellInputs: Float32Array,
   depth: Float32Array,
-  rng: Rng,
+  rng: SeededRandom,
 ): HostBatch {
   const codes = gatherCodes(data, peaks);
   const reverse = rng.uniform() < 0.5;
-  const shift = rng.int(-3, 3);
+  const shift = rng.int(-3, 4);
   augmentCodes(codes, data.seqLength, reverse, shift);
   const noisy = new Float32Array(cellInputs.length);
   for (let i = 0; i < noisy.length; i++)
@@ -171,7 +176,7 @@ export async function trainXChrom(
   const adam = new Adam(model.trainableVariables(), o.adam ?? XCHROM_ADAM);
   let st: LoopState = {
     epoch: 0,
-    rng: new Rng(o.seed ^ 0x5eed).state(),
+    rng: new SeededRandom(o.seed ^ 0x5eed).state(),
     bestValLoss: Infinity,
     bestEpoch: -1,
     wait: 0,
@@ -190,7 +195,7 @@ export async function trainXChrom(
       `resumed from epoch ${st.epoch} (best ${st.bestValLoss.toFixed(4)} at epoch ${st.bestEpoch})`,
     );
   }
-  const rng = new Rng(st.rng);
+  const rng = SeededRandom.fromState(st.rng);
   const cellInputs = gatherCellInputs(data, split.trainCells);
   const depth = gatherDepth(data, split.trainCells);
   let ranThisCall = 0;

@@ -1,4 +1,5 @@
 import type { SparseMatrix } from '@chromflow/core';
+import { makeSlots } from './count-slots.js';
 
 /**
  * An open-addressing hash table from (row, col) to an integer count, in one
@@ -7,7 +8,7 @@ import type { SparseMatrix } from '@chromflow/core';
  * load factor at most 1/2.
  */
 export class SparseAccumulator {
-  /** Slot s = [row, col, count, unused] at 4s…4s+3; row -1 = empty. One cache line per probe. */
+  /** The table (see `count-slots.ts`). */
   private slots: Int32Array;
   private mask: number;
   private used = 0;
@@ -121,10 +122,4 @@ export class SparseAccumulator {
     }
     return { nRows, nCols, rows, cols, values };
   }
-}
-
-function makeSlots(cap: number): Int32Array {
-  const slots = new Int32Array(cap * 4);
-  for (let o = 0; o < slots.length; o += 4) slots[o] = -1;
-  return slots;
 }

@@ -1,4 +1,5 @@
 import type { SparseMatrix } from '@chromflow/core';
+import { makeSlots } from './count-slots.js';
 import { GrowableInt32 } from './growable.js';
 import { SparseAccumulator } from './sparse-accumulator.js';
 
@@ -66,6 +67,8 @@ export class StreamingAccumulator {
 
   /** Adds the integer `value` to entry (row, col); row and col are non-negative int32. */
   add(row: number, col: number, value: number): void {
+    // murmur3's fmix32 over row·φ + col: sorted fragments give runs of equal
+    // columns, which a weaker mix clustered into long probe chains.
     let h = (Math.imul(row, 0x9e3779b1) + col) | 0;
     h ^= h >>> 16;
     h = Math.imul(h, 0x85ebca6b);
@@ -300,10 +303,4 @@ export class StreamingAccumulator {
     }
     return acc;
   }
-}
-
-function makeSlots(cap: number): Int32Array {
-  const slots = new Int32Array(cap * 4);
-  for (let o = 0; o < slots.length; o += 4) slots[o] = -1;
-  return slots;
 }

@@ -9,19 +9,16 @@ export interface WorkerRequest {
   maxAhead: number;
 }
 
-/** A batch as posted: arrays transferred, dictionary names new since the previous batch. */
+/**
+ * A batch as posted: its columns (in genome-io's `fragmentBatchColumns`
+ * order: chromIds, 0-based starts, exclusive ends, barcodeIds, counts,
+ * lineNumbers) transferred, and the dictionary names new since the previous batch.
+ */
 export interface BatchMessage {
   type: 'batch';
   newChromNames: string[];
   newBarcodes: string[];
-  chromIds: Int32Array;
-  /** 0-based fragment starts. */
-  starts: Int32Array;
-  /** Exclusive fragment ends. */
-  ends: Int32Array;
-  barcodeIds: Int32Array;
-  counts: Int32Array;
-  lineNumbers: Int32Array;
+  columns: Int32Array[];
   length: number;
 }
 
@@ -35,6 +32,6 @@ export type WorkerMessage =
 /** The main thread's acknowledgement of a batch, with its arrays given back when the consumer is done with them. */
 export interface AckMessage {
   type: 'ack';
-  /** chromIds, starts, ends, barcodeIds, counts, lineNumbers. */
-  arrays?: Int32Array[];
+  /** The batch's columns, in `fragmentBatchColumns` order. */
+  columns?: Int32Array[];
 }

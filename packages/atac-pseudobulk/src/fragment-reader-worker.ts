@@ -5,7 +5,12 @@
 // Not exported from the package index: it only runs as a worker.
 import { parentPort, workerData } from 'node:worker_threads';
 import { ChromflowError } from '@chromflow/core';
-import { readFragments, type FragmentBatch } from '@chromflow/genome-io';
+import {
+  fragmentBatchColumns,
+  fragmentBatchFromColumns,
+  readFragments,
+  type FragmentBatch,
+} from '@chromflow/genome-io';
 import type { AckMessage, WorkerMessage, WorkerRequest } from './fragment-reader-protocol.js';
 
 const port = parentPort;
@@ -19,20 +24,7 @@ async function run(req: WorkerRequest, post: (m: WorkerMessage, t?: ArrayBuffer[
   const pool: FragmentBatch[] = [];
   port!.on('message', (m: AckMessage) => {
     acked++;
-    if (m.arrays) {
-      const [chromIds, starts, ends, barcodeIds, counts, lineNumbers] = m.arrays;
-      pool.push({
-        chromNames: [],
-        barcodes: [],
-        chromIds: chromIds!,
-        starts: starts!,
-        ends: ends!,
-        barcodeIds: barcodeIds!,
-        counts: counts!,
-        lineNumbers: lineNumbers!,
-        length: starts!.length,
-      });
-    }
+    if (m.columns) pool.push(fragmentBatchFromColumns(m.columns, [], []));
     wake?.();
     wake = undefined;
   });
@@ -44,21 +36,16 @@ async function run(req: WorkerRequest, post: (m: WorkerMessage, t?: ArrayBuffer[
       batchPool: pool,
       onProgress: (done, total) => post({ type: 'progress', done, total }),
     })) {
-      const arrays = [b.chromIds, b.starts, b.ends, b.barcodeIds, b.counts, b.lineNumbers];
+      const columns = fragmentBatchColumns(b);
       post(
         {
           type: 'batch',
           newChromNames: b.chromNames.slice(nChroms),
           newBarcodes: b.barcodes.slice(nBarcodes),
-          chromIds: b.chromIds,
-          starts: b.starts,
-          ends: b.ends,
-          barcodeIds: b.barcodeIds,
-          counts: b.counts,
-          lineNumbers: b.lineNumbers,
+          columns,
           length: b.length,
         },
-        arrays.map((a) => a.buffer as ArrayBuffer),
+        columns.map((a) => a.buffer as ArrayBuffer),
       );
       nChroms = b.chromNames.length;
       nBarcodes = b.barcodes.length;

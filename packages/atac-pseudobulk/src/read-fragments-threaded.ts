@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ChromflowError, throwIfAborted, type LongRunOptions } from '@chromflow/core';
-import { readFragments, type FragmentBatch } from '@chromflow/genome-io';
+import { fragmentBatchFromColumns, readFragments, type FragmentBatch } from '@chromflow/genome-io';
 import type { AckMessage, WorkerMessage, WorkerRequest } from './fragment-reader-protocol.js';
 
 export interface ReadFragmentsThreadedOptions extends LongRunOptions {
@@ -124,24 +124,14 @@ export async function* readFragmentsThreaded(
         for (const c of m.newChromNames) chromNames.push(c);
         for (const b of m.newBarcodes) barcodes.push(b);
         batches++;
-        yield {
-          chromNames,
-          barcodes,
-          chromIds: m.chromIds,
-          starts: m.starts,
-          ends: m.ends,
-          barcodeIds: m.barcodeIds,
-          counts: m.counts,
-          lineNumbers: m.lineNumbers,
-          length: m.length,
-        };
-        if (options.reuseBatches && m.length === m.starts.length) {
-          // The consumer is done with this batch: its arrays go back to be refilled.
-          const arrays = [m.chromIds, m.starts, m.ends, m.barcodeIds, m.counts, m.lineNumbers];
-          const ack: AckMessage = { type: 'ack', arrays };
+        const batch = fragmentBatchFromColumns(m.columns, chromNames, barcodes, m.length);
+        yield batch;
+        if (options.reuseBatches && batch.length === batch.starts.length) {
+          // The consumer is done with this batch: its columns go back to be refilled.
+          const ack: AckMessage = { type: 'ack', columns: m.columns };
           worker.postMessage(
             ack,
-            arrays.map((a) => a.buffer as ArrayBuffer),
+            m.columns.map((a) => a.buffer as ArrayBuffer),
           );
         } else worker.postMessage({ type: 'ack' } satisfies AckMessage);
       } else if (m.type === 'progress') {

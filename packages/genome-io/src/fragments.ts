@@ -42,6 +42,50 @@ export interface FragmentBatch {
   length: number;
 }
 
+/**
+ * The six per-fragment columns of a batch in a fixed order — chromIds,
+ * starts, ends, barcodeIds, counts, lineNumbers — e.g. as a transfer list
+ * when posting a batch to another thread.
+ */
+export function fragmentBatchColumns(batch: FragmentBatch): Int32Array[] {
+  return [
+    batch.chromIds,
+    batch.starts,
+    batch.ends,
+    batch.barcodeIds,
+    batch.counts,
+    batch.lineNumbers,
+  ];
+}
+
+/**
+ * The batch over `columns` (in `fragmentBatchColumns` order, e.g. received
+ * from another thread) and the shared dictionaries; `length` defaults to the
+ * columns' length.
+ */
+export function fragmentBatchFromColumns(
+  columns: readonly Int32Array[],
+  chromNames: string[],
+  barcodes: string[],
+  length?: number,
+): FragmentBatch {
+  const [chromIds, starts, ends, barcodeIds, counts, lineNumbers] = columns;
+  if (!chromIds || !starts || !ends || !barcodeIds || !counts || !lineNumbers) {
+    throw new RangeError(`a fragment batch has 6 columns, not ${columns.length}`);
+  }
+  return {
+    chromNames,
+    barcodes,
+    chromIds,
+    starts,
+    ends,
+    barcodeIds,
+    counts,
+    lineNumbers,
+    length: length ?? starts.length,
+  };
+}
+
 export interface ReadFragmentsOptions extends LongRunOptions {
   /** Fragments per batch (default 65,536). */
   batchSize?: number;

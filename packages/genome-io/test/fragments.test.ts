@@ -7,6 +7,8 @@ import { ChromflowError, sharedDataFile } from '@chromflow/core';
 import {
   bgzfFromBytes,
   bgzfToBytes,
+  fragmentBatchColumns,
+  fragmentBatchFromColumns,
   readFragments,
   readFragmentsInRegion,
   writeTabixIndex,
@@ -186,5 +188,20 @@ describe('malformed fragments: one clear ChromflowError naming file and line', (
     expect(Array.from(b!.counts)).toEqual([1, 3]);
     expect(Array.from(b!.lineNumbers)).toEqual([3, 4]);
     expect(b!.barcodes).toEqual(['A', 'B']);
+  });
+});
+
+describe('fragment batch columns (what a worker thread posts)', () => {
+  it('rebuild the batch the file gives, the text lines unchanged; 5 columns are refused', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'f.tsv');
+    const text = 'chr1\t10\t20\tA\t2\nchr1\t12\t30\tB\t1\nchr2\t5\t9\tA\t4\n';
+    writeFileSync(path, text);
+    const [b] = await collect(path);
+    const columns = fragmentBatchColumns(b!).map((c) => c.slice());
+    const copy = fragmentBatchFromColumns(columns, [...b!.chromNames], [...b!.barcodes]);
+    expect(lines([copy])).toEqual(text.trimEnd().split('\n'));
+    expect(Array.from(copy.lineNumbers)).toEqual([1, 2, 3]);
+    expect(() => fragmentBatchFromColumns(columns.slice(0, 5), [], [])).toThrow(RangeError);
   });
 });

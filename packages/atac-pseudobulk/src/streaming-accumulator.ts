@@ -1,5 +1,5 @@
 import type { SparseMatrix } from '@chromflow/core';
-import { makeSlots } from './count-slots.js';
+import { addToSlots, makeSlots } from './count-slots.js';
 import { GrowableInt32 } from './growable.js';
 import { SparseAccumulator } from './sparse-accumulator.js';
 
@@ -67,32 +67,8 @@ export class StreamingAccumulator {
 
   /** Adds the integer `value` to entry (row, col); row and col are non-negative int32. */
   add(row: number, col: number, value: number): void {
-    // murmur3's fmix32 over row·φ + col: sorted fragments give runs of equal
-    // columns, which a weaker mix clustered into long probe chains.
-    let h = (Math.imul(row, 0x9e3779b1) + col) | 0;
-    h ^= h >>> 16;
-    h = Math.imul(h, 0x85ebca6b);
-    h ^= h >>> 13;
-    h = Math.imul(h, 0xc2b2ae35);
-    h ^= h >>> 16;
-    let slot = h & this.mask;
-    const t = this.slots;
-    for (;;) {
-      const o = slot << 2;
-      const r = t[o]!;
-      if (r === -1) {
-        t[o] = row;
-        t[o + 1] = col;
-        t[o + 2] = value;
-        if (++this.used * 2 > this.mask) this.makeRoom();
-        return;
-      }
-      if (r === row && t[o + 1] === col) {
-        t[o + 2]! += value;
-        return;
-      }
-      slot = (slot + 1) & this.mask;
-    }
+    if (addToSlots(this.slots, this.mask, row, col, value) && ++this.used * 2 > this.mask)
+      this.makeRoom();
   }
 
   /**

@@ -1,8 +1,9 @@
 /**
- * The open-addressing hash table shared by `SparseAccumulator` and
- * `StreamingAccumulator`: (row, col) → integer count in one interleaved
+ * What `SparseAccumulator` and `StreamingAccumulator` share: the
+ * open-addressing hash table, (row, col) → integer count in one interleaved
  * Int32Array, slot s = [row, col, count, unused] at 4s…4s+3 (one cache line
- * per probe); row -1 = empty. Capacity is a power of two; `mask` = capacity − 1.
+ * per probe), row -1 = empty, capacity a power of two, `mask` = capacity − 1;
+ * and the last counting sort (by row) of their `toSparse`.
  */
 
 /** An empty table of `cap` slots (16 bytes each). */
@@ -48,4 +49,17 @@ export function addToSlots(
     }
     slot = (slot + 1) & mask;
   }
+}
+
+/**
+ * The start of each row's entries for the final counting sort by row of both
+ * accumulators' `toSparse`: `starts[r]` = number of entries k < n with
+ * `rowOf[k] < r` (length nRows + 1; the caller advances `starts[r]` as it places
+ * row r's entries).
+ */
+export function rowStartsOf(rowOf: Int32Array, n: number, nRows: number): Int32Array {
+  const starts = new Int32Array(nRows + 1);
+  for (let k = 0; k < n; k++) starts[rowOf[k]! + 1]!++;
+  for (let r = 0; r < nRows; r++) starts[r + 1]! += starts[r]!;
+  return starts;
 }

@@ -1,5 +1,5 @@
 import type { SparseMatrix } from '@chromflow/core';
-import { addToSlots, makeSlots } from './count-slots.js';
+import { addToSlots, makeSlots, rowStartsOf } from './count-slots.js';
 
 /**
  * An open-addressing hash table from (row, col) to an integer count, in one
@@ -84,9 +84,7 @@ export class SparseAccumulator {
       byColCol[dst] = c;
       byColVal[dst] = v;
     }
-    const rowStarts = new Int32Array(nRows + 1);
-    for (let k = 0; k < n; k++) rowStarts[byColRow[k]! + 1]!++;
-    for (let r = 0; r < nRows; r++) rowStarts[r + 1]! += rowStarts[r]!;
+    const rowStarts = rowStartsOf(byColRow, n, nRows);
     const rows = new Int32Array(n);
     const cols = new Int32Array(n);
     const values = new Float32Array(n);

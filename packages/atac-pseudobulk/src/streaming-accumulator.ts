@@ -1,5 +1,5 @@
 import type { SparseMatrix } from '@chromflow/core';
-import { addToSlots, makeSlots } from './count-slots.js';
+import { addToSlots, makeSlots, rowStartsOf } from './count-slots.js';
 import { GrowableInt32 } from './growable.js';
 import { SparseAccumulator } from './sparse-accumulator.js';
 
@@ -181,9 +181,7 @@ export class StreamingAccumulator {
     this.lastUsed = CHUNK;
     this.moved = 0;
     // Pass 3: stable by row (columns stay ascending inside a row).
-    const rowStarts = new Int32Array(nRows + 1);
-    for (let k = 0; k < n; k++) rowStarts[byColRow[k]! + 1]!++;
-    for (let r = 0; r < nRows; r++) rowStarts[r + 1]! += rowStarts[r]!;
+    const rowStarts = rowStartsOf(byColRow, n, nRows);
     const rows = new Int32Array(n);
     const cols = new Int32Array(n);
     const values = new Float32Array(n);

@@ -49,6 +49,14 @@ export const DEFAULT_ACCESSIBILITY: AccessibilityConstants = {
   cellStateSd: 0.35,
 };
 
+/** Mean and sd of the baseline logit b_p of a peak class. */
+export function biasPrior(kind: SimPeak['kind'], k: AccessibilityConstants): [number, number] {
+  if (kind === 'tf') return k.tfBias;
+  if (kind === 'constitutive') return k.constitutiveBias;
+  if (kind === 'promoter') return k.promoterBias;
+  return k.backgroundBias;
+}
+
 /** Draws b_p, w_{p,f} and h_p for every peak from its class and its planted driver sites. */
 export function makePeakParams(
   peaks: readonly SimPeak[],
@@ -65,14 +73,7 @@ export function makePeakParams(
     sites.set(key, list);
   }
   return peaks.map((p) => {
-    const [mu, sd] =
-      p.kind === 'tf'
-        ? k.tfBias
-        : p.kind === 'constitutive'
-          ? k.constitutiveBias
-          : p.kind === 'promoter'
-            ? k.promoterBias
-            : k.backgroundBias;
+    const [mu, sd] = biasPrior(p.kind, k);
     const bias = mu + sd * rng.normal();
     const weights: Record<string, number> = {};
     for (const tf of p.drivers) {

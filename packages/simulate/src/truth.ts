@@ -1,5 +1,6 @@
 import type { AurocBounds } from './bounds.js';
 import { aurocBounds } from './bounds.js';
+import { biasPrior } from './accessibility-model.js';
 import type { SimDataset } from './dataset.js';
 import { drawFragmentLength } from './fragment-sampler.js';
 import { gcFraction } from './genome-model.js';
@@ -66,14 +67,7 @@ export function sequenceTypeDepthProbabilities(ds: SimDataset): Float64Array {
   for (let p = 0; p < nPeaks; p++) {
     const peak = ds.peaks[p]!;
     const params = ds.peakParams[p]!;
-    const [mu, sd] =
-      peak.kind === 'tf'
-        ? k.tfBias
-        : peak.kind === 'constitutive'
-          ? k.constitutiveBias
-          : peak.kind === 'promoter'
-            ? k.promoterBias
-            : k.backgroundBias;
+    const [mu, sd] = biasPrior(peak.kind, k);
     // E_b[mean over the type's cells of σ(b + Σ w s)].
     typePi.clear();
     for (const [type, cells] of byType) {

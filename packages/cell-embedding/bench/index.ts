@@ -19,14 +19,13 @@ import { dirname, join } from 'node:path';
 import { type CsrMatrix, sharedDataFile } from '@chromflow/core';
 import {
   computePca,
-  cooToSortedCsr,
-  makeRandom,
   normaliseTotalLog1p,
   type PcaResult,
   readH5ad,
   readTenxMtx,
   writeH5ad,
 } from '../src/index.js';
+import { makeSyntheticCounts } from './synthetic.js';
 
 interface SklearnOutput {
   sklearn: string;
@@ -61,6 +60,8 @@ interface CaseResult {
   speedupVsDensifyPlusFit: number;
   maxRatioDiff: number;
   minAbsCosSeparated: number;
+  minAbsCosSeparatedSklearn: number;
+  minAbsCosOursVsSklearn: number;
   separatedComponents: number;
   loadAverage: { before: number[]; after: number[] };
 }
@@ -74,46 +75,6 @@ function findSklearnPython(): string | undefined {
       return py;
   }
   return undefined;
-}
-
-/** Counts from 8 planted programs: each cell draws Poisson counts, ~8 % non-zero. */
-function makeSyntheticCounts(nCells: number, nGenes: number, seed: number): CsrMatrix {
-  const rng = makeRandom(seed);
-  const programs = Array.from({ length: 8 }, () =>
-    Float64Array.from({ length: nGenes }, () => (rng.uniform() < 0.15 ? 1 + 4 * rng.uniform() : 0)),
-  );
-  const rows: number[] = [];
-  const cols: number[] = [];
-  const vals: number[] = [];
-  for (let r = 0; r < nCells; r++) {
-    const prog = programs[r % 8]!;
-    const depth = 0.5 + rng.uniform();
-    for (let g = 0; g < nGenes; g++) {
-      const lambda = (0.03 + prog[g]! * 0.4) * depth;
-      // Poisson by inversion (small λ).
-      let k = 0;
-      let p = Math.exp(-lambda);
-      let s = p;
-      const u = rng.uniform();
-      while (u > s && k < 50) {
-        k++;
-        p *= lambda / k;
-        s += p;
-      }
-      if (k > 0) {
-        rows.push(r);
-        cols.push(g);
-        vals.push(k);
-      }
-    }
-  }
-  return cooToSortedCsr(
-    nCells,
-    nGenes,
-    Int32Array.from(rows),
-    Int32Array.from(cols),
-    Float32Array.from(vals),
-  );
 }
 
 async function runCase(
@@ -146,8 +107,7 @@ async function runCase(
   let densify = Infinity;
   let sklearnRead = Infinity;
   let maxRatioDiff = 0;
-  let minCos = Infinity;
-  let separated = 0;
+  let last: PcaResult | undefined;
   let backend = '';
   let sk: SklearnOutput | undefined;
   for (let rep = 0; rep < reps; rep++) {
@@ -183,27 +143,55 @@ async function runCase(
     }
     const o = sk!;
     const p = pca!;
+    last = p;
     o.explained_variance_ratio.forEach(
       (v, j) => (maxRatioDiff = Math.max(maxRatioDiff, Math.abs(v - p.explainedVarianceRatio[j]!))),
     );
-    // Components separated from both neighbours by ≥ 2 % of variance are defined up to sign.
-    const ev = o.explained_variance;
-    separated = 0;
-    for (let j = 0; j < k; j++) {
-      const gapPrev = j === 0 ? Infinity : ev[j - 1]! / ev[j]! - 1;
-      const gapNext = j === k - 1 ? 0 : ev[j]! / ev[j + 1]! - 1;
-      if (Math.min(gapPrev, gapNext) < 0.02) continue;
-      let cos = 0;
-      for (let g = 0; g < X.nCols; g++)
-        cos += p.components[j * X.nCols + g]! * o.components[j]![g]!;
-      minCos = Math.min(minCos, Math.abs(cos));
-      separated++;
+  }
+  // Accuracy against the exact PCA (float64 covariance, LAPACK eigh), an outside oracle:
+  // components separated from both neighbours by ≥ 2 % of exact variance are defined up
+  // to sign. Ours must be as close to them as scikit-learn's (|cos| ≥ 0.99, or within
+  // 0.01 of scikit-learn's own |cos| where 7 power iterations do not resolve a component
+  // inside the noise bulk for either), and the two are also compared directly.
+  const exact = JSON.parse(
+    spawnSync(python, [join(import.meta.dirname, 'exact_pca.py'), file, String(k)], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
+    }).stdout,
+  ) as { explained_variance: number[]; components: number[][] };
+  const o = sk!;
+  const p = last!;
+  const cosWith = (a: (j: number, g: number) => number, j: number): number => {
+    let cos = 0;
+    for (let g = 0; g < X.nCols; g++) cos += a(j, g) * exact.components[j]![g]!;
+    return Math.abs(cos);
+  };
+  const ev = exact.explained_variance;
+  let minCos = Infinity;
+  let minCosSklearn = Infinity;
+  let minCosDirect = Infinity;
+  let separated = 0;
+  let worst = '';
+  for (let j = 0; j < k; j++) {
+    const gapPrev = j === 0 ? Infinity : ev[j - 1]! / ev[j]! - 1;
+    const gapNext = j === k - 1 ? 0 : ev[j]! / ev[j + 1]! - 1;
+    if (Math.min(gapPrev, gapNext) < 0.02) continue;
+    const cosOurs = cosWith((i, g) => p.components[i * X.nCols + g]!, j);
+    const cosSk = cosWith((i, g) => o.components[i]![g]!, j);
+    let direct = 0;
+    for (let g = 0; g < X.nCols; g++)
+      direct += p.components[j * X.nCols + g]! * o.components[j]![g]!;
+    minCosDirect = Math.min(minCosDirect, Math.abs(direct));
+    minCosSklearn = Math.min(minCosSklearn, cosSk);
+    if (cosOurs < Math.min(0.99, cosSk - 0.01)) {
+      worst += ` PC${j + 1} (gaps ${(100 * gapPrev).toFixed(1)} %, ${(100 * gapNext).toFixed(1)} %: |cos| with the exact component ${cosOurs.toFixed(4)}, scikit-learn's ${cosSk.toFixed(4)})`;
     }
+    minCos = Math.min(minCos, cosOurs);
+    separated++;
   }
   if (!(maxRatioDiff < 1e-3))
     throw new Error(`${label}: explained-variance ratios differ by ${maxRatioDiff}`);
-  if (separated > 0 && !(minCos >= 0.99))
-    throw new Error(`${label}: a separated component has |cos| ${minCos} with scikit-learn's`);
+  if (worst) throw new Error(`${label}: less accurate than scikit-learn:${worst}`);
   const oursBestS = Math.min(...ours);
   const sklearnFitBestS = Math.min(...fits);
   return {
@@ -226,6 +214,8 @@ async function runCase(
     speedupVsDensifyPlusFit: (sklearnFitBestS + densify) / oursBestS,
     maxRatioDiff,
     minAbsCosSeparated: minCos,
+    minAbsCosSeparatedSklearn: minCosSklearn,
+    minAbsCosOursVsSklearn: minCosDirect,
     separatedComponents: separated,
     loadAverage: { before, after: loadavg() },
   };
@@ -310,7 +300,8 @@ for (const r of results) {
   );
   console.log(
     `  accuracy: max |Δ explained-variance ratio| ${r.maxRatioDiff.toExponential(2)} (limit 1e-3); ` +
-      `min |cos| over ${r.separatedComponents} separated components ${r.minAbsCosSeparated.toFixed(5)} (limit 0.99); ` +
+      `min |cos| with the exact PCA over ${r.separatedComponents} separated components: chromflow ${r.minAbsCosSeparated.toFixed(5)}, ` +
+      `scikit-learn ${r.minAbsCosSeparatedSklearn.toFixed(5)} (limit: 0.99 or scikit-learn's − 0.01), chromflow vs scikit-learn ${r.minAbsCosOursVsSklearn.toFixed(5)}; ` +
       `load average ${fmt(r.loadAverage.before)} → ${fmt(r.loadAverage.after)}`,
   );
 }

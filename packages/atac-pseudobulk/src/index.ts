@@ -14,6 +14,7 @@ export * from './read-fragments-threaded.js';
 export * from './cell-labels.js';
 export * from './tables.js';
 export { countMatrixStage, type CountMatrixParams } from './stages/count-matrix.js';
+export { tileMatrixStage, type TileMatrixParams } from './stages/tile-matrix.js';
 export { cellQcStage, type CellQcParams } from './stages/cell-qc.js';
 export { pseudobulkStage, trackFileName, type PseudobulkParams } from './stages/pseudobulk.js';
 export { lsiStage, type LsiParams } from './stages/lsi.js';

@@ -59,9 +59,10 @@ async function runStage(
 }
 
 describe('stage declarations', () => {
-  it('are the four named stages with complete parameter schemas', () => {
+  it('are the five named stages with complete parameter schemas', () => {
     expect(stages.map((s) => s.name)).toEqual([
       'atac-pseudobulk.count-matrix',
+      'atac-pseudobulk.tile-matrix',
       'atac-pseudobulk.cell-qc',
       'atac-pseudobulk.pseudobulk',
       'atac-pseudobulk.lsi',
@@ -112,6 +113,52 @@ describe.skipIf(!have)('stages on test-data (planted truth as oracle)', () => {
     const barcodes = [...cells.getChild('barcode')!].map(String);
     const nFrag = [...cells.getChild('n_fragments')!].map(Number);
     barcodes.forEach((b, i) => expect(nFrag[i]).toBe(perBarcode.get(b)));
+  });
+
+  it('tile-matrix: tiles cover each chromosome of the genome, and every (cell, tile) count equals the insertions counted from the text', async () => {
+    const out = await runStage(
+      'atac-pseudobulk.tile-matrix',
+      {
+        fragments: join(testData, 'fragments.tsv.gz'),
+        genome: join(testData, 'genome.fa'),
+        cells: join(testData, 'cells.tsv'),
+      },
+      { tileSize: 5000, binarise: false },
+    );
+    const tiles = await readTable(out['tiles']!);
+    const chroms = [...tiles.getChild('chrom')!].map(String);
+    const starts = [...tiles.getChild('start')!].map(Number);
+    const ends = [...tiles.getChild('end')!].map(Number);
+    // Oracle 1: the .fai sizes (samtools faidx layout): ceil(size / 5000) tiles each, last one clipped.
+    for (const line of readFileSync(join(testData, 'genome.fa.fai'), 'utf8').trim().split('\n')) {
+      const [name, size] = line.split('\t');
+      const idx = chroms.flatMap((c, i) => (c === name ? [i] : []));
+      expect(idx.length, name).toBe(Math.ceil(Number(size) / 5000));
+      expect(ends[idx[idx.length - 1]!]).toBe(Number(size));
+    }
+    // Oracle 2: Tn5 insertions (start, end − 1) per (barcode, tile), from the text.
+    const tileOf = new Map<string, number>();
+    chroms.forEach((c, i) => tileOf.set(`${c}:${starts[i]!}`, i));
+    const expected = new Map<string, number>();
+    for (const l of gunzipSync(readFileSync(join(testData, 'fragments.tsv.gz')))
+      .toString()
+      .split('\n')) {
+      if (!l || l.startsWith('#')) continue;
+      const [chrom, s, e, b] = l.split('\t');
+      for (const pos of [Number(s), Number(e) - 1]) {
+        const key = `${b!}\t${tileOf.get(`${chrom!}:${Math.floor(pos / 5000) * 5000}`)!}`;
+        expected.set(key, (expected.get(key) ?? 0) + 1);
+      }
+    }
+    const barcodes = [...(await readTable(out['cells']!)).getChild('barcode')!].map(String);
+    const m = sparseFromTable(await readTable(out['counts']!));
+    expect(m.nCols).toBe(chroms.length);
+    expect(m.values.length).toBe(expected.size);
+    for (let q = 0; q < m.values.length; q++) {
+      expect(m.values[q], `${barcodes[m.rows[q]!]!} tile ${m.cols[q]!}`).toBe(
+        expected.get(`${barcodes[m.rows[q]!]!}\t${m.cols[q]!}`),
+      );
+    }
   });
 
   it('pseudobulk: group accessibility follows the planted open probabilities', async () => {

@@ -184,12 +184,18 @@ function sketchAndSolve(
   }
   const q = A.times(z, l);
   tick();
-  orthonormaliseColumns(q, m, l);
+  // The range basis Q = Y·R⁻¹ by a Cholesky factor of YᵀY (one pass over Y instead of
+  // Gram–Schmidt's four), never formed: Bᵀ = AᵀQ = (AᵀY)·R⁻¹ and U = Q·W = Y·(R⁻¹·W).
+  // A nearly dependent Y (rank deficiency) takes Gram–Schmidt instead.
+  const rInv = inverseCholeskyFactor(q, m, l);
+  if (!rInv) orthonormaliseColumns(q, m, l);
   // Bᵀ = AᵀQ (n × l) = Qb·R; B = Rᵀ·Qbᵀ and the SVD of the l × l Rᵀ finishes it.
   const bt = A.transposeTimes(q, l);
   tick();
+  if (rInv) timesUpperInPlace(bt, n, l, rInv);
   const r = upperFactorOfColumns(bt, n, l);
-  const { s, U: W, Vt: C } = svdSmall(r, l, l);
+  const { s, U: W0, Vt: C } = svdSmall(r, l, l);
+  const W = rInv ? upperTimes(rInv, W0, l) : W0;
   // B = W·diag(s)·(Qb·Cᵀ)ᵀ: U = Q·W, Vt = C·Qbᵀ (bt now holds Qb).
   const u = new Float64Array(m * k);
   for (let i = 0; i < m; i++) {
@@ -224,4 +230,73 @@ function sketchAndSolve(
     }
   }
   return { k, u, s: s.slice(0, k), vt, backend: products.backend };
+}
+
+/**
+ * R⁻¹ (l × l upper triangular, row-major) for the Cholesky factor R of YᵀY
+ * (YᵀY = RᵀR, Y rows × l row-major), or undefined when a column of Y is within
+ * 1e-4 (relative) of the span of the earlier ones, where Y·R⁻¹ would lose orthogonality.
+ */
+function inverseCholeskyFactor(y: Float64Array, rows: number, l: number): Float64Array | undefined {
+  const g = new Float64Array(l * l);
+  for (let i = 0; i < rows; i++) {
+    const o = i * l;
+    for (let a = 0; a < l; a++) {
+      const x = y[o + a]!;
+      if (x === 0) continue;
+      const ga = a * l;
+      for (let b = a; b < l; b++) g[ga + b]! += x * y[o + b]!;
+    }
+  }
+  const r = new Float64Array(l * l);
+  for (let j = 0; j < l; j++) {
+    let d = g[j * l + j]!;
+    for (let k = 0; k < j; k++) d -= r[k * l + j]! * r[k * l + j]!;
+    if (!(d > 1e-8 * g[j * l + j]!) || !(d > 0)) return undefined;
+    const rjj = Math.sqrt(d);
+    r[j * l + j] = rjj;
+    for (let b = j + 1; b < l; b++) {
+      let x = g[j * l + b]!;
+      for (let k = 0; k < j; k++) x -= r[k * l + j]! * r[k * l + b]!;
+      r[j * l + b] = x / rjj;
+    }
+  }
+  // Back substitution, column by column of the inverse.
+  const inv = new Float64Array(l * l);
+  for (let c = 0; c < l; c++) {
+    inv[c * l + c] = 1 / r[c * l + c]!;
+    for (let i = c - 1; i >= 0; i--) {
+      let x = 0;
+      for (let k = i + 1; k <= c; k++) x += r[i * l + k]! * inv[k * l + c]!;
+      inv[i * l + c] = -x / r[i * l + i]!;
+    }
+  }
+  return inv;
+}
+
+/** m ← m·t for a rows × l row-major m and an l × l upper triangular t. */
+function timesUpperInPlace(m: Float64Array, rows: number, l: number, t: Float64Array): void {
+  const row = new Float64Array(l);
+  for (let i = 0; i < rows; i++) {
+    const o = i * l;
+    row.fill(0);
+    for (let a = 0; a < l; a++) {
+      const x = m[o + a]!;
+      if (x === 0) continue;
+      const ta = a * l;
+      for (let b = a; b < l; b++) row[b]! += x * t[ta + b]!;
+    }
+    m.set(row, o);
+  }
+}
+
+/** t·w for an l × l upper triangular t and an l × l w, both row-major. */
+function upperTimes(t: Float64Array, w: Float64Array, l: number): Float64Array {
+  const out = new Float64Array(l * l);
+  for (let i = 0; i < l; i++)
+    for (let k = i; k < l; k++) {
+      const x = t[i * l + k]!;
+      for (let c = 0; c < l; c++) out[i * l + c]! += x * w[k * l + c]!;
+    }
+  return out;
 }

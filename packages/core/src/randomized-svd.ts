@@ -187,13 +187,16 @@ function sketchAndSolve(
   // The range basis Q = Y·R⁻¹ by a Cholesky factor of YᵀY (one pass over Y instead of
   // Gram–Schmidt's four), never formed: Bᵀ = AᵀQ = (AᵀY)·R⁻¹ and U = Q·W = Y·(R⁻¹·W).
   // A nearly dependent Y (rank deficiency) takes Gram–Schmidt instead.
-  const rInv = inverseCholeskyFactor(q, m, l);
+  const rInv = choleskyOfGram(q, m, l)?.inv;
   if (!rInv) orthonormaliseColumns(q, m, l);
   // Bᵀ = AᵀQ (n × l) = Qb·R; B = Rᵀ·Qbᵀ and the SVD of the l × l Rᵀ finishes it.
   const bt = A.transposeTimes(q, l);
   tick();
   if (rInv) timesUpperInPlace(bt, n, l, rInv);
-  const r = upperFactorOfColumns(bt, n, l);
+  // Bᵀ = Qb·R the same way (Qb = Bᵀ·R⁻¹ formed, it gives Vt), or by Gram–Schmidt.
+  const chol = choleskyOfGram(bt, n, l);
+  if (chol) timesUpperInPlace(bt, n, l, chol.inv);
+  const r = chol ? chol.r : upperFactorOfColumns(bt, n, l);
   const { s, U: W0, Vt: C } = svdSmall(r, l, l);
   const W = rInv ? upperTimes(rInv, W0, l) : W0;
   // B = W·diag(s)·(Qb·Cᵀ)ᵀ: U = Q·W, Vt = C·Qbᵀ (bt now holds Qb).
@@ -233,11 +236,15 @@ function sketchAndSolve(
 }
 
 /**
- * R⁻¹ (l × l upper triangular, row-major) for the Cholesky factor R of YᵀY
- * (YᵀY = RᵀR, Y rows × l row-major), or undefined when a column of Y is within
+ * The Cholesky factor R of YᵀY (YᵀY = RᵀR, Y rows × l row-major) and R⁻¹, both
+ * l × l upper triangular row-major, or undefined when a column of Y is within
  * 1e-4 (relative) of the span of the earlier ones, where Y·R⁻¹ would lose orthogonality.
  */
-function inverseCholeskyFactor(y: Float64Array, rows: number, l: number): Float64Array | undefined {
+function choleskyOfGram(
+  y: Float64Array,
+  rows: number,
+  l: number,
+): { r: Float64Array; inv: Float64Array } | undefined {
   const g = new Float64Array(l * l);
   for (let i = 0; i < rows; i++) {
     const o = i * l;
@@ -271,7 +278,7 @@ function inverseCholeskyFactor(y: Float64Array, rows: number, l: number): Float6
       inv[i * l + c] = -x / r[i * l + i]!;
     }
   }
-  return inv;
+  return { r, inv };
 }
 
 /** m ← m·t for a rows × l row-major m and an l × l upper triangular t. */

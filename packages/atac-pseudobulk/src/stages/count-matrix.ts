@@ -1,10 +1,9 @@
-import { defineStage, readTable, sparseToTable, writeTable } from '@chromflow/core';
+import { defineStage, readTable, writeTable } from '@chromflow/core';
 import { regionsFromTable, regionsToTable } from '@chromflow/genome-io';
 import { readCellLabels } from '../cell-labels.js';
-import { requireCellsInFragments } from '../cell-qc.js';
-import { COUNT_METHODS, RegionCounter, selectRows, type CountMethod } from '../count-matrix.js';
+import { COUNT_METHODS, RegionCounter, type CountMethod } from '../count-matrix.js';
 import { scanFragments } from '../scan-fragments.js';
-import { cellsToTable } from '../tables.js';
+import { writeCountedCells } from './write-counted-cells.js';
 
 export type CountMatrixParams = {
   method: CountMethod;
@@ -110,20 +109,13 @@ export const countMatrixStage = defineStage<CountMatrixParams>({
       signal: ctx.signal,
       onProgress: ctx.onProgress,
     });
-    const counts = counter.finish();
-    if (labels && p.missingCells === 'error') {
-      requireCellsInFragments(counts.barcodes, counts.nFragments, cellsPath);
-    }
-    const keep = counts.barcodes.map((_, r) => counts.nFragments[r]! >= p.minFragments);
-    const matrix = selectRows(counts.matrix, keep);
-    const barcodes = counts.barcodes.filter((_, r) => keep[r]);
-    const nFragments = counts.nFragments.filter((_, r) => keep[r]);
-    const cellLabels = labels?.labels?.filter((_, r) => keep[r]);
-    await writeTable(ctx.outputs['counts']!, sparseToTable(matrix));
-    await writeTable(
-      ctx.outputs['cells']!,
-      cellsToTable({ barcodes, labels: cellLabels, nFragments }),
-    );
+    const { matrix, barcodes } = await writeCountedCells(counter.finish(), labels, {
+      cellsPath,
+      minFragments: p.minFragments,
+      missingCells: p.missingCells,
+      countsOut: ctx.outputs['counts']!,
+      cellsOut: ctx.outputs['cells']!,
+    });
     await writeTable(ctx.outputs['regions']!, regionsToTable(regions));
     ctx.log.info(
       `${read} fragments, ${barcodes.length} cells × ${regions.length} regions, ${matrix.values.length} non-zero`,

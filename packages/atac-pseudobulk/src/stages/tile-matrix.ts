@@ -1,11 +1,9 @@
-import { defineStage, sparseToTable, writeTable } from '@chromflow/core';
+import { defineStage, writeTable } from '@chromflow/core';
 import { openFasta, regionsToTable } from '@chromflow/genome-io';
 import { readCellLabels } from '../cell-labels.js';
-import { requireCellsInFragments } from '../cell-qc.js';
-import { selectRows } from '../count-matrix.js';
 import { scanFragments } from '../scan-fragments.js';
-import { cellsToTable } from '../tables.js';
 import { TileCounter } from '../tile-matrix.js';
+import { writeCountedCells } from './write-counted-cells.js';
 
 export type TileMatrixParams = {
   tileSize: number;
@@ -105,25 +103,17 @@ export const tileMatrixStage = defineStage<TileMatrixParams>({
       onProgress: ctx.onProgress,
     });
     const counts = counter.finish();
-    if (labels && p.missingCells === 'error') {
-      requireCellsInFragments(counts.barcodes, counts.nFragments, cellsPath);
-    }
-    const keep = counts.barcodes.map((_, r) => counts.nFragments[r]! >= p.minFragments);
-    const matrix = selectRows(counts.matrix, keep);
-    const barcodes = counts.barcodes.filter((_, r) => keep[r]);
+    const { matrix, barcodes } = await writeCountedCells(counts, labels, {
+      cellsPath,
+      minFragments: p.minFragments,
+      missingCells: p.missingCells,
+      countsOut: ctx.outputs['counts']!,
+      cellsOut: ctx.outputs['cells']!,
+    });
     const t = counts.tiles;
     const names = Array.from(
       t.starts,
       (s, i) => `${t.chromNames[t.chromIds[i]!]!}:${s}-${t.ends[i]!}`,
-    );
-    await writeTable(ctx.outputs['counts']!, sparseToTable(matrix));
-    await writeTable(
-      ctx.outputs['cells']!,
-      cellsToTable({
-        barcodes,
-        labels: labels?.labels?.filter((_, r) => keep[r]),
-        nFragments: counts.nFragments.filter((_, r) => keep[r]),
-      }),
     );
     await writeTable(
       ctx.outputs['tiles']!,

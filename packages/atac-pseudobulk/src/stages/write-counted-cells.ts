@@ -1,0 +1,50 @@
+import { sparseToTable, writeTable, type SparseMatrix } from '@chromflow/core';
+import type { CellLabels } from '../cell-labels.js';
+import { requireCellsInFragments } from '../cell-qc.js';
+import { selectRows } from '../count-matrix.js';
+import { cellsToTable } from '../tables.js';
+
+/** What a streaming counter finished with: rows are the cells. */
+export interface CountedCells {
+  matrix: SparseMatrix;
+  barcodes: string[];
+  nFragments: Int32Array;
+}
+
+/**
+ * The shared tail of the counting stages: checks that every barcode of the
+ * cell table had fragments (unless `missingCells` is `keep`), drops cells
+ * under `minFragments`, and writes the counts and cells tables. Returns the
+ * kept counts.
+ */
+export async function writeCountedCells(
+  counts: CountedCells,
+  labels: CellLabels | undefined,
+  o: {
+    cellsPath: string | undefined;
+    minFragments: number;
+    missingCells: 'error' | 'keep';
+    countsOut: string;
+    cellsOut: string;
+  },
+): Promise<CountedCells> {
+  if (labels && o.missingCells === 'error') {
+    requireCellsInFragments(counts.barcodes, counts.nFragments, o.cellsPath);
+  }
+  const keep = counts.barcodes.map((_, r) => counts.nFragments[r]! >= o.minFragments);
+  const kept: CountedCells = {
+    matrix: selectRows(counts.matrix, keep),
+    barcodes: counts.barcodes.filter((_, r) => keep[r]),
+    nFragments: counts.nFragments.filter((_, r) => keep[r]),
+  };
+  await writeTable(o.countsOut, sparseToTable(kept.matrix));
+  await writeTable(
+    o.cellsOut,
+    cellsToTable({
+      barcodes: kept.barcodes,
+      labels: labels?.labels?.filter((_, r) => keep[r]),
+      nFragments: kept.nFragments,
+    }),
+  );
+  return kept;
+}

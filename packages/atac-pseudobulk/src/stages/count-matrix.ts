@@ -3,7 +3,7 @@ import { regionsFromTable, regionsToTable } from '@chromflow/genome-io';
 import { readCellLabels } from '../cell-labels.js';
 import { COUNT_METHODS, RegionCounter, type CountMethod } from '../count-matrix.js';
 import { scanFragments } from '../scan-fragments.js';
-import { writeCountedCells } from './write-counted-cells.js';
+import { CELL_FILTER_PARAMS, FRAGMENTS_INPUT, writeCountedCells } from './write-counted-cells.js';
 
 export type CountMatrixParams = {
   method: CountMethod;
@@ -41,28 +41,12 @@ export const countMatrixStage = defineStage<CountMatrixParams>({
         description: 'Write 1 for every non-zero value.',
         default: false,
       },
-      minFragments: {
-        type: 'integer',
-        description: 'Keep only cells with at least this many fragments (all chromosomes).',
-        default: 1,
-        minimum: 0,
-      },
-      missingCells: {
-        type: 'string',
-        description:
-          'What to do with barcodes of the cell table that have no fragment: error (default) or keep them as empty rows (unless minFragments drops them).',
-        enum: ['error', 'keep'],
-        default: 'error',
-      },
+      ...CELL_FILTER_PARAMS,
     },
     additionalProperties: false,
   },
   inputs: {
-    fragments: {
-      kind: 'file',
-      type: 'fragments',
-      description: '10x fragments.tsv.gz, sorted (tabix order).',
-    },
+    fragments: FRAGMENTS_INPUT,
     peaks: {
       kind: 'table',
       type: 'regions',

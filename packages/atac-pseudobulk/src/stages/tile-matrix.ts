@@ -3,7 +3,7 @@ import { openFasta, regionsToTable } from '@chromflow/genome-io';
 import { readCellLabels } from '../cell-labels.js';
 import { scanFragments } from '../scan-fragments.js';
 import { TileCounter } from '../tile-matrix.js';
-import { writeCountedCells } from './write-counted-cells.js';
+import { CELL_FILTER_PARAMS, FRAGMENTS_INPUT, writeCountedCells } from './write-counted-cells.js';
 
 export type TileMatrixParams = {
   tileSize: number;
@@ -32,28 +32,12 @@ export const tileMatrixStage = defineStage<TileMatrixParams>({
         description: 'Write 1 for every non-zero tile (ArchR binarises its TileMatrix).',
         default: true,
       },
-      minFragments: {
-        type: 'integer',
-        description: 'Keep only cells with at least this many fragments.',
-        default: 1,
-        minimum: 0,
-      },
-      missingCells: {
-        type: 'string',
-        description:
-          'Barcodes of the cell table without any fragment: error (default) or keep as empty rows.',
-        enum: ['error', 'keep'],
-        default: 'error',
-      },
+      ...CELL_FILTER_PARAMS,
     },
     additionalProperties: false,
   },
   inputs: {
-    fragments: {
-      kind: 'file',
-      type: 'fragments',
-      description: '10x fragments.tsv.gz, sorted (tabix order).',
-    },
+    fragments: FRAGMENTS_INPUT,
     genome: {
       kind: 'file',
       type: 'fasta',

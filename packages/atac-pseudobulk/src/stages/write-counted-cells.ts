@@ -1,4 +1,4 @@
-import { sparseToTable, writeTable, type SparseMatrix } from '@chromflow/core';
+import { sparseToTable, writeTable, type PortSpec, type SparseMatrix } from '@chromflow/core';
 import type { CellLabels } from '../cell-labels.js';
 import { requireCellsInFragments } from '../cell-qc.js';
 import { selectRows } from '../count-matrix.js';
@@ -48,3 +48,27 @@ export async function writeCountedCells(
   );
   return kept;
 }
+
+/** The parameters of `writeCountedCells`, as every counting stage declares them. */
+export const CELL_FILTER_PARAMS = {
+  minFragments: {
+    type: 'integer' as const,
+    description: 'Keep only cells with at least this many fragments (all chromosomes).',
+    default: 1,
+    minimum: 0,
+  },
+  missingCells: {
+    type: 'string' as const,
+    description:
+      'What to do with barcodes of the cell table that have no fragment: error (default) or keep them as empty rows (unless minFragments drops them).',
+    enum: ['error', 'keep'],
+    default: 'error',
+  },
+};
+
+/** The fragments input of every counting stage. */
+export const FRAGMENTS_INPUT: PortSpec = {
+  kind: 'file',
+  type: 'fragments',
+  description: '10x fragments.tsv.gz, sorted (tabix order).',
+};

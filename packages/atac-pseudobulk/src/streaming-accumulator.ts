@@ -28,8 +28,11 @@ export class StreamingAccumulator {
   private last: Int32Array = new Int32Array(0);
   private lastUsed = CHUNK;
   private moved = 0;
-  /** Set when an entry may have been added after its column was moved out. */
-  private mayRepeat = false;
+  /**
+   * Set by `markUnsorted`: "finished" can no longer be trusted, so nothing
+   * more moves out, and entries moved before may be added again.
+   */
+  private unsorted = false;
   private readonly tableSlots: number;
   /** Runs of finished entries of one column: the column and the index of its first entry. */
   private groupCols = new GrowableInt32();
@@ -62,7 +65,7 @@ export class StreamingAccumulator {
 
   /** Marks that columns reported finished may be added to again (input order broken). */
   markUnsorted(): void {
-    if (this.moved > 0) this.mayRepeat = true;
+    this.unsorted = true;
   }
 
   /** Adds the integer `value` to entry (row, col); row and col are non-negative int32. */
@@ -101,7 +104,8 @@ export class StreamingAccumulator {
 
   /** Moves finished entries out; rebuilds the table (twice as big when the live entries still crowd it). */
   private makeRoom(): void {
-    const finished = this.mask + 1 < this.tableSlots ? undefined : this.finishedColumns();
+    const finished =
+      this.unsorted || this.mask + 1 < this.tableSlots ? undefined : this.finishedColumns();
     const old = this.slots;
     // Live entries (few on sorted input) set aside as [row, col, count] triples.
     const live = new Int32Array(3 * this.used);
@@ -136,7 +140,9 @@ export class StreamingAccumulator {
    * accumulator is emptied.
    */
   toSparse(nRows: number, nCols: number, transform?: (v: number) => number): SparseMatrix {
-    if (this.mayRepeat) return this.merged().toSparse(nRows, nCols, undefined, transform);
+    // Entries moved out (or appended as finished) may have been added again since.
+    if (this.unsorted && this.moved > 0)
+      return this.merged().toSparse(nRows, nCols, undefined, transform);
     const t = this.slots;
     for (let o = 0; o < t.length; o += 4)
       if (t[o]! !== -1) this.addFinished(t[o]!, t[o + 1]!, t[o + 2]!);

@@ -131,6 +131,36 @@ describe('streaming accumulator', () => {
   });
 });
 
+describe('streaming accumulator, found unsorted before anything moved out', () => {
+  // fast-check's counterexample (seed -660700129): markUnsorted came before the first flush, and
+  // the flush then still moved "finished" column 0 out, so later adds to it made a second entry.
+  it('never trusts "finished" after markUnsorted', () => {
+    let frontier = 0;
+    const acc = new StreamingAccumulator(() => {
+      const done = new Uint8Array(8);
+      done.fill(1, 0, frontier);
+      return done;
+    }, 16);
+    for (const [r, c] of [
+      [2, 0],
+      [0, 1],
+      [0, 2],
+      [0, 3],
+      [1, 0],
+      [1, 1],
+    ] as const)
+      acc.add(r, c, 1);
+    frontier = 1;
+    acc.add(2, 1, 1);
+    acc.markUnsorted();
+    for (let i = 0; i < 5; i++) acc.add(0, 0, 1);
+    const m = acc.toSparse(3, 8);
+    expect(Array.from(m.rows)).toEqual([0, 0, 0, 0, 1, 1, 2, 2]);
+    expect(Array.from(m.cols)).toEqual([0, 1, 2, 3, 0, 1, 0, 1]);
+    expect(Array.from(m.values)).toEqual([5, 1, 1, 1, 1, 1, 1, 1]);
+  });
+});
+
 describe('region counter against a brute-force count', () => {
   const region = fc
     .tuple(

@@ -194,16 +194,7 @@ async function main(): Promise<void> {
   // Per-core comparison, less sensitive to a loaded machine (PyTorch's OpenMP
   // threads suffer most from contention): one in-process wasm thread against
   // PyTorch with 1 thread.
-  const oneThread: {
-    config: string;
-    batch: number;
-    train_seq_per_s: number;
-    pytorch_train_seq_per_s: number;
-    train_ratio_vs_pytorch: number;
-    infer_seq_per_s: number;
-    pytorch_infer_seq_per_s: number;
-    infer_ratio_vs_pytorch: number;
-  }[] = [];
+  const oneThread: Omit<Row, 'trainable_parameters'>[] = [];
   for (const arch of archs.filter((a) => a === 'note')) {
     const engine = await createTrainingEngine({
       module: new URL('./cnn-trainable.ts', import.meta.url).href,

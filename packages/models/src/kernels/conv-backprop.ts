@@ -11,7 +11,7 @@ import {
   transposeInto,
   view,
 } from './wasm-heap.js';
-import { conv1dStride1 } from './conv-forward.js';
+import { conv1dStride1, copyIntoPadded } from './conv-forward.js';
 import { conv1dTableFilterGrad, maxPatternChannels, rowDictionary } from './conv-table.js';
 import type { SimdKernels } from './simd.js';
 import { simdKernels } from './simd.js';
@@ -201,17 +201,7 @@ function filterGrad1dSimd(
   // Views only after the last allocation (the heap may have grown).
   const xv = view(backend, x);
   const xpv = simd.floats(xp, B * wp * cp);
-  const w0 = Math.max(0, -padLeft);
-  const w1 = Math.min(W, wp - padLeft);
-  for (let b = 0; b < B; b++) {
-    if (cp === C) {
-      xpv.set(xv.subarray((b * W + w0) * C, (b * W + w1) * C), (b * wp + w0 + padLeft) * cp);
-      continue;
-    }
-    for (let w = w0; w < w1; w++) {
-      xpv.set(xv.subarray((b * W + w) * C, (b * W + w + 1) * C), (b * wp + w + padLeft) * cp);
-    }
-  }
+  copyIntoPadded(xv, xpv, { batch: B, inWidth: W, channels: C, paddedChannels: cp }, wp, padLeft);
   if (cop !== Cout) {
     const dyv = view(backend, dy);
     const dypv = simd.floats(dyp, B * OW * cop);

@@ -8,6 +8,36 @@ import { stock } from './stock.js';
 import type { KernelArgs } from './wasm-heap.js';
 import { asWasmBackend, callKernel, input, makeFloat, view } from './wasm-heap.js';
 
+/** Output positions per register tile of `conv1d_forward` (`wasm/kernels.wat`). */
+export const convTileRows = 4;
+
+/**
+ * Copies x [B, W, C] into the zero-padded rows of xp [B, wp, cp]: position w
+ * of x lands at w + padLeft; positions outside x and channels C…cp−1 keep
+ * the buffer's zeros.
+ */
+export function copyIntoPadded(
+  xv: Float32Array,
+  xpv: Float32Array,
+  shape: { batch: number; inWidth: number; channels: number; paddedChannels: number },
+  wp: number,
+  padLeft: number,
+): void {
+  const { batch: B, inWidth: W, channels: C, paddedChannels: cp } = shape;
+  const w0 = Math.max(0, -padLeft);
+  const w1 = Math.min(W, wp - padLeft);
+  for (let b = 0; b < B; b++) {
+    if (cp === C) {
+      if (w1 > w0)
+        xpv.set(xv.subarray((b * W + w0) * C, (b * W + w1) * C), (b * wp + w0 + padLeft) * C);
+      continue;
+    }
+    for (let w = w0; w < w1; w++) {
+      xpv.set(xv.subarray((b * W + w) * C, (b * W + w + 1) * C), (b * wp + w + padLeft) * cp);
+    }
+  }
+}
+
 /**
  * 1-D, stride-1 convolution on the wasm-SIMD kernel `conv1d_forward`
  * (`wasm/kernels.wat`): x [B, W, C] (any leading unit height), filter
@@ -17,9 +47,6 @@ import { asWasmBackend, callKernel, input, makeFloat, view } from './wasm-heap.j
  * zero-padded buffer; outputs narrower than the kernel's tile (ow <
  * `convTileRows`, Cout < 8) go through a padded scratch output.
  */
-/** Output positions per register tile of `conv1d_forward` (`wasm/kernels.wat`). */
-export const convTileRows = 4;
-
 export function conv1dStride1(
   backend: BackendWasm,
   simd: SimdKernels,
@@ -41,13 +68,7 @@ export function conv1dStride1(
   // Views only after the last allocation (the heap may have grown).
   const xv = view(backend, x);
   const xpv = simd.floats(xp, B * wp * C);
-  const w0 = Math.max(0, -padLeft);
-  const w1 = Math.min(W, wp - padLeft);
-  if (w1 > w0) {
-    for (let b = 0; b < B; b++) {
-      xpv.set(xv.subarray((b * W + w0) * C, (b * W + w1) * C), (b * wp + w0 + padLeft) * C);
-    }
-  }
+  copyIntoPadded(xv, xpv, { batch: B, inWidth: W, channels: C, paddedChannels: C }, wp, padLeft);
   if (cop !== Cout) {
     const fv = view(backend, filter);
     const wv = simd.floats(wPtr, FW * C * cop);

@@ -57,6 +57,11 @@ export function biasPrior(kind: SimPeak['kind'], k: AccessibilityConstants): [nu
   return k.backgroundBias;
 }
 
+/** The yield h_p of a peak class: scale · LogNormal(0, logSd) (promoters yield 1.5× more). */
+export function strengthPrior(kind: SimPeak['kind']): { logSd: number; scale: number } {
+  return { logSd: 0.35, scale: kind === 'promoter' ? 1.5 : 1 };
+}
+
 /** Draws b_p, w_{p,f} and h_p for every peak from its class and its planted driver sites. */
 export function makePeakParams(
   peaks: readonly SimPeak[],
@@ -82,7 +87,8 @@ export function makePeakParams(
         list.reduce((s, x) => s + Math.max(0, x.relativeScore), 0) / Math.max(1, list.length);
       weights[tf] = k.tfWeight * (0.6 + 0.8 * meanRel) * (1 + 0.25 * (list.length - 1));
     }
-    const strength = rng.logNormal(0, 0.35) * (p.kind === 'promoter' ? 1.5 : 1);
+    const { logSd, scale } = strengthPrior(p.kind);
+    const strength = rng.logNormal(0, logSd) * scale;
     return { bias, weights, strength };
   });
 }

@@ -1,7 +1,8 @@
 import type { AurocBounds } from './bounds.js';
 import { aurocBounds } from './bounds.js';
-import { biasPrior } from './accessibility-model.js';
+import { biasPrior, strengthPrior } from './accessibility-model.js';
 import type { SimDataset } from './dataset.js';
+import type { SimPeak } from './peak-layout.js';
 import { drawFragmentLength } from './fragment-sampler.js';
 import { gcFraction } from './genome-model.js';
 import { Random, sigmoid } from './random.js';
@@ -61,7 +62,39 @@ export function sequenceTypeDepthProbabilities(ds: SimDataset): Float64Array {
   const draws = new Random(4242);
   const z = Float64Array.from({ length: 64 }, () => draws.normal());
   const byType = new Map<string, number[]>();
-  ds.cells.forEach((c, i) => byType.set(c.cellType, [...(byType.get(c.cellType) ?? []), i]));
+  ds.cells.forEach((c, i) => {
+    const list = byType.get(c.cellType);
+    if (list) list.push(i);
+    else byType.set(c.cellType, [i]);
+  });
+  // E_h[e^{−κ_c h}] and E_h[e^{−leak κ_c h}] per cell, for each class's yield prior.
+  const yieldTerms = new Map<string, { noneOpen: Float64Array; noneLeak: Float64Array }>();
+  const yieldTermsOf = (
+    kind: SimPeak['kind'],
+  ): { noneOpen: Float64Array; noneLeak: Float64Array } => {
+    const { logSd, scale } = strengthPrior(kind);
+    const key = `${logSd}:${scale}`;
+    let t = yieldTerms.get(key);
+    if (!t) {
+      t = {
+        noneOpen: new Float64Array(ds.cells.length),
+        noneLeak: new Float64Array(ds.cells.length),
+      };
+      for (let c = 0; c < ds.cells.length; c++) {
+        let open = 0;
+        let leaked = 0;
+        for (const zi of z) {
+          const lambda = ds.depths[c]!.kappa * scale * Math.exp(logSd * zi);
+          open += Math.exp(-lambda);
+          leaked += Math.exp(-leak * lambda);
+        }
+        t.noneOpen[c] = open / z.length;
+        t.noneLeak[c] = leaked / z.length;
+      }
+      yieldTerms.set(key, t);
+    }
+    return t;
+  };
   const out = new Float64Array(ds.cells.length * nPeaks);
   const typePi = new Map<string, number>();
   for (let p = 0; p < nPeaks; p++) {
@@ -82,20 +115,12 @@ export function sequenceTypeDepthProbabilities(ds: SimDataset): Float64Array {
     }
     const w = peak.end - peak.start;
     const reach = w + meanMin(lengths, w);
-    const scale = peak.kind === 'promoter' ? 1.5 : 1;
+    const { noneOpen, noneLeak } = yieldTermsOf(peak.kind);
     ds.depths.forEach((d, c) => {
-      // E_h[e^{−κh}] and E_h[e^{−leak κh}].
-      let noneOpen = 0;
-      let noneLeak = 0;
-      for (const zi of z) {
-        const lambda = d.kappa * scale * Math.exp(0.35 * zi);
-        noneOpen += Math.exp(-lambda);
-        noneLeak += Math.exp(-leak * lambda);
-      }
       out[c * nPeaks + p] = observed(
         typePi.get(ds.cells[c]!.cellType)!,
-        noneOpen / z.length,
-        noneLeak / z.length,
+        noneOpen[c]!,
+        noneLeak[c]!,
         Math.exp(-d.backgroundRate * reach),
       );
     });

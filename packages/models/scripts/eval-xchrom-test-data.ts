@@ -8,16 +8,16 @@
  *     [--dump-twin DIR]   (also write the PyTorch twin's inputs and split)
  *     [--out bench-results/xchrom-test-data.json]
  *
- * Inputs are built here from the raw files, as the upstream stages would:
- * 1344-bp windows centred at (start+end)>>1 from genome.fa (N-padded), y = any
- * Tn5 insertion (fragment start and end−1, 0-based) of the cell in
- * [start, end), RNA embedding = `--pcs` PCs of log1p(counts/total·1e4) z-scored
+ * Inputs are built from the raw files with the packages' own functions, as the
+ * upstream stages would: 1344-bp windows centred at (start+end)>>1 from
+ * genome.fa (N-padded; genome-io), y = any Tn5 cut site (fragment start and
+ * end−1, 0-based) of the cell in [start, end) (atac-pseudobulk), RNA embedding = `--pcs` PCs of log1p(counts/total·1e4) z-scored
  * per PC (cell-embedding's functions), depth = XChrom's b_zscore: z-scored
  * log10 of the cell's ATAC non-zero peaks (as the cell-embedding stage does).
  */
 import { readFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { SeededRandom } from '@chromflow/core';
 import {
   bZscoresFromNGenes,
   computePca,
@@ -25,11 +25,12 @@ import {
   readTenxMtx,
   zscoreColumns,
 } from '@chromflow/cell-embedding';
+import { readCellLabels, RegionCounter, scanFragments } from '@chromflow/atac-pseudobulk';
+import { makeWindows, openFasta, readBed, readWindowCodes } from '@chromflow/genome-io';
 import { initBackend } from '../src/backend/init-backend.js';
 import { peakIndexFromCellCounts, type XChromData } from '../src/data/xchrom-data.js';
 import type { XChromSplit } from '../src/data/xchrom-split.js';
 import { XCHROM_ADAM } from '../src/train/adam.js';
-import { SeededRandom } from '@chromflow/core';
 import { configFromParams } from '../src/xchrom/config-params.js';
 import { evaluateXChromBlocks } from '../src/xchrom/evaluate.js';
 import { trainXChrom } from '../src/xchrom/train-xchrom.js';
@@ -55,103 +56,44 @@ function arg(name: string, fallback: string): string {
 }
 const dir = resolve(arg('data', '../../test-data'));
 const L = 1344;
-const CODE: Record<string, number> = { A: 0, C: 1, G: 2, T: 3 };
 
 const backend = await initBackend();
-// Genome.
-const genome = new Map<string, string>();
-let name = '';
-let parts: string[] = [];
-for (const line of (await readFile(join(dir, 'genome.fa'), 'utf8')).split('\n')) {
-  if (line.startsWith('>')) {
-    if (name) genome.set(name, parts.join(''));
-    name = line.slice(1).trim().split(/\s+/)[0] ?? '';
-    parts = [];
-  } else parts.push(line.trim());
-}
-if (name) genome.set(name, parts.join(''));
-// Peaks and windows.
-const peaks = (await readFile(join(dir, 'peaks.bed'), 'utf8'))
-  .split('\n')
-  .filter(Boolean)
-  .map((l) => l.split('\t'))
-  .map((r) => ({ chrom: r[0] ?? '', start: Number(r[1]), end: Number(r[2]), name: r[3] ?? '' }));
-const codes = new Uint8Array(peaks.length * L).fill(4);
-peaks.forEach((p, i) => {
-  const seq = genome.get(p.chrom) ?? '';
-  const from = ((p.start + p.end) >> 1) - L / 2;
-  for (let j = 0; j < L; j++) {
-    const b = seq[from + j];
-    codes[i * L + j] = b === undefined ? 4 : (CODE[b.toUpperCase()] ?? 4);
-  }
-});
+// Peaks and their windows, as the peak-windows stage makes them.
+const peaks = await readBed(join(dir, 'peaks.bed'));
+const fasta = await openFasta(join(dir, 'genome.fa'));
+const { codes } = await readWindowCodes(fasta, makeWindows(peaks, fasta.chromSizes, { width: L }));
+await fasta.close();
 // Cells (order of cells.tsv) and the RNA embedding joined by barcode.
-const barcodes = (await readFile(join(dir, 'cells.tsv'), 'utf8'))
-  .split('\n')
-  .slice(1)
-  .filter(Boolean)
-  .map((l) => l.split('\t')[0] ?? '');
+const { barcodes } = await readCellLabels(join(dir, 'cells.tsv'));
 const cellOf = new Map(barcodes.map((b, i) => [b, i]));
 const rna = await readTenxMtx(join(dir, 'rna'));
-const rnaBarcodes = gunzipSync(await readFile(join(dir, 'rna', 'barcodes.tsv.gz')))
-  .toString('utf8')
-  .split('\n')
-  .filter(Boolean);
 const norm = normaliseTotalLog1p(rna.X, { targetSum: 1e4 });
 const K = Number(arg('pcs', '32'));
 const pca = computePca(norm.X, { nComponents: K, seed: 0 });
 const z = zscoreColumns(pca.scores, rna.X.nRows, pca.nComponents);
 const D = pca.nComponents;
 const cellInputs = new Float32Array(barcodes.length * D);
-rnaBarcodes.forEach((b, r) => {
+rna.obs.index.forEach((b, r) => {
   const c = cellOf.get(b);
   if (c === undefined) return;
   for (let d = 0; d < D; d++) cellInputs[c * D + d] = z[r * D + d] as number;
 });
-// Binarised counts from fragments.
-const byChrom = new Map<string, number[]>();
-peaks.forEach((p, i) => byChrom.set(p.chrom, [...(byChrom.get(p.chrom) ?? []), i]));
-const hit = (chrom: string, pos: number): number => {
-  const list = byChrom.get(chrom);
-  if (!list) return -1;
-  let lo = 0;
-  let hi = list.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const p = peaks[list[mid] as number]!;
-    if (pos < p.start) hi = mid - 1;
-    else if (pos >= p.end) lo = mid + 1;
-    else return list[mid] as number;
-  }
-  return -1;
-};
-const seen = new Set<number>();
-const rows: number[] = [];
-const cols: number[] = [];
-for (const line of gunzipSync(await readFile(join(dir, 'fragments.tsv.gz')))
-  .toString('utf8')
-  .split('\n')) {
-  if (!line || line.startsWith('#')) continue;
-  const f = line.split('\t');
-  const c = cellOf.get(f[3] ?? '');
-  if (c === undefined) continue;
-  for (const pos of [Number(f[1]), Number(f[2]) - 1]) {
-    const p = hit(f[0] ?? '', pos);
-    if (p >= 0 && !seen.has(c * peaks.length + p)) {
-      seen.add(c * peaks.length + p);
-      rows.push(c);
-      cols.push(p);
-    }
-  }
-}
+// y: any Tn5 cut site (start, end − 1) of the cell in the peak, as the count-matrix stage counts it.
+const counter = new RegionCounter(
+  peaks,
+  { method: 'cellranger-cutsites', binarise: true },
+  barcodes,
+);
+await scanFragments(join(dir, 'fragments.tsv.gz'), [counter]);
+const { rows, cols } = counter.finish().matrix;
 const peaksPerCell = new Float64Array(barcodes.length);
 for (const c of rows) peaksPerCell[c]!++;
 const depth = Float32Array.from(bZscoresFromNGenes(peaksPerCell));
 const idx = peakIndexFromCellCounts(
   barcodes.length,
   peaks.length,
-  Int32Array.from(rows),
-  Int32Array.from(cols),
+  rows,
+  cols,
   new Float32Array(rows.length).fill(1),
 );
 const data: XChromData = {
@@ -164,7 +106,7 @@ const data: XChromData = {
   embeddingDim: D,
   depth,
   barcodes,
-  peakNames: peaks.map((p) => p.name),
+  peakNames: peaks.names,
 };
 console.log(
   `test-data: ${data.nPeaks} peaks × ${data.nCells} cells, positive rate ${(rows.length / (data.nPeaks * data.nCells)).toFixed(4)}`,
@@ -178,14 +120,14 @@ const heldPeaks = new Set(truth.splits.heldOutPeaks);
 const heldCells = new Set(truth.splits.heldOutCells);
 const seed = Number(arg('seed', '0'));
 const rest = new SeededRandom(seed + 17).shuffle(
-  peaks.map((_, i) => i).filter((i) => !heldPeaks.has(peaks[i]!.name)),
+  peaks.names.flatMap((name, i) => (heldPeaks.has(name) ? [] : [i])),
 );
 const nVal = Math.round(rest.length * 0.1);
 const sorted = (xs: number[]): Int32Array => Int32Array.from(xs).sort();
 const split: XChromSplit = {
   trainPeaks: sorted(rest.slice(nVal)),
   valPeaks: sorted(rest.slice(0, nVal)),
-  testPeaks: sorted(peaks.map((_, i) => i).filter((i) => heldPeaks.has(peaks[i]!.name))),
+  testPeaks: sorted(peaks.names.flatMap((name, i) => (heldPeaks.has(name) ? [i] : []))),
   trainCells: sorted(barcodes.map((_, i) => i).filter((i) => !heldCells.has(barcodes[i]!))),
   testCells: sorted(barcodes.map((_, i) => i).filter((i) => heldCells.has(barcodes[i]!))),
 };

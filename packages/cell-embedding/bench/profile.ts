@@ -20,7 +20,9 @@ function profile(label: string, X: CsrMatrix, k: number, f32: boolean): void {
   const add = (key: string, t0: number): void => {
     t[key] = (t[key] ?? 0) + performance.now() - t0;
   };
-  for (let rep = 0; rep < 4; rep++) {
+  const reps = Number(process.env['PROFILE_REPS'] ?? 4);
+  const all: Record<string, number[]> = {};
+  for (let rep = 0; rep < reps; rep++) {
     for (const key of Object.keys(t)) t[key] = 0;
     let t0 = performance.now();
     const total0 = t0;
@@ -77,15 +79,28 @@ function profile(label: string, X: CsrMatrix, k: number, f32: boolean): void {
     t0 = performance.now();
     computePca(X, { nComponents: k, precision: f32 ? 'float32' : 'float64' });
     add('computePca', t0);
-    for (const [key, v] of Object.entries(t)) best[key] = Math.min(best[key] ?? Infinity, v);
+    for (const [key, v] of Object.entries(t)) {
+      best[key] = Math.min(best[key] ?? Infinity, v);
+      (all[key] ??= []).push(v);
+    }
   }
   console.log(
     label,
     Object.entries(best)
       .map(([key, v]) => `${key} ${v.toFixed(1)}`)
       .join(', '),
-    'ms (best of 4 runs per phase)',
+    `ms (best of ${reps} runs per phase)`,
   );
+  if (reps >= 8) {
+    const median = (v: number[]): number => [...v].sort((a, b) => a - b)[v.length >> 1]!;
+    console.log(
+      label,
+      Object.entries(all)
+        .map(([key, v]) => `${key} ${median(v.slice(reps >> 1)).toFixed(2)}`)
+        .join(', '),
+      `ms (median of the last ${reps - (reps >> 1)} runs per phase)`,
+    );
+  }
 }
 
 const chr21 = sharedDataFile('scrna', 'scanpy_10x_v3_pbmc_chr21', 'matrix.mtx.gz');

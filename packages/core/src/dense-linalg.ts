@@ -7,11 +7,15 @@ export function luNormaliseColumns(y: Float64Array, rows: number, l: number): vo
   luInPlace(y, rows, l, undefined);
 }
 
-/** Column-major scratch for the LU in a wasm memory, and the kernel updating four columns. */
+/**
+ * The LU in a wasm memory: `lu` (`SPARSE_KERNEL_WAT`'s, row-major in place with the pivot
+ * search fused into the update pass), `block` room for the matrix and `flags` (byte offset)
+ * for one byte per row.
+ */
 export interface LuWorkspace {
-  cols: Float64Array;
-  f: Float64Array;
-  axpy4: (...args: number[]) => void;
+  block: Float64Array;
+  flags: number;
+  lu: (y: number, rows: number, l: number, flags: number) => void;
 }
 
 export function luInPlace(
@@ -20,10 +24,17 @@ export function luInPlace(
   l: number,
   ws: LuWorkspace | undefined,
 ): void {
+  if (ws) {
+    const block = ws.block.subarray(0, rows * l);
+    block.set(y.subarray(0, rows * l));
+    ws.lu(block.byteOffset, rows, l, ws.flags);
+    y.set(block);
+    return;
+  }
   // Right-looking LU on a column-major copy: every update is a long contiguous
   // axpy over all rows, with multiplier 0 for the rows already used as pivots.
-  const all = ws ? ws.cols.subarray(0, rows * l) : new Float64Array(rows * l);
-  const f = ws ? ws.f.subarray(0, rows) : new Float64Array(rows);
+  const all = new Float64Array(rows * l);
+  const f = new Float64Array(rows);
   const col = (j: number): Float64Array => all.subarray(j * rows, (j + 1) * rows);
   for (let i = 0; i < rows; i++) for (let j = 0; j < l; j++) all[j * rows + i] = y[i * l + j]!;
   const isPivot = new Uint8Array(rows);
@@ -62,21 +73,6 @@ export function luInPlace(
       const u1 = c1[piv]!;
       const u2 = c2[piv]!;
       const u3 = c3[piv]!;
-      if (ws) {
-        ws.axpy4(
-          c0.byteOffset,
-          c1.byteOffset,
-          c2.byteOffset,
-          c3.byteOffset,
-          f.byteOffset,
-          u0,
-          u1,
-          u2,
-          u3,
-          rows,
-        );
-        continue;
-      }
       for (let i = 0; i < rows; i++) {
         const x = f[i]!;
         c0[i] = c0[i]! - x * u0;

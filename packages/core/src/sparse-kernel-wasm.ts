@@ -108,64 +108,122 @@ export const SPARSE_KERNEL_WAT = `(module
         (br $panels)))
       (local.set $c0 (local.get $c1))
       (br $chunks))))
-  ;; axpy4: c_t[i] −= f[i]·u_t for t = 0…3 and 0 ≤ i < n (float64 columns; the four-column
-  ;; trailing update of the LU renormalisation, one pass over the multipliers f).
-  (func (export "axpy4")
-    (param $c0 i32) (param $c1 i32) (param $c2 i32) (param $c3 i32) (param $f i32)
-    (param $u0 f64) (param $u1 f64) (param $u2 f64) (param $u3 f64) (param $n i32)
-    (local $o i32) (local $end i32) (local $x v128)
-    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
-    (local.set $v0 (f64x2.splat (local.get $u0)))
-    (local.set $v1 (f64x2.splat (local.get $u1)))
-    (local.set $v2 (f64x2.splat (local.get $u2)))
-    (local.set $v3 (f64x2.splat (local.get $u3)))
-    ;; byte offsets 0, 16, … while two values remain, then the odd last one
-    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3)))
-    (local.set $o (i32.const 0))
-    (block $done (loop $pairs
-      (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
-      (local.set $x (v128.load (i32.add (local.get $f) (local.get $o))))
-      (v128.store (i32.add (local.get $c0) (local.get $o))
-        (f64x2.sub (v128.load (i32.add (local.get $c0) (local.get $o))) (f64x2.mul (local.get $x) (local.get $v0))))
-      (v128.store (i32.add (local.get $c1) (local.get $o))
-        (f64x2.sub (v128.load (i32.add (local.get $c1) (local.get $o))) (f64x2.mul (local.get $x) (local.get $v1))))
-      (v128.store (i32.add (local.get $c2) (local.get $o))
-        (f64x2.sub (v128.load (i32.add (local.get $c2) (local.get $o))) (f64x2.mul (local.get $x) (local.get $v2))))
-      (v128.store (i32.add (local.get $c3) (local.get $o))
-        (f64x2.sub (v128.load (i32.add (local.get $c3) (local.get $o))) (f64x2.mul (local.get $x) (local.get $v3))))
-      (local.set $o (i32.add (local.get $o) (i32.const 16)))
-      (br $pairs)))
-    (if (i32.and (local.get $n) (i32.const 1)) (then
-      (f64.store (i32.add (local.get $c0) (local.get $o))
-        (f64.sub (f64.load (i32.add (local.get $c0) (local.get $o))) (f64.mul (f64.load (i32.add (local.get $f) (local.get $o))) (local.get $u0))))
-      (f64.store (i32.add (local.get $c1) (local.get $o))
-        (f64.sub (f64.load (i32.add (local.get $c1) (local.get $o))) (f64.mul (f64.load (i32.add (local.get $f) (local.get $o))) (local.get $u1))))
-      (f64.store (i32.add (local.get $c2) (local.get $o))
-        (f64.sub (f64.load (i32.add (local.get $c2) (local.get $o))) (f64.mul (f64.load (i32.add (local.get $f) (local.get $o))) (local.get $u2))))
-      (f64.store (i32.add (local.get $c3) (local.get $o))
-        (f64.sub (f64.load (i32.add (local.get $c3) (local.get $o))) (f64.mul (f64.load (i32.add (local.get $f) (local.get $o))) (local.get $u3)))))))
+  ;; lu: partial-pivoting LU of the rows × l float64 matrix at $y (row-major, 8·l bytes a
+  ;; row), in place, leaving P·L (scipy's lu(permute_l=True)). Step k takes the first row of
+  ;; largest |y[i,k]| among those not yet pivots, then for every other non-pivot row i:
+  ;; y[i,k] ← y[i,k]·(1/y[piv,k]) and y[i,j] ← y[i,j] − y[i,k]·y[piv,j] for j > k, while the
+  ;; pivot of column k+1 is sought in the same pass; the pivot row then becomes e_k on
+  ;; columns ≥ k. $flags: rows bytes of scratch (pivot marks). A zero column leaves
+  ;; L's column as it is.
+  (func $pivotOf (param $y i32) (param $rows i32) (param $stride i32) (param $flags i32)
+    (param $k i32) (result i32)
+    (local $i i32) (local $best f64) (local $a f64) (local $piv i32) (local $at i32)
+    (local.set $piv (i32.const -1))
+    (local.set $at (i32.add (local.get $y) (i32.shl (local.get $k) (i32.const 3))))
+    (block $done (loop $rows
+      (br_if $done (i32.ge_u (local.get $i) (local.get $rows)))
+      (if (i32.eqz (i32.load8_u (i32.add (local.get $flags) (local.get $i)))) (then
+        (local.set $a (f64.abs (f64.load (local.get $at))))
+        (if (f64.gt (local.get $a) (local.get $best)) (then
+          (local.set $best (local.get $a))
+          (local.set $piv (local.get $i))))))
+      (local.set $at (i32.add (local.get $at) (local.get $stride)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $rows)))
+    (local.get $piv))
+  (func (export "lu")
+    (param $y i32) (param $rows i32) (param $l i32) (param $flags i32)
+    (local $stride i32) (local $k i32) (local $kMax i32) (local $piv i32) (local $next i32)
+    (local $i i32) (local $row i32) (local $u i32) (local $ko i32) (local $j0 i32)
+    (local $pairsEnd i32) (local $o i32)
+    (local $inv f64) (local $x f64) (local $a f64) (local $best f64) (local $xv v128)
+    (local.set $stride (i32.shl (local.get $l) (i32.const 3)))
+    (local.set $kMax (select (local.get $l) (local.get $rows) (i32.lt_u (local.get $l) (local.get $rows))))
+    (memory.fill (local.get $flags) (i32.const 0) (local.get $rows))
+    (if (i32.eqz (local.get $kMax)) (then (return)))
+    (local.set $piv (call $pivotOf (local.get $y) (local.get $rows) (local.get $stride) (local.get $flags) (i32.const 0)))
+    (block $done (loop $steps
+      (br_if $done (i32.ge_u (local.get $k) (local.get $kMax)))
+      (local.set $ko (i32.shl (local.get $k) (i32.const 3)))
+      (local.set $j0 (i32.add (local.get $ko) (i32.const 8)))
+      (local.set $pairsEnd (i32.add (local.get $j0)
+        (i32.shl (i32.and (i32.sub (i32.sub (local.get $l) (local.get $k)) (i32.const 1)) (i32.const -2)) (i32.const 3))))
+      (local.set $next (i32.const -1))
+      (if (i32.ge_s (local.get $piv) (i32.const 0)) (then
+        (i32.store8 (i32.add (local.get $flags) (local.get $piv)) (i32.const 1))
+        (local.set $u (i32.add (local.get $y) (i32.mul (local.get $piv) (local.get $stride))))
+        (local.set $inv (f64.div (f64.const 1) (f64.load (i32.add (local.get $u) (local.get $ko)))))
+        (local.set $best (f64.const 0))
+        (local.set $row (local.get $y))
+        (local.set $i (i32.const 0))
+        (block $rdone (loop $rowsLoop
+          (br_if $rdone (i32.ge_u (local.get $i) (local.get $rows)))
+          (if (i32.eqz (i32.load8_u (i32.add (local.get $flags) (local.get $i)))) (then
+            (local.set $x (f64.mul (f64.load (i32.add (local.get $row) (local.get $ko))) (local.get $inv)))
+            (f64.store (i32.add (local.get $row) (local.get $ko)) (local.get $x))
+            (local.set $xv (f64x2.splat (local.get $x)))
+            (local.set $o (local.get $j0))
+            (block $pdone (loop $pairs
+              (br_if $pdone (i32.ge_u (local.get $o) (local.get $pairsEnd)))
+              (v128.store (i32.add (local.get $row) (local.get $o))
+                (f64x2.sub (v128.load (i32.add (local.get $row) (local.get $o)))
+                  (f64x2.mul (local.get $xv) (v128.load (i32.add (local.get $u) (local.get $o))))))
+              (local.set $o (i32.add (local.get $o) (i32.const 16)))
+              (br $pairs)))
+            (if (i32.lt_u (local.get $o) (local.get $stride)) (then
+              (f64.store (i32.add (local.get $row) (local.get $o))
+                (f64.sub (f64.load (i32.add (local.get $row) (local.get $o)))
+                  (f64.mul (local.get $x) (f64.load (i32.add (local.get $u) (local.get $o))))))))
+            (if (i32.lt_u (local.get $j0) (local.get $stride)) (then
+              (local.set $a (f64.abs (f64.load (i32.add (local.get $row) (local.get $j0)))))
+              (if (f64.gt (local.get $a) (local.get $best)) (then
+                (local.set $best (local.get $a))
+                (local.set $next (local.get $i))))))))
+          (local.set $row (i32.add (local.get $row) (local.get $stride)))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $rowsLoop)))
+        ;; the pivot row: 1 at k, 0 after
+        (f64.store (i32.add (local.get $u) (local.get $ko)) (f64.const 1))
+        (local.set $o (local.get $j0))
+        (block $zdone (loop $zero
+          (br_if $zdone (i32.ge_u (local.get $o) (local.get $stride)))
+          (f64.store (i32.add (local.get $u) (local.get $o)) (f64.const 0))
+          (local.set $o (i32.add (local.get $o) (i32.const 8)))
+          (br $zero))))
+      (else
+        ;; a zero column: nothing to eliminate; seek the next column's pivot on its own
+        (if (i32.lt_u (i32.add (local.get $k) (i32.const 1)) (local.get $kMax)) (then
+          (local.set $next (call $pivotOf (local.get $y) (local.get $rows) (local.get $stride)
+            (local.get $flags) (i32.add (local.get $k) (i32.const 1))))))))
+      (local.set $piv (local.get $next))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br $steps))))
 )
 `;
 
 /** `SPARSE_KERNEL_WAT` assembled (see there). */
 export const SPARSE_KERNEL_WASM_BASE64 =
-  'AGFzbQEAAAABGwJgCn9/f39/f39/f38AYAp/f39/f3x8fHx/AAISAQNlbnYGbWVtb3J5AgMBgIAEAwQDAAABBxkDBH' +
-  'NwbW0AAAZzcG1tMzIAAQVheHB5NAACCtMIA4wDAgh/BXsgBSEKAkADQCAKIAZPDQEgCiAJaiELIAsgBksEQCAGIQsL' +
-  'QQAhDAJAA0AgDCAHTw0BIAMgDCAIbEEDdGohDSAKIQ4CQANAIA4gC08NASAAIA5BAnRqKAIAIQ8gACAOQQJ0aigCBC' +
-  'EQ/QwAAAAAAAAAAAAAAAAAAAAAIRP9DAAAAAAAAAAAAAAAAAAAAAAhFP0MAAAAAAAAAAAAAAAAAAAAACEV/QwAAAAA' +
-  'AAAAAAAAAAAAAAAAIRYCQANAIA8gEE8NASACIA9BAnRqKgIAu/0UIRIgDSABIA9BAnRqKAIAQQZ0aiERIBMgEiAR/Q' +
-  'AEAP3yAf3wASETIBQgEiAR/QAEEP3yAf3wASEUIBUgEiAR/QAEIP3yAf3wASEVIBYgEiAR/QAEMP3yAf3wASEWIA9B' +
-  'AWohDwwACwsgBCAOIAdsIAxqQQN0aiERIBEgE/0LBAAgESAU/QsEECARIBX9CwQgIBEgFv0LBDAgDkEBaiEODAALCy' +
-  'AMQQhqIQwMAAsLIAshCgwACwsLiwMCCH8FeyAFIQoCQANAIAogBk8NASAKIAlqIQsgCyAGSwRAIAYhCwtBACEMAkAD' +
-  'QCAMIAdPDQEgAyAMIAhsQQJ0aiENIAohDgJAA0AgDiALTw0BIAAgDkECdGooAgAhDyAAIA5BAnRqKAIEIRD9DAAAAA' +
-  'AAAAAAAAAAAAAAAAAhE/0MAAAAAAAAAAAAAAAAAAAAACEU/QwAAAAAAAAAAAAAAAAAAAAAIRX9DAAAAAAAAAAAAAAA' +
-  'AAAAAAAhFgJAA0AgDyAQTw0BIAIgD0ECdGoqAgD9EyESIA0gASAPQQJ0aigCAEEGdGohESATIBIgEf0ABAD95gH95A' +
-  'EhEyAUIBIgEf0ABBD95gH95AEhFCAVIBIgEf0ABCD95gH95AEhFSAWIBIgEf0ABDD95gH95AEhFiAPQQFqIQ8MAAsL' +
-  'IAQgDiAHbCAMakECdGohESARIBP9CwQAIBEgFP0LBBAgESAV/QsEICARIBb9CwQwIA5BAWohDgwACwsgDEEQaiEMDA' +
-  'ALCyALIQoMAAsLC7UCAgJ/BXsgBf0UIQ0gBv0UIQ4gB/0UIQ8gCP0UIRAgCUF+cUEDdCELQQAhCgJAA0AgCiALTw0B' +
-  'IAQgCmr9AAQAIQwgACAKaiAAIApq/QAEACAMIA398gH98QH9CwQAIAEgCmogASAKav0ABAAgDCAO/fIB/fEB/QsEAC' +
-  'ACIApqIAIgCmr9AAQAIAwgD/3yAf3xAf0LBAAgAyAKaiADIApq/QAEACAMIBD98gH98QH9CwQAIApBEGohCgwACwsg' +
-  'CUEBcQRAIAAgCmogACAKaisDACAEIApqKwMAIAWioTkDACABIApqIAEgCmorAwAgBCAKaisDACAGoqE5AwAgAiAKai' +
-  'ACIApqKwMAIAQgCmorAwAgB6KhOQMAIAMgCmogAyAKaisDACAEIApqKwMAIAiioTkDAAsL';
+  'AGFzbQEAAAABHgNgCn9/f39/f39/f38AYAV/f39/fwF/YAR/f39/AAISAQNlbnYGbWVtb3J5AgMBgIAEAwUEAAABAg' +
+  'cWAwRzcG1tAAAGc3BtbTMyAAECbHUAAwrWCgSMAwIIfwV7IAUhCgJAA0AgCiAGTw0BIAogCWohCyALIAZLBEAgBiEL' +
+  'C0EAIQwCQANAIAwgB08NASADIAwgCGxBA3RqIQ0gCiEOAkADQCAOIAtPDQEgACAOQQJ0aigCACEPIAAgDkECdGooAg' +
+  'QhEP0MAAAAAAAAAAAAAAAAAAAAACET/QwAAAAAAAAAAAAAAAAAAAAAIRT9DAAAAAAAAAAAAAAAAAAAAAAhFf0MAAAA' +
+  'AAAAAAAAAAAAAAAAACEWAkADQCAPIBBPDQEgAiAPQQJ0aioCALv9FCESIA0gASAPQQJ0aigCAEEGdGohESATIBIgEf' +
+  '0ABAD98gH98AEhEyAUIBIgEf0ABBD98gH98AEhFCAVIBIgEf0ABCD98gH98AEhFSAWIBIgEf0ABDD98gH98AEhFiAP' +
+  'QQFqIQ8MAAsLIAQgDiAHbCAMakEDdGohESARIBP9CwQAIBEgFP0LBBAgESAV/QsEICARIBb9CwQwIA5BAWohDgwACw' +
+  'sgDEEIaiEMDAALCyALIQoMAAsLC4sDAgh/BXsgBSEKAkADQCAKIAZPDQEgCiAJaiELIAsgBksEQCAGIQsLQQAhDAJA' +
+  'A0AgDCAHTw0BIAMgDCAIbEECdGohDSAKIQ4CQANAIA4gC08NASAAIA5BAnRqKAIAIQ8gACAOQQJ0aigCBCEQ/QwAAA' +
+  'AAAAAAAAAAAAAAAAAAIRP9DAAAAAAAAAAAAAAAAAAAAAAhFP0MAAAAAAAAAAAAAAAAAAAAACEV/QwAAAAAAAAAAAAA' +
+  'AAAAAAAAIRYCQANAIA8gEE8NASACIA9BAnRqKgIA/RMhEiANIAEgD0ECdGooAgBBBnRqIREgEyASIBH9AAQA/eYB/e' +
+  'QBIRMgFCASIBH9AAQQ/eYB/eQBIRQgFSASIBH9AAQg/eYB/eQBIRUgFiASIBH9AAQw/eYB/eQBIRYgD0EBaiEPDAAL' +
+  'CyAEIA4gB2wgDGpBAnRqIREgESAT/QsEACARIBT9CwQQIBEgFf0LBCAgESAW/QsEMCAOQQFqIQ4MAAsLIAxBEGohDA' +
+  'wACwsgCyEKDAALCwtZAwF/AnwCf0F/IQggACAEQQN0aiEJAkADQCAFIAFPDQEgAyAFai0AAEUEQCAJKwMAmSEHIAcg' +
+  'BmQEQCAHIQYgBSEICwsgCSACaiEJIAVBAWohBQwACwsgCAveAwMMfwR8AXsgAkEDdCEEIAIgASACIAFJGyEGIANBAC' +
+  'AB/AsAIAZFBEAPCyAAIAEgBCADQQAQAiEHAkADQCAFIAZPDQEgBUEDdCEMIAxBCGohDSANIAIgBWtBAWtBfnFBA3Rq' +
+  'IQ5BfyEIIAdBAE4EQCADIAdqQQE6AAAgACAHIARsaiELRAAAAAAAAPA/IAsgDGorAwCjIRBEAAAAAAAAAAAhEyAAIQ' +
+  'pBACEJAkADQCAJIAFPDQEgAyAJai0AAEUEQCAKIAxqKwMAIBCiIREgCiAMaiAROQMAIBH9FCEUIA0hDwJAA0AgDyAO' +
+  'Tw0BIAogD2ogCiAPav0ABAAgFCALIA9q/QAEAP3yAf3xAf0LBAAgD0EQaiEPDAALCyAPIARJBEAgCiAPaiAKIA9qKw' +
+  'MAIBEgCyAPaisDAKKhOQMACyANIARJBEAgCiANaisDAJkhEiASIBNkBEAgEiETIAkhCAsLCyAKIARqIQogCUEBaiEJ' +
+  'DAALCyALIAxqRAAAAAAAAPA/OQMAIA0hDwJAA0AgDyAETw0BIAsgD2pEAAAAAAAAAAA5AwAgD0EIaiEPDAALCwUgBU' +
+  'EBaiAGSQRAIAAgASAEIAMgBUEBahACIQgLCyAIIQcgBUEBaiEFDAALCws=';
 
 /** The parts of the WebAssembly JS API used here (the TS lib in use has no WebAssembly types). */

@@ -255,7 +255,7 @@ export function makeSparseProducts(
   let memory: InstanceType<WasmApi['Memory']> | undefined;
   let module: object | undefined;
   let kernel: SpmmKernel | undefined;
-  let axpy4: SpmmKernel = () => undefined;
+  let luKernel: SpmmKernel = () => undefined;
   if (options.backend !== 'js') {
     try {
       if (!api) throw new Error('this runtime has no WebAssembly');
@@ -266,7 +266,7 @@ export function makeSparseProducts(
       module = compiledKernels;
       const exports = new api.Instance(module, { env: { memory } }).exports;
       kernel = exports[f32 ? 'spmm32' : 'spmm'] as SpmmKernel;
-      axpy4 = exports['axpy4'] as SpmmKernel;
+      luKernel = exports['lu'] as SpmmKernel;
     } catch (e) {
       if (options.backend === 'wasm') {
         throw new ChromflowError('BACKEND', 'the wasm SIMD sparse kernel could not be set up', {
@@ -310,10 +310,10 @@ export function makeSparseProducts(
   const input = take(dense);
   const output = take(dense);
   const lu: LuWorkspace = {
-    // The LU's columns go where the products' output goes (free between products).
-    cols: new Float64Array(buf, output, Math.max(x.nRows, x.nCols) * l),
-    f: new Float64Array(buf, take(8 * Math.max(x.nRows, x.nCols)), Math.max(x.nRows, x.nCols)),
-    axpy4,
+    // The LU's matrix goes where the products' output goes (free between products).
+    block: new Float64Array(buf, output, Math.max(x.nRows, x.nCols) * l),
+    flags: take(8 * Math.max(x.nRows, x.nCols)),
+    lu: luKernel,
   };
   const job = new Int32Array(buf, 0, 16);
   const maxChunks = 16 * threads;

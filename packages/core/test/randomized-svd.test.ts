@@ -196,7 +196,7 @@ json.dump({"s": s.tolist(), "vt": vt.tolist()}, sys.stdout)`,
     },
   );
 
-  it('LU renormalisation in the wasm memory gives the JavaScript bits (float64 and float32 layouts)', () => {
+  it('LU renormalisation in the wasm memory gives the JavaScript bits (float64 and float32 layouts, fewer rows than columns, zero and repeated columns, ties)', () => {
     const a = randomCsr(301, 77, 0.1, 4);
     const rng = makeRandom(2);
     for (const precision of ['float64', 'float32'] as const) {
@@ -204,8 +204,20 @@ json.dump({"s": s.tolist(), "vt": vt.tolist()}, sys.stdout)`,
         [301, 60],
         [77, 60],
         [301, 7],
+        [301, 1],
+        [40, 60],
+        [40, 13],
       ] as const) {
         const y = Float64Array.from({ length: rows * l }, () => rng.normal());
+        if (rows === 40) {
+          // Rank deficiency: column 3 zero, column 5 a copy of column 1, column 8 integral
+          // (ties in the pivot search).
+          for (let i = 0; i < rows; i++) {
+            y[i * l + 3] = 0;
+            y[i * l + 5] = y[i * l + 1]!;
+            y[i * l + 8] = Math.round(2 * y[i * l + 8]!);
+          }
+        }
         const want = y.slice();
         luNormaliseColumns(want, rows, l);
         const w = makeSparseProducts(a, 60, { backend: 'wasm', precision });

@@ -72,34 +72,8 @@ function makeOperator(
     return m;
   };
   return {
-    times(m, l) {
-      const dm = d ? scaleRows(m.slice(), l) : m;
-      const out = products.times(dm, l);
-      if (mu) {
-        const shift = new Float64Array(l);
-        for (let c = 0; c < mu.length; c++) {
-          const f = mu[c]!;
-          if (f === 0) continue;
-          for (let j = 0; j < l; j++) shift[j]! += f * dm[c * l + j]!;
-        }
-        for (let o = 0; o < out.length; o += l)
-          for (let j = 0; j < l; j++) out[o + j]! -= shift[j]!;
-      }
-      return out;
-    },
-    transposeTimes(y, l) {
-      const out = products.transposeTimes(y, l);
-      if (mu) {
-        const colSum = new Float64Array(l);
-        for (let o = 0; o < y.length; o += l) for (let j = 0; j < l; j++) colSum[j]! += y[o + j]!;
-        for (let c = 0; c < mu.length; c++) {
-          const f = mu[c]!;
-          if (f === 0) continue;
-          for (let j = 0; j < l; j++) out[c * l + j]! -= f * colSum[j]!;
-        }
-      }
-      return scaleRows(out, l);
-    },
+    times: (m, l) => products.times(d ? scaleRows(m.slice(), l) : m, l, mu),
+    transposeTimes: (y, l) => scaleRows(products.transposeTimes(y, l, mu), l),
   };
 }
 

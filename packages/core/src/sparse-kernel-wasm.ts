@@ -108,6 +108,88 @@ export const SPARSE_KERNEL_WAT = `(module
         (br $panels)))
       (local.set $c0 (local.get $c1))
       (br $chunks))))
+  ;; pack: a rows × w float64 row-major block at $src into the kernels' panel-major input at
+  ;; $dst (lp columns, zero past w; float64 panels of 8 columns or, with $f32, float32
+  ;; panels of 16: 64 bytes a row either way). Column sums on the way, in row order:
+  ;; $mode 1: sums[j] = Σ_c weights[c]·src[c,j] over weights[c] ≠ 0; $mode 2: sums[j] = Σ_c src[c,j].
+  (func (export "pack")
+    (param $src i32) (param $rows i32) (param $w i32) (param $dst i32) (param $lp i32)
+    (param $f32 i32) (param $weights i32) (param $mode i32) (param $sums i32)
+    (local $c i32) (local $j i32) (local $s i32) (local $d i32) (local $sum i32)
+    (local $x f64) (local $f f64) (local $use i32) (local $panelBytes i32)
+    (local.set $panelBytes (i32.shl (local.get $rows) (i32.const 6)))
+    (if (local.get $mode) (then
+      (memory.fill (local.get $sums) (i32.const 0) (i32.shl (local.get $w) (i32.const 3)))))
+    (local.set $s (local.get $src))
+    (block $cdone (loop $cols
+      (br_if $cdone (i32.ge_u (local.get $c) (local.get $rows)))
+      (local.set $f (f64.const 1))
+      (local.set $use (local.get $mode))
+      (if (i32.eq (local.get $mode) (i32.const 1)) (then
+        (local.set $f (f64.load (i32.add (local.get $weights) (i32.shl (local.get $c) (i32.const 3)))))
+        (local.set $use (f64.ne (local.get $f) (f64.const 0)))))
+      (local.set $j (i32.const 0))
+      (block $jdone (loop $js
+        (br_if $jdone (i32.ge_u (local.get $j) (local.get $lp)))
+        (local.set $x (f64.const 0))
+        (if (i32.lt_u (local.get $j) (local.get $w)) (then
+          (local.set $x (f64.load (i32.add (local.get $s) (i32.shl (local.get $j) (i32.const 3)))))
+          (if (local.get $use) (then
+            (local.set $sum (i32.add (local.get $sums) (i32.shl (local.get $j) (i32.const 3))))
+            (if (i32.eq (local.get $mode) (i32.const 2))
+              (then (f64.store (local.get $sum) (f64.add (f64.load (local.get $sum)) (local.get $x))))
+              (else (f64.store (local.get $sum)
+                (f64.add (f64.load (local.get $sum)) (f64.mul (local.get $f) (local.get $x))))))))))
+        (if (local.get $f32)
+          (then
+            (local.set $d (i32.add (local.get $dst) (i32.add
+              (i32.mul (i32.shr_u (local.get $j) (i32.const 4)) (local.get $panelBytes))
+              (i32.add (i32.shl (local.get $c) (i32.const 6)) (i32.shl (i32.and (local.get $j) (i32.const 15)) (i32.const 2))))))
+            (f32.store (local.get $d) (f32.demote_f64 (local.get $x))))
+          (else
+            (local.set $d (i32.add (local.get $dst) (i32.add
+              (i32.mul (i32.shr_u (local.get $j) (i32.const 3)) (local.get $panelBytes))
+              (i32.add (i32.shl (local.get $c) (i32.const 6)) (i32.shl (i32.and (local.get $j) (i32.const 7)) (i32.const 3))))))
+            (f64.store (local.get $d) (local.get $x))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $js)))
+      (local.set $s (i32.add (local.get $s) (i32.shl (local.get $w) (i32.const 3))))
+      (local.set $c (i32.add (local.get $c) (i32.const 1)))
+      (br $cols))))
+  ;; unpack: the kernels' rows × lp output at $src (float64, or float32 with $f32) into a
+  ;; rows × w float64 row-major block at $dst, less a rank-one term: $mode 1:
+  ;; dst[r,j] = src[r,j] − weights[r]·sums[j] (as is where weights[r] = 0); $mode 2:
+  ;; dst[r,j] = src[r,j] − sums[j]; $mode 0: a copy.
+  (func (export "unpack")
+    (param $src i32) (param $rows i32) (param $lp i32) (param $f32 i32) (param $dst i32)
+    (param $w i32) (param $weights i32) (param $mode i32) (param $sums i32)
+    (local $r i32) (local $j i32) (local $s i32) (local $d i32) (local $x f64) (local $f f64)
+    (local $m i32)
+    (block $rdone (loop $rowsLoop
+      (br_if $rdone (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $m (local.get $mode))
+      (if (i32.eq (local.get $mode) (i32.const 1)) (then
+        (local.set $f (f64.load (i32.add (local.get $weights) (i32.shl (local.get $r) (i32.const 3)))))
+        (if (f64.eq (local.get $f) (f64.const 0)) (then (local.set $m (i32.const 0))))))
+      (local.set $s (i32.add (local.get $src) (i32.shl (i32.mul (local.get $r) (local.get $lp))
+        (select (i32.const 2) (i32.const 3) (local.get $f32)))))
+      (local.set $j (i32.const 0))
+      (block $jdone (loop $js
+        (br_if $jdone (i32.ge_u (local.get $j) (local.get $w)))
+        (if (local.get $f32)
+          (then (local.set $x (f64.promote_f32 (f32.load (i32.add (local.get $s) (i32.shl (local.get $j) (i32.const 2)))))))
+          (else (local.set $x (f64.load (i32.add (local.get $s) (i32.shl (local.get $j) (i32.const 3)))))))
+        (if (i32.eq (local.get $m) (i32.const 2)) (then
+          (local.set $x (f64.sub (local.get $x)
+            (f64.load (i32.add (local.get $sums) (i32.shl (local.get $j) (i32.const 3))))))))
+        (if (i32.eq (local.get $m) (i32.const 1)) (then
+          (local.set $x (f64.sub (local.get $x) (f64.mul (local.get $f)
+            (f64.load (i32.add (local.get $sums) (i32.shl (local.get $j) (i32.const 3)))))))))
+        (f64.store (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $w)) (local.get $j)) (i32.const 3))) (local.get $x))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $js)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rowsLoop))))
   ;; lu: partial-pivoting LU of the rows × l float64 matrix at $y (row-major, 8·l bytes a
   ;; row), in place, leaving P·L (scipy's lu(permute_l=True)). Step k takes the first row of
   ;; largest |y[i,k]| among those not yet pivots, then for every other non-pivot row i:
@@ -203,27 +285,35 @@ export const SPARSE_KERNEL_WAT = `(module
 
 /** `SPARSE_KERNEL_WAT` assembled (see there). */
 export const SPARSE_KERNEL_WASM_BASE64 =
-  'AGFzbQEAAAABHgNgCn9/f39/f39/f38AYAV/f39/fwF/YAR/f39/AAISAQNlbnYGbWVtb3J5AgMBgIAEAwUEAAABAg' +
-  'cWAwRzcG1tAAAGc3BtbTMyAAECbHUAAwrWCgSMAwIIfwV7IAUhCgJAA0AgCiAGTw0BIAogCWohCyALIAZLBEAgBiEL' +
-  'C0EAIQwCQANAIAwgB08NASADIAwgCGxBA3RqIQ0gCiEOAkADQCAOIAtPDQEgACAOQQJ0aigCACEPIAAgDkECdGooAg' +
-  'QhEP0MAAAAAAAAAAAAAAAAAAAAACET/QwAAAAAAAAAAAAAAAAAAAAAIRT9DAAAAAAAAAAAAAAAAAAAAAAhFf0MAAAA' +
-  'AAAAAAAAAAAAAAAAACEWAkADQCAPIBBPDQEgAiAPQQJ0aioCALv9FCESIA0gASAPQQJ0aigCAEEGdGohESATIBIgEf' +
-  '0ABAD98gH98AEhEyAUIBIgEf0ABBD98gH98AEhFCAVIBIgEf0ABCD98gH98AEhFSAWIBIgEf0ABDD98gH98AEhFiAP' +
-  'QQFqIQ8MAAsLIAQgDiAHbCAMakEDdGohESARIBP9CwQAIBEgFP0LBBAgESAV/QsEICARIBb9CwQwIA5BAWohDgwACw' +
-  'sgDEEIaiEMDAALCyALIQoMAAsLC4sDAgh/BXsgBSEKAkADQCAKIAZPDQEgCiAJaiELIAsgBksEQCAGIQsLQQAhDAJA' +
-  'A0AgDCAHTw0BIAMgDCAIbEECdGohDSAKIQ4CQANAIA4gC08NASAAIA5BAnRqKAIAIQ8gACAOQQJ0aigCBCEQ/QwAAA' +
-  'AAAAAAAAAAAAAAAAAAIRP9DAAAAAAAAAAAAAAAAAAAAAAhFP0MAAAAAAAAAAAAAAAAAAAAACEV/QwAAAAAAAAAAAAA' +
-  'AAAAAAAAIRYCQANAIA8gEE8NASACIA9BAnRqKgIA/RMhEiANIAEgD0ECdGooAgBBBnRqIREgEyASIBH9AAQA/eYB/e' +
-  'QBIRMgFCASIBH9AAQQ/eYB/eQBIRQgFSASIBH9AAQg/eYB/eQBIRUgFiASIBH9AAQw/eYB/eQBIRYgD0EBaiEPDAAL' +
-  'CyAEIA4gB2wgDGpBAnRqIREgESAT/QsEACARIBT9CwQQIBEgFf0LBCAgESAW/QsEMCAOQQFqIQ4MAAsLIAxBEGohDA' +
-  'wACwsgCyEKDAALCwtZAwF/AnwCf0F/IQggACAEQQN0aiEJAkADQCAFIAFPDQEgAyAFai0AAEUEQCAJKwMAmSEHIAcg' +
-  'BmQEQCAHIQYgBSEICwsgCSACaiEJIAVBAWohBQwACwsgCAveAwMMfwR8AXsgAkEDdCEEIAIgASACIAFJGyEGIANBAC' +
-  'AB/AsAIAZFBEAPCyAAIAEgBCADQQAQAiEHAkADQCAFIAZPDQEgBUEDdCEMIAxBCGohDSANIAIgBWtBAWtBfnFBA3Rq' +
-  'IQ5BfyEIIAdBAE4EQCADIAdqQQE6AAAgACAHIARsaiELRAAAAAAAAPA/IAsgDGorAwCjIRBEAAAAAAAAAAAhEyAAIQ' +
-  'pBACEJAkADQCAJIAFPDQEgAyAJai0AAEUEQCAKIAxqKwMAIBCiIREgCiAMaiAROQMAIBH9FCEUIA0hDwJAA0AgDyAO' +
-  'Tw0BIAogD2ogCiAPav0ABAAgFCALIA9q/QAEAP3yAf3xAf0LBAAgD0EQaiEPDAALCyAPIARJBEAgCiAPaiAKIA9qKw' +
-  'MAIBEgCyAPaisDAKKhOQMACyANIARJBEAgCiANaisDAJkhEiASIBNkBEAgEiETIAkhCAsLCyAKIARqIQogCUEBaiEJ' +
-  'DAALCyALIAxqRAAAAAAAAPA/OQMAIA0hDwJAA0AgDyAETw0BIAsgD2pEAAAAAAAAAAA5AwAgD0EIaiEPDAALCwUgBU' +
-  'EBaiAGSQRAIAAgASAEIAMgBUEBahACIQgLCyAIIQcgBUEBaiEFDAALCws=';
+  'AGFzbQEAAAABKgRgCn9/f39/f39/f38AYAl/f39/f39/f38AYAV/f39/fwF/YAR/f39/AAISAQNlbnYGbWVtb3J5Ag' +
+  'MBgIAEAwcGAAABAQIDByYFBHNwbW0AAAZzcG1tMzIAAQRwYWNrAAIGdW5wYWNrAAMCbHUABQrpDgaMAwIIfwV7IAUh' +
+  'CgJAA0AgCiAGTw0BIAogCWohCyALIAZLBEAgBiELC0EAIQwCQANAIAwgB08NASADIAwgCGxBA3RqIQ0gCiEOAkADQC' +
+  'AOIAtPDQEgACAOQQJ0aigCACEPIAAgDkECdGooAgQhEP0MAAAAAAAAAAAAAAAAAAAAACET/QwAAAAAAAAAAAAAAAAA' +
+  'AAAAIRT9DAAAAAAAAAAAAAAAAAAAAAAhFf0MAAAAAAAAAAAAAAAAAAAAACEWAkADQCAPIBBPDQEgAiAPQQJ0aioCAL' +
+  'v9FCESIA0gASAPQQJ0aigCAEEGdGohESATIBIgEf0ABAD98gH98AEhEyAUIBIgEf0ABBD98gH98AEhFCAVIBIgEf0A' +
+  'BCD98gH98AEhFSAWIBIgEf0ABDD98gH98AEhFiAPQQFqIQ8MAAsLIAQgDiAHbCAMakEDdGohESARIBP9CwQAIBEgFP' +
+  '0LBBAgESAV/QsEICARIBb9CwQwIA5BAWohDgwACwsgDEEIaiEMDAALCyALIQoMAAsLC4sDAgh/BXsgBSEKAkADQCAK' +
+  'IAZPDQEgCiAJaiELIAsgBksEQCAGIQsLQQAhDAJAA0AgDCAHTw0BIAMgDCAIbEECdGohDSAKIQ4CQANAIA4gC08NAS' +
+  'AAIA5BAnRqKAIAIQ8gACAOQQJ0aigCBCEQ/QwAAAAAAAAAAAAAAAAAAAAAIRP9DAAAAAAAAAAAAAAAAAAAAAAhFP0M' +
+  'AAAAAAAAAAAAAAAAAAAAACEV/QwAAAAAAAAAAAAAAAAAAAAAIRYCQANAIA8gEE8NASACIA9BAnRqKgIA/RMhEiANIA' +
+  'EgD0ECdGooAgBBBnRqIREgEyASIBH9AAQA/eYB/eQBIRMgFCASIBH9AAQQ/eYB/eQBIRQgFSASIBH9AAQg/eYB/eQB' +
+  'IRUgFiASIBH9AAQw/eYB/eQBIRYgD0EBaiEPDAALCyAEIA4gB2wgDGpBAnRqIREgESAT/QsEACARIBT9CwQQIBEgFf' +
+  '0LBCAgESAW/QsEMCAOQQFqIQ4MAAsLIAxBEGohDAwACwsgCyEKDAALCwuyAgMFfwJ8An8gAUEGdCERIAcEQCAIQQAg' +
+  'AkEDdPwLAAsgACELAkADQCAJIAFPDQFEAAAAAAAA8D8hDyAHIRAgB0EBRgRAIAYgCUEDdGorAwAhDyAPRAAAAAAAAA' +
+  'AAYiEQC0EAIQoCQANAIAogBE8NAUQAAAAAAAAAACEOIAogAkkEQCALIApBA3RqKwMAIQ4gEARAIAggCkEDdGohDSAH' +
+  'QQJGBEAgDSANKwMAIA6gOQMABSANIA0rAwAgDyAOoqA5AwALCwsgBQRAIAMgCkEEdiARbCAJQQZ0IApBD3FBAnRqam' +
+  'ohDCAMIA62OAIABSADIApBA3YgEWwgCUEGdCAKQQdxQQN0ampqIQwgDCAOOQMACyAKQQFqIQoMAAsLIAsgAkEDdGoh' +
+  'CyAJQQFqIQkMAAsLC90BAwR/AnwBfwJAA0AgCSABTw0BIAchDyAHQQFGBEAgBiAJQQN0aisDACEOIA5EAAAAAAAAAA' +
+  'BhBEBBACEPCwsgACAJIAJsQQJBAyADG3RqIQtBACEKAkADQCAKIAVPDQEgAwRAIAsgCkECdGoqAgC7IQ0FIAsgCkED' +
+  'dGorAwAhDQsgD0ECRgRAIA0gCCAKQQN0aisDAKEhDQsgD0EBRgRAIA0gDiAIIApBA3RqKwMAoqEhDQsgBCAJIAVsIA' +
+  'pqQQN0aiANOQMAIApBAWohCgwACwsgCUEBaiEJDAALCwtZAwF/AnwCf0F/IQggACAEQQN0aiEJAkADQCAFIAFPDQEg' +
+  'AyAFai0AAEUEQCAJKwMAmSEHIAcgBmQEQCAHIQYgBSEICwsgCSACaiEJIAVBAWohBQwACwsgCAveAwMMfwR8AXsgAk' +
+  'EDdCEEIAIgASACIAFJGyEGIANBACAB/AsAIAZFBEAPCyAAIAEgBCADQQAQBCEHAkADQCAFIAZPDQEgBUEDdCEMIAxB' +
+  'CGohDSANIAIgBWtBAWtBfnFBA3RqIQ5BfyEIIAdBAE4EQCADIAdqQQE6AAAgACAHIARsaiELRAAAAAAAAPA/IAsgDG' +
+  'orAwCjIRBEAAAAAAAAAAAhEyAAIQpBACEJAkADQCAJIAFPDQEgAyAJai0AAEUEQCAKIAxqKwMAIBCiIREgCiAMaiAR' +
+  'OQMAIBH9FCEUIA0hDwJAA0AgDyAOTw0BIAogD2ogCiAPav0ABAAgFCALIA9q/QAEAP3yAf3xAf0LBAAgD0EQaiEPDA' +
+  'ALCyAPIARJBEAgCiAPaiAKIA9qKwMAIBEgCyAPaisDAKKhOQMACyANIARJBEAgCiANaisDAJkhEiASIBNkBEAgEiET' +
+  'IAkhCAsLCyAKIARqIQogCUEBaiEJDAALCyALIAxqRAAAAAAAAPA/OQMAIA0hDwJAA0AgDyAETw0BIAsgD2pEAAAAAA' +
+  'AAAAA5AwAgD0EIaiEPDAALCwUgBUEBaiAGSQRAIAAgASAEIAMgBUEBahAEIQgLCyAIIQcgBUEBaiEFDAALCws=';
 
 /** The parts of the WebAssembly JS API used here (the TS lib in use has no WebAssembly types). */

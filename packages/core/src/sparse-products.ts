@@ -170,10 +170,16 @@ function fillTranspose(
 export interface SparseProducts {
   /** 'wasm-simd' (with its thread count) or 'js'. */
   readonly backend: string;
-  /** X · m, m cols × l → rows × l. */
-  times(m: Float64Array, l: number): Float64Array;
-  /** Xᵀ · y, y rows × l → cols × l. */
-  transposeTimes(y: Float64Array, l: number): Float64Array;
+  /**
+   * X · m, m cols × l → rows × l; with `centre` (μ, length cols), (X − 1μᵀ) · m
+   * = X·m − 1·(μᵀm), the rank-one term summed over μ's non-zeros in column order.
+   */
+  times(m: Float64Array, l: number, centre?: Float64Array): Float64Array;
+  /**
+   * Xᵀ · y, y rows × l → cols × l; with `centre` (μ, length cols),
+   * (X − 1μᵀ)ᵀ · y = Xᵀy − μ·(1ᵀy), 1ᵀy summed in row order.
+   */
+  transposeTimes(y: Float64Array, l: number, centre?: Float64Array): Float64Array;
   /**
    * `luNormaliseColumns` of a rows × l block (rows ≤ max(X's rows, cols)),
    * in the wasm memory when there is one: the same numbers either way.
@@ -250,12 +256,15 @@ export function makeSparseProducts(
     csrBytes(x.nRows) +
     csrBytes(x.nCols) +
     2 * dense +
-    align(8 * Math.max(x.nRows, x.nCols));
+    2 * align(8 * Math.max(x.nRows, x.nCols)) +
+    align(8 * lp);
   const pages = Math.ceil(total / 65536);
   let memory: InstanceType<WasmApi['Memory']> | undefined;
   let module: object | undefined;
   let kernel: SpmmKernel | undefined;
   let luKernel: SpmmKernel = () => undefined;
+  let pack: SpmmKernel = () => undefined;
+  let unpack: SpmmKernel = () => undefined;
   if (options.backend !== 'js') {
     try {
       if (!api) throw new Error('this runtime has no WebAssembly');
@@ -267,6 +276,8 @@ export function makeSparseProducts(
       const exports = new api.Instance(module, { env: { memory } }).exports;
       kernel = exports[f32 ? 'spmm32' : 'spmm'] as SpmmKernel;
       luKernel = exports['lu'] as SpmmKernel;
+      pack = exports['pack'] as SpmmKernel;
+      unpack = exports['unpack'] as SpmmKernel;
     } catch (e) {
       if (options.backend === 'wasm') {
         throw new ChromflowError('BACKEND', 'the wasm SIMD sparse kernel could not be set up', {
@@ -281,8 +292,33 @@ export function makeSparseProducts(
     const product = f32 ? csrTimesDenseFloat32 : csrTimesDense;
     return {
       backend: 'js',
-      times: (m, w) => product(x, m, w),
-      transposeTimes: (y, w) => product(xt, y, w),
+      times: (m, w, centre) => {
+        const out = product(x, m, w);
+        if (centre) {
+          const shift = new Float64Array(w);
+          for (let c = 0; c < centre.length; c++) {
+            const f = centre[c]!;
+            if (f === 0) continue;
+            for (let j = 0; j < w; j++) shift[j]! += f * m[c * w + j]!;
+          }
+          for (let o = 0; o < out.length; o += w)
+            for (let j = 0; j < w; j++) out[o + j]! -= shift[j]!;
+        }
+        return out;
+      },
+      transposeTimes: (y, w, centre) => {
+        const out = product(xt, y, w);
+        if (centre) {
+          const colSum = new Float64Array(w);
+          for (let o = 0; o < y.length; o += w) for (let j = 0; j < w; j++) colSum[j]! += y[o + j]!;
+          for (let c = 0; c < centre.length; c++) {
+            const f = centre[c]!;
+            if (f === 0) continue;
+            for (let j = 0; j < w; j++) out[c * w + j]! -= f * colSum[j]!;
+          }
+        }
+        return out;
+      },
       luNormalise: luNormaliseColumns,
       close: () => undefined,
     };
@@ -315,6 +351,9 @@ export function makeSparseProducts(
     flags: take(8 * Math.max(x.nRows, x.nCols)),
     lu: luKernel,
   };
+  // μ (the centre) and the rank-one term's column sums.
+  const centreAt = take(8 * Math.max(x.nRows, x.nCols));
+  const sumsAt = take(8 * lp);
   const job = new Int32Array(buf, 0, 16);
   const maxChunks = 16 * threads;
   const boundsAt = take(4 * (maxChunks + 1));
@@ -340,15 +379,6 @@ export function makeSparseProducts(
   } else {
     fillTranspose(xIndptr, xIndices, xValues, x.nCols, tIndptr, tIndices, tValues);
   }
-  const copyOut = (nRows: number, lp: number, w: number): Float64Array => {
-    const result = new Float64Array(nRows * w);
-    const rows = f32
-      ? new Float32Array(buf, output, nRows * lp)
-      : new Float64Array(buf, output, nRows * lp);
-    if (lp === w) result.set(rows);
-    else for (let r = 0; r < nRows; r++) result.set(rows.subarray(r * lp, r * lp + w), r * w);
-    return result;
-  };
   const awaitTranspose = (): void => {
     if (!transposePending) return;
     for (let d = Atomics.load(job, JOB.done); d < 1; d = Atomics.load(job, JOB.done)) {
@@ -356,23 +386,27 @@ export function makeSparseProducts(
     }
     transposePending = false;
   };
-  const run = (a: typeof px, dense: Float64Array, w: number): Float64Array => {
+  /**
+   * X·m or Xᵀ·y in the wasm memory: the dense block is copied in (into the output
+   * region, free until the kernel runs), packed into panels (with the rank-one term's
+   * column sums), multiplied, and unpacked less the rank-one term into the input region.
+   */
+  const run = (
+    a: typeof px,
+    dense: Float64Array,
+    w: number,
+    centre: Float64Array | undefined,
+  ): Float64Array => {
     const lp = Math.ceil(w / panel) * panel;
     const rowsIn = a.cols;
-    // The input goes in panel-major (`panel` columns per panel, zero-padded to lp).
-    const panels = f32
-      ? new Float32Array(buf, input, rowsIn * lp)
-      : new Float64Array(buf, input, rowsIn * lp);
-    for (let j0 = 0; j0 < lp; j0 += panel) {
-      const base = j0 * rowsIn;
-      const width = Math.min(panel, w - j0);
-      for (let c = 0; c < rowsIn; c++) {
-        const o = base + c * panel;
-        const src = c * w + j0;
-        for (let j = 0; j < width; j++) panels[o + j] = dense[src + j]!;
-        for (let j = width; j < panel; j++) panels[o + j] = 0;
-      }
-    }
+    // With a centre μ: X·m − 1·(μᵀm) takes μ-weighted sums of m's rows (pack mode 1) and
+    // subtracts them from every output row (unpack mode 2); Xᵀy − μ·(1ᵀy) the other way.
+    const transposed = a === pxt;
+    const packMode = centre ? (transposed ? 2 : 1) : 0;
+    const unpackMode = centre ? (transposed ? 1 : 2) : 0;
+    if (centre) new Float64Array(buf, centreAt, centre.length).set(centre);
+    new Float64Array(buf, output, rowsIn * w).set(dense.subarray(0, rowsIn * w));
+    pack(output, rowsIn, w, input, lp, f32 ? 1 : 0, centreAt, packMode, sumsAt);
     // Work chunks of equal non-zero counts (16 per thread, claimed by whoever is
     // free); inside one, the kernel goes through rows in cache chunks of ≈ 2^18 non-zeros.
     const chunk = Math.max(16, Math.round(262144 / Math.max(1, nnz / Math.max(1, a.rows))));
@@ -390,9 +424,13 @@ export function makeSparseProducts(
     }
     bounds[nChunks] = a.rows;
     const ptrs = a.ptrs.map((v) => v.byteOffset);
+    const finish = (): Float64Array => {
+      unpack(output, a.rows, lp, f32 ? 1 : 0, input, w, centreAt, unpackMode, sumsAt);
+      return new Float64Array(buf, input, a.rows * w).slice();
+    };
     if (alone) {
       spmm(...ptrs, input, output, 0, a.rows, lp, rowsIn, chunk);
-      return copyOut(a.rows, lp, w);
+      return finish();
     }
     job.set([...ptrs, input, output, lp, rowsIn, chunk, f32 ? 1 : 0, nChunks, boundsAt], 3);
     Atomics.store(job, JOB.done, 0);
@@ -417,13 +455,13 @@ export function makeSparseProducts(
         hint: 'run with threads: 1',
       });
     }
-    return copyOut(a.rows, lp, w);
+    return finish();
   };
   return {
     backend:
       (threads > 1 ? `wasm-simd, ${threads} threads` : 'wasm-simd') + (f32 ? ', float32' : ''),
-    times: (m, w) => run(px, m, w),
-    transposeTimes: (y, w) => run(pxt, y, w),
+    times: (m, w, centre) => run(px, m, w, centre),
+    transposeTimes: (y, w, centre) => run(pxt, y, w, centre),
     luNormalise: (y, rows, w) => luInPlace(y, rows, w, lu),
     close() {
       Atomics.store(job, JOB.exit, 1);

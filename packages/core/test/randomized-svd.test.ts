@@ -79,7 +79,7 @@ describe('sparse products', () => {
     [130, 77],
     [40, 20000],
   ])(
-    'X·M and Xᵀ·Y equal the dense products for %i × %i (wasm and JavaScript, threads, float64 and float32: bit for bit)',
+    'X·M and Xᵀ·Y, plain and centred, equal the dense products for %i × %i (wasm and JavaScript, threads, float64 and float32: bit for bit)',
     (nRows, nCols) => {
       const a = randomCsr(nRows, nCols, 0.1, 3);
       const l = 13; // not a multiple of 8: exercises the zero-padded panel
@@ -96,11 +96,31 @@ describe('sparse products', () => {
       for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(want[i]!, 10);
       const jsT = js.transposeTimes(y, l);
       expect(Array.from(jsT)).toEqual(Array.from(csrTimesDense(transposeCsr(a), y, l)));
+      // Centred: (X − 1μᵀ)·m and (X − 1μᵀ)ᵀ·y against the dense centred products.
+      const mu = Float64Array.from({ length: a.nCols }, (_, c) => (c % 3 === 0 ? 0 : 1 / (1 + c)));
+      const jsC = js.times(m, l, mu);
+      const jsTC = js.transposeTimes(y, l, mu);
+      let worst = 0;
+      for (let r = 0; r < a.nRows; r++)
+        for (let j = 0; j < l; j++) {
+          let want = 0;
+          for (let c = 0; c < a.nCols; c++) want += (d[r]![c]! - mu[c]!) * m[c * l + j]!;
+          worst = Math.max(worst, Math.abs(jsC[r * l + j]! - want));
+        }
+      for (let c = 0; c < a.nCols; c++)
+        for (let j = 0; j < l; j++) {
+          let want = 0;
+          for (let r = 0; r < a.nRows; r++) want += (d[r]![c]! - mu[c]!) * y[r * l + j]!;
+          worst = Math.max(worst, Math.abs(jsTC[c * l + j]! - want));
+        }
+      expect(worst).toBeLessThan(1e-9);
       for (const threads of [1, 3]) {
         const w = makeSparseProducts(a, l, { backend: 'wasm', threads });
         expect(w.backend).toMatch(/^wasm-simd/);
         expect(Array.from(w.times(m, l))).toEqual(Array.from(got));
         expect(Array.from(w.transposeTimes(y, l))).toEqual(Array.from(jsT));
+        expect(Array.from(w.times(m, l, mu))).toEqual(Array.from(jsC));
+        expect(Array.from(w.transposeTimes(y, l, mu))).toEqual(Array.from(jsTC));
         w.close();
       }
       // float32 arithmetic: near the float64 result, and the same bits from wasm and JavaScript.
@@ -114,6 +134,10 @@ describe('sparse products', () => {
         expect(w.backend).toMatch(/float32/);
         expect(Array.from(w.times(m, l))).toEqual(Array.from(got32));
         expect(Array.from(w.transposeTimes(y, l))).toEqual(Array.from(js32.transposeTimes(y, l)));
+        expect(Array.from(w.times(m, l, mu))).toEqual(Array.from(js32.times(m, l, mu)));
+        expect(Array.from(w.transposeTimes(y, l, mu))).toEqual(
+          Array.from(js32.transposeTimes(y, l, mu)),
+        );
         w.close();
       }
     },

@@ -8,6 +8,45 @@ export function luNormaliseColumns(y: Float64Array, rows: number, l: number): vo
 }
 
 /**
+ * a·b for a rows × l and b l × k (row stride ldb), row-major, as rows × k; each entry
+ * summed over j ascending from 0, as the wasm kernel `gemm` sums it (the same bits).
+ */
+export function timesSmall(
+  a: Float64Array,
+  rows: number,
+  l: number,
+  b: Float64Array,
+  ldb: number,
+  k: number,
+): Float64Array {
+  const c = new Float64Array(rows * k);
+  for (let i = 0; i < rows; i++) {
+    const ao = i * l;
+    for (let col = 0; col < k; col++) {
+      let s = 0;
+      for (let j = 0; j < l; j++) s += a[ao + j]! * b[j * ldb + col]!;
+      c[i * k + col] = s;
+    }
+  }
+  return c;
+}
+
+/**
+ * The upper triangle of YᵀY (l × l row-major, zero below the diagonal) for a rows × l
+ * row-major y; each entry summed over rows ascending from 0, as the wasm kernel `gram`.
+ */
+export function gramUpper(y: Float64Array, rows: number, l: number): Float64Array {
+  const g = new Float64Array(l * l);
+  for (let a = 0; a < l; a++)
+    for (let b = a; b < l; b++) {
+      let s = 0;
+      for (let i = 0; i < rows; i++) s += y[i * l + a]! * y[i * l + b]!;
+      g[a * l + b] = s;
+    }
+  return g;
+}
+
+/**
  * The LU in a wasm memory: `lu` (`SPARSE_KERNEL_WAT`'s, row-major in place with the pivot
  * search fused into the update pass), `block` room for the matrix and `flags` (byte offset)
  * for one byte per row.

@@ -161,40 +161,25 @@ function sketchAndSolve(
   // The range basis Q = Y·R⁻¹ by a Cholesky factor of YᵀY (one pass over Y instead of
   // Gram–Schmidt's four), never formed: Bᵀ = AᵀQ = (AᵀY)·R⁻¹ and U = Q·W = Y·(R⁻¹·W).
   // A nearly dependent Y (rank deficiency) takes Gram–Schmidt instead.
-  const rInv = choleskyOfGram(q, m, l)?.inv;
+  const rInv = choleskyOfGram(products.gramUpper(q, m, l), l)?.inv;
   if (!rInv) orthonormaliseColumns(q, m, l);
   // Bᵀ = AᵀQ (n × l) = Qb·R; B = Rᵀ·Qbᵀ and the SVD of the l × l Rᵀ finishes it.
-  const bt = A.transposeTimes(q, l);
+  let bt = A.transposeTimes(q, l);
   tick();
-  if (rInv) timesUpperInPlace(bt, n, l, rInv);
+  if (rInv) bt = products.timesSmall(bt, n, l, rInv, l, l);
   // Bᵀ = Qb·R the same way (Qb = Bᵀ·R⁻¹ formed, it gives Vt), or by Gram–Schmidt.
-  const chol = choleskyOfGram(bt, n, l);
-  if (chol) timesUpperInPlace(bt, n, l, chol.inv);
+  const chol = choleskyOfGram(products.gramUpper(bt, n, l), l);
+  if (chol) bt = products.timesSmall(bt, n, l, chol.inv, l, l);
   const r = chol ? chol.r : upperFactorOfColumns(bt, n, l);
   const { s, U: W0, Vt: C } = svdSmall(r, l, l);
   const W = rInv ? upperTimes(rInv, W0, l) : W0;
   // B = W·diag(s)·(Qb·Cᵀ)ᵀ: U = Q·W, Vt = C·Qbᵀ (bt now holds Qb).
-  const u = new Float64Array(m * k);
-  for (let i = 0; i < m; i++) {
-    const uo = i * k;
-    for (let j = 0; j < l; j++) {
-      const x = q[i * l + j]!;
-      if (x === 0) continue;
-      const wo = j * l;
-      for (let c = 0; c < k; c++) u[uo + c]! += x * W[wo + c]!;
-    }
-  }
+  const u = products.timesSmall(q, m, l, W, l, k);
+  const ct = new Float64Array(l * k);
+  for (let c = 0; c < k; c++) for (let j = 0; j < l; j++) ct[j * k + c] = C[c * l + j]!;
+  const vtT = products.timesSmall(bt, n, l, ct, k, k);
   const vt = new Float64Array(k * n);
-  const row = new Float64Array(k);
-  for (let i = 0; i < n; i++) {
-    row.fill(0);
-    for (let j = 0; j < l; j++) {
-      const x = bt[i * l + j]!;
-      if (x === 0) continue;
-      for (let c = 0; c < k; c++) row[c]! += x * C[c * l + j]!;
-    }
-    for (let c = 0; c < k; c++) vt[c * n + i] = row[c]!;
-  }
+  for (let i = 0; i < n; i++) for (let c = 0; c < k; c++) vt[c * n + i] = vtT[i * k + c]!;
   for (let c = 0; c < k; c++) {
     let best = 0;
     for (let i = 0; i < m; i++) {
@@ -210,25 +195,14 @@ function sketchAndSolve(
 }
 
 /**
- * The Cholesky factor R of YᵀY (YᵀY = RᵀR, Y rows × l row-major) and R⁻¹, both
- * l × l upper triangular row-major, or undefined when a column of Y is within
- * 1e-4 (relative) of the span of the earlier ones, where Y·R⁻¹ would lose orthogonality.
+ * The Cholesky factor R of YᵀY = RᵀR from the upper triangle g of YᵀY (`gramUpper`),
+ * and R⁻¹, both l × l upper triangular row-major, or undefined when a column of Y is
+ * within 1e-4 (relative) of the span of the earlier ones, where Y·R⁻¹ would lose orthogonality.
  */
 function choleskyOfGram(
-  y: Float64Array,
-  rows: number,
+  g: Float64Array,
   l: number,
 ): { r: Float64Array; inv: Float64Array } | undefined {
-  const g = new Float64Array(l * l);
-  for (let i = 0; i < rows; i++) {
-    const o = i * l;
-    for (let a = 0; a < l; a++) {
-      const x = y[o + a]!;
-      if (x === 0) continue;
-      const ga = a * l;
-      for (let b = a; b < l; b++) g[ga + b]! += x * y[o + b]!;
-    }
-  }
   const r = new Float64Array(l * l);
   for (let j = 0; j < l; j++) {
     let d = g[j * l + j]!;
@@ -253,22 +227,6 @@ function choleskyOfGram(
     }
   }
   return { r, inv };
-}
-
-/** m ← m·t for a rows × l row-major m and an l × l upper triangular t. */
-function timesUpperInPlace(m: Float64Array, rows: number, l: number, t: Float64Array): void {
-  const row = new Float64Array(l);
-  for (let i = 0; i < rows; i++) {
-    const o = i * l;
-    row.fill(0);
-    for (let a = 0; a < l; a++) {
-      const x = m[o + a]!;
-      if (x === 0) continue;
-      const ta = a * l;
-      for (let b = a; b < l; b++) row[b]! += x * t[ta + b]!;
-    }
-    m.set(row, o);
-  }
 }
 
 /** t·w for an l × l upper triangular t and an l × l w, both row-major. */

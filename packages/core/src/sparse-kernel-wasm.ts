@@ -190,6 +190,143 @@ export const SPARSE_KERNEL_WAT = `(module
         (br $js)))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $rowsLoop))))
+  ;; gemm: c = a·b for a rows × l, b l × k (row stride ldb floats) and c rows × k, all
+  ;; float64 row-major; each c[i,col] summed over j ascending from 0 (no FMA), 8 columns
+  ;; (four f64x2 accumulators) at a time, then pairs, then a last odd column.
+  (func (export "gemm")
+    (param $a i32) (param $rows i32) (param $l i32) (param $b i32) (param $ldb i32)
+    (param $k i32) (param $c i32)
+    (local $i i32) (local $col i32) (local $j i32) (local $arow i32) (local $crow i32)
+    (local $pa i32) (local $pb i32) (local $sb i32) (local $x v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $s f64)
+    (local.set $sb (i32.shl (local.get $ldb) (i32.const 3)))
+    (local.set $arow (local.get $a))
+    (local.set $crow (local.get $c))
+    (block $idone (loop $rowsLoop
+      (br_if $idone (i32.ge_u (local.get $i) (local.get $rows)))
+      (local.set $col (i32.const 0))
+      (block $done8 (loop $blocks8
+        (br_if $done8 (i32.gt_u (i32.add (local.get $col) (i32.const 8)) (local.get $k)))
+        (local.set $a0 (v128.const i64x2 0 0)) (local.set $a1 (v128.const i64x2 0 0))
+        (local.set $a2 (v128.const i64x2 0 0)) (local.set $a3 (v128.const i64x2 0 0))
+        (local.set $pa (local.get $arow))
+        (local.set $pb (i32.add (local.get $b) (i32.shl (local.get $col) (i32.const 3))))
+        (local.set $j (i32.const 0))
+        (block $jdone (loop $js
+          (br_if $jdone (i32.ge_u (local.get $j) (local.get $l)))
+          (local.set $x (v128.load64_splat (local.get $pa)))
+          (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul (local.get $x) (v128.load (local.get $pb)))))
+          (local.set $a1 (f64x2.add (local.get $a1) (f64x2.mul (local.get $x) (v128.load offset=16 (local.get $pb)))))
+          (local.set $a2 (f64x2.add (local.get $a2) (f64x2.mul (local.get $x) (v128.load offset=32 (local.get $pb)))))
+          (local.set $a3 (f64x2.add (local.get $a3) (f64x2.mul (local.get $x) (v128.load offset=48 (local.get $pb)))))
+          (local.set $pa (i32.add (local.get $pa) (i32.const 8)))
+          (local.set $pb (i32.add (local.get $pb) (local.get $sb)))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $js)))
+        (local.set $pa (i32.add (local.get $crow) (i32.shl (local.get $col) (i32.const 3))))
+        (v128.store (local.get $pa) (local.get $a0))
+        (v128.store offset=16 (local.get $pa) (local.get $a1))
+        (v128.store offset=32 (local.get $pa) (local.get $a2))
+        (v128.store offset=48 (local.get $pa) (local.get $a3))
+        (local.set $col (i32.add (local.get $col) (i32.const 8)))
+        (br $blocks8)))
+      (block $done2 (loop $blocks2
+        (br_if $done2 (i32.gt_u (i32.add (local.get $col) (i32.const 2)) (local.get $k)))
+        (local.set $a0 (v128.const i64x2 0 0))
+        (local.set $pa (local.get $arow))
+        (local.set $pb (i32.add (local.get $b) (i32.shl (local.get $col) (i32.const 3))))
+        (local.set $j (i32.const 0))
+        (block $jdone (loop $js
+          (br_if $jdone (i32.ge_u (local.get $j) (local.get $l)))
+          (local.set $a0 (f64x2.add (local.get $a0)
+            (f64x2.mul (v128.load64_splat (local.get $pa)) (v128.load (local.get $pb)))))
+          (local.set $pa (i32.add (local.get $pa) (i32.const 8)))
+          (local.set $pb (i32.add (local.get $pb) (local.get $sb)))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $js)))
+        (v128.store (i32.add (local.get $crow) (i32.shl (local.get $col) (i32.const 3))) (local.get $a0))
+        (local.set $col (i32.add (local.get $col) (i32.const 2)))
+        (br $blocks2)))
+      (if (i32.lt_u (local.get $col) (local.get $k)) (then
+        (local.set $s (f64.const 0))
+        (local.set $pa (local.get $arow))
+        (local.set $pb (i32.add (local.get $b) (i32.shl (local.get $col) (i32.const 3))))
+        (local.set $j (i32.const 0))
+        (block $jdone (loop $js
+          (br_if $jdone (i32.ge_u (local.get $j) (local.get $l)))
+          (local.set $s (f64.add (local.get $s) (f64.mul (f64.load (local.get $pa)) (f64.load (local.get $pb)))))
+          (local.set $pa (i32.add (local.get $pa) (i32.const 8)))
+          (local.set $pb (i32.add (local.get $pb) (local.get $sb)))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $js)))
+        (f64.store (i32.add (local.get $crow) (i32.shl (local.get $col) (i32.const 3))) (local.get $s))))
+      (local.set $arow (i32.add (local.get $arow) (i32.shl (local.get $l) (i32.const 3))))
+      (local.set $crow (i32.add (local.get $crow) (i32.shl (local.get $k) (i32.const 3))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $rowsLoop))))
+  ;; gram: g[a,b] = Σ_i y[i,a]·y[i,b] for b ≥ a (i ascending from 0, no FMA) and 0 for
+  ;; b < a; y rows × l and g l × l float64 row-major. 8 columns b at a time, then pairs.
+  (func (export "gram")
+    (param $y i32) (param $rows i32) (param $l i32) (param $g i32)
+    (local $ca i32) (local $cb i32) (local $py i32) (local $pp i32) (local $end i32) (local $stride i32)
+    (local $grow i32) (local $x v128) (local $s f64)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local.set $stride (i32.shl (local.get $l) (i32.const 3)))
+    (local.set $end (i32.add (local.get $y) (i32.mul (local.get $rows) (local.get $stride))))
+    (memory.fill (local.get $g) (i32.const 0) (i32.mul (local.get $l) (local.get $stride)))
+    (block $adone (loop $as
+      (br_if $adone (i32.ge_u (local.get $ca) (local.get $l)))
+      (local.set $grow (i32.add (local.get $g) (i32.mul (local.get $ca) (local.get $stride))))
+      (local.set $cb (local.get $ca))
+      (block $done8 (loop $blocks8
+        (br_if $done8 (i32.gt_u (i32.add (local.get $cb) (i32.const 8)) (local.get $l)))
+        (local.set $a0 (v128.const i64x2 0 0)) (local.set $a1 (v128.const i64x2 0 0))
+        (local.set $a2 (v128.const i64x2 0 0)) (local.set $a3 (v128.const i64x2 0 0))
+        (local.set $py (local.get $y))
+        (block $idone (loop $is
+          (br_if $idone (i32.ge_u (local.get $py) (local.get $end)))
+          (local.set $x (v128.load64_splat (i32.add (local.get $py) (i32.shl (local.get $ca) (i32.const 3)))))
+          (local.set $pp (i32.add (local.get $py) (i32.shl (local.get $cb) (i32.const 3))))
+          (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul (local.get $x) (v128.load (local.get $pp)))))
+          (local.set $a1 (f64x2.add (local.get $a1) (f64x2.mul (local.get $x) (v128.load offset=16 (local.get $pp)))))
+          (local.set $a2 (f64x2.add (local.get $a2) (f64x2.mul (local.get $x) (v128.load offset=32 (local.get $pp)))))
+          (local.set $a3 (f64x2.add (local.get $a3) (f64x2.mul (local.get $x) (v128.load offset=48 (local.get $pp)))))
+          (local.set $py (i32.add (local.get $py) (local.get $stride)))
+          (br $is)))
+        (local.set $pp (i32.add (local.get $grow) (i32.shl (local.get $cb) (i32.const 3))))
+        (v128.store (local.get $pp) (local.get $a0))
+        (v128.store offset=16 (local.get $pp) (local.get $a1))
+        (v128.store offset=32 (local.get $pp) (local.get $a2))
+        (v128.store offset=48 (local.get $pp) (local.get $a3))
+        (local.set $cb (i32.add (local.get $cb) (i32.const 8)))
+        (br $blocks8)))
+      (block $done2 (loop $blocks2
+        (br_if $done2 (i32.gt_u (i32.add (local.get $cb) (i32.const 2)) (local.get $l)))
+        (local.set $a0 (v128.const i64x2 0 0))
+        (local.set $py (local.get $y))
+        (block $idone (loop $is
+          (br_if $idone (i32.ge_u (local.get $py) (local.get $end)))
+          (local.set $a0 (f64x2.add (local.get $a0)
+            (f64x2.mul (v128.load64_splat (i32.add (local.get $py) (i32.shl (local.get $ca) (i32.const 3))))
+              (v128.load (i32.add (local.get $py) (i32.shl (local.get $cb) (i32.const 3)))))))
+          (local.set $py (i32.add (local.get $py) (local.get $stride)))
+          (br $is)))
+        (v128.store (i32.add (local.get $grow) (i32.shl (local.get $cb) (i32.const 3))) (local.get $a0))
+        (local.set $cb (i32.add (local.get $cb) (i32.const 2)))
+        (br $blocks2)))
+      (if (i32.lt_u (local.get $cb) (local.get $l)) (then
+        (local.set $s (f64.const 0))
+        (local.set $py (local.get $y))
+        (block $idone (loop $is
+          (br_if $idone (i32.ge_u (local.get $py) (local.get $end)))
+          (local.set $s (f64.add (local.get $s)
+            (f64.mul (f64.load (i32.add (local.get $py) (i32.shl (local.get $ca) (i32.const 3))))
+              (f64.load (i32.add (local.get $py) (i32.shl (local.get $cb) (i32.const 3)))))))
+          (local.set $py (i32.add (local.get $py) (local.get $stride)))
+          (br $is)))
+        (f64.store (i32.add (local.get $grow) (i32.shl (local.get $cb) (i32.const 3))) (local.get $s))))
+      (local.set $ca (i32.add (local.get $ca) (i32.const 1)))
+      (br $as))))
   ;; lu: partial-pivoting LU of the rows × l float64 matrix at $y (row-major, 8·l bytes a
   ;; row), in place, leaving P·L (scipy's lu(permute_l=True)). Step k takes the first row of
   ;; largest |y[i,k]| among those not yet pivots, then for every other non-pivot row i:
@@ -285,35 +422,53 @@ export const SPARSE_KERNEL_WAT = `(module
 
 /** `SPARSE_KERNEL_WAT` assembled (see there). */
 export const SPARSE_KERNEL_WASM_BASE64 =
-  'AGFzbQEAAAABKgRgCn9/f39/f39/f38AYAl/f39/f39/f38AYAV/f39/fwF/YAR/f39/AAISAQNlbnYGbWVtb3J5Ag' +
-  'MBgIAEAwcGAAABAQIDByYFBHNwbW0AAAZzcG1tMzIAAQRwYWNrAAIGdW5wYWNrAAMCbHUABQrpDgaMAwIIfwV7IAUh' +
-  'CgJAA0AgCiAGTw0BIAogCWohCyALIAZLBEAgBiELC0EAIQwCQANAIAwgB08NASADIAwgCGxBA3RqIQ0gCiEOAkADQC' +
-  'AOIAtPDQEgACAOQQJ0aigCACEPIAAgDkECdGooAgQhEP0MAAAAAAAAAAAAAAAAAAAAACET/QwAAAAAAAAAAAAAAAAA' +
-  'AAAAIRT9DAAAAAAAAAAAAAAAAAAAAAAhFf0MAAAAAAAAAAAAAAAAAAAAACEWAkADQCAPIBBPDQEgAiAPQQJ0aioCAL' +
-  'v9FCESIA0gASAPQQJ0aigCAEEGdGohESATIBIgEf0ABAD98gH98AEhEyAUIBIgEf0ABBD98gH98AEhFCAVIBIgEf0A' +
-  'BCD98gH98AEhFSAWIBIgEf0ABDD98gH98AEhFiAPQQFqIQ8MAAsLIAQgDiAHbCAMakEDdGohESARIBP9CwQAIBEgFP' +
-  '0LBBAgESAV/QsEICARIBb9CwQwIA5BAWohDgwACwsgDEEIaiEMDAALCyALIQoMAAsLC4sDAgh/BXsgBSEKAkADQCAK' +
-  'IAZPDQEgCiAJaiELIAsgBksEQCAGIQsLQQAhDAJAA0AgDCAHTw0BIAMgDCAIbEECdGohDSAKIQ4CQANAIA4gC08NAS' +
-  'AAIA5BAnRqKAIAIQ8gACAOQQJ0aigCBCEQ/QwAAAAAAAAAAAAAAAAAAAAAIRP9DAAAAAAAAAAAAAAAAAAAAAAhFP0M' +
-  'AAAAAAAAAAAAAAAAAAAAACEV/QwAAAAAAAAAAAAAAAAAAAAAIRYCQANAIA8gEE8NASACIA9BAnRqKgIA/RMhEiANIA' +
-  'EgD0ECdGooAgBBBnRqIREgEyASIBH9AAQA/eYB/eQBIRMgFCASIBH9AAQQ/eYB/eQBIRQgFSASIBH9AAQg/eYB/eQB' +
-  'IRUgFiASIBH9AAQw/eYB/eQBIRYgD0EBaiEPDAALCyAEIA4gB2wgDGpBAnRqIREgESAT/QsEACARIBT9CwQQIBEgFf' +
-  '0LBCAgESAW/QsEMCAOQQFqIQ4MAAsLIAxBEGohDAwACwsgCyEKDAALCwuyAgMFfwJ8An8gAUEGdCERIAcEQCAIQQAg' +
-  'AkEDdPwLAAsgACELAkADQCAJIAFPDQFEAAAAAAAA8D8hDyAHIRAgB0EBRgRAIAYgCUEDdGorAwAhDyAPRAAAAAAAAA' +
-  'AAYiEQC0EAIQoCQANAIAogBE8NAUQAAAAAAAAAACEOIAogAkkEQCALIApBA3RqKwMAIQ4gEARAIAggCkEDdGohDSAH' +
-  'QQJGBEAgDSANKwMAIA6gOQMABSANIA0rAwAgDyAOoqA5AwALCwsgBQRAIAMgCkEEdiARbCAJQQZ0IApBD3FBAnRqam' +
-  'ohDCAMIA62OAIABSADIApBA3YgEWwgCUEGdCAKQQdxQQN0ampqIQwgDCAOOQMACyAKQQFqIQoMAAsLIAsgAkEDdGoh' +
-  'CyAJQQFqIQkMAAsLC90BAwR/AnwBfwJAA0AgCSABTw0BIAchDyAHQQFGBEAgBiAJQQN0aisDACEOIA5EAAAAAAAAAA' +
-  'BhBEBBACEPCwsgACAJIAJsQQJBAyADG3RqIQtBACEKAkADQCAKIAVPDQEgAwRAIAsgCkECdGoqAgC7IQ0FIAsgCkED' +
-  'dGorAwAhDQsgD0ECRgRAIA0gCCAKQQN0aisDAKEhDQsgD0EBRgRAIA0gDiAIIApBA3RqKwMAoqEhDQsgBCAJIAVsIA' +
-  'pqQQN0aiANOQMAIApBAWohCgwACwsgCUEBaiEJDAALCwtZAwF/AnwCf0F/IQggACAEQQN0aiEJAkADQCAFIAFPDQEg' +
-  'AyAFai0AAEUEQCAJKwMAmSEHIAcgBmQEQCAHIQYgBSEICwsgCSACaiEJIAVBAWohBQwACwsgCAveAwMMfwR8AXsgAk' +
-  'EDdCEEIAIgASACIAFJGyEGIANBACAB/AsAIAZFBEAPCyAAIAEgBCADQQAQBCEHAkADQCAFIAZPDQEgBUEDdCEMIAxB' +
-  'CGohDSANIAIgBWtBAWtBfnFBA3RqIQ5BfyEIIAdBAE4EQCADIAdqQQE6AAAgACAHIARsaiELRAAAAAAAAPA/IAsgDG' +
-  'orAwCjIRBEAAAAAAAAAAAhEyAAIQpBACEJAkADQCAJIAFPDQEgAyAJai0AAEUEQCAKIAxqKwMAIBCiIREgCiAMaiAR' +
-  'OQMAIBH9FCEUIA0hDwJAA0AgDyAOTw0BIAogD2ogCiAPav0ABAAgFCALIA9q/QAEAP3yAf3xAf0LBAAgD0EQaiEPDA' +
-  'ALCyAPIARJBEAgCiAPaiAKIA9qKwMAIBEgCyAPaisDAKKhOQMACyANIARJBEAgCiANaisDAJkhEiASIBNkBEAgEiET' +
-  'IAkhCAsLCyAKIARqIQogCUEBaiEJDAALCyALIAxqRAAAAAAAAPA/OQMAIA0hDwJAA0AgDyAETw0BIAsgD2pEAAAAAA' +
-  'AAAAA5AwAgD0EIaiEPDAALCwUgBUEBaiAGSQRAIAAgASAEIAMgBUEBahAEIQgLCyAIIQcgBUEBaiEFDAALCws=';
+  'AGFzbQEAAAABNAVgCn9/f39/f39/f38AYAl/f39/f39/f38AYAd/f39/f39/AGAEf39/fwBgBX9/f39/AX8CEgEDZW' +
+  '52Bm1lbW9yeQIDAYCABAMJCAAAAQECAwQDBzQHBHNwbW0AAAZzcG1tMzIAAQRwYWNrAAIGdW5wYWNrAAMEZ2VtbQAE' +
+  'BGdyYW0ABQJsdQAHCt0XCIwDAgh/BXsgBSEKAkADQCAKIAZPDQEgCiAJaiELIAsgBksEQCAGIQsLQQAhDAJAA0AgDC' +
+  'AHTw0BIAMgDCAIbEEDdGohDSAKIQ4CQANAIA4gC08NASAAIA5BAnRqKAIAIQ8gACAOQQJ0aigCBCEQ/QwAAAAAAAAA' +
+  'AAAAAAAAAAAAIRP9DAAAAAAAAAAAAAAAAAAAAAAhFP0MAAAAAAAAAAAAAAAAAAAAACEV/QwAAAAAAAAAAAAAAAAAAA' +
+  'AAIRYCQANAIA8gEE8NASACIA9BAnRqKgIAu/0UIRIgDSABIA9BAnRqKAIAQQZ0aiERIBMgEiAR/QAEAP3yAf3wASET' +
+  'IBQgEiAR/QAEEP3yAf3wASEUIBUgEiAR/QAEIP3yAf3wASEVIBYgEiAR/QAEMP3yAf3wASEWIA9BAWohDwwACwsgBC' +
+  'AOIAdsIAxqQQN0aiERIBEgE/0LBAAgESAU/QsEECARIBX9CwQgIBEgFv0LBDAgDkEBaiEODAALCyAMQQhqIQwMAAsL' +
+  'IAshCgwACwsLiwMCCH8FeyAFIQoCQANAIAogBk8NASAKIAlqIQsgCyAGSwRAIAYhCwtBACEMAkADQCAMIAdPDQEgAy' +
+  'AMIAhsQQJ0aiENIAohDgJAA0AgDiALTw0BIAAgDkECdGooAgAhDyAAIA5BAnRqKAIEIRD9DAAAAAAAAAAAAAAAAAAA' +
+  'AAAhE/0MAAAAAAAAAAAAAAAAAAAAACEU/QwAAAAAAAAAAAAAAAAAAAAAIRX9DAAAAAAAAAAAAAAAAAAAAAAhFgJAA0' +
+  'AgDyAQTw0BIAIgD0ECdGoqAgD9EyESIA0gASAPQQJ0aigCAEEGdGohESATIBIgEf0ABAD95gH95AEhEyAUIBIgEf0A' +
+  'BBD95gH95AEhFCAVIBIgEf0ABCD95gH95AEhFSAWIBIgEf0ABDD95gH95AEhFiAPQQFqIQ8MAAsLIAQgDiAHbCAMak' +
+  'ECdGohESARIBP9CwQAIBEgFP0LBBAgESAV/QsEICARIBb9CwQwIA5BAWohDgwACwsgDEEQaiEMDAALCyALIQoMAAsL' +
+  'C7ICAwV/AnwCfyABQQZ0IREgBwRAIAhBACACQQN0/AsACyAAIQsCQANAIAkgAU8NAUQAAAAAAADwPyEPIAchECAHQQ' +
+  'FGBEAgBiAJQQN0aisDACEPIA9EAAAAAAAAAABiIRALQQAhCgJAA0AgCiAETw0BRAAAAAAAAAAAIQ4gCiACSQRAIAsg' +
+  'CkEDdGorAwAhDiAQBEAgCCAKQQN0aiENIAdBAkYEQCANIA0rAwAgDqA5AwAFIA0gDSsDACAPIA6ioDkDAAsLCyAFBE' +
+  'AgAyAKQQR2IBFsIAlBBnQgCkEPcUECdGpqaiEMIAwgDrY4AgAFIAMgCkEDdiARbCAJQQZ0IApBB3FBA3RqamohDCAM' +
+  'IA45AwALIApBAWohCgwACwsgCyACQQN0aiELIAlBAWohCQwACwsL3QEDBH8CfAF/AkADQCAJIAFPDQEgByEPIAdBAU' +
+  'YEQCAGIAlBA3RqKwMAIQ4gDkQAAAAAAAAAAGEEQEEAIQ8LCyAAIAkgAmxBAkEDIAMbdGohC0EAIQoCQANAIAogBU8N' +
+  'ASADBEAgCyAKQQJ0aioCALshDQUgCyAKQQN0aisDACENCyAPQQJGBEAgDSAIIApBA3RqKwMAoSENCyAPQQFGBEAgDS' +
+  'AOIAggCkEDdGorAwCioSENCyAEIAkgBWwgCmpBA3RqIA05AwAgCkEBaiEKDAALCyAJQQFqIQkMAAsLC8sEAwh/BXsB' +
+  'fCAEQQN0IQ4gACEKIAYhCwJAA0AgByABTw0BQQAhCAJAA0AgCEEIaiAFSw0B/QwAAAAAAAAAAAAAAAAAAAAAIRD9DA' +
+  'AAAAAAAAAAAAAAAAAAAAAhEf0MAAAAAAAAAAAAAAAAAAAAACES/QwAAAAAAAAAAAAAAAAAAAAAIRMgCiEMIAMgCEED' +
+  'dGohDUEAIQkCQANAIAkgAk8NASAM/QoDACEPIBAgDyAN/QAEAP3yAf3wASEQIBEgDyAN/QAEEP3yAf3wASERIBIgDy' +
+  'AN/QAEIP3yAf3wASESIBMgDyAN/QAEMP3yAf3wASETIAxBCGohDCANIA5qIQ0gCUEBaiEJDAALCyALIAhBA3RqIQwg' +
+  'DCAQ/QsEACAMIBH9CwQQIAwgEv0LBCAgDCAT/QsEMCAIQQhqIQgMAAsLAkADQCAIQQJqIAVLDQH9DAAAAAAAAAAAAA' +
+  'AAAAAAAAAhECAKIQwgAyAIQQN0aiENQQAhCQJAA0AgCSACTw0BIBAgDP0KAwAgDf0ABAD98gH98AEhECAMQQhqIQwg' +
+  'DSAOaiENIAlBAWohCQwACwsgCyAIQQN0aiAQ/QsEACAIQQJqIQgMAAsLIAggBUkEQEQAAAAAAAAAACEUIAohDCADIA' +
+  'hBA3RqIQ1BACEJAkADQCAJIAJPDQEgFCAMKwMAIA0rAwCioCEUIAxBCGohDCANIA5qIQ0gCUEBaiEJDAALCyALIAhB' +
+  'A3RqIBQ5AwALIAogAkEDdGohCiALIAVBA3RqIQsgB0EBaiEHDAALCwulBAQHfwF7AXwEeyACQQN0IQkgACABIAlsai' +
+  'EIIANBACACIAls/AsAAkADQCAEIAJPDQEgAyAEIAlsaiEKIAQhBQJAA0AgBUEIaiACSw0B/QwAAAAAAAAAAAAAAAAA' +
+  'AAAAIQ39DAAAAAAAAAAAAAAAAAAAAAAhDv0MAAAAAAAAAAAAAAAAAAAAACEP/QwAAAAAAAAAAAAAAAAAAAAAIRAgAC' +
+  'EGAkADQCAGIAhPDQEgBiAEQQN0av0KAwAhCyAGIAVBA3RqIQcgDSALIAf9AAQA/fIB/fABIQ0gDiALIAf9AAQQ/fIB' +
+  '/fABIQ4gDyALIAf9AAQg/fIB/fABIQ8gECALIAf9AAQw/fIB/fABIRAgBiAJaiEGDAALCyAKIAVBA3RqIQcgByAN/Q' +
+  'sEACAHIA79CwQQIAcgD/0LBCAgByAQ/QsEMCAFQQhqIQUMAAsLAkADQCAFQQJqIAJLDQH9DAAAAAAAAAAAAAAAAAAA' +
+  'AAAhDSAAIQYCQANAIAYgCE8NASANIAYgBEEDdGr9CgMAIAYgBUEDdGr9AAQA/fIB/fABIQ0gBiAJaiEGDAALCyAKIA' +
+  'VBA3RqIA39CwQAIAVBAmohBQwACwsgBSACSQRARAAAAAAAAAAAIQwgACEGAkADQCAGIAhPDQEgDCAGIARBA3RqKwMA' +
+  'IAYgBUEDdGorAwCioCEMIAYgCWohBgwACwsgCiAFQQN0aiAMOQMACyAEQQFqIQQMAAsLC1kDAX8CfAJ/QX8hCCAAIA' +
+  'RBA3RqIQkCQANAIAUgAU8NASADIAVqLQAARQRAIAkrAwCZIQcgByAGZARAIAchBiAFIQgLCyAJIAJqIQkgBUEBaiEF' +
+  'DAALCyAIC94DAwx/BHwBeyACQQN0IQQgAiABIAIgAUkbIQYgA0EAIAH8CwAgBkUEQA8LIAAgASAEIANBABAGIQcCQA' +
+  'NAIAUgBk8NASAFQQN0IQwgDEEIaiENIA0gAiAFa0EBa0F+cUEDdGohDkF/IQggB0EATgRAIAMgB2pBAToAACAAIAcg' +
+  'BGxqIQtEAAAAAAAA8D8gCyAMaisDAKMhEEQAAAAAAAAAACETIAAhCkEAIQkCQANAIAkgAU8NASADIAlqLQAARQRAIA' +
+  'ogDGorAwAgEKIhESAKIAxqIBE5AwAgEf0UIRQgDSEPAkADQCAPIA5PDQEgCiAPaiAKIA9q/QAEACAUIAsgD2r9AAQA' +
+  '/fIB/fEB/QsEACAPQRBqIQ8MAAsLIA8gBEkEQCAKIA9qIAogD2orAwAgESALIA9qKwMAoqE5AwALIA0gBEkEQCAKIA' +
+  '1qKwMAmSESIBIgE2QEQCASIRMgCSEICwsLIAogBGohCiAJQQFqIQkMAAsLIAsgDGpEAAAAAAAA8D85AwAgDSEPAkAD' +
+  'QCAPIARPDQEgCyAPakQAAAAAAAAAADkDACAPQQhqIQ8MAAsLBSAFQQFqIAZJBEAgACABIAQgAyAFQQFqEAYhCAsLIA' +
+  'ghByAFQQFqIQUMAAsLCw==';
 
 /** The parts of the WebAssembly JS API used here (the TS lib in use has no WebAssembly types). */

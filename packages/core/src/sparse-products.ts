@@ -1,7 +1,13 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { ChromflowError } from './errors.js';
-import { luInPlace, luNormaliseColumns, type LuWorkspace } from './dense-linalg.js';
+import {
+  gramUpper,
+  luInPlace,
+  luNormaliseColumns,
+  type LuWorkspace,
+  timesSmall,
+} from './dense-linalg.js';
 import { SPARSE_KERNEL_WASM_BASE64 } from './sparse-kernel-wasm.js';
 import type { CsrMatrix } from './sparse-matrix.js';
 
@@ -185,6 +191,20 @@ export interface SparseProducts {
    * in the wasm memory when there is one: the same numbers either way.
    */
   luNormalise(y: Float64Array, rows: number, l: number): void;
+  /**
+   * `timesSmall` (a rows × l times b l × k, row stride ldb; rows ≤ max(X's rows, cols),
+   * k ≤ l, and ldb ≤ l), in the wasm memory when there is one: the same numbers either way.
+   */
+  timesSmall(
+    a: Float64Array,
+    rows: number,
+    l: number,
+    b: Float64Array,
+    ldb: number,
+    k: number,
+  ): Float64Array;
+  /** `gramUpper` of a rows × l block (as `timesSmall`, in the wasm memory when there is one). */
+  gramUpper(y: Float64Array, rows: number, l: number): Float64Array;
   /** Ends the worker threads (if any). */
   close(): void;
 }
@@ -257,7 +277,8 @@ export function makeSparseProducts(
     csrBytes(x.nCols) +
     2 * dense +
     2 * align(8 * Math.max(x.nRows, x.nCols)) +
-    align(8 * lp);
+    align(8 * lp) +
+    2 * align(8 * l * l);
   const pages = Math.ceil(total / 65536);
   let memory: InstanceType<WasmApi['Memory']> | undefined;
   let module: object | undefined;
@@ -265,6 +286,8 @@ export function makeSparseProducts(
   let luKernel: SpmmKernel = () => undefined;
   let pack: SpmmKernel = () => undefined;
   let unpack: SpmmKernel = () => undefined;
+  let gemm: SpmmKernel = () => undefined;
+  let gram: SpmmKernel = () => undefined;
   if (options.backend !== 'js') {
     try {
       if (!api) throw new Error('this runtime has no WebAssembly');
@@ -278,6 +301,8 @@ export function makeSparseProducts(
       luKernel = exports['lu'] as SpmmKernel;
       pack = exports['pack'] as SpmmKernel;
       unpack = exports['unpack'] as SpmmKernel;
+      gemm = exports['gemm'] as SpmmKernel;
+      gram = exports['gram'] as SpmmKernel;
     } catch (e) {
       if (options.backend === 'wasm') {
         throw new ChromflowError('BACKEND', 'the wasm SIMD sparse kernel could not be set up', {
@@ -320,6 +345,8 @@ export function makeSparseProducts(
         return out;
       },
       luNormalise: luNormaliseColumns,
+      timesSmall,
+      gramUpper,
       close: () => undefined,
     };
   }
@@ -354,6 +381,9 @@ export function makeSparseProducts(
   // μ (the centre) and the rank-one term's column sums.
   const centreAt = take(8 * Math.max(x.nRows, x.nCols));
   const sumsAt = take(8 * lp);
+  // The small l × l operand of timesSmall, and the Gram matrix.
+  const smallAt = take(8 * l * l);
+  const gramAt = take(8 * l * l);
   const job = new Int32Array(buf, 0, 16);
   const maxChunks = 16 * threads;
   const boundsAt = take(4 * (maxChunks + 1));
@@ -463,6 +493,18 @@ export function makeSparseProducts(
     times: (m, w, centre) => run(px, m, w, centre),
     transposeTimes: (y, w, centre) => run(pxt, y, w, centre),
     luNormalise: (y, rows, w) => luInPlace(y, rows, w, lu),
+    // The block goes in the output region and the product in the input region.
+    timesSmall(a, rows, w, b, ldb, k) {
+      new Float64Array(buf, output, rows * w).set(a.subarray(0, rows * w));
+      new Float64Array(buf, smallAt, w * ldb).set(b.subarray(0, w * ldb));
+      gemm(output, rows, w, smallAt, ldb, k, input);
+      return new Float64Array(buf, input, rows * k).slice();
+    },
+    gramUpper(y, rows, w) {
+      new Float64Array(buf, output, rows * w).set(y.subarray(0, rows * w));
+      gram(output, rows, w, gramAt);
+      return new Float64Array(buf, gramAt, w * w).slice();
+    },
     close() {
       Atomics.store(job, JOB.exit, 1);
       Atomics.add(job, JOB.seq, 1);

@@ -9,11 +9,13 @@ import {
   SPARSE_KERNEL_WASM_BASE64,
   SPARSE_KERNEL_WAT,
   csrTimesDense,
+  gramUpper,
   luNormaliseColumns,
   makeRandom,
   makeSparseProducts,
   randomizedSvd,
   svdSmall,
+  timesSmall,
   transposeCsr,
 } from '../src/index.js';
 
@@ -250,6 +252,38 @@ json.dump({"s": s.tolist(), "vt": vt.tolist()}, sys.stdout)`,
         expect(Array.from(y)).toEqual(Array.from(want));
       }
     }
+  });
+
+  it('small dense products and Gram matrices: the wasm kernels give the JavaScript bits, and both the naive sums', () => {
+    const rng = makeRandom(7);
+    const w = makeSparseProducts(randomCsr(50, 40, 0.2, 1), 17, { backend: 'wasm' });
+    for (const [rows, l, k, ldb] of [
+      [37, 13, 13, 13],
+      [37, 13, 7, 13],
+      [50, 17, 10, 10],
+      [5, 17, 1, 3],
+      [1, 1, 1, 1],
+    ] as const) {
+      const a = Float64Array.from({ length: rows * l }, () => rng.normal());
+      const b = Float64Array.from({ length: l * ldb }, () => rng.normal());
+      const js = timesSmall(a, rows, l, b, ldb, k);
+      expect(Array.from(w.timesSmall(a, rows, l, b, ldb, k))).toEqual(Array.from(js));
+      for (let i = 0; i < rows; i++)
+        for (let c = 0; c < k; c++) {
+          let want = 0;
+          for (let j = 0; j < l; j++) want += a[i * l + j]! * b[j * ldb + c]!;
+          expect(js[i * k + c]).toBeCloseTo(want, 12);
+        }
+      const g = gramUpper(a, rows, l);
+      expect(Array.from(w.gramUpper(a, rows, l))).toEqual(Array.from(g));
+      for (let p = 0; p < l; p++)
+        for (let q = 0; q < l; q++) {
+          let want = 0;
+          for (let i = 0; i < rows; i++) want += a[i * l + p]! * a[i * l + q]!;
+          expect(g[p * l + q]).toBeCloseTo(q >= p ? want : 0, 12);
+        }
+    }
+    w.close();
   });
 
   it.skipIf(!python)('LU renormalisation equals scipy.linalg.lu(permute_l=True)', () => {

@@ -110,84 +110,95 @@ export const SPARSE_KERNEL_WAT = `(module
       (br $chunks))))
   ;; pack: a rows × w float64 row-major block at $src into the kernels' panel-major input at
   ;; $dst (lp columns, zero past w; float64 panels of 8 columns or, with $f32, float32
-  ;; panels of 16: 64 bytes a row either way). Column sums on the way, in row order:
-  ;; $mode 1: sums[j] = Σ_c weights[c]·src[c,j] over weights[c] ≠ 0; $mode 2: sums[j] = Σ_c src[c,j].
+  ;; panels of 16: 64 bytes a row either way), two columns at a time. Column sums on the
+  ;; way, in row order: $mode 1: sums[j] = Σ_c weights[c]·src[c,j] over weights[c] ≠ 0;
+  ;; $mode 2: sums[j] = Σ_c src[c,j].
   (func (export "pack")
     (param $src i32) (param $rows i32) (param $w i32) (param $dst i32) (param $lp i32)
     (param $f32 i32) (param $weights i32) (param $mode i32) (param $sums i32)
-    (local $c i32) (local $j i32) (local $s i32) (local $d i32) (local $sum i32)
-    (local $x f64) (local $f f64) (local $use i32) (local $panelBytes i32)
+    (local $c i32) (local $j i32) (local $s i32) (local $d i32) (local $sum i32) (local $w2 i32)
+    (local $x v128) (local $f f64) (local $fv v128) (local $use i32) (local $panelBytes i32)
     (local.set $panelBytes (i32.shl (local.get $rows) (i32.const 6)))
+    (local.set $w2 (i32.and (local.get $w) (i32.const -2)))
     (if (local.get $mode) (then
-      (memory.fill (local.get $sums) (i32.const 0) (i32.shl (local.get $w) (i32.const 3)))))
+      (memory.fill (local.get $sums) (i32.const 0) (i32.shl (local.get $lp) (i32.const 3)))))
     (local.set $s (local.get $src))
     (block $cdone (loop $cols
       (br_if $cdone (i32.ge_u (local.get $c) (local.get $rows)))
       (local.set $f (f64.const 1))
-      (local.set $use (local.get $mode))
+      (local.set $use (i32.ne (local.get $mode) (i32.const 0)))
       (if (i32.eq (local.get $mode) (i32.const 1)) (then
         (local.set $f (f64.load (i32.add (local.get $weights) (i32.shl (local.get $c) (i32.const 3)))))
         (local.set $use (f64.ne (local.get $f) (f64.const 0)))))
+      (local.set $fv (f64x2.splat (local.get $f)))
       (local.set $j (i32.const 0))
       (block $jdone (loop $js
         (br_if $jdone (i32.ge_u (local.get $j) (local.get $lp)))
-        (local.set $x (f64.const 0))
-        (if (i32.lt_u (local.get $j) (local.get $w)) (then
-          (local.set $x (f64.load (i32.add (local.get $s) (i32.shl (local.get $j) (i32.const 3)))))
-          (if (local.get $use) (then
-            (local.set $sum (i32.add (local.get $sums) (i32.shl (local.get $j) (i32.const 3))))
-            (if (i32.eq (local.get $mode) (i32.const 2))
-              (then (f64.store (local.get $sum) (f64.add (f64.load (local.get $sum)) (local.get $x))))
-              (else (f64.store (local.get $sum)
-                (f64.add (f64.load (local.get $sum)) (f64.mul (local.get $f) (local.get $x))))))))))
+        ;; the pair (j, j+1), zero past w
+        (local.set $x (v128.const i64x2 0 0))
+        (if (i32.lt_u (local.get $j) (local.get $w2))
+          (then (local.set $x (v128.load (i32.add (local.get $s) (i32.shl (local.get $j) (i32.const 3))))))
+          (else (if (i32.lt_u (local.get $j) (local.get $w)) (then
+            (local.set $x (v128.load64_zero (i32.add (local.get $s) (i32.shl (local.get $j) (i32.const 3)))))))))
+        (if (i32.and (local.get $use) (i32.lt_u (local.get $j) (local.get $w))) (then
+          (local.set $sum (i32.add (local.get $sums) (i32.shl (local.get $j) (i32.const 3))))
+          (if (i32.eq (local.get $mode) (i32.const 2))
+            (then (v128.store (local.get $sum) (f64x2.add (v128.load (local.get $sum)) (local.get $x))))
+            (else (v128.store (local.get $sum)
+              (f64x2.add (v128.load (local.get $sum)) (f64x2.mul (local.get $fv) (local.get $x))))))))
         (if (local.get $f32)
           (then
             (local.set $d (i32.add (local.get $dst) (i32.add
               (i32.mul (i32.shr_u (local.get $j) (i32.const 4)) (local.get $panelBytes))
               (i32.add (i32.shl (local.get $c) (i32.const 6)) (i32.shl (i32.and (local.get $j) (i32.const 15)) (i32.const 2))))))
-            (f32.store (local.get $d) (f32.demote_f64 (local.get $x))))
+            (v128.store64_lane 0 (local.get $d) (f32x4.demote_f64x2_zero (local.get $x))))
           (else
             (local.set $d (i32.add (local.get $dst) (i32.add
               (i32.mul (i32.shr_u (local.get $j) (i32.const 3)) (local.get $panelBytes))
               (i32.add (i32.shl (local.get $c) (i32.const 6)) (i32.shl (i32.and (local.get $j) (i32.const 7)) (i32.const 3))))))
-            (f64.store (local.get $d) (local.get $x))))
-        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (v128.store (local.get $d) (local.get $x))))
+        (local.set $j (i32.add (local.get $j) (i32.const 2)))
         (br $js)))
       (local.set $s (i32.add (local.get $s) (i32.shl (local.get $w) (i32.const 3))))
       (local.set $c (i32.add (local.get $c) (i32.const 1)))
       (br $cols))))
   ;; unpack: the kernels' rows × lp output at $src (float64, or float32 with $f32) into a
-  ;; rows × w float64 row-major block at $dst, less a rank-one term: $mode 1:
-  ;; dst[r,j] = src[r,j] − weights[r]·sums[j] (as is where weights[r] = 0); $mode 2:
-  ;; dst[r,j] = src[r,j] − sums[j]; $mode 0: a copy.
+  ;; rows × w float64 row-major block at $dst, less a rank-one term, two columns at a
+  ;; time: $mode 1: dst[r,j] = src[r,j] − weights[r]·sums[j] (as is where weights[r] = 0);
+  ;; $mode 2: dst[r,j] = src[r,j] − sums[j]; $mode 0: a copy. Writes up to 8 bytes past
+  ;; the block when w is odd.
   (func (export "unpack")
     (param $src i32) (param $rows i32) (param $lp i32) (param $f32 i32) (param $dst i32)
     (param $w i32) (param $weights i32) (param $mode i32) (param $sums i32)
-    (local $r i32) (local $j i32) (local $s i32) (local $d i32) (local $x f64) (local $f f64)
-    (local $m i32)
+    (local $r i32) (local $j i32) (local $s i32) (local $d i32) (local $x v128) (local $f f64)
+    (local $fv v128) (local $m i32)
+    (local.set $d (local.get $dst))
     (block $rdone (loop $rowsLoop
       (br_if $rdone (i32.ge_u (local.get $r) (local.get $rows)))
       (local.set $m (local.get $mode))
       (if (i32.eq (local.get $mode) (i32.const 1)) (then
         (local.set $f (f64.load (i32.add (local.get $weights) (i32.shl (local.get $r) (i32.const 3)))))
         (if (f64.eq (local.get $f) (f64.const 0)) (then (local.set $m (i32.const 0))))))
+      (local.set $fv (f64x2.splat (local.get $f)))
       (local.set $s (i32.add (local.get $src) (i32.shl (i32.mul (local.get $r) (local.get $lp))
         (select (i32.const 2) (i32.const 3) (local.get $f32)))))
       (local.set $j (i32.const 0))
       (block $jdone (loop $js
         (br_if $jdone (i32.ge_u (local.get $j) (local.get $w)))
         (if (local.get $f32)
-          (then (local.set $x (f64.promote_f32 (f32.load (i32.add (local.get $s) (i32.shl (local.get $j) (i32.const 2)))))))
-          (else (local.set $x (f64.load (i32.add (local.get $s) (i32.shl (local.get $j) (i32.const 3)))))))
+          (then (local.set $x (f64x2.promote_low_f32x4
+            (v128.load64_zero (i32.add (local.get $s) (i32.shl (local.get $j) (i32.const 2)))))))
+          (else (local.set $x (v128.load (i32.add (local.get $s) (i32.shl (local.get $j) (i32.const 3)))))))
         (if (i32.eq (local.get $m) (i32.const 2)) (then
-          (local.set $x (f64.sub (local.get $x)
-            (f64.load (i32.add (local.get $sums) (i32.shl (local.get $j) (i32.const 3))))))))
+          (local.set $x (f64x2.sub (local.get $x)
+            (v128.load (i32.add (local.get $sums) (i32.shl (local.get $j) (i32.const 3))))))))
         (if (i32.eq (local.get $m) (i32.const 1)) (then
-          (local.set $x (f64.sub (local.get $x) (f64.mul (local.get $f)
-            (f64.load (i32.add (local.get $sums) (i32.shl (local.get $j) (i32.const 3)))))))))
-        (f64.store (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $w)) (local.get $j)) (i32.const 3))) (local.get $x))
-        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (local.set $x (f64x2.sub (local.get $x) (f64x2.mul (local.get $fv)
+            (v128.load (i32.add (local.get $sums) (i32.shl (local.get $j) (i32.const 3)))))))))
+        (v128.store (i32.add (local.get $d) (i32.shl (local.get $j) (i32.const 3))) (local.get $x))
+        (local.set $j (i32.add (local.get $j) (i32.const 2)))
         (br $js)))
+      (local.set $d (i32.add (local.get $d) (i32.shl (local.get $w) (i32.const 3))))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $rowsLoop))))
   ;; gemm: c = a·b for a rows × l, b l × k (row stride ldb floats) and c rows × k, all
@@ -424,7 +435,7 @@ export const SPARSE_KERNEL_WAT = `(module
 export const SPARSE_KERNEL_WASM_BASE64 =
   'AGFzbQEAAAABNAVgCn9/f39/f39/f38AYAl/f39/f39/f38AYAd/f39/f39/AGAEf39/fwBgBX9/f39/AX8CEgEDZW' +
   '52Bm1lbW9yeQIDAYCABAMJCAAAAQECAwQDBzQHBHNwbW0AAAZzcG1tMzIAAQRwYWNrAAIGdW5wYWNrAAMEZ2VtbQAE' +
-  'BGdyYW0ABQJsdQAHCt0XCIwDAgh/BXsgBSEKAkADQCAKIAZPDQEgCiAJaiELIAsgBksEQCAGIQsLQQAhDAJAA0AgDC' +
+  'BGdyYW0ABQJsdQAHCsQYCIwDAgh/BXsgBSEKAkADQCAKIAZPDQEgCiAJaiELIAsgBksEQCAGIQsLQQAhDAJAA0AgDC' +
   'AHTw0BIAMgDCAIbEEDdGohDSAKIQ4CQANAIA4gC08NASAAIA5BAnRqKAIAIQ8gACAOQQJ0aigCBCEQ/QwAAAAAAAAA' +
   'AAAAAAAAAAAAIRP9DAAAAAAAAAAAAAAAAAAAAAAhFP0MAAAAAAAAAAAAAAAAAAAAACEV/QwAAAAAAAAAAAAAAAAAAA' +
   'AAIRYCQANAIA8gEE8NASACIA9BAnRqKgIAu/0UIRIgDSABIA9BAnRqKAIAQQZ0aiERIBMgEiAR/QAEAP3yAf3wASET' +
@@ -436,39 +447,40 @@ export const SPARSE_KERNEL_WASM_BASE64 =
   'AgDyAQTw0BIAIgD0ECdGoqAgD9EyESIA0gASAPQQJ0aigCAEEGdGohESATIBIgEf0ABAD95gH95AEhEyAUIBIgEf0A' +
   'BBD95gH95AEhFCAVIBIgEf0ABCD95gH95AEhFSAWIBIgEf0ABDD95gH95AEhFiAPQQFqIQ8MAAsLIAQgDiAHbCAMak' +
   'ECdGohESARIBP9CwQAIBEgFP0LBBAgESAV/QsEICARIBb9CwQwIA5BAWohDgwACwsgDEEQaiEMDAALCyALIQoMAAsL' +
-  'C7ICAwV/AnwCfyABQQZ0IREgBwRAIAhBACACQQN0/AsACyAAIQsCQANAIAkgAU8NAUQAAAAAAADwPyEPIAchECAHQQ' +
-  'FGBEAgBiAJQQN0aisDACEPIA9EAAAAAAAAAABiIRALQQAhCgJAA0AgCiAETw0BRAAAAAAAAAAAIQ4gCiACSQRAIAsg' +
-  'CkEDdGorAwAhDiAQBEAgCCAKQQN0aiENIAdBAkYEQCANIA0rAwAgDqA5AwAFIA0gDSsDACAPIA6ioDkDAAsLCyAFBE' +
-  'AgAyAKQQR2IBFsIAlBBnQgCkEPcUECdGpqaiEMIAwgDrY4AgAFIAMgCkEDdiARbCAJQQZ0IApBB3FBA3RqamohDCAM' +
-  'IA45AwALIApBAWohCgwACwsgCyACQQN0aiELIAlBAWohCQwACwsL3QEDBH8CfAF/AkADQCAJIAFPDQEgByEPIAdBAU' +
-  'YEQCAGIAlBA3RqKwMAIQ4gDkQAAAAAAAAAAGEEQEEAIQ8LCyAAIAkgAmxBAkEDIAMbdGohC0EAIQoCQANAIAogBU8N' +
-  'ASADBEAgCyAKQQJ0aioCALshDQUgCyAKQQN0aisDACENCyAPQQJGBEAgDSAIIApBA3RqKwMAoSENCyAPQQFGBEAgDS' +
-  'AOIAggCkEDdGorAwCioSENCyAEIAkgBWwgCmpBA3RqIA05AwAgCkEBaiEKDAALCyAJQQFqIQkMAAsLC8sEAwh/BXsB' +
-  'fCAEQQN0IQ4gACEKIAYhCwJAA0AgByABTw0BQQAhCAJAA0AgCEEIaiAFSw0B/QwAAAAAAAAAAAAAAAAAAAAAIRD9DA' +
-  'AAAAAAAAAAAAAAAAAAAAAhEf0MAAAAAAAAAAAAAAAAAAAAACES/QwAAAAAAAAAAAAAAAAAAAAAIRMgCiEMIAMgCEED' +
-  'dGohDUEAIQkCQANAIAkgAk8NASAM/QoDACEPIBAgDyAN/QAEAP3yAf3wASEQIBEgDyAN/QAEEP3yAf3wASERIBIgDy' +
-  'AN/QAEIP3yAf3wASESIBMgDyAN/QAEMP3yAf3wASETIAxBCGohDCANIA5qIQ0gCUEBaiEJDAALCyALIAhBA3RqIQwg' +
-  'DCAQ/QsEACAMIBH9CwQQIAwgEv0LBCAgDCAT/QsEMCAIQQhqIQgMAAsLAkADQCAIQQJqIAVLDQH9DAAAAAAAAAAAAA' +
-  'AAAAAAAAAhECAKIQwgAyAIQQN0aiENQQAhCQJAA0AgCSACTw0BIBAgDP0KAwAgDf0ABAD98gH98AEhECAMQQhqIQwg' +
-  'DSAOaiENIAlBAWohCQwACwsgCyAIQQN0aiAQ/QsEACAIQQJqIQgMAAsLIAggBUkEQEQAAAAAAAAAACEUIAohDCADIA' +
-  'hBA3RqIQ1BACEJAkADQCAJIAJPDQEgFCAMKwMAIA0rAwCioCEUIAxBCGohDCANIA5qIQ0gCUEBaiEJDAALCyALIAhB' +
-  'A3RqIBQ5AwALIAogAkEDdGohCiALIAVBA3RqIQsgB0EBaiEHDAALCwulBAQHfwF7AXwEeyACQQN0IQkgACABIAlsai' +
-  'EIIANBACACIAls/AsAAkADQCAEIAJPDQEgAyAEIAlsaiEKIAQhBQJAA0AgBUEIaiACSw0B/QwAAAAAAAAAAAAAAAAA' +
-  'AAAAIQ39DAAAAAAAAAAAAAAAAAAAAAAhDv0MAAAAAAAAAAAAAAAAAAAAACEP/QwAAAAAAAAAAAAAAAAAAAAAIRAgAC' +
-  'EGAkADQCAGIAhPDQEgBiAEQQN0av0KAwAhCyAGIAVBA3RqIQcgDSALIAf9AAQA/fIB/fABIQ0gDiALIAf9AAQQ/fIB' +
-  '/fABIQ4gDyALIAf9AAQg/fIB/fABIQ8gECALIAf9AAQw/fIB/fABIRAgBiAJaiEGDAALCyAKIAVBA3RqIQcgByAN/Q' +
-  'sEACAHIA79CwQQIAcgD/0LBCAgByAQ/QsEMCAFQQhqIQUMAAsLAkADQCAFQQJqIAJLDQH9DAAAAAAAAAAAAAAAAAAA' +
-  'AAAhDSAAIQYCQANAIAYgCE8NASANIAYgBEEDdGr9CgMAIAYgBUEDdGr9AAQA/fIB/fABIQ0gBiAJaiEGDAALCyAKIA' +
-  'VBA3RqIA39CwQAIAVBAmohBQwACwsgBSACSQRARAAAAAAAAAAAIQwgACEGAkADQCAGIAhPDQEgDCAGIARBA3RqKwMA' +
-  'IAYgBUEDdGorAwCioCEMIAYgCWohBgwACwsgCiAFQQN0aiAMOQMACyAEQQFqIQQMAAsLC1kDAX8CfAJ/QX8hCCAAIA' +
-  'RBA3RqIQkCQANAIAUgAU8NASADIAVqLQAARQRAIAkrAwCZIQcgByAGZARAIAchBiAFIQgLCyAJIAJqIQkgBUEBaiEF' +
-  'DAALCyAIC94DAwx/BHwBeyACQQN0IQQgAiABIAIgAUkbIQYgA0EAIAH8CwAgBkUEQA8LIAAgASAEIANBABAGIQcCQA' +
-  'NAIAUgBk8NASAFQQN0IQwgDEEIaiENIA0gAiAFa0EBa0F+cUEDdGohDkF/IQggB0EATgRAIAMgB2pBAToAACAAIAcg' +
-  'BGxqIQtEAAAAAAAA8D8gCyAMaisDAKMhEEQAAAAAAAAAACETIAAhCkEAIQkCQANAIAkgAU8NASADIAlqLQAARQRAIA' +
-  'ogDGorAwAgEKIhESAKIAxqIBE5AwAgEf0UIRQgDSEPAkADQCAPIA5PDQEgCiAPaiAKIA9q/QAEACAUIAsgD2r9AAQA' +
-  '/fIB/fEB/QsEACAPQRBqIQ8MAAsLIA8gBEkEQCAKIA9qIAogD2orAwAgESALIA9qKwMAoqE5AwALIA0gBEkEQCAKIA' +
-  '1qKwMAmSESIBIgE2QEQCASIRMgCSEICwsLIAogBGohCiAJQQFqIQkMAAsLIAsgDGpEAAAAAAAA8D85AwAgDSEPAkAD' +
-  'QCAPIARPDQEgCyAPakQAAAAAAAAAADkDACAPQQhqIQ8MAAsLBSAFQQFqIAZJBEAgACABIAQgAyAFQQFqEAYhCAsLIA' +
-  'ghByAFQQFqIQUMAAsLCw==';
+  'C/sCBQZ/AXsBfAF7An8gAUEGdCETIAJBfnEhDiAHBEAgCEEAIARBA3T8CwALIAAhCwJAA0AgCSABTw0BRAAAAAAAAP' +
+  'A/IRAgB0EARyESIAdBAUYEQCAGIAlBA3RqKwMAIRAgEEQAAAAAAAAAAGIhEgsgEP0UIRFBACEKAkADQCAKIARPDQH9' +
+  'DAAAAAAAAAAAAAAAAAAAAAAhDyAKIA5JBEAgCyAKQQN0av0ABAAhDwUgCiACSQRAIAsgCkEDdGr9XQMAIQ8LCyASIA' +
+  'ogAklxBEAgCCAKQQN0aiENIAdBAkYEQCANIA39AAQAIA/98AH9CwQABSANIA39AAQAIBEgD/3yAf3wAf0LBAALCyAF' +
+  'BEAgAyAKQQR2IBNsIAlBBnQgCkEPcUECdGpqaiEMIAwgD/1e/VsDAAAFIAMgCkEDdiATbCAJQQZ0IApBB3FBA3Rqam' +
+  'ohDCAMIA/9CwQACyAKQQJqIQoMAAsLIAsgAkEDdGohCyAJQQFqIQkMAAsLC/sBBQR/AXsBfAF7AX8gBCEMAkADQCAJ' +
+  'IAFPDQEgByEQIAdBAUYEQCAGIAlBA3RqKwMAIQ4gDkQAAAAAAAAAAGEEQEEAIRALCyAO/RQhDyAAIAkgAmxBAkEDIA' +
+  'MbdGohC0EAIQoCQANAIAogBU8NASADBEAgCyAKQQJ0av1dAwD9XyENBSALIApBA3Rq/QAEACENCyAQQQJGBEAgDSAI' +
+  'IApBA3Rq/QAEAP3xASENCyAQQQFGBEAgDSAPIAggCkEDdGr9AAQA/fIB/fEBIQ0LIAwgCkEDdGogDf0LBAAgCkECai' +
+  'EKDAALCyAMIAVBA3RqIQwgCUEBaiEJDAALCwvLBAMIfwV7AXwgBEEDdCEOIAAhCiAGIQsCQANAIAcgAU8NAUEAIQgC' +
+  'QANAIAhBCGogBUsNAf0MAAAAAAAAAAAAAAAAAAAAACEQ/QwAAAAAAAAAAAAAAAAAAAAAIRH9DAAAAAAAAAAAAAAAAA' +
+  'AAAAAhEv0MAAAAAAAAAAAAAAAAAAAAACETIAohDCADIAhBA3RqIQ1BACEJAkADQCAJIAJPDQEgDP0KAwAhDyAQIA8g' +
+  'Df0ABAD98gH98AEhECARIA8gDf0ABBD98gH98AEhESASIA8gDf0ABCD98gH98AEhEiATIA8gDf0ABDD98gH98AEhEy' +
+  'AMQQhqIQwgDSAOaiENIAlBAWohCQwACwsgCyAIQQN0aiEMIAwgEP0LBAAgDCAR/QsEECAMIBL9CwQgIAwgE/0LBDAg' +
+  'CEEIaiEIDAALCwJAA0AgCEECaiAFSw0B/QwAAAAAAAAAAAAAAAAAAAAAIRAgCiEMIAMgCEEDdGohDUEAIQkCQANAIA' +
+  'kgAk8NASAQIAz9CgMAIA39AAQA/fIB/fABIRAgDEEIaiEMIA0gDmohDSAJQQFqIQkMAAsLIAsgCEEDdGogEP0LBAAg' +
+  'CEECaiEIDAALCyAIIAVJBEBEAAAAAAAAAAAhFCAKIQwgAyAIQQN0aiENQQAhCQJAA0AgCSACTw0BIBQgDCsDACANKw' +
+  'MAoqAhFCAMQQhqIQwgDSAOaiENIAlBAWohCQwACwsgCyAIQQN0aiAUOQMACyAKIAJBA3RqIQogCyAFQQN0aiELIAdB' +
+  'AWohBwwACwsLpQQEB38BewF8BHsgAkEDdCEJIAAgASAJbGohCCADQQAgAiAJbPwLAAJAA0AgBCACTw0BIAMgBCAJbG' +
+  'ohCiAEIQUCQANAIAVBCGogAksNAf0MAAAAAAAAAAAAAAAAAAAAACEN/QwAAAAAAAAAAAAAAAAAAAAAIQ79DAAAAAAA' +
+  'AAAAAAAAAAAAAAAhD/0MAAAAAAAAAAAAAAAAAAAAACEQIAAhBgJAA0AgBiAITw0BIAYgBEEDdGr9CgMAIQsgBiAFQQ' +
+  'N0aiEHIA0gCyAH/QAEAP3yAf3wASENIA4gCyAH/QAEEP3yAf3wASEOIA8gCyAH/QAEIP3yAf3wASEPIBAgCyAH/QAE' +
+  'MP3yAf3wASEQIAYgCWohBgwACwsgCiAFQQN0aiEHIAcgDf0LBAAgByAO/QsEECAHIA/9CwQgIAcgEP0LBDAgBUEIai' +
+  'EFDAALCwJAA0AgBUECaiACSw0B/QwAAAAAAAAAAAAAAAAAAAAAIQ0gACEGAkADQCAGIAhPDQEgDSAGIARBA3Rq/QoD' +
+  'ACAGIAVBA3Rq/QAEAP3yAf3wASENIAYgCWohBgwACwsgCiAFQQN0aiAN/QsEACAFQQJqIQUMAAsLIAUgAkkEQEQAAA' +
+  'AAAAAAACEMIAAhBgJAA0AgBiAITw0BIAwgBiAEQQN0aisDACAGIAVBA3RqKwMAoqAhDCAGIAlqIQYMAAsLIAogBUED' +
+  'dGogDDkDAAsgBEEBaiEEDAALCwtZAwF/AnwCf0F/IQggACAEQQN0aiEJAkADQCAFIAFPDQEgAyAFai0AAEUEQCAJKw' +
+  'MAmSEHIAcgBmQEQCAHIQYgBSEICwsgCSACaiEJIAVBAWohBQwACwsgCAveAwMMfwR8AXsgAkEDdCEEIAIgASACIAFJ' +
+  'GyEGIANBACAB/AsAIAZFBEAPCyAAIAEgBCADQQAQBiEHAkADQCAFIAZPDQEgBUEDdCEMIAxBCGohDSANIAIgBWtBAW' +
+  'tBfnFBA3RqIQ5BfyEIIAdBAE4EQCADIAdqQQE6AAAgACAHIARsaiELRAAAAAAAAPA/IAsgDGorAwCjIRBEAAAAAAAA' +
+  'AAAhEyAAIQpBACEJAkADQCAJIAFPDQEgAyAJai0AAEUEQCAKIAxqKwMAIBCiIREgCiAMaiAROQMAIBH9FCEUIA0hDw' +
+  'JAA0AgDyAOTw0BIAogD2ogCiAPav0ABAAgFCALIA9q/QAEAP3yAf3xAf0LBAAgD0EQaiEPDAALCyAPIARJBEAgCiAP' +
+  'aiAKIA9qKwMAIBEgCyAPaisDAKKhOQMACyANIARJBEAgCiANaisDAJkhEiASIBNkBEAgEiETIAkhCAsLCyAKIARqIQ' +
+  'ogCUEBaiEJDAALCyALIAxqRAAAAAAAAPA/OQMAIA0hDwJAA0AgDyAETw0BIAsgD2pEAAAAAAAAAAA5AwAgD0EIaiEP' +
+  'DAALCwUgBUEBaiAGSQRAIAAgASAEIAMgBUEBahAGIQgLCyAIIQcgBUEBaiEFDAALCws=';
 
 /** The parts of the WebAssembly JS API used here (the TS lib in use has no WebAssembly types). */

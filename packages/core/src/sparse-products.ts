@@ -268,7 +268,8 @@ export function makeSparseProducts(
   const panel = f32 ? 16 : 8;
   const lp = Math.ceil(l / panel) * panel;
   // A dense region holds a product's panels, or the LU's float64 columns.
-  const dense = align(Math.max(x.nRows, x.nCols) * Math.max((f32 ? 4 : 8) * lp, 8 * l));
+  // (+ 64: unpack writes one float64 past an odd-width block.)
+  const dense = align(Math.max(x.nRows, x.nCols) * Math.max((f32 ? 4 : 8) * lp, 8 * l) + 64);
   const csrBytes = (rows: number): number => align(4 * (rows + 1)) + 2 * align(4 * nnz);
   const total =
     64 +

@@ -97,28 +97,8 @@ const { module, memory } = workerData;
 const c = new Int32Array(memory.buffer, 0, 16);
 const e = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const kernels = [e.spmm, e.spmm32];
-// Job kind 2: the CSC form of X ([3…5] X's CSR, [6…8] the transpose's, [9] rows, [10] cols),
-// the loop of fillTranspose.
-function transpose() {
-  const b = memory.buffer;
-  const indptr = new Int32Array(b, c[3], c[9] + 1);
-  const nnz = indptr[c[9]];
-  const indices = new Int32Array(b, c[4], nnz);
-  const values = new Float32Array(b, c[5], nnz);
-  const tIndptr = new Int32Array(b, c[6], c[10] + 1);
-  const tIndices = new Int32Array(b, c[7], nnz);
-  const tValues = new Float32Array(b, c[8], nnz);
-  for (let q = 0; q < nnz; q++) tIndptr[indices[q] + 1]++;
-  for (let j = 0; j < c[10]; j++) tIndptr[j + 1] += tIndptr[j];
-  const next = tIndptr.slice(0, c[10]);
-  for (let r = 0; r < c[9]; r++) {
-    for (let q = indptr[r]; q < indptr[r + 1]; q++) {
-      const dst = next[indices[q]]++;
-      tIndices[dst] = r;
-      tValues[dst] = values[q];
-    }
-  }
-}
+// Job kind 2: the CSC form of X ([3…5] X's CSR, [6…8] the transpose's, [9] rows, [10] cols).
+const transpose = () => e.transpose(c[3], c[4], c[5], c[9], c[10], c[6], c[7], c[8]);
 let seen = 0;
 for (;;) {
   Atomics.wait(c, 0, seen);
@@ -145,32 +125,6 @@ for (;;) {
   }
 }
 `;
-
-/**
- * Fills tIndptr (zeroed, nCols + 1), tIndices and tValues with the CSC form of
- * the CSR (indptr, indices, values); `TRANSPOSE_SOURCE` is the same loop for workers.
- */
-function fillTranspose(
-  indptr: Int32Array,
-  indices: Int32Array,
-  values: Float32Array,
-  nCols: number,
-  tIndptr: Int32Array,
-  tIndices: Int32Array,
-  tValues: Float32Array,
-): void {
-  const nnz = indices.length;
-  for (let q = 0; q < nnz; q++) tIndptr[indices[q]! + 1]!++;
-  for (let c = 0; c < nCols; c++) tIndptr[c + 1]! += tIndptr[c]!;
-  const next = tIndptr.slice(0, nCols);
-  for (let r = 0; r + 1 < indptr.length; r++) {
-    for (let q = indptr[r]!; q < indptr[r + 1]!; q++) {
-      const dst = next[indices[q]!]!++;
-      tIndices[dst] = r;
-      tValues[dst] = values[q]!;
-    }
-  }
-}
 
 /** Products with a sparse X and its transpose; dense blocks row-major. */
 export interface SparseProducts {
@@ -289,6 +243,7 @@ export function makeSparseProducts(
   let unpack: SpmmKernel = () => undefined;
   let gemm: SpmmKernel = () => undefined;
   let gram: SpmmKernel = () => undefined;
+  let transposeKernel: SpmmKernel = () => undefined;
   if (options.backend !== 'js') {
     try {
       if (!api) throw new Error('this runtime has no WebAssembly');
@@ -304,6 +259,7 @@ export function makeSparseProducts(
       unpack = exports['unpack'] as SpmmKernel;
       gemm = exports['gemm'] as SpmmKernel;
       gram = exports['gram'] as SpmmKernel;
+      transposeKernel = exports['transpose'] as SpmmKernel;
     } catch (e) {
       if (options.backend === 'wasm') {
         throw new ChromflowError('BACKEND', 'the wasm SIMD sparse kernel could not be set up', {
@@ -408,7 +364,12 @@ export function makeSparseProducts(
     Atomics.store(job, JOB.seq, seq);
     Atomics.notify(job, JOB.seq);
   } else {
-    fillTranspose(xIndptr, xIndices, xValues, x.nCols, tIndptr, tIndices, tValues);
+    transposeKernel(
+      ...[xIndptr, xIndices, xValues].map((v) => v.byteOffset),
+      x.nRows,
+      x.nCols,
+      ...[tIndptr, tIndices, tValues].map((v) => v.byteOffset),
+    );
   }
   const awaitTranspose = (): void => {
     if (!transposePending) return;

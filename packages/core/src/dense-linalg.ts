@@ -202,38 +202,47 @@ export function orthonormaliseColumns(y: Float64Array, rows: number, l: number):
 }
 
 /**
- * Thin SVD of a small matrix B (l × n) given as its transpose bt (n × l,
- * row-major), by one-sided Jacobi rotations on bt's columns. Returns singular
- * values (descending), U (l × l, row-major, columns = left vectors of B) and
- * Vt (l × n, rows = right vectors of B).
+ * One-sided Jacobi rotations on the l columns of `cols` (column-major, n rows each),
+ * applied to the columns of W as well (`wt` holds Wᵀ, so W's columns are contiguous),
+ * until every pair is orthogonal to 1e-15 (at most 60 sweeps). Dot products are summed
+ * in two lanes (even and odd rows, then added), as the wasm kernel `jacobi`: the same bits.
  */
-export function svdSmall(
-  bt: Float64Array,
-  n: number,
-  l: number,
-): { s: Float64Array; U: Float64Array; Vt: Float64Array } {
-  const cols: Float64Array[] = [];
-  for (let j = 0; j < l; j++) {
-    const c = new Float64Array(n);
-    for (let i = 0; i < n; i++) c[i] = bt[i * l + j]!;
-    cols.push(c);
-  }
-  const W = new Float64Array(l * l);
-  for (let j = 0; j < l; j++) W[j * l + j] = 1;
+export function jacobiSweeps(cols: Float64Array, n: number, l: number, wt: Float64Array): void {
+  const n2 = n & ~1;
   for (let sweep = 0; sweep < 60; sweep++) {
     let off = 0;
     for (let a = 0; a < l - 1; a++) {
+      const ao = a * n;
       for (let b = a + 1; b < l; b++) {
-        const ca = cols[a]!;
-        const cb = cols[b]!;
-        let alpha = 0;
-        let beta = 0;
-        let gamma = 0;
-        for (let i = 0; i < n; i++) {
-          alpha += ca[i]! * ca[i]!;
-          beta += cb[i]! * cb[i]!;
-          gamma += ca[i]! * cb[i]!;
+        const bo = b * n;
+        let alpha0 = 0;
+        let alpha1 = 0;
+        let beta0 = 0;
+        let beta1 = 0;
+        let gamma0 = 0;
+        let gamma1 = 0;
+        for (let i = 0; i < n2; i += 2) {
+          const x0 = cols[ao + i]!;
+          const x1 = cols[ao + i + 1]!;
+          const y0 = cols[bo + i]!;
+          const y1 = cols[bo + i + 1]!;
+          alpha0 += x0 * x0;
+          alpha1 += x1 * x1;
+          beta0 += y0 * y0;
+          beta1 += y1 * y1;
+          gamma0 += x0 * y0;
+          gamma1 += x1 * y1;
         }
+        if (n2 < n) {
+          const x = cols[ao + n2]!;
+          const y = cols[bo + n2]!;
+          alpha0 += x * x;
+          beta0 += y * y;
+          gamma0 += x * y;
+        }
+        const alpha = alpha0 + alpha1;
+        const beta = beta0 + beta1;
+        const gamma = gamma0 + gamma1;
         if (gamma === 0 || Math.abs(gamma) <= 1e-15 * Math.sqrt(alpha * beta)) continue;
         off = Math.max(off, Math.abs(gamma) / Math.sqrt(alpha * beta));
         const zeta = (beta - alpha) / (2 * gamma);
@@ -241,23 +250,60 @@ export function svdSmall(
         const cs = 1 / Math.sqrt(1 + t * t);
         const sn = cs * t;
         for (let i = 0; i < n; i++) {
-          const x = ca[i]!;
-          const y = cb[i]!;
-          ca[i] = cs * x - sn * y;
-          cb[i] = sn * x + cs * y;
+          const x = cols[ao + i]!;
+          const y = cols[bo + i]!;
+          cols[ao + i] = cs * x - sn * y;
+          cols[bo + i] = sn * x + cs * y;
         }
+        const wa = a * l;
+        const wb = b * l;
         for (let i = 0; i < l; i++) {
-          const x = W[i * l + a]!;
-          const y = W[i * l + b]!;
-          W[i * l + a] = cs * x - sn * y;
-          W[i * l + b] = sn * x + cs * y;
+          const x = wt[wa + i]!;
+          const y = wt[wb + i]!;
+          wt[wa + i] = cs * x - sn * y;
+          wt[wb + i] = sn * x + cs * y;
         }
       }
     }
     if (off < 1e-15) break;
   }
+}
+
+/** Room in a wasm memory for the small SVD's columns and Wᵀ, and the `jacobi` kernel. */
+export interface JacobiWorkspace {
+  /** At least n·l float64 (n ≤ the room's rows). */
+  cols: Float64Array;
+  /** At least l·l float64. */
+  wt: Float64Array;
+  jacobi: (cols: number, n: number, l: number, wt: number) => void;
+}
+
+/**
+ * Thin SVD of a small matrix B (l × n) given as its transpose bt (n × l,
+ * row-major), by one-sided Jacobi rotations on bt's columns (`jacobiSweeps`, or
+ * the wasm kernel in `ws`: the same numbers). Returns singular
+ * values (descending), U (l × l, row-major, columns = left vectors of B) and
+ * Vt (l × n, rows = right vectors of B).
+ */
+export function svdSmall(
+  bt: Float64Array,
+  n: number,
+  l: number,
+  ws?: JacobiWorkspace,
+): { s: Float64Array; U: Float64Array; Vt: Float64Array } {
+  const cols = ws ? ws.cols.subarray(0, n * l) : new Float64Array(n * l);
+  const wt = ws ? ws.wt.subarray(0, l * l) : new Float64Array(l * l);
+  for (let j = 0; j < l; j++) for (let i = 0; i < n; i++) cols[j * n + i] = bt[i * l + j]!;
+  wt.fill(0);
+  for (let j = 0; j < l; j++) wt[j * l + j] = 1;
+  if (ws) ws.jacobi(cols.byteOffset, n, l, wt.byteOffset);
+  else jacobiSweeps(cols, n, l, wt);
   // bt·W = columns with norms s: bt = (cols/s)·diag(s)·Wᵀ, so B = W·diag(s)·(cols/s)ᵀ.
-  const norms = cols.map((c) => Math.sqrt(c.reduce((acc, x) => acc + x * x, 0)));
+  const norms = Array.from({ length: l }, (_, j) => {
+    let acc = 0;
+    for (let i = 0; i < n; i++) acc += cols[j * n + i]! * cols[j * n + i]!;
+    return Math.sqrt(acc);
+  });
   const order = norms.map((_, j) => j).sort((x, y) => norms[y]! - norms[x]!);
   const s = new Float64Array(l);
   const U = new Float64Array(l * l);
@@ -265,10 +311,9 @@ export function svdSmall(
   order.forEach((j, k) => {
     const nrm = norms[j]!;
     s[k] = nrm;
-    for (let i = 0; i < l; i++) U[i * l + k] = W[i * l + j]!;
+    for (let i = 0; i < l; i++) U[i * l + k] = wt[j * l + i]!;
     const inv = nrm > 0 ? 1 / nrm : 0;
-    const c = cols[j]!;
-    for (let i = 0; i < n; i++) Vt[k * n + i] = c[i]! * inv;
+    for (let i = 0; i < n; i++) Vt[k * n + i] = cols[j * n + i]! * inv;
   });
   return { s, U, Vt };
 }

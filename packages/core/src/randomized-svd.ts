@@ -1,6 +1,6 @@
 import { ChromflowError, throwIfAborted } from './errors.js';
 import type { LongRunOptions } from './progress.js';
-import { orthonormaliseColumns, svdSmall, upperFactorOfColumns } from './dense-linalg.js';
+import { orthonormaliseColumns, upperFactorOfColumns } from './dense-linalg.js';
 import { makeRandom } from './seeded-random.js';
 import {
   makeSparseProducts,
@@ -171,7 +171,7 @@ function sketchAndSolve(
   const chol = choleskyOfGram(products.gramUpper(bt, n, l), l);
   if (chol) bt = products.timesSmall(bt, n, l, chol.inv, l, l);
   const r = chol ? chol.r : upperFactorOfColumns(bt, n, l);
-  const { s, U: W0, Vt: C } = svdSmall(r, l, l);
+  const { s, U: W0, Vt: C } = products.svdSmall(r, l, l);
   const W = rInv ? upperTimes(rInv, W0, l) : W0;
   // B = W·diag(s)·(Qb·Cᵀ)ᵀ: U = Q·W, Vt = C·Qbᵀ (bt now holds Qb).
   const u = products.timesSmall(q, m, l, W, l, k);

@@ -390,6 +390,111 @@ export const SPARSE_KERNEL_WAT = `(module
       (local.set $c (i32.sub (local.get $c) (i32.const 1)))
       (br $shift)))
     (i32.store (local.get $tIndptr) (i32.const 0)))
+  ;; jacobi: one-sided Jacobi rotations on the l columns at $cols (float64, column-major,
+  ;; n rows each), applied to the l columns of W stored as rows of $wt (Wᵀ, l × l), until
+  ;; every pair is orthogonal to 1e-15 (at most 60 sweeps); the arithmetic of
+  ;; dense-linalg's jacobiSweeps: dot products in two lanes (even, odd rows) then added.
+  (func (export "jacobi") (param $cols i32) (param $n i32) (param $l i32) (param $wt i32)
+    (local $sweep i32) (local $a i32) (local $b i32) (local $pa i32) (local $pb i32)
+    (local $o i32) (local $end2 i32) (local $endN i32) (local $endL i32)
+    (local $va v128) (local $vb v128) (local $al v128) (local $be v128) (local $ga v128)
+    (local $csv v128) (local $snv v128)
+    (local $alpha f64) (local $beta f64) (local $gamma f64) (local $off f64) (local $zeta f64)
+    (local $t f64) (local $cs f64) (local $sn f64) (local $x f64) (local $y f64)
+    (local.set $end2 (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3)))
+    (local.set $endN (i32.shl (local.get $n) (i32.const 3)))
+    (local.set $endL (i32.shl (local.get $l) (i32.const 3)))
+    (block $sdone (loop $sweeps
+      (br_if $sdone (i32.ge_u (local.get $sweep) (i32.const 60)))
+      (local.set $off (f64.const 0))
+      (local.set $a (i32.const 0))
+      (block $adone (loop $as
+        (br_if $adone (i32.ge_s (local.get $a) (i32.sub (local.get $l) (i32.const 1))))
+        (local.set $pa (i32.add (local.get $cols) (i32.mul (local.get $a) (local.get $endN))))
+        (local.set $b (i32.add (local.get $a) (i32.const 1)))
+        (block $bdone (loop $bs
+          (br_if $bdone (i32.ge_u (local.get $b) (local.get $l)))
+          (local.set $pb (i32.add (local.get $cols) (i32.mul (local.get $b) (local.get $endN))))
+          (local.set $al (v128.const i64x2 0 0))
+          (local.set $be (v128.const i64x2 0 0))
+          (local.set $ga (v128.const i64x2 0 0))
+          (local.set $o (i32.const 0))
+          (block $ddone (loop $dots
+            (br_if $ddone (i32.ge_u (local.get $o) (local.get $end2)))
+            (local.set $va (v128.load (i32.add (local.get $pa) (local.get $o))))
+            (local.set $vb (v128.load (i32.add (local.get $pb) (local.get $o))))
+            (local.set $al (f64x2.add (local.get $al) (f64x2.mul (local.get $va) (local.get $va))))
+            (local.set $be (f64x2.add (local.get $be) (f64x2.mul (local.get $vb) (local.get $vb))))
+            (local.set $ga (f64x2.add (local.get $ga) (f64x2.mul (local.get $va) (local.get $vb))))
+            (local.set $o (i32.add (local.get $o) (i32.const 16)))
+            (br $dots)))
+          (local.set $alpha (f64x2.extract_lane 0 (local.get $al)))
+          (local.set $beta (f64x2.extract_lane 0 (local.get $be)))
+          (local.set $gamma (f64x2.extract_lane 0 (local.get $ga)))
+          (if (i32.lt_u (local.get $end2) (local.get $endN)) (then
+            (local.set $x (f64.load (i32.add (local.get $pa) (local.get $end2))))
+            (local.set $y (f64.load (i32.add (local.get $pb) (local.get $end2))))
+            (local.set $alpha (f64.add (local.get $alpha) (f64.mul (local.get $x) (local.get $x))))
+            (local.set $beta (f64.add (local.get $beta) (f64.mul (local.get $y) (local.get $y))))
+            (local.set $gamma (f64.add (local.get $gamma) (f64.mul (local.get $x) (local.get $y))))))
+          (local.set $alpha (f64.add (local.get $alpha) (f64x2.extract_lane 1 (local.get $al))))
+          (local.set $beta (f64.add (local.get $beta) (f64x2.extract_lane 1 (local.get $be))))
+          (local.set $gamma (f64.add (local.get $gamma) (f64x2.extract_lane 1 (local.get $ga))))
+          (block $skip
+            (br_if $skip (f64.eq (local.get $gamma) (f64.const 0)))
+            (br_if $skip (f64.le (f64.abs (local.get $gamma))
+              (f64.mul (f64.const 1e-15) (f64.sqrt (f64.mul (local.get $alpha) (local.get $beta))))))
+            (local.set $off (f64.max (local.get $off)
+              (f64.div (f64.abs (local.get $gamma)) (f64.sqrt (f64.mul (local.get $alpha) (local.get $beta))))))
+            (local.set $zeta (f64.div (f64.sub (local.get $beta) (local.get $alpha))
+              (f64.mul (f64.const 2) (local.get $gamma))))
+            ;; Math.sign(zeta || 1): 1 for a zero or NaN zeta
+            (local.set $t (f64.div
+              (select (f64.const 1) (f64.copysign (f64.const 1) (local.get $zeta))
+                (i32.or (f64.eq (local.get $zeta) (f64.const 0)) (f64.ne (local.get $zeta) (local.get $zeta))))
+              (f64.add (f64.abs (local.get $zeta))
+                (f64.sqrt (f64.add (f64.const 1) (f64.mul (local.get $zeta) (local.get $zeta)))))))
+            (local.set $cs (f64.div (f64.const 1) (f64.sqrt (f64.add (f64.const 1) (f64.mul (local.get $t) (local.get $t))))))
+            (local.set $sn (f64.mul (local.get $cs) (local.get $t)))
+            (local.set $csv (f64x2.splat (local.get $cs)))
+            (local.set $snv (f64x2.splat (local.get $sn)))
+            (local.set $o (i32.const 0))
+            (block $rdone (loop $rot
+              (br_if $rdone (i32.ge_u (local.get $o) (local.get $end2)))
+              (local.set $va (v128.load (i32.add (local.get $pa) (local.get $o))))
+              (local.set $vb (v128.load (i32.add (local.get $pb) (local.get $o))))
+              (v128.store (i32.add (local.get $pa) (local.get $o))
+                (f64x2.sub (f64x2.mul (local.get $csv) (local.get $va)) (f64x2.mul (local.get $snv) (local.get $vb))))
+              (v128.store (i32.add (local.get $pb) (local.get $o))
+                (f64x2.add (f64x2.mul (local.get $snv) (local.get $va)) (f64x2.mul (local.get $csv) (local.get $vb))))
+              (local.set $o (i32.add (local.get $o) (i32.const 16)))
+              (br $rot)))
+            (if (i32.lt_u (local.get $end2) (local.get $endN)) (then
+              (local.set $x (f64.load (i32.add (local.get $pa) (local.get $end2))))
+              (local.set $y (f64.load (i32.add (local.get $pb) (local.get $end2))))
+              (f64.store (i32.add (local.get $pa) (local.get $end2))
+                (f64.sub (f64.mul (local.get $cs) (local.get $x)) (f64.mul (local.get $sn) (local.get $y))))
+              (f64.store (i32.add (local.get $pb) (local.get $end2))
+                (f64.add (f64.mul (local.get $sn) (local.get $x)) (f64.mul (local.get $cs) (local.get $y))))))
+            ;; the same rotation of W's columns a and b (rows a and b of Wᵀ), scalar
+            (local.set $o (i32.const 0))
+            (block $wdone (loop $wrot
+              (br_if $wdone (i32.ge_u (local.get $o) (local.get $endL)))
+              (local.set $x (f64.load (i32.add (i32.add (local.get $wt) (i32.mul (local.get $a) (local.get $endL))) (local.get $o))))
+              (local.set $y (f64.load (i32.add (i32.add (local.get $wt) (i32.mul (local.get $b) (local.get $endL))) (local.get $o))))
+              (f64.store (i32.add (i32.add (local.get $wt) (i32.mul (local.get $a) (local.get $endL))) (local.get $o))
+                (f64.sub (f64.mul (local.get $cs) (local.get $x)) (f64.mul (local.get $sn) (local.get $y))))
+              (f64.store (i32.add (i32.add (local.get $wt) (i32.mul (local.get $b) (local.get $endL))) (local.get $o))
+                (f64.add (f64.mul (local.get $sn) (local.get $x)) (f64.mul (local.get $cs) (local.get $y))))
+              (local.set $o (i32.add (local.get $o) (i32.const 8)))
+              (br $wrot))))
+          (local.set $b (i32.add (local.get $b) (i32.const 1)))
+          (br $bs)))
+        (local.set $a (i32.add (local.get $a) (i32.const 1)))
+        (br $as)))
+      (br_if $sdone (f64.lt (local.get $off) (f64.const 1e-15)))
+      (local.set $sweep (i32.add (local.get $sweep) (i32.const 1)))
+      (br $sweeps))))
   ;; lu: partial-pivoting LU of the rows × l float64 matrix at $y (row-major, 8·l bytes a
   ;; row), in place, leaving P·L (scipy's lu(permute_l=True)). Step k takes the first row of
   ;; largest |y[i,k]| among those not yet pivots, then for every other non-pivot row i:
@@ -486,59 +591,72 @@ export const SPARSE_KERNEL_WAT = `(module
 /** `SPARSE_KERNEL_WAT` assembled (see there). */
 export const SPARSE_KERNEL_WASM_BASE64 =
   'AGFzbQEAAAABPwZgCn9/f39/f39/f38AYAl/f39/f39/f38AYAd/f39/f39/AGAEf39/fwBgCH9/f39/f39/AGAFf3' +
-  '9/f38BfwISAQNlbnYGbWVtb3J5AgMBgIAEAwoJAAABAQIDBAUDB0AIBHNwbW0AAAZzcG1tMzIAAQRwYWNrAAIGdW5w' +
-  'YWNrAAMEZ2VtbQAEBGdyYW0ABQl0cmFuc3Bvc2UABgJsdQAICpQbCYwDAgh/BXsgBSEKAkADQCAKIAZPDQEgCiAJai' +
-  'ELIAsgBksEQCAGIQsLQQAhDAJAA0AgDCAHTw0BIAMgDCAIbEEDdGohDSAKIQ4CQANAIA4gC08NASAAIA5BAnRqKAIA' +
-  'IQ8gACAOQQJ0aigCBCEQ/QwAAAAAAAAAAAAAAAAAAAAAIRP9DAAAAAAAAAAAAAAAAAAAAAAhFP0MAAAAAAAAAAAAAA' +
-  'AAAAAAACEV/QwAAAAAAAAAAAAAAAAAAAAAIRYCQANAIA8gEE8NASACIA9BAnRqKgIAu/0UIRIgDSABIA9BAnRqKAIA' +
-  'QQZ0aiERIBMgEiAR/QAEAP3yAf3wASETIBQgEiAR/QAEEP3yAf3wASEUIBUgEiAR/QAEIP3yAf3wASEVIBYgEiAR/Q' +
-  'AEMP3yAf3wASEWIA9BAWohDwwACwsgBCAOIAdsIAxqQQN0aiERIBEgE/0LBAAgESAU/QsEECARIBX9CwQgIBEgFv0L' +
-  'BDAgDkEBaiEODAALCyAMQQhqIQwMAAsLIAshCgwACwsLiwMCCH8FeyAFIQoCQANAIAogBk8NASAKIAlqIQsgCyAGSw' +
-  'RAIAYhCwtBACEMAkADQCAMIAdPDQEgAyAMIAhsQQJ0aiENIAohDgJAA0AgDiALTw0BIAAgDkECdGooAgAhDyAAIA5B' +
-  'AnRqKAIEIRD9DAAAAAAAAAAAAAAAAAAAAAAhE/0MAAAAAAAAAAAAAAAAAAAAACEU/QwAAAAAAAAAAAAAAAAAAAAAIR' +
-  'X9DAAAAAAAAAAAAAAAAAAAAAAhFgJAA0AgDyAQTw0BIAIgD0ECdGoqAgD9EyESIA0gASAPQQJ0aigCAEEGdGohESAT' +
-  'IBIgEf0ABAD95gH95AEhEyAUIBIgEf0ABBD95gH95AEhFCAVIBIgEf0ABCD95gH95AEhFSAWIBIgEf0ABDD95gH95A' +
-  'EhFiAPQQFqIQ8MAAsLIAQgDiAHbCAMakECdGohESARIBP9CwQAIBEgFP0LBBAgESAV/QsEICARIBb9CwQwIA5BAWoh' +
-  'DgwACwsgDEEQaiEMDAALCyALIQoMAAsLC/sCBQZ/AXsBfAF7An8gAUEGdCETIAJBfnEhDiAHBEAgCEEAIARBA3T8Cw' +
-  'ALIAAhCwJAA0AgCSABTw0BRAAAAAAAAPA/IRAgB0EARyESIAdBAUYEQCAGIAlBA3RqKwMAIRAgEEQAAAAAAAAAAGIh' +
-  'EgsgEP0UIRFBACEKAkADQCAKIARPDQH9DAAAAAAAAAAAAAAAAAAAAAAhDyAKIA5JBEAgCyAKQQN0av0ABAAhDwUgCi' +
-  'ACSQRAIAsgCkEDdGr9XQMAIQ8LCyASIAogAklxBEAgCCAKQQN0aiENIAdBAkYEQCANIA39AAQAIA/98AH9CwQABSAN' +
-  'IA39AAQAIBEgD/3yAf3wAf0LBAALCyAFBEAgAyAKQQR2IBNsIAlBBnQgCkEPcUECdGpqaiEMIAwgD/1e/VsDAAAFIA' +
-  'MgCkEDdiATbCAJQQZ0IApBB3FBA3RqamohDCAMIA/9CwQACyAKQQJqIQoMAAsLIAsgAkEDdGohCyAJQQFqIQkMAAsL' +
-  'C/sBBQR/AXsBfAF7AX8gBCEMAkADQCAJIAFPDQEgByEQIAdBAUYEQCAGIAlBA3RqKwMAIQ4gDkQAAAAAAAAAAGEEQE' +
-  'EAIRALCyAO/RQhDyAAIAkgAmxBAkEDIAMbdGohC0EAIQoCQANAIAogBU8NASADBEAgCyAKQQJ0av1dAwD9XyENBSAL' +
-  'IApBA3Rq/QAEACENCyAQQQJGBEAgDSAIIApBA3Rq/QAEAP3xASENCyAQQQFGBEAgDSAPIAggCkEDdGr9AAQA/fIB/f' +
-  'EBIQ0LIAwgCkEDdGogDf0LBAAgCkECaiEKDAALCyAMIAVBA3RqIQwgCUEBaiEJDAALCwvLBAMIfwV7AXwgBEEDdCEO' +
-  'IAAhCiAGIQsCQANAIAcgAU8NAUEAIQgCQANAIAhBCGogBUsNAf0MAAAAAAAAAAAAAAAAAAAAACEQ/QwAAAAAAAAAAA' +
-  'AAAAAAAAAAIRH9DAAAAAAAAAAAAAAAAAAAAAAhEv0MAAAAAAAAAAAAAAAAAAAAACETIAohDCADIAhBA3RqIQ1BACEJ' +
-  'AkADQCAJIAJPDQEgDP0KAwAhDyAQIA8gDf0ABAD98gH98AEhECARIA8gDf0ABBD98gH98AEhESASIA8gDf0ABCD98g' +
-  'H98AEhEiATIA8gDf0ABDD98gH98AEhEyAMQQhqIQwgDSAOaiENIAlBAWohCQwACwsgCyAIQQN0aiEMIAwgEP0LBAAg' +
-  'DCAR/QsEECAMIBL9CwQgIAwgE/0LBDAgCEEIaiEIDAALCwJAA0AgCEECaiAFSw0B/QwAAAAAAAAAAAAAAAAAAAAAIR' +
-  'AgCiEMIAMgCEEDdGohDUEAIQkCQANAIAkgAk8NASAQIAz9CgMAIA39AAQA/fIB/fABIRAgDEEIaiEMIA0gDmohDSAJ' +
-  'QQFqIQkMAAsLIAsgCEEDdGogEP0LBAAgCEECaiEIDAALCyAIIAVJBEBEAAAAAAAAAAAhFCAKIQwgAyAIQQN0aiENQQ' +
-  'AhCQJAA0AgCSACTw0BIBQgDCsDACANKwMAoqAhFCAMQQhqIQwgDSAOaiENIAlBAWohCQwACwsgCyAIQQN0aiAUOQMA' +
-  'CyAKIAJBA3RqIQogCyAFQQN0aiELIAdBAWohBwwACwsLpQQEB38BewF8BHsgAkEDdCEJIAAgASAJbGohCCADQQAgAi' +
-  'AJbPwLAAJAA0AgBCACTw0BIAMgBCAJbGohCiAEIQUCQANAIAVBCGogAksNAf0MAAAAAAAAAAAAAAAAAAAAACEN/QwA' +
-  'AAAAAAAAAAAAAAAAAAAAIQ79DAAAAAAAAAAAAAAAAAAAAAAhD/0MAAAAAAAAAAAAAAAAAAAAACEQIAAhBgJAA0AgBi' +
-  'AITw0BIAYgBEEDdGr9CgMAIQsgBiAFQQN0aiEHIA0gCyAH/QAEAP3yAf3wASENIA4gCyAH/QAEEP3yAf3wASEOIA8g' +
-  'CyAH/QAEIP3yAf3wASEPIBAgCyAH/QAEMP3yAf3wASEQIAYgCWohBgwACwsgCiAFQQN0aiEHIAcgDf0LBAAgByAO/Q' +
-  'sEECAHIA/9CwQgIAcgEP0LBDAgBUEIaiEFDAALCwJAA0AgBUECaiACSw0B/QwAAAAAAAAAAAAAAAAAAAAAIQ0gACEG' +
-  'AkADQCAGIAhPDQEgDSAGIARBA3Rq/QoDACAGIAVBA3Rq/QAEAP3yAf3wASENIAYgCWohBgwACwsgCiAFQQN0aiAN/Q' +
-  'sEACAFQQJqIQUMAAsLIAUgAkkEQEQAAAAAAAAAACEMIAAhBgJAA0AgBiAITw0BIAwgBiAEQQN0aisDACAGIAVBA3Rq' +
-  'KwMAoqAhDCAGIAlqIQYMAAsLIAogBUEDdGogDDkDAAsgBEEBaiEEDAALCwvOAgEJfyAFQQAgBEEBakECdPwLACAAIA' +
-  'NBAnRqKAIAIQkCQANAIAggCU8NASAFIAEgCEECdGooAgBBAnRqIQ0gDSANKAIEQQFqNgIEIAhBAWohCAwACwsCQANA' +
-  'IAogBE8NASAFIApBAnRqIQ0gDSgCBCEQIA0gDzYCACAPIBBqIQ8gCkEBaiEKDAALCwJAA0AgCyADTw0BIAAgC0ECdG' +
-  'ooAgAhCCAAIAtBAnRqKAIEIQwCQANAIAggDE8NASAFIAEgCEECdGooAgBBAnRqIQ0gDSgCACEOIA0gDkEBajYCACAG' +
-  'IA5BAnRqIAs2AgAgByAOQQJ0aiACIAhBAnRqKAIANgIAIAhBAWohCAwACwsgC0EBaiELDAALCyAEIQoCQANAIApFDQ' +
-  'EgBSAKQQJ0aiENIA0gDUEEaygCADYCACAKQQFrIQoMAAsLIAVBADYCAAtZAwF/AnwCf0F/IQggACAEQQN0aiEJAkAD' +
-  'QCAFIAFPDQEgAyAFai0AAEUEQCAJKwMAmSEHIAcgBmQEQCAHIQYgBSEICwsgCSACaiEJIAVBAWohBQwACwsgCAveAw' +
-  'MMfwR8AXsgAkEDdCEEIAIgASACIAFJGyEGIANBACAB/AsAIAZFBEAPCyAAIAEgBCADQQAQByEHAkADQCAFIAZPDQEg' +
-  'BUEDdCEMIAxBCGohDSANIAIgBWtBAWtBfnFBA3RqIQ5BfyEIIAdBAE4EQCADIAdqQQE6AAAgACAHIARsaiELRAAAAA' +
-  'AAAPA/IAsgDGorAwCjIRBEAAAAAAAAAAAhEyAAIQpBACEJAkADQCAJIAFPDQEgAyAJai0AAEUEQCAKIAxqKwMAIBCi' +
-  'IREgCiAMaiAROQMAIBH9FCEUIA0hDwJAA0AgDyAOTw0BIAogD2ogCiAPav0ABAAgFCALIA9q/QAEAP3yAf3xAf0LBA' +
-  'AgD0EQaiEPDAALCyAPIARJBEAgCiAPaiAKIA9qKwMAIBEgCyAPaisDAKKhOQMACyANIARJBEAgCiANaisDAJkhEiAS' +
-  'IBNkBEAgEiETIAkhCAsLCyAKIARqIQogCUEBaiEJDAALCyALIAxqRAAAAAAAAPA/OQMAIA0hDwJAA0AgDyAETw0BIA' +
-  'sgD2pEAAAAAAAAAAA5AwAgD0EIaiEPDAALCwUgBUEBaiAGSQRAIAAgASAEIAMgBUEBahAHIQgLCyAIIQcgBUEBaiEF' +
-  'DAALCws=';
+  '9/f38BfwISAQNlbnYGbWVtb3J5AgMBgIAEAwsKAAABAQIDBAMFAwdJCQRzcG1tAAAGc3BtbTMyAAEEcGFjawACBnVu' +
+  'cGFjawADBGdlbW0ABARncmFtAAUJdHJhbnNwb3NlAAYGamFjb2JpAAcCbHUACQqAIgqMAwIIfwV7IAUhCgJAA0AgCi' +
+  'AGTw0BIAogCWohCyALIAZLBEAgBiELC0EAIQwCQANAIAwgB08NASADIAwgCGxBA3RqIQ0gCiEOAkADQCAOIAtPDQEg' +
+  'ACAOQQJ0aigCACEPIAAgDkECdGooAgQhEP0MAAAAAAAAAAAAAAAAAAAAACET/QwAAAAAAAAAAAAAAAAAAAAAIRT9DA' +
+  'AAAAAAAAAAAAAAAAAAAAAhFf0MAAAAAAAAAAAAAAAAAAAAACEWAkADQCAPIBBPDQEgAiAPQQJ0aioCALv9FCESIA0g' +
+  'ASAPQQJ0aigCAEEGdGohESATIBIgEf0ABAD98gH98AEhEyAUIBIgEf0ABBD98gH98AEhFCAVIBIgEf0ABCD98gH98A' +
+  'EhFSAWIBIgEf0ABDD98gH98AEhFiAPQQFqIQ8MAAsLIAQgDiAHbCAMakEDdGohESARIBP9CwQAIBEgFP0LBBAgESAV' +
+  '/QsEICARIBb9CwQwIA5BAWohDgwACwsgDEEIaiEMDAALCyALIQoMAAsLC4sDAgh/BXsgBSEKAkADQCAKIAZPDQEgCi' +
+  'AJaiELIAsgBksEQCAGIQsLQQAhDAJAA0AgDCAHTw0BIAMgDCAIbEECdGohDSAKIQ4CQANAIA4gC08NASAAIA5BAnRq' +
+  'KAIAIQ8gACAOQQJ0aigCBCEQ/QwAAAAAAAAAAAAAAAAAAAAAIRP9DAAAAAAAAAAAAAAAAAAAAAAhFP0MAAAAAAAAAA' +
+  'AAAAAAAAAAACEV/QwAAAAAAAAAAAAAAAAAAAAAIRYCQANAIA8gEE8NASACIA9BAnRqKgIA/RMhEiANIAEgD0ECdGoo' +
+  'AgBBBnRqIREgEyASIBH9AAQA/eYB/eQBIRMgFCASIBH9AAQQ/eYB/eQBIRQgFSASIBH9AAQg/eYB/eQBIRUgFiASIB' +
+  'H9AAQw/eYB/eQBIRYgD0EBaiEPDAALCyAEIA4gB2wgDGpBAnRqIREgESAT/QsEACARIBT9CwQQIBEgFf0LBCAgESAW' +
+  '/QsEMCAOQQFqIQ4MAAsLIAxBEGohDAwACwsgCyEKDAALCwv7AgUGfwF7AXwBewJ/IAFBBnQhEyACQX5xIQ4gBwRAIA' +
+  'hBACAEQQN0/AsACyAAIQsCQANAIAkgAU8NAUQAAAAAAADwPyEQIAdBAEchEiAHQQFGBEAgBiAJQQN0aisDACEQIBBE' +
+  'AAAAAAAAAABiIRILIBD9FCERQQAhCgJAA0AgCiAETw0B/QwAAAAAAAAAAAAAAAAAAAAAIQ8gCiAOSQRAIAsgCkEDdG' +
+  'r9AAQAIQ8FIAogAkkEQCALIApBA3Rq/V0DACEPCwsgEiAKIAJJcQRAIAggCkEDdGohDSAHQQJGBEAgDSAN/QAEACAP' +
+  '/fAB/QsEAAUgDSAN/QAEACARIA/98gH98AH9CwQACwsgBQRAIAMgCkEEdiATbCAJQQZ0IApBD3FBAnRqamohDCAMIA' +
+  '/9Xv1bAwAABSADIApBA3YgE2wgCUEGdCAKQQdxQQN0ampqIQwgDCAP/QsEAAsgCkECaiEKDAALCyALIAJBA3RqIQsg' +
+  'CUEBaiEJDAALCwv7AQUEfwF7AXwBewF/IAQhDAJAA0AgCSABTw0BIAchECAHQQFGBEAgBiAJQQN0aisDACEOIA5EAA' +
+  'AAAAAAAABhBEBBACEQCwsgDv0UIQ8gACAJIAJsQQJBAyADG3RqIQtBACEKAkADQCAKIAVPDQEgAwRAIAsgCkECdGr9' +
+  'XQMA/V8hDQUgCyAKQQN0av0ABAAhDQsgEEECRgRAIA0gCCAKQQN0av0ABAD98QEhDQsgEEEBRgRAIA0gDyAIIApBA3' +
+  'Rq/QAEAP3yAf3xASENCyAMIApBA3RqIA39CwQAIApBAmohCgwACwsgDCAFQQN0aiEMIAlBAWohCQwACwsLywQDCH8F' +
+  'ewF8IARBA3QhDiAAIQogBiELAkADQCAHIAFPDQFBACEIAkADQCAIQQhqIAVLDQH9DAAAAAAAAAAAAAAAAAAAAAAhEP' +
+  '0MAAAAAAAAAAAAAAAAAAAAACER/QwAAAAAAAAAAAAAAAAAAAAAIRL9DAAAAAAAAAAAAAAAAAAAAAAhEyAKIQwgAyAI' +
+  'QQN0aiENQQAhCQJAA0AgCSACTw0BIAz9CgMAIQ8gECAPIA39AAQA/fIB/fABIRAgESAPIA39AAQQ/fIB/fABIREgEi' +
+  'APIA39AAQg/fIB/fABIRIgEyAPIA39AAQw/fIB/fABIRMgDEEIaiEMIA0gDmohDSAJQQFqIQkMAAsLIAsgCEEDdGoh' +
+  'DCAMIBD9CwQAIAwgEf0LBBAgDCAS/QsEICAMIBP9CwQwIAhBCGohCAwACwsCQANAIAhBAmogBUsNAf0MAAAAAAAAAA' +
+  'AAAAAAAAAAACEQIAohDCADIAhBA3RqIQ1BACEJAkADQCAJIAJPDQEgECAM/QoDACAN/QAEAP3yAf3wASEQIAxBCGoh' +
+  'DCANIA5qIQ0gCUEBaiEJDAALCyALIAhBA3RqIBD9CwQAIAhBAmohCAwACwsgCCAFSQRARAAAAAAAAAAAIRQgCiEMIA' +
+  'MgCEEDdGohDUEAIQkCQANAIAkgAk8NASAUIAwrAwAgDSsDAKKgIRQgDEEIaiEMIA0gDmohDSAJQQFqIQkMAAsLIAsg' +
+  'CEEDdGogFDkDAAsgCiACQQN0aiEKIAsgBUEDdGohCyAHQQFqIQcMAAsLC6UEBAd/AXsBfAR7IAJBA3QhCSAAIAEgCW' +
+  'xqIQggA0EAIAIgCWz8CwACQANAIAQgAk8NASADIAQgCWxqIQogBCEFAkADQCAFQQhqIAJLDQH9DAAAAAAAAAAAAAAA' +
+  'AAAAAAAhDf0MAAAAAAAAAAAAAAAAAAAAACEO/QwAAAAAAAAAAAAAAAAAAAAAIQ/9DAAAAAAAAAAAAAAAAAAAAAAhEC' +
+  'AAIQYCQANAIAYgCE8NASAGIARBA3Rq/QoDACELIAYgBUEDdGohByANIAsgB/0ABAD98gH98AEhDSAOIAsgB/0ABBD9' +
+  '8gH98AEhDiAPIAsgB/0ABCD98gH98AEhDyAQIAsgB/0ABDD98gH98AEhECAGIAlqIQYMAAsLIAogBUEDdGohByAHIA' +
+  '39CwQAIAcgDv0LBBAgByAP/QsEICAHIBD9CwQwIAVBCGohBQwACwsCQANAIAVBAmogAksNAf0MAAAAAAAAAAAAAAAA' +
+  'AAAAACENIAAhBgJAA0AgBiAITw0BIA0gBiAEQQN0av0KAwAgBiAFQQN0av0ABAD98gH98AEhDSAGIAlqIQYMAAsLIA' +
+  'ogBUEDdGogDf0LBAAgBUECaiEFDAALCyAFIAJJBEBEAAAAAAAAAAAhDCAAIQYCQANAIAYgCE8NASAMIAYgBEEDdGor' +
+  'AwAgBiAFQQN0aisDAKKgIQwgBiAJaiEGDAALCyAKIAVBA3RqIAw5AwALIARBAWohBAwACwsLzgIBCX8gBUEAIARBAW' +
+  'pBAnT8CwAgACADQQJ0aigCACEJAkADQCAIIAlPDQEgBSABIAhBAnRqKAIAQQJ0aiENIA0gDSgCBEEBajYCBCAIQQFq' +
+  'IQgMAAsLAkADQCAKIARPDQEgBSAKQQJ0aiENIA0oAgQhECANIA82AgAgDyAQaiEPIApBAWohCgwACwsCQANAIAsgA0' +
+  '8NASAAIAtBAnRqKAIAIQggACALQQJ0aigCBCEMAkADQCAIIAxPDQEgBSABIAhBAnRqKAIAQQJ0aiENIA0oAgAhDiAN' +
+  'IA5BAWo2AgAgBiAOQQJ0aiALNgIAIAcgDkECdGogAiAIQQJ0aigCADYCACAIQQFqIQgMAAsLIAtBAWohCwwACwsgBC' +
+  'EKAkADQCAKRQ0BIAUgCkECdGohDSANIA1BBGsoAgA2AgAgCkEBayEKDAALCyAFQQA2AgAL6gYDCX8Hewp8IAFBfnFB' +
+  'A3QhCiABQQN0IQsgAkEDdCEMAkADQCAEQTxPDQFEAAAAAAAAAAAhF0EAIQUCQANAIAUgAkEBa04NASAAIAUgC2xqIQ' +
+  'cgBUEBaiEGAkADQCAGIAJPDQEgACAGIAtsaiEI/QwAAAAAAAAAAAAAAAAAAAAAIQ/9DAAAAAAAAAAAAAAAAAAAAAAh' +
+  'EP0MAAAAAAAAAAAAAAAAAAAAACERQQAhCQJAA0AgCSAKTw0BIAcgCWr9AAQAIQ0gCCAJav0ABAAhDiAPIA0gDf3yAf' +
+  '3wASEPIBAgDiAO/fIB/fABIRAgESANIA798gH98AEhESAJQRBqIQkMAAsLIA/9IQAhFCAQ/SEAIRUgEf0hACEWIAog' +
+  'C0kEQCAHIApqKwMAIRwgCCAKaisDACEdIBQgHCAcoqAhFCAVIB0gHaKgIRUgFiAcIB2ioCEWCyAUIA/9IQGgIRQgFS' +
+  'AQ/SEBoCEVIBYgEf0hAaAhFgJAIBZEAAAAAAAAAABhDQAgFplEFlbnnq8D0jwgFCAVop+iZQ0AIBcgFpkgFCAVop+j' +
+  'pSEXIBUgFKFEAAAAAAAAAEAgFqKjIRhEAAAAAAAA8D9EAAAAAAAA8D8gGKYgGEQAAAAAAAAAAGEgGCAYYnIbIBiZRA' +
+  'AAAAAAAPA/IBggGKKgn6CjIRlEAAAAAAAA8D9EAAAAAAAA8D8gGSAZoqCfoyEaIBogGaIhGyAa/RQhEiAb/RQhE0EA' +
+  'IQkCQANAIAkgCk8NASAHIAlq/QAEACENIAggCWr9AAQAIQ4gByAJaiASIA398gEgEyAO/fIB/fEB/QsEACAIIAlqIB' +
+  'MgDf3yASASIA798gH98AH9CwQAIAlBEGohCQwACwsgCiALSQRAIAcgCmorAwAhHCAIIApqKwMAIR0gByAKaiAaIByi' +
+  'IBsgHaKhOQMAIAggCmogGyAcoiAaIB2ioDkDAAtBACEJAkADQCAJIAxPDQEgAyAFIAxsaiAJaisDACEcIAMgBiAMbG' +
+  'ogCWorAwAhHSADIAUgDGxqIAlqIBogHKIgGyAdoqE5AwAgAyAGIAxsaiAJaiAbIByiIBogHaKgOQMAIAlBCGohCQwA' +
+  'CwsLIAZBAWohBgwACwsgBUEBaiEFDAALCyAXRBZW556vA9I8Yw0BIARBAWohBAwACwsLWQMBfwJ8An9BfyEIIAAgBE' +
+  'EDdGohCQJAA0AgBSABTw0BIAMgBWotAABFBEAgCSsDAJkhByAHIAZkBEAgByEGIAUhCAsLIAkgAmohCSAFQQFqIQUM' +
+  'AAsLIAgL3gMDDH8EfAF7IAJBA3QhBCACIAEgAiABSRshBiADQQAgAfwLACAGRQRADwsgACABIAQgA0EAEAghBwJAA0' +
+  'AgBSAGTw0BIAVBA3QhDCAMQQhqIQ0gDSACIAVrQQFrQX5xQQN0aiEOQX8hCCAHQQBOBEAgAyAHakEBOgAAIAAgByAE' +
+  'bGohC0QAAAAAAADwPyALIAxqKwMAoyEQRAAAAAAAAAAAIRMgACEKQQAhCQJAA0AgCSABTw0BIAMgCWotAABFBEAgCi' +
+  'AMaisDACAQoiERIAogDGogETkDACAR/RQhFCANIQ8CQANAIA8gDk8NASAKIA9qIAogD2r9AAQAIBQgCyAPav0ABAD9' +
+  '8gH98QH9CwQAIA9BEGohDwwACwsgDyAESQRAIAogD2ogCiAPaisDACARIAsgD2orAwCioTkDAAsgDSAESQRAIAogDW' +
+  'orAwCZIRIgEiATZARAIBIhEyAJIQgLCwsgCiAEaiEKIAlBAWohCQwACwsgCyAMakQAAAAAAADwPzkDACANIQ8CQANA' +
+  'IA8gBE8NASALIA9qRAAAAAAAAAAAOQMAIA9BCGohDwwACwsFIAVBAWogBkkEQCAAIAEgBCADIAVBAWoQCCEICwsgCC' +
+  'EHIAVBAWohBQwACwsL';
 
 /** The parts of the WebAssembly JS API used here (the TS lib in use has no WebAssembly types). */

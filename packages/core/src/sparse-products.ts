@@ -3,9 +3,11 @@ import { Worker } from 'node:worker_threads';
 import { ChromflowError } from './errors.js';
 import {
   gramUpper,
+  type JacobiWorkspace,
   luInPlace,
   luNormaliseColumns,
   type LuWorkspace,
+  svdSmall,
   timesSmall,
 } from './dense-linalg.js';
 import { SPARSE_KERNEL_WASM_BASE64 } from './sparse-kernel-wasm.js';
@@ -159,6 +161,12 @@ export interface SparseProducts {
   ): Float64Array;
   /** `gramUpper` of a rows × l block (as `timesSmall`, in the wasm memory when there is one). */
   gramUpper(y: Float64Array, rows: number, l: number): Float64Array;
+  /** `svdSmall` (n ≤ l; in the wasm memory when there is one: the same numbers either way). */
+  svdSmall(
+    bt: Float64Array,
+    n: number,
+    l: number,
+  ): { s: Float64Array; U: Float64Array; Vt: Float64Array };
   /** Ends the worker threads (if any). */
   close(): void;
 }
@@ -244,6 +252,7 @@ export function makeSparseProducts(
   let gemm: SpmmKernel = () => undefined;
   let gram: SpmmKernel = () => undefined;
   let transposeKernel: SpmmKernel = () => undefined;
+  let jacobi: SpmmKernel = () => undefined;
   if (options.backend !== 'js') {
     try {
       if (!api) throw new Error('this runtime has no WebAssembly');
@@ -260,6 +269,7 @@ export function makeSparseProducts(
       gemm = exports['gemm'] as SpmmKernel;
       gram = exports['gram'] as SpmmKernel;
       transposeKernel = exports['transpose'] as SpmmKernel;
+      jacobi = exports['jacobi'] as SpmmKernel;
     } catch (e) {
       if (options.backend === 'wasm') {
         throw new ChromflowError('BACKEND', 'the wasm SIMD sparse kernel could not be set up', {
@@ -304,6 +314,7 @@ export function makeSparseProducts(
       luNormalise: luNormaliseColumns,
       timesSmall,
       gramUpper,
+      svdSmall: (bt, n, w) => svdSmall(bt, n, w),
       close: () => undefined,
     };
   }
@@ -461,6 +472,16 @@ export function makeSparseProducts(
       new Float64Array(buf, smallAt, w * ldb).set(b.subarray(0, w * ldb));
       gemm(output, rows, w, smallAt, ldb, k, input);
       return new Float64Array(buf, input, rows * k).slice();
+    },
+    svdSmall(bt, n, w) {
+      if (n > l || w > l) return svdSmall(bt, n, w);
+      // The Jacobi columns and Wᵀ in the regions of timesSmall's operand and the Gram matrix.
+      const ws: JacobiWorkspace = {
+        cols: new Float64Array(buf, smallAt, l * l),
+        wt: new Float64Array(buf, gramAt, l * l),
+        jacobi,
+      };
+      return svdSmall(bt, n, w, ws);
     },
     gramUpper(y, rows, w) {
       new Float64Array(buf, output, rows * w).set(y.subarray(0, rows * w));

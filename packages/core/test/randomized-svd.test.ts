@@ -254,7 +254,7 @@ json.dump({"s": s.tolist(), "vt": vt.tolist()}, sys.stdout)`,
     }
   });
 
-  it('small dense products and Gram matrices: the wasm kernels give the JavaScript bits, and both the naive sums', () => {
+  it('small dense products, Gram matrices and SVDs: the wasm kernels give the JavaScript bits, and both the naive sums (the SVD: B back)', () => {
     const rng = makeRandom(7);
     const w = makeSparseProducts(randomCsr(50, 40, 0.2, 1), 17, { backend: 'wasm' });
     for (const [rows, l, k, ldb] of [
@@ -262,6 +262,7 @@ json.dump({"s": s.tolist(), "vt": vt.tolist()}, sys.stdout)`,
       [37, 13, 7, 13],
       [50, 17, 10, 10],
       [5, 17, 1, 3],
+      [16, 16, 16, 16],
       [1, 1, 1, 1],
     ] as const) {
       const a = Float64Array.from({ length: rows * l }, () => rng.normal());
@@ -274,6 +275,21 @@ json.dump({"s": s.tolist(), "vt": vt.tolist()}, sys.stdout)`,
           for (let j = 0; j < l; j++) want += a[i * l + j]! * b[j * ldb + c]!;
           expect(js[i * k + c]).toBeCloseTo(want, 12);
         }
+      if (rows <= 17) {
+        // The small SVD of B (l × rows, given as a): the wasm Jacobi gives the JavaScript
+        // bits, and U·diag(s)·Vt rebuilds B.
+        const js = svdSmall(a, rows, l);
+        const ws = w.svdSmall(a, rows, l);
+        expect(Array.from(ws.s)).toEqual(Array.from(js.s));
+        expect(Array.from(ws.U)).toEqual(Array.from(js.U));
+        expect(Array.from(ws.Vt)).toEqual(Array.from(js.Vt));
+        for (let p = 0; p < l; p++)
+          for (let i = 0; i < rows; i++) {
+            let b = 0;
+            for (let c = 0; c < l; c++) b += js.U[p * l + c]! * js.s[c]! * js.Vt[c * rows + i]!;
+            expect(b).toBeCloseTo(a[i * l + p]!, 12);
+          }
+      }
       const g = gramUpper(a, rows, l);
       expect(Array.from(w.gramUpper(a, rows, l))).toEqual(Array.from(g));
       for (let p = 0; p < l; p++)

@@ -522,7 +522,7 @@ export const SPARSE_KERNEL_WAT = `(module
     (param $y i32) (param $rows i32) (param $l i32) (param $flags i32)
     (local $stride i32) (local $k i32) (local $kMax i32) (local $piv i32) (local $next i32)
     (local $i i32) (local $row i32) (local $u i32) (local $ko i32) (local $j0 i32)
-    (local $pairsEnd i32) (local $o i32)
+    (local $pairsEnd i32) (local $o i32) (local $p i32) (local $pu i32)
     (local $inv f64) (local $x f64) (local $a f64) (local $best f64) (local $xv v128)
     (local.set $stride (i32.shl (local.get $l) (i32.const 3)))
     (local.set $kMax (select (local.get $l) (local.get $rows) (i32.lt_u (local.get $l) (local.get $rows))))
@@ -550,13 +550,22 @@ export const SPARSE_KERNEL_WAT = `(module
             (f64.store (i32.add (local.get $row) (local.get $ko)) (local.get $x))
             (local.set $xv (f64x2.splat (local.get $x)))
             (local.set $o (local.get $j0))
-            (block $pdone (loop $pairs
-              (br_if $pdone (i32.ge_u (local.get $o) (local.get $pairsEnd)))
+            ;; two pairs a round, then a last pair
+            (block $qdone (loop $quads
+              (br_if $qdone (i32.gt_u (i32.add (local.get $o) (i32.const 32)) (local.get $pairsEnd)))
+              (local.set $p (i32.add (local.get $row) (local.get $o)))
+              (local.set $pu (i32.add (local.get $u) (local.get $o)))
+              (v128.store (local.get $p)
+                (f64x2.sub (v128.load (local.get $p)) (f64x2.mul (local.get $xv) (v128.load (local.get $pu)))))
+              (v128.store offset=16 (local.get $p)
+                (f64x2.sub (v128.load offset=16 (local.get $p)) (f64x2.mul (local.get $xv) (v128.load offset=16 (local.get $pu)))))
+              (local.set $o (i32.add (local.get $o) (i32.const 32)))
+              (br $quads)))
+            (if (i32.lt_u (local.get $o) (local.get $pairsEnd)) (then
               (v128.store (i32.add (local.get $row) (local.get $o))
                 (f64x2.sub (v128.load (i32.add (local.get $row) (local.get $o)))
                   (f64x2.mul (local.get $xv) (v128.load (i32.add (local.get $u) (local.get $o))))))
-              (local.set $o (i32.add (local.get $o) (i32.const 16)))
-              (br $pairs)))
+              (local.set $o (i32.add (local.get $o) (i32.const 16)))))
             (if (i32.lt_u (local.get $o) (local.get $stride)) (then
               (f64.store (i32.add (local.get $row) (local.get $o))
                 (f64.sub (f64.load (i32.add (local.get $row) (local.get $o)))
@@ -592,7 +601,7 @@ export const SPARSE_KERNEL_WAT = `(module
 export const SPARSE_KERNEL_WASM_BASE64 =
   'AGFzbQEAAAABPwZgCn9/f39/f39/f38AYAl/f39/f39/f38AYAd/f39/f39/AGAEf39/fwBgCH9/f39/f39/AGAFf3' +
   '9/f38BfwISAQNlbnYGbWVtb3J5AgMBgIAEAwsKAAABAQIDBAMFAwdJCQRzcG1tAAAGc3BtbTMyAAEEcGFjawACBnVu' +
-  'cGFjawADBGdlbW0ABARncmFtAAUJdHJhbnNwb3NlAAYGamFjb2JpAAcCbHUACQqAIgqMAwIIfwV7IAUhCgJAA0AgCi' +
+  'cGFjawADBGdlbW0ABARncmFtAAUJdHJhbnNwb3NlAAYGamFjb2JpAAcCbHUACQrUIgqMAwIIfwV7IAUhCgJAA0AgCi' +
   'AGTw0BIAogCWohCyALIAZLBEAgBiELC0EAIQwCQANAIAwgB08NASADIAwgCGxBA3RqIQ0gCiEOAkADQCAOIAtPDQEg' +
   'ACAOQQJ0aigCACEPIAAgDkECdGooAgQhEP0MAAAAAAAAAAAAAAAAAAAAACET/QwAAAAAAAAAAAAAAAAAAAAAIRT9DA' +
   'AAAAAAAAAAAAAAAAAAAAAhFf0MAAAAAAAAAAAAAAAAAAAAACEWAkADQCAPIBBPDQEgAiAPQQJ0aioCALv9FCESIA0g' +
@@ -650,13 +659,14 @@ export const SPARSE_KERNEL_WASM_BASE64 =
   'ogCWorAwAhHSADIAUgDGxqIAlqIBogHKIgGyAdoqE5AwAgAyAGIAxsaiAJaiAbIByiIBogHaKgOQMAIAlBCGohCQwA' +
   'CwsLIAZBAWohBgwACwsgBUEBaiEFDAALCyAXRBZW556vA9I8Yw0BIARBAWohBAwACwsLWQMBfwJ8An9BfyEIIAAgBE' +
   'EDdGohCQJAA0AgBSABTw0BIAMgBWotAABFBEAgCSsDAJkhByAHIAZkBEAgByEGIAUhCAsLIAkgAmohCSAFQQFqIQUM' +
-  'AAsLIAgL3gMDDH8EfAF7IAJBA3QhBCACIAEgAiABSRshBiADQQAgAfwLACAGRQRADwsgACABIAQgA0EAEAghBwJAA0' +
+  'AAsLIAgLsgQDDn8EfAF7IAJBA3QhBCACIAEgAiABSRshBiADQQAgAfwLACAGRQRADwsgACABIAQgA0EAEAghBwJAA0' +
   'AgBSAGTw0BIAVBA3QhDCAMQQhqIQ0gDSACIAVrQQFrQX5xQQN0aiEOQX8hCCAHQQBOBEAgAyAHakEBOgAAIAAgByAE' +
-  'bGohC0QAAAAAAADwPyALIAxqKwMAoyEQRAAAAAAAAAAAIRMgACEKQQAhCQJAA0AgCSABTw0BIAMgCWotAABFBEAgCi' +
-  'AMaisDACAQoiERIAogDGogETkDACAR/RQhFCANIQ8CQANAIA8gDk8NASAKIA9qIAogD2r9AAQAIBQgCyAPav0ABAD9' +
-  '8gH98QH9CwQAIA9BEGohDwwACwsgDyAESQRAIAogD2ogCiAPaisDACARIAsgD2orAwCioTkDAAsgDSAESQRAIAogDW' +
-  'orAwCZIRIgEiATZARAIBIhEyAJIQgLCwsgCiAEaiEKIAlBAWohCQwACwsgCyAMakQAAAAAAADwPzkDACANIQ8CQANA' +
-  'IA8gBE8NASALIA9qRAAAAAAAAAAAOQMAIA9BCGohDwwACwsFIAVBAWogBkkEQCAAIAEgBCADIAVBAWoQCCEICwsgCC' +
-  'EHIAVBAWohBQwACwsL';
+  'bGohC0QAAAAAAADwPyALIAxqKwMAoyESRAAAAAAAAAAAIRUgACEKQQAhCQJAA0AgCSABTw0BIAMgCWotAABFBEAgCi' +
+  'AMaisDACASoiETIAogDGogEzkDACAT/RQhFiANIQ8CQANAIA9BIGogDksNASAKIA9qIRAgCyAPaiERIBAgEP0ABAAg' +
+  'FiAR/QAEAP3yAf3xAf0LBAAgECAQ/QAEECAWIBH9AAQQ/fIB/fEB/QsEECAPQSBqIQ8MAAsLIA8gDkkEQCAKIA9qIA' +
+  'ogD2r9AAQAIBYgCyAPav0ABAD98gH98QH9CwQAIA9BEGohDwsgDyAESQRAIAogD2ogCiAPaisDACATIAsgD2orAwCi' +
+  'oTkDAAsgDSAESQRAIAogDWorAwCZIRQgFCAVZARAIBQhFSAJIQgLCwsgCiAEaiEKIAlBAWohCQwACwsgCyAMakQAAA' +
+  'AAAADwPzkDACANIQ8CQANAIA8gBE8NASALIA9qRAAAAAAAAAAAOQMAIA9BCGohDwwACwsFIAVBAWogBkkEQCAAIAEg' +
+  'BCADIAVBAWoQCCEICwsgCCEHIAVBAWohBQwACwsL';
 
 /** The parts of the WebAssembly JS API used here (the TS lib in use has no WebAssembly types). */

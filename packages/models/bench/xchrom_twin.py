@@ -29,7 +29,8 @@ Modes
   cell_embedding.npy  float32 [C, 32]     XChrom's per-PC z-scored RNA embedding
   b_zscore.npy        float32 [C]         per-cell depth covariate
 and a split JSON (e.g. shared/notes/xchrom-e18-splits.json) with 0-based
-index lists train_peak, val_peak, test_peak, trainval_cell, test_cell.
+index lists train_peak, val_peak, test_peak, trainval_cell, test_cell (optional
+val_cell: cells kept out of training that select a cross-cell model).
 """
 import argparse
 import json
@@ -312,6 +313,10 @@ def train(args):
         fit_cells = np.arange(labels.shape[1])
     else:
         fit_cells = np.asarray(split["trainval_cell"], dtype=np.int64)
+    # Cells kept out of training (split "val_cell", as chromflow's trainer writes it): a
+    # cross-cell model is then selected on train peaks x these cells instead of on val peaks.
+    val_cells = np.asarray(split.get("val_cell", []), dtype=np.int64)
+    select_on_cells = args.task == "cross-cell" and len(val_cells) > 0
     model = Twin(args.config)
     n_trainable = trainable_count(model)
     if args.config in EXPECTED_TRAINABLE and n_trainable != EXPECTED_TRAINABLE[args.config]:
@@ -335,7 +340,10 @@ def train(args):
             clip_per_variable(model)
             opt.step()
             sched.step()
-        val = mean_loss(model, onehot[va_p], y_fit[va_p], c_fit, d_fit)
+        if select_on_cells:
+            val = mean_loss(model, onehot[tr_p], labels_t[tr_p][:, val_cells], cells_t[val_cells], depth_t[val_cells])
+        else:
+            val = mean_loss(model, onehot[va_p], y_fit[va_p], c_fit, d_fit)
         curve.append(val)
         if val < best[0]:
             best = (val, epoch, {k: v.clone() for k, v in model.state_dict().items()})
@@ -349,6 +357,7 @@ def train(args):
         "config": args.config,
         "task": args.task,
         "seed": args.seed,
+        "selected_on": "train peaks x val cells" if select_on_cells else "val peaks x training cells",
         "trainable_parameters": n_trainable,
         "epochs_run": epoch + 1,
         "best_epoch": best[1] + 1,

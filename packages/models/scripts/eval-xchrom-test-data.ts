@@ -5,6 +5,7 @@
  *
  *   npx tsx --conditions=@chromflow/source scripts/eval-xchrom-test-data.ts \
  *     [--epochs 30] [--patience 5] [--workers 1] [--seed 0] [--pcs 32] [--noise 0.01] [--batch 128] [--lr 0.01]
+ *     [--val-cells 0.1]   (fraction of the training cells that select the weights for unseen cells; 0: one model)
  *     [--dump-twin DIR]   (also write the PyTorch twin's inputs and split)
  *     [--out bench-results/xchrom-test-data.json]
  *
@@ -124,12 +125,17 @@ const rest = new SeededRandom(seed + 17).shuffle(
 );
 const nVal = Math.round(rest.length * 0.1);
 const sorted = (xs: number[]): Int32Array => Int32Array.from(xs).sort();
+const seenCells = new SeededRandom(seed + 29).shuffle(
+  barcodes.flatMap((b, i) => (heldCells.has(b) ? [] : [i])),
+);
+const nValCells = Math.round(seenCells.length * Number(arg('val-cells', '0.1')));
 const split: XChromSplit = {
   trainPeaks: sorted(rest.slice(nVal)),
   valPeaks: sorted(rest.slice(0, nVal)),
   testPeaks: sorted(peaks.names.flatMap((name, i) => (heldPeaks.has(name) ? [i] : []))),
-  trainCells: sorted(barcodes.map((_, i) => i).filter((i) => !heldCells.has(barcodes[i]!))),
+  trainCells: sorted(seenCells.slice(nValCells)),
   testCells: sorted(barcodes.map((_, i) => i).filter((i) => heldCells.has(barcodes[i]!))),
+  valCells: sorted(seenCells.slice(0, nValCells)),
 };
 const twinDir = arg('dump-twin', '');
 if (twinDir) {
@@ -150,6 +156,7 @@ if (twinDir) {
       test_peak: list(split.testPeaks),
       trainval_cell: list(split.trainCells),
       test_cell: list(split.testCells),
+      val_cell: list(split.valCells!),
     }),
   );
   console.log(`[test-data] wrote the twin's inputs to ${twinDir}`);
@@ -170,11 +177,12 @@ const r = await trainXChrom(data, split, {
   adam: { ...XCHROM_ADAM, learningRate: Number(arg('lr', '0.01')) },
   log: (m) => console.log(`[test-data] ${m}`),
 });
-const blocks = await evaluateXChromBlocks(r.model, data, split);
+const blocks = await evaluateXChromBlocks(r.model, data, split, r.cells?.model);
 const result = {
   backend: backend.name,
   seconds: (performance.now() - t0) / 1000,
   bestEpoch: r.bestEpoch + 1,
+  cellsBestEpoch: r.cells ? r.cells.bestEpoch + 1 : null,
   epochsRun: r.history.length,
   blocks,
   bounds: truth.bounds,

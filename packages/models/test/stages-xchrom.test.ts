@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -113,6 +114,7 @@ describe('models.xchrom-train and models.xchrom-predict', () => {
         testPeakFraction: 0.2,
         valFraction: 0.2,
         testCellFraction: 0.2,
+        valCellFraction: 0.2,
         testChroms: [],
         workers: 1,
       };
@@ -131,11 +133,32 @@ describe('models.xchrom-train and models.xchrom-predict', () => {
           String(metrics.getChild('block')?.get(i)),
         ),
       );
-      expect([...blocks].sort()).toEqual(['both', 'testCells', 'testPeaks', 'train', 'val']);
+      expect([...blocks].sort()).toEqual([
+        'both',
+        'testCells',
+        'testPeaks',
+        'train',
+        'val',
+        'valCells',
+      ]);
       const manifest = JSON.parse(
         await readFile(join(out.checkpoint, 'manifest.json'), 'utf8'),
-      ) as { history: unknown[]; dataHashes: Record<string, string> };
+      ) as {
+        history: { valCellsLoss?: number }[];
+        dataHashes: Record<string, string>;
+        cellsBestEpoch?: number;
+      };
       expect(manifest.history).toHaveLength(2);
+      expect(manifest.history.every((h) => Number.isFinite(h.valCellsLoss))).toBe(true);
+      expect(manifest.cellsBestEpoch).toBeGreaterThanOrEqual(0);
+      const split = JSON.parse(await readFile(join(out.checkpoint, 'split.json'), 'utf8')) as {
+        trainval_cell: number[];
+        val_cell: number[];
+        test_cell: number[];
+      };
+      expect(split.val_cell).toHaveLength(3);
+      expect(split.trainval_cell.filter((c) => split.val_cell.includes(c))).toEqual([]);
+      expect(existsSync(join(out.checkpoint, 'cells', 'model.json'))).toBe(true);
       expect(Object.keys(manifest.dataHashes).sort()).toEqual([
         'cells',
         'counts',
@@ -147,7 +170,7 @@ describe('models.xchrom-train and models.xchrom-predict', () => {
       const pred = join(dir, 'predictions.parquet');
       await predict!.run({
         ...quietCtx(dir),
-        params: { minProbability: 0 } as never,
+        params: { minProbability: 0, weights: 'unseen-cells' } as never,
         inputs: {
           checkpoint: out.checkpoint,
           sequences: inputs.sequences,

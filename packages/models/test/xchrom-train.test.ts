@@ -16,7 +16,7 @@ import { makeXChromSplit } from '../src/data/xchrom-split.js';
 import { computeAuroc } from '../src/metrics/auc.js';
 import { evaluateXChromBlocks, xchromBlocks } from '../src/xchrom/evaluate.js';
 import { predictXChrom } from '../src/xchrom/predict.js';
-import { trainXChrom } from '../src/xchrom/train-xchrom.js';
+import { evaluateXChromLoss, trainXChrom } from '../src/xchrom/train-xchrom.js';
 import { makePlantedData, TINY } from './xchrom-fixtures.js';
 
 let dir: string;
@@ -35,6 +35,17 @@ const split = makeXChromSplit({
   testCellFraction: 0.2,
   testPeakFraction: 0.2,
   valFraction: 0.15,
+  seed: 2,
+});
+
+/** The same split with 5 of the training cells kept out to select the weights for unseen cells. */
+const splitWithValCells = makeXChromSplit({
+  nPeaks: 120,
+  nCells: 40,
+  testCellFraction: 0.2,
+  testPeakFraction: 0.2,
+  valFraction: 0.15,
+  valCellFraction: 0.15,
   seed: 2,
 });
 
@@ -72,7 +83,37 @@ describe('XChrom training on planted truth', () => {
     r.model.dispose();
   }, 240_000);
 
+  it('keeps the weights of the lowest validation-cell loss beside those of the lowest validation-peak loss', async () => {
+    const s = splitWithValCells;
+    expect(s.valCells).toHaveLength(5);
+    expect(s.trainCells.some((c) => s.valCells!.includes(c) || s.testCells.includes(c))).toBe(
+      false,
+    );
+    const r = await trainXChrom(data, s, {
+      config: TINY,
+      seed: 3,
+      epochs: 8,
+      patience: 3,
+      batchPeaks: 24,
+    });
+    const cellLosses = r.history.map((h) => h.valCellsLoss!);
+    const peakLosses = r.history.map((h) => h.valLoss);
+    expect(r.cells!.bestEpoch).toBe(cellLosses.indexOf(Math.min(...cellLosses)));
+    expect(r.bestEpoch).toBe(peakLosses.indexOf(Math.min(...peakLosses)));
+    // Training stops only when both tracks have waited `patience` epochs.
+    const last = r.history.length - 1;
+    if (last < 7) expect(Math.min(last - r.bestEpoch, last - r.cells!.bestEpoch)).toBe(3);
+    // Each kept model scores its own validation block at the recorded best loss.
+    const cellLoss = await evaluateXChromLoss(r.cells!.model, data, s.trainPeaks, s.valCells!);
+    expect(cellLoss).toBeCloseTo(r.cells!.bestValLoss, 5);
+    const peakLoss = await evaluateXChromLoss(r.model, data, s.valPeaks, s.trainCells);
+    expect(peakLoss).toBeCloseTo(r.bestValLoss, 5);
+    r.model.dispose();
+    r.cells!.model.dispose();
+  }, 120_000);
+
   it('resumes after a stop: 2 + 2 epochs equal 4 uninterrupted epochs exactly (cpu backend)', async () => {
+    const split = splitWithValCells;
     const opts = { config: TINY, seed: 5, epochs: 4, patience: 100, batchPeaks: 48 };
     const full = await trainXChrom(data, split, opts);
     const ck = join(dir, 'resume');
@@ -85,13 +126,21 @@ describe('XChrom training on planted truth', () => {
     expect(existsSync(join(ck, 'state', 'model.json'))).toBe(true);
     first.model.dispose();
     const second = await trainXChrom(data, split, { ...opts, checkpointDir: ck, resume: true });
-    expect(second.history.map((h) => h.valLoss)).toEqual(full.history.map((h) => h.valLoss));
-    const a = full.model.namedVariables();
-    const b = second.model.namedVariables();
-    for (let i = 0; i < a.length; i++) {
-      expect(Array.from(await b[i]!.variable.data())).toEqual(
-        Array.from(await a[i]!.variable.data()),
-      );
+    expect(second.history.map((h) => [h.valLoss, h.valCellsLoss])).toEqual(
+      full.history.map((h) => [h.valLoss, h.valCellsLoss]),
+    );
+    expect(second.cells!.bestEpoch).toBe(full.cells!.bestEpoch);
+    for (const [x, y] of [
+      [full.model, second.model],
+      [full.cells!.model, second.cells!.model],
+    ] as const) {
+      const a = x.namedVariables();
+      const b = y.namedVariables();
+      for (let i = 0; i < a.length; i++) {
+        expect(Array.from(await b[i]!.variable.data())).toEqual(
+          Array.from(await a[i]!.variable.data()),
+        );
+      }
     }
     // The checkpoint's model.json holds the kept model: same predictions after a reload.
     const { model } = await loadXChromModel(ck);
@@ -105,6 +154,8 @@ describe('XChrom training on planted truth', () => {
     expect(Array.from(await predictXChrom(model, ...args))).toEqual(
       Array.from(await predictXChrom(second.model, ...args)),
     );
-    [full.model, second.model, model].forEach((m) => m.dispose());
+    [full.model, second.model, model, full.cells!.model, second.cells!.model].forEach((m) =>
+      m.dispose(),
+    );
   }, 120_000);
 });

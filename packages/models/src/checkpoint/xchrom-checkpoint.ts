@@ -10,11 +10,15 @@ import { fileIoHandler, loadNamedTensors, saveNamedTensors } from './file-io-han
  * Layout of an `xchrom-checkpoint` directory:
  * - `model.json` + `weights.bin`: the kept (best-validation) model, TF.js format;
  *   `modelTopology` = `{ format: 'chromflow-xchrom', config }`.
+ * - `cells/model.json` + `cells/weights.bin` (when the split has validation
+ *   cells): the weights kept for unseen cells, same format.
  * - `state/model.json` + `state/weights.bin`: the last finished epoch's training
  *   state (all weights, BN statistics, Adam moments; epoch, step, RNG in the metadata).
  * - `manifest.json`: config, data hashes, metrics, backend (written by the trainer at the end).
  */
 export const STATE_DIR = 'state';
+/** Sub-directory of the weights selected on validation cells. */
+export const CELLS_DIR = 'cells';
 
 function modelTensors(model: XChromModel): { name: string; tensor: tf.Tensor }[] {
   return model.namedVariables().map((n) => ({ name: n.name, tensor: n.variable }));

@@ -10,9 +10,15 @@ export interface XChromSplit {
   trainPeaks: Int32Array;
   valPeaks: Int32Array;
   testPeaks: Int32Array;
-  /** Cells the model trains on (train+val cells). */
+  /** Cells the model trains on. */
   trainCells: Int32Array;
   testCells: Int32Array;
+  /**
+   * Cells kept out of training to select the weights for unseen cells (their
+   * loss on the training peaks). Absent or empty: one model, selected on
+   * `valPeaks × trainCells`, as XChrom does.
+   */
+  valCells?: Int32Array;
 }
 
 export interface MakeSplitOptions {
@@ -24,6 +30,8 @@ export interface MakeSplitOptions {
   testPeakFraction: number;
   /** Fraction of the remaining peaks used for validation (early stopping). */
   valFraction: number;
+  /** Fraction of the non-test cells kept out to select the weights for unseen cells (default 0). */
+  valCellFraction?: number;
   seed: number;
   /** Hold out every peak on these chromosomes instead of a random fraction. */
   testChroms?: string[];
@@ -41,7 +49,9 @@ export function makeXChromSplit(o: MakeSplitOptions): XChromSplit {
   const cells = rng.shuffle(Array.from({ length: o.nCells }, (_, i) => i));
   const nTestCells = Math.round(o.nCells * o.testCellFraction);
   const testCells = cells.slice(0, nTestCells);
-  const trainCells = cells.slice(nTestCells);
+  const nValCells = Math.round((o.nCells - nTestCells) * (o.valCellFraction ?? 0));
+  const valCells = cells.slice(nTestCells, nTestCells + nValCells);
+  const trainCells = cells.slice(nTestCells + nValCells);
   let testPeaks: number[];
   let rest: number[];
   if (o.testChroms && o.testChroms.length > 0) {
@@ -77,6 +87,7 @@ export function makeXChromSplit(o: MakeSplitOptions): XChromSplit {
     testPeaks: sortedInt32(testPeaks),
     trainCells: sortedInt32(trainCells),
     testCells: sortedInt32(testCells),
+    valCells: sortedInt32(valCells),
   };
 }
 

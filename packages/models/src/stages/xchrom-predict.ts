@@ -7,17 +7,20 @@ import {
 } from '@chromflow/core';
 import { initBackend } from '../backend/init-backend.js';
 import { codesFromSequenceTable, joinCellEmbedding } from '../data/read-xchrom-tables.js';
-import { loadXChromModel } from '../checkpoint/xchrom-checkpoint.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { CELLS_DIR, loadXChromModel } from '../checkpoint/xchrom-checkpoint.js';
 import { predictXChrom } from '../xchrom/predict.js';
 import { predictionsToTable } from '../xchrom/predictions-table.js';
 
 export interface XChromPredictParams {
   minProbability: number;
+  weights: 'unseen-cells' | 'unseen-peaks';
 }
 
 export const xchromPredict = defineStage<XChromPredictParams>({
   name: 'models.xchrom-predict',
-  version: '2',
+  version: '3',
   description:
     'Predicts per-cell accessibility of any sequences (cross-peak) in any cells from their RNA embedding alone (cross-cell) with a trained XChrom checkpoint.',
   params: {
@@ -30,6 +33,13 @@ export const xchromPredict = defineStage<XChromPredictParams>({
         maximum: 1,
         default: 0,
         description: 'drop (region, cell) rows below this probability (0 keeps every entry)',
+      },
+      weights: {
+        type: 'string',
+        enum: ['unseen-cells', 'unseen-peaks'],
+        default: 'unseen-cells',
+        description:
+          "which kept weights predict: those selected on validation cells (for cells without ATAC; the checkpoint's cells/, falling back to the main model when training had no validation cells) or those selected on validation peaks (for new sequences)",
       },
     },
   },
@@ -69,7 +79,14 @@ export const xchromPredict = defineStage<XChromPredictParams>({
         });
       return path;
     };
-    const { model } = await loadXChromModel(need('checkpoint'));
+    const checkpoint = need('checkpoint');
+    const forCells = join(checkpoint, CELLS_DIR);
+    const useCells =
+      ctx.params.weights === 'unseen-cells' && existsSync(join(forCells, 'model.json'));
+    const { model } = await loadXChromModel(useCells ? forCells : checkpoint);
+    ctx.log.info(
+      `weights selected on validation ${useCells ? 'cells' : 'peaks'} (${useCells ? forCells : checkpoint})`,
+    );
     const seqT = await readTable(need('sequences'));
     requireEncoding(seqT, 'sequence-codes', need('sequences'));
     const embT = await readTable(need('embedding'));

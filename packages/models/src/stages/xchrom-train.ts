@@ -25,6 +25,7 @@ export interface XChromTrainParams extends XChromSizeParams {
   testPeakFraction: number;
   valFraction: number;
   testCellFraction: number;
+  valCellFraction: number;
   testChroms: string[];
   workers: number;
 }
@@ -45,9 +46,9 @@ const fraction = (description: string, d: number) => ({
 
 export const xchromTrain = defineStage<XChromTrainParams>({
   name: 'models.xchrom-train',
-  version: '2',
+  version: '3',
   description:
-    "Trains XChrom (sequence CNN × RNA cell embedding → per-cell accessibility) with held-out cells and peaks, early stopping on validation loss, and reports XChrom's metrics per block.",
+    "Trains XChrom (sequence CNN × RNA cell embedding → per-cell accessibility) with held-out cells and peaks, early stopping on validation peaks (and on validation cells for the weights used on unseen cells), and reports XChrom's metrics per block.",
   params: {
     type: 'object',
     additionalProperties: false,
@@ -94,6 +95,10 @@ export const xchromTrain = defineStage<XChromTrainParams>({
         'fraction of cells held out as test cells (0: a cross-peak model on all cells)',
         0.1,
       ),
+      valCellFraction: fraction(
+        'fraction of the non-test cells kept out of training to select the weights for unseen cells (0: one model, selected on validation peaks)',
+        0.1,
+      ),
       workers: {
         type: 'integer',
         minimum: 1,
@@ -131,12 +136,13 @@ export const xchromTrain = defineStage<XChromTrainParams>({
     checkpoint: {
       kind: 'directory',
       type: 'xchrom-checkpoint',
-      description: 'best model (TF.js model.json + weights), training state, split and manifest',
+      description:
+        'best model (TF.js model.json + weights), the weights for unseen cells (cells/), training state, split and manifest',
     },
     metrics: {
       kind: 'table',
       type: 'xchrom-metrics',
-      description: "XChrom's metrics per block (train, val, testPeaks, testCells, both)",
+      description: "XChrom's metrics per block (train, val, valCells, testPeaks, testCells, both)",
     },
   },
   resources: { cpu: 2, memoryGb: 4, gpu: true },
@@ -171,6 +177,7 @@ export const xchromTrain = defineStage<XChromTrainParams>({
       testCellFraction: p.testCellFraction,
       testPeakFraction: p.testPeakFraction,
       valFraction: p.valFraction,
+      valCellFraction: p.valCellFraction,
       seed: p.seed,
       testChroms: p.testChroms,
       peakChroms: data.peakChroms,
@@ -190,8 +197,9 @@ export const xchromTrain = defineStage<XChromTrainParams>({
       onProgress: ctx.onProgress,
       log: (m) => ctx.log.info(m),
     });
-    const blocks = await evaluateXChromBlocks(result.model, data, split);
+    const blocks = await evaluateXChromBlocks(result.model, data, split, result.cells?.model);
     result.model.dispose();
+    result.cells?.model.dispose();
     await writeTable(ctx.outputs.metrics as string, metricsToTable(blocks));
     const hashes: Record<string, string> = {};
     for (const [k, v] of Object.entries(paths)) hashes[k] = await hashFile(v);
@@ -204,6 +212,7 @@ export const xchromTrain = defineStage<XChromTrainParams>({
         test_peak: asList(split.testPeaks),
         trainval_cell: asList(split.trainCells),
         test_cell: asList(split.testCells),
+        val_cell: asList(split.valCells ?? new Int32Array(0)),
       }),
     );
     await writeFileAtomic(
@@ -216,6 +225,12 @@ export const xchromTrain = defineStage<XChromTrainParams>({
           backend: backend.name,
           bestEpoch: result.bestEpoch,
           bestValLoss: result.bestValLoss,
+          ...(result.cells
+            ? {
+                cellsBestEpoch: result.cells.bestEpoch,
+                cellsBestValLoss: result.cells.bestValLoss,
+              }
+            : {}),
           history: result.history,
           metrics: blocks,
         },
@@ -226,7 +241,12 @@ export const xchromTrain = defineStage<XChromTrainParams>({
     const flat = flattenBlockMetrics(blocks);
     return {
       backend: backend.name,
-      metrics: { ...flat, bestEpoch: result.bestEpoch, epochsRun: result.history.length },
+      metrics: {
+        ...flat,
+        bestEpoch: result.bestEpoch,
+        ...(result.cells ? { cellsBestEpoch: result.cells.bestEpoch } : {}),
+        epochsRun: result.history.length,
+      },
     };
   },
 });

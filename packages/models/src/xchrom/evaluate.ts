@@ -16,7 +16,10 @@ import {
 } from './predict.js';
 
 /** The blocks XChrom reports: which peaks × which cells. */
-export type XChromBlock = 'train' | 'val' | 'testPeaks' | 'testCells' | 'both';
+export type XChromBlock = 'train' | 'val' | 'valCells' | 'testPeaks' | 'testCells' | 'both';
+
+/** Blocks whose cells the model never trained on, scored with the weights selected for unseen cells. */
+const UNSEEN_CELL_BLOCKS: ReadonlySet<XChromBlock> = new Set(['valCells', 'testCells']);
 
 /** Peaks × cells of each block; empty blocks are left out. */
 export function xchromBlocks(
@@ -26,6 +29,7 @@ export function xchromBlocks(
   const all: Record<XChromBlock, { peaks: Int32Array; cells: Int32Array }> = {
     train: { peaks: split.trainPeaks, cells: split.trainCells },
     val: { peaks: split.valPeaks, cells: split.trainCells },
+    valCells: { peaks: split.trainPeaks, cells: split.valCells ?? new Int32Array(0) },
     testPeaks: { peaks: split.testPeaks, cells: split.trainCells },
     testCells: { peaks: trainval, cells: split.testCells },
     both: { peaks: split.testPeaks, cells: split.testCells },
@@ -52,18 +56,28 @@ export async function predictBlock(
   return probabilitiesFromLogits(await computeLogits(model, pe, ce, gatherDepth(data, cells)));
 }
 
-/** XChrom's metrics (overall, per-cell, per-peak AUROC/AUPRC) of every non-empty block of the split. */
+/**
+ * XChrom's metrics (overall, per-cell, per-peak AUROC/AUPRC) of every
+ * non-empty block of the split. `cellModel` (the weights selected on
+ * validation cells) scores `valCells` and `testCells`; `model` the rest.
+ */
 export async function evaluateXChromBlocks(
   model: XChromModel,
   data: XChromData,
   split: XChromSplit,
+  cellModel: XChromModel = model,
 ): Promise<Partial<Record<XChromBlock, BlockMetrics>>> {
   const out: Partial<Record<XChromBlock, BlockMetrics>> = {};
   for (const [name, b] of Object.entries(xchromBlocks(split)) as [
     XChromBlock,
     { peaks: Int32Array; cells: Int32Array },
   ][]) {
-    const probs = await predictBlock(model, data, b.peaks, b.cells);
+    const probs = await predictBlock(
+      UNSEEN_CELL_BLOCKS.has(name) ? cellModel : model,
+      data,
+      b.peaks,
+      b.cells,
+    );
     out[name] = computeBlockMetrics(
       probs,
       makeDenseTargets(data, b.peaks, b.cells),

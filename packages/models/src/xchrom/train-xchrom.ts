@@ -15,6 +15,7 @@ import {
   restoreTrainingState,
   saveTrainingState,
   saveXChromModel,
+  CELLS_DIR,
   STATE_DIR,
 } from '../checkpoint/xchrom-checkpoint.js';
 import {
@@ -69,27 +70,57 @@ export interface TrainXChromOptions {
 export interface EpochRecord {
   epoch: number;
   trainLoss: number;
+  /** Loss of `valPeaks × trainCells`. */
   valLoss: number;
+  /** Loss of `trainPeaks × valCells`, when the split has validation cells. */
+  valCellsLoss?: number;
   seconds: number;
 }
 
-export interface TrainXChromResult {
-  /** The model with the best-validation weights restored. */
+/** The weights kept for unseen cells, selected on `trainPeaks × valCells`. */
+export interface CellSelection {
   model: XChromModel;
   bestEpoch: number;
   bestValLoss: number;
+}
+
+export interface TrainXChromResult {
+  /** The weights with the lowest `valPeaks × trainCells` loss (for unseen peaks, and the only model without validation cells). */
+  model: XChromModel;
+  bestEpoch: number;
+  bestValLoss: number;
+  /** The weights with the lowest `trainPeaks × valCells` loss (for unseen cells); absent without validation cells. */
+  cells?: CellSelection;
   history: EpochRecord[];
   /** True when training ended by `stopAfterEpochs` rather than by patience or `epochs`. */
   interrupted: boolean;
 }
 
-interface LoopState {
-  epoch: number;
-  rng: SeededRandomState;
+/** Early stopping on one validation block. */
+interface Track {
   bestValLoss: number;
   bestEpoch: number;
   wait: number;
+}
+
+interface LoopState extends Track {
+  epoch: number;
+  rng: SeededRandomState;
   history: EpochRecord[];
+  /** The track on validation cells, when the split has them. */
+  cells?: Track;
+}
+
+/** Records an epoch's loss on a track; true when it is the track's best so far. */
+function advanceTrack(t: Track, epoch: number, loss: number): boolean {
+  if (loss < t.bestValLoss) {
+    t.bestValLoss = loss;
+    t.bestEpoch = epoch;
+    t.wait = 0;
+    return true;
+  }
+  t.wait += 1;
+  return false;
 }
 
 /** Validation loss of `peaks × cells` in inference mode. */
@@ -138,7 +169,12 @@ export function makeXChromBatch(
 
 /**
  * Trains XChrom on `split.trainPeaks × split.trainCells`, stopping early on
- * the loss of `split.valPeaks × split.trainCells`. With `checkpointDir`, the
+ * the loss of `split.valPeaks × split.trainCells`. With `split.valCells`, a
+ * second set of weights is kept on the loss of `split.trainPeaks ×
+ * split.valCells` (unseen cells need the epoch where the cell branch has not
+ * yet fitted the training cells' own noise, which comes earlier than the
+ * sequence tower's best), and training runs until both have stopped
+ * improving. With `checkpointDir`, the
  * best model and the full training state are saved after every epoch, and
  * `resume` continues a killed run where its last finished epoch left off
  * (bit-identical in single-process mode on a deterministic backend).
@@ -171,36 +207,53 @@ export async function trainXChrom(
     step = (m, b) => e.gradientStep(m, b);
     log(`data-parallel training on ${e.workers} workers (${backend})`);
   }
+  const valCells = split.valCells ?? new Int32Array(0);
   const model = new XChromModel(o.config, o.seed);
   const best = new XChromModel(o.config, o.seed);
+  const bestForCells = valCells.length > 0 ? new XChromModel(o.config, o.seed) : undefined;
+  const cellsDir = o.checkpointDir && join(o.checkpointDir, CELLS_DIR);
   const adam = new Adam(model.trainableVariables(), o.adam ?? XCHROM_ADAM);
+  const freshTrack = (): Track => ({ bestValLoss: Infinity, bestEpoch: -1, wait: 0 });
   let st: LoopState = {
     epoch: 0,
     rng: new SeededRandom(o.seed ^ 0x5eed).state(),
-    bestValLoss: Infinity,
-    bestEpoch: -1,
-    wait: 0,
+    ...freshTrack(),
     history: [],
+    ...(bestForCells ? { cells: freshTrack() } : {}),
   };
   if (o.resume && o.checkpointDir && existsSync(join(o.checkpointDir, STATE_DIR, 'model.json'))) {
     const meta = await restoreTrainingState(o.checkpointDir, model, adam);
     st = meta.loop as LoopState;
+    // JSON writes Infinity as null.
     if (st.bestValLoss === null) st.bestValLoss = Infinity;
-    if (existsSync(join(o.checkpointDir, 'model.json'))) {
-      const loaded = await loadXChromModel(o.checkpointDir);
-      copyXChromWeights(loaded.model, best);
-      loaded.model.dispose();
+    if (st.cells?.bestValLoss === null) st.cells.bestValLoss = Infinity;
+    if (Boolean(st.cells) !== Boolean(bestForCells)) {
+      throw new ChromflowError('PARAM', 'the checkpoint was trained with a different split', {
+        path: o.checkpointDir,
+        expected: bestForCells ? 'validation cells' : 'no validation cells',
+        found: st.cells ? 'validation cells' : 'no validation cells',
+        hint: 'resume with the split of the interrupted run, or train into a new directory',
+      });
     }
+    const restore = async (dir: string, into: XChromModel): Promise<void> => {
+      if (!existsSync(join(dir, 'model.json'))) return;
+      const loaded = await loadXChromModel(dir);
+      copyXChromWeights(loaded.model, into);
+      loaded.model.dispose();
+    };
+    await restore(o.checkpointDir, best);
+    if (bestForCells && cellsDir) await restore(cellsDir, bestForCells);
     log(
       `resumed from epoch ${st.epoch} (best ${st.bestValLoss.toFixed(4)} at epoch ${st.bestEpoch})`,
     );
   }
+  const running = (t: Track | undefined): boolean => t !== undefined && t.wait < o.patience;
   const rng = SeededRandom.fromState(st.rng);
   const cellInputs = gatherCellInputs(data, split.trainCells);
   const depth = gatherDepth(data, split.trainCells);
   let ranThisCall = 0;
   let interrupted = false;
-  while (st.epoch < o.epochs && st.wait < o.patience) {
+  while (st.epoch < o.epochs && (running(st) || running(st.cells))) {
     if (o.stopAfterEpochs !== undefined && ranThisCall >= o.stopAfterEpochs) {
       interrupted = true;
       break;
@@ -228,35 +281,42 @@ export async function trainXChrom(
       seen += peaks.length;
     }
     const valLoss = await evaluateXChromLoss(model, data, split.valPeaks, split.trainCells);
+    const valCellsLoss = bestForCells
+      ? await evaluateXChromLoss(model, data, split.trainPeaks, valCells)
+      : undefined;
     const rec: EpochRecord = {
       epoch: st.epoch,
       trainLoss: lossSum / seen,
       valLoss,
+      ...(valCellsLoss === undefined ? {} : { valCellsLoss }),
       seconds: (performance.now() - t0) / 1000,
     };
     st.history.push(rec);
-    if (valLoss < st.bestValLoss) {
-      st.bestValLoss = valLoss;
-      st.bestEpoch = st.epoch;
-      st.wait = 0;
+    if (advanceTrack(st, st.epoch, valLoss)) {
       copyXChromWeights(model, best);
       if (o.checkpointDir)
         await saveXChromModel(o.checkpointDir, best, {
           training: { bestEpoch: st.bestEpoch, valLoss },
         });
-    } else {
-      st.wait += 1;
+    }
+    if (st.cells && bestForCells && valCellsLoss !== undefined) {
+      if (advanceTrack(st.cells, st.epoch, valCellsLoss)) {
+        copyXChromWeights(model, bestForCells);
+        if (cellsDir)
+          await saveXChromModel(cellsDir, bestForCells, {
+            training: { bestEpoch: st.cells.bestEpoch, valCellsLoss },
+          });
+      }
     }
     st.epoch += 1;
     ranThisCall += 1;
     st.rng = rng.state();
     if (o.checkpointDir) {
-      await saveTrainingState(o.checkpointDir, model, adam, {
-        loop: { ...st, bestValLoss: st.bestValLoss },
-      });
+      await saveTrainingState(o.checkpointDir, model, adam, { loop: { ...st } });
     }
+    const cellsPart = valCellsLoss === undefined ? '' : `, val cells ${valCellsLoss.toFixed(4)}`;
     log(
-      `epoch ${rec.epoch + 1}: train loss ${rec.trainLoss.toFixed(4)}, val loss ${valLoss.toFixed(4)}, ` +
+      `epoch ${rec.epoch + 1}: train loss ${rec.trainLoss.toFixed(4)}, val loss ${valLoss.toFixed(4)}${cellsPart}, ` +
         `${rec.seconds.toFixed(1)} s, lr ${adam.learningRate().toExponential(3)}`,
     );
     o.onProgress?.(st.epoch, o.epochs, `epoch ${st.epoch}: val loss ${valLoss.toFixed(4)}`);
@@ -269,6 +329,15 @@ export async function trainXChrom(
     model: best,
     bestEpoch: st.bestEpoch,
     bestValLoss: st.bestValLoss,
+    ...(st.cells && bestForCells
+      ? {
+          cells: {
+            model: bestForCells,
+            bestEpoch: st.cells.bestEpoch,
+            bestValLoss: st.cells.bestValLoss,
+          },
+        }
+      : {}),
     history: st.history,
     interrupted,
   };

@@ -117,6 +117,8 @@ export function randomizedSvd(
       normaliser,
       options,
       products,
+      mu,
+      d !== undefined,
     );
   } finally {
     products.close();
@@ -133,6 +135,8 @@ function sketchAndSolve(
   normaliser: 'lu' | 'qr' | 'none',
   options: RandomizedSvdOptions,
   products: SparseProducts,
+  mu: Float64Array | undefined,
+  scaled: boolean,
 ): TruncatedSvd {
   const rng = makeRandom(options.seed ?? 0);
   let z: Float64Array = new Float64Array(n * l);
@@ -148,13 +152,18 @@ function sketchAndSolve(
     if (normaliser === 'lu') products.luNormalise(y, rows, l);
     else if (normaliser === 'qr') orthonormaliseColumns(y, rows, l);
   };
-  for (let it = 0; it < nIter; it++) {
-    const y = A.times(z, l);
-    tick();
-    normalise(y, m);
-    z = A.transposeTimes(y, l);
-    tick();
-    normalise(z, n);
+  if (!scaled && normaliser !== 'qr') {
+    // Unscaled with LU or no renormalisation: the loop runs where the products run.
+    z = products.powerIterations(z, l, nIter, mu, normaliser === 'lu', tick);
+  } else {
+    for (let it = 0; it < nIter; it++) {
+      const y = A.times(z, l);
+      tick();
+      normalise(y, m);
+      z = A.transposeTimes(y, l);
+      tick();
+      normalise(z, n);
+    }
   }
   const q = A.times(z, l);
   tick();

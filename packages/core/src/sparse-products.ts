@@ -167,6 +167,21 @@ export interface SparseProducts {
     n: number,
     l: number,
   ): { s: Float64Array; U: Float64Array; Vt: Float64Array };
+  /**
+   * The power iterations of the randomized SVD: `iterations` times y = (X − 1μᵀ)·z,
+   * `luNormalise(y)` when `normalise`, z = (X − 1μᵀ)ᵀ·y, `luNormalise(z)` when `normalise`
+   * (μ = `centre`, or none); returns the last z (cols × l). The numbers of that loop over
+   * `times`, `luNormalise` and `transposeTimes`; in the wasm memory the blocks stay there.
+   * `onProduct` runs after each product (progress, abort).
+   */
+  powerIterations(
+    z: Float64Array,
+    l: number,
+    iterations: number,
+    centre: Float64Array | undefined,
+    normalise: boolean,
+    onProduct?: () => void,
+  ): Float64Array;
   /** Ends the worker threads (if any). */
   close(): void;
 }
@@ -238,7 +253,7 @@ export function makeSparseProducts(
     align(4 * (16 * threads + 1)) +
     csrBytes(x.nRows) +
     csrBytes(x.nCols) +
-    2 * dense +
+    3 * dense +
     2 * align(8 * Math.max(x.nRows, x.nCols)) +
     align(8 * lp) +
     2 * align(8 * l * l);
@@ -312,6 +327,17 @@ export function makeSparseProducts(
         return out;
       },
       luNormalise: luNormaliseColumns,
+      powerIterations(z, w, iterations, centre, normalise, onProduct) {
+        for (let it = 0; it < iterations; it++) {
+          const y = this.times(z, w, centre);
+          onProduct?.();
+          if (normalise) luNormaliseColumns(y, x.nRows, w);
+          z = this.transposeTimes(y, w, centre);
+          onProduct?.();
+          if (normalise) luNormaliseColumns(z, x.nCols, w);
+        }
+        return z;
+      },
       timesSmall,
       gramUpper,
       svdSmall: (bt, n, w) => svdSmall(bt, n, w),
@@ -340,6 +366,8 @@ export function makeSparseProducts(
   const pxt = { indptr: tIndptr, rows: x.nCols, cols: x.nRows, ptrs: [tIndptr, tIndices, tValues] };
   const input = take(dense);
   const output = take(dense);
+  // The row-major dense blocks going in and coming out of products.
+  const work = take(dense);
   const lu: LuWorkspace = {
     // The LU's matrix goes where the products' output goes (free between products).
     block: new Float64Array(buf, output, Math.max(x.nRows, x.nCols) * l),
@@ -390,26 +418,19 @@ export function makeSparseProducts(
     transposePending = false;
   };
   /**
-   * X·m or Xᵀ·y in the wasm memory: the dense block is copied in (into the output
-   * region, free until the kernel runs), packed into panels (with the rank-one term's
-   * column sums), multiplied, and unpacked less the rank-one term into the input region.
+   * X·m or Xᵀ·y in the wasm memory, the row-major block m (or y) in the work region and
+   * the product put there too: packed into panels (with the rank-one term's column sums,
+   * μ at centreAt when `centred`), multiplied, and unpacked less the rank-one term.
    */
-  const run = (
-    a: typeof px,
-    dense: Float64Array,
-    w: number,
-    centre: Float64Array | undefined,
-  ): Float64Array => {
+  const product = (a: typeof px, w: number, centred: boolean): void => {
     const lp = Math.ceil(w / panel) * panel;
     const rowsIn = a.cols;
     // With a centre μ: X·m − 1·(μᵀm) takes μ-weighted sums of m's rows (pack mode 1) and
     // subtracts them from every output row (unpack mode 2); Xᵀy − μ·(1ᵀy) the other way.
     const transposed = a === pxt;
-    const packMode = centre ? (transposed ? 2 : 1) : 0;
-    const unpackMode = centre ? (transposed ? 1 : 2) : 0;
-    if (centre) new Float64Array(buf, centreAt, centre.length).set(centre);
-    new Float64Array(buf, output, rowsIn * w).set(dense.subarray(0, rowsIn * w));
-    pack(output, rowsIn, w, input, lp, f32 ? 1 : 0, centreAt, packMode, sumsAt);
+    const packMode = centred ? (transposed ? 2 : 1) : 0;
+    const unpackMode = centred ? (transposed ? 1 : 2) : 0;
+    pack(work, rowsIn, w, input, lp, f32 ? 1 : 0, centreAt, packMode, sumsAt);
     // Work chunks of equal non-zero counts (16 per thread, claimed by whoever is
     // free); inside one, the kernel goes through rows in cache chunks of ≈ 2^18 non-zeros.
     const chunk = Math.max(16, Math.round(262144 / Math.max(1, nnz / Math.max(1, a.rows))));
@@ -427,13 +448,10 @@ export function makeSparseProducts(
     }
     bounds[nChunks] = a.rows;
     const ptrs = a.ptrs.map((v) => v.byteOffset);
-    const finish = (): Float64Array => {
-      unpack(output, a.rows, lp, f32 ? 1 : 0, input, w, centreAt, unpackMode, sumsAt);
-      return new Float64Array(buf, input, a.rows * w).slice();
-    };
     if (alone) {
       spmm(...ptrs, input, output, 0, a.rows, lp, rowsIn, chunk);
-      return finish();
+      unpack(output, a.rows, lp, f32 ? 1 : 0, work, w, centreAt, unpackMode, sumsAt);
+      return;
     }
     job.set([...ptrs, input, output, lp, rowsIn, chunk, f32 ? 1 : 0, nChunks, boundsAt], 3);
     Atomics.store(job, JOB.done, 0);
@@ -458,7 +476,21 @@ export function makeSparseProducts(
         hint: 'run with threads: 1',
       });
     }
-    return finish();
+    unpack(output, a.rows, lp, f32 ? 1 : 0, work, w, centreAt, unpackMode, sumsAt);
+  };
+  const setCentre = (centre: Float64Array | undefined): boolean => {
+    if (centre) new Float64Array(buf, centreAt, centre.length).set(centre);
+    return centre !== undefined;
+  };
+  const run = (
+    a: typeof px,
+    dense: Float64Array,
+    w: number,
+    centre: Float64Array | undefined,
+  ): Float64Array => {
+    new Float64Array(buf, work, a.cols * w).set(dense.subarray(0, a.cols * w));
+    product(a, w, setCentre(centre));
+    return new Float64Array(buf, work, a.rows * w).slice();
   };
   return {
     backend:
@@ -466,6 +498,20 @@ export function makeSparseProducts(
     times: (m, w, centre) => run(px, m, w, centre),
     transposeTimes: (y, w, centre) => run(pxt, y, w, centre),
     luNormalise: (y, rows, w) => luInPlace(y, rows, w, lu),
+    // The block stays in the work region from product to LU to product.
+    powerIterations(z, w, iterations, centre, normalise, onProduct) {
+      new Float64Array(buf, work, x.nCols * w).set(z.subarray(0, x.nCols * w));
+      const centred = setCentre(centre);
+      for (let it = 0; it < iterations; it++) {
+        product(px, w, centred);
+        onProduct?.();
+        if (normalise) luKernel(work, x.nRows, w, lu.flags);
+        product(pxt, w, centred);
+        onProduct?.();
+        if (normalise) luKernel(work, x.nCols, w, lu.flags);
+      }
+      return new Float64Array(buf, work, x.nCols * w).slice();
+    },
     // The block goes in the output region and the product in the input region.
     timesSmall(a, rows, w, b, ldb, k) {
       new Float64Array(buf, output, rows * w).set(a.subarray(0, rows * w));

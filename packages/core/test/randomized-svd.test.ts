@@ -254,6 +254,41 @@ json.dump({"s": s.tolist(), "vt": vt.tolist()}, sys.stdout)`,
     }
   });
 
+  it('power iterations in the wasm memory give the numbers of the JavaScript loop over times, luNormalise and transposeTimes', () => {
+    const a = randomCsr(301, 77, 0.1, 4);
+    const l = 13;
+    const rng = makeRandom(3);
+    const z = Float64Array.from({ length: a.nCols * l }, () => rng.normal());
+    const mu = Float64Array.from({ length: a.nCols }, (_, c) => (c % 4 === 0 ? 0 : rng.uniform()));
+    for (const precision of ['float64', 'float32'] as const) {
+      const js = makeSparseProducts(a, l, { backend: 'js', precision });
+      for (const [centre, normalise] of [
+        [mu, true],
+        [undefined, true],
+        [mu, false],
+      ] as const) {
+        let want = z;
+        for (let it = 0; it < 3; it++) {
+          const y = js.times(want, l, centre);
+          if (normalise) luNormaliseColumns(y, a.nRows, l);
+          want = js.transposeTimes(y, l, centre);
+          if (normalise) luNormaliseColumns(want, a.nCols, l);
+        }
+        expect(Array.from(js.powerIterations(z, l, 3, centre, normalise))).toEqual(
+          Array.from(want),
+        );
+        for (const threads of [1, 2]) {
+          const w = makeSparseProducts(a, l, { backend: 'wasm', threads, precision });
+          let products = 0;
+          const got = w.powerIterations(z, l, 3, centre, normalise, () => products++);
+          w.close();
+          expect(products).toBe(6);
+          expect(Array.from(got)).toEqual(Array.from(want));
+        }
+      }
+    }
+  });
+
   it('small dense products, Gram matrices and SVDs: the wasm kernels give the JavaScript bits, and both the naive sums (the SVD: B back)', () => {
     const rng = makeRandom(7);
     const w = makeSparseProducts(randomCsr(50, 40, 0.2, 1), 17, { backend: 'wasm' });

@@ -267,7 +267,7 @@ json.dump({"s": s.tolist(), "vt": vt.tolist()}, sys.stdout)`,
         [undefined, true],
         [mu, false],
       ] as const) {
-        let want = z;
+        let want: Float64Array = z;
         for (let it = 0; it < 3; it++) {
           const y = js.times(want, l, centre);
           if (normalise) luNormaliseColumns(y, a.nRows, l);

@@ -2,21 +2,24 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ChromflowError } from '@chromflow/core';
-import { simulateDataset } from './dataset.js';
+import { DEFAULT_SIMULATION, scaleSimulation, simulateDataset } from './dataset.js';
 import { writeDataset } from './write-dataset.js';
 
-/** `simulate --out <dir> --seed <n>`: writes the data set and prints each file with its size. */
+/** `simulate --out <dir> --seed <n> [--scale <x>]`: writes the data set and prints each file with its size. */
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       out: { type: 'string' },
       seed: { type: 'string', default: '1' },
+      scale: { type: 'string', default: '1' },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
     process.stdout.write(
-      'usage: simulate [--out <dir>] [--seed <n>]\n  default out: the repository test-data/, seed 1\n',
+      'usage: simulate [--out <dir>] [--seed <n>] [--scale <x>]\n' +
+        '  default out: the repository test-data/, seed 1, scale 1\n' +
+        '  --scale: x times the genome, peaks and per-cell depth (same cells), e.g. 10 for sequence-model evaluation\n',
     );
     return;
   }
@@ -34,7 +37,10 @@ async function main(): Promise<void> {
     values.out ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../../test-data'),
   );
   const t0 = performance.now();
-  const ds = simulateDataset({ seed });
+  const ds = simulateDataset({
+    ...scaleSimulation(DEFAULT_SIMULATION, Number(values.scale)),
+    seed,
+  });
   const files = await writeDataset(out, ds);
   let total = 0;
   for (const f of files) {

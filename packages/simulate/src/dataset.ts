@@ -1,3 +1,4 @@
+import { ChromflowError } from '@chromflow/core';
 import type {
   AccessibilityConstants,
   CellTypeSpec,
@@ -96,6 +97,27 @@ export const DEFAULT_SIMULATION: SimulateOptions = {
   fragments: DEFAULT_FRAGMENTS,
   rna: DEFAULT_RNA,
 };
+
+/**
+ * The same design `factor` times larger in sequence: chromosome lengths, peaks
+ * of every class and each cell's depth all scale, so genes and peaks keep
+ * their density and an open peak its expected fragments (labels as dense as
+ * in test-data). Cells are unchanged. For evaluating sequence models, which
+ * need more training peaks than the embedded data set has.
+ */
+export function scaleSimulation(options: SimulateOptions, factor: number): SimulateOptions {
+  if (!(factor > 0) || !Number.isFinite(factor)) {
+    throw new ChromflowError('PARAM', `The scale must be a positive number, got ${factor}.`, {
+      field: 'scale',
+    });
+  }
+  return {
+    ...options,
+    chromosomes: options.chromosomes.map((c) => ({ ...c, length: Math.round(c.length * factor) })),
+    peakClasses: options.peakClasses.map((p) => ({ ...p, count: Math.round(p.count * factor) })),
+    fragments: { ...options.fragments, medianDepth: options.fragments.medianDepth * factor },
+  };
+}
 
 /** A simulated data set held in memory, with everything the truth needs. */
 export interface SimDataset {

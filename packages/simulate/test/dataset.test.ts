@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_FRAGMENTS } from '../src/fragment-sampler.js';
-import { simulateDataset } from '../src/dataset.js';
+import { DEFAULT_SIMULATION, scaleSimulation, simulateDataset } from '../src/dataset.js';
 import type { SimulateOptions } from '../src/dataset.js';
 import { formatGtf } from '../src/gene-model.js';
 import { overlapsAny, sliceText } from '../src/genome-model.js';
@@ -169,5 +169,31 @@ describe('simulateDataset (bad options)', () => {
     expect(() =>
       simulateDataset({ ...SMALL, peakClasses: [{ kind: 'tf', drivers: ['NOPE'], count: 3 }] }),
     ).toThrow(/driver 'NOPE' has no driver motif/);
+  });
+});
+
+describe('scaleSimulation', () => {
+  it('scales genome, peaks of every class and per-cell depth; cells stay; scale 1 is the identity', () => {
+    const twice = scaleSimulation(DEFAULT_SIMULATION, 2);
+    expect(twice.chromosomes.map((c) => c.length)).toEqual(
+      DEFAULT_SIMULATION.chromosomes.map((c) => 2 * c.length),
+    );
+    expect(twice.peakClasses.map((p) => p.count)).toEqual(
+      DEFAULT_SIMULATION.peakClasses.map((p) => 2 * p.count),
+    );
+    expect(twice.fragments.medianDepth).toBe(2 * DEFAULT_SIMULATION.fragments.medianDepth);
+    expect(twice.cellTypes).toEqual(DEFAULT_SIMULATION.cellTypes);
+    expect(scaleSimulation(DEFAULT_SIMULATION, 1)).toEqual(DEFAULT_SIMULATION);
+    expect(() => scaleSimulation(DEFAULT_SIMULATION, 0)).toThrow(/positive/);
+  });
+
+  it('keeps labels as dense at a larger scale: open-peak fragments per cell follow the depth', () => {
+    const base = simulateDataset(SMALL);
+    const opts = scaleSimulation({ ...DEFAULT_SIMULATION, ...SMALL }, 2);
+    const big = simulateDataset(opts);
+    const perPeak = (d: typeof base): number => d.fragments.starts.length / d.peaks.length;
+    expect(big.peaks.length).toBeGreaterThan(1.9 * base.peaks.length);
+    expect(big.cells.length).toBe(base.cells.length);
+    expect(Math.abs(perPeak(big) / perPeak(base) - 1)).toBeLessThan(0.1);
   });
 });

@@ -18,7 +18,7 @@ describe.skipIf(!hasTestData)('the default options regenerate the committed test
     // Through the stage, as the orchestrator runs it, with the default seed.
     const stage = stages.find((s) => s.name === 'simulate.dataset')!;
     const info = await stage.run({
-      params: { seed: 1 },
+      params: { seed: 1, scale: 1 },
       inputs: {},
       outputs: { ...datasetPathsIn(dir) },
       tempDir: dir,

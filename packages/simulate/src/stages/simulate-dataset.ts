@@ -1,10 +1,11 @@
 import { defineStage } from '@chromflow/core';
-import { simulateDataset } from '../dataset.js';
+import { DEFAULT_SIMULATION, scaleSimulation, simulateDataset } from '../dataset.js';
 import { writeDatasetFiles } from '../write-dataset.js';
 
 // A type alias (not an interface) so it is assignable to Stage's Record<string, unknown> params.
 export type SimulateDatasetParams = {
   seed: number;
+  scale: number;
 };
 
 /** Generates the default simulated multiome data set (the `test-data/` layout) for a seed. */
@@ -22,6 +23,14 @@ export const simulateDatasetStage = defineStage<SimulateDatasetParams>({
         default: 1,
         minimum: 0,
         maximum: 4294967295,
+      },
+      scale: {
+        type: 'number',
+        description:
+          'Times the genome, peaks and per-cell depth of the default design (same cells); 1 = test-data/.',
+        default: 1,
+        exclusiveMinimum: 0,
+        maximum: 100,
       },
     },
     additionalProperties: false,
@@ -73,7 +82,8 @@ export const simulateDatasetStage = defineStage<SimulateDatasetParams>({
   },
   resources: { cpu: 1, memoryGb: 1 },
   async run(ctx) {
-    const ds = simulateDataset({ seed: ctx.params.seed });
+    const { seed, scale } = ctx.params;
+    const ds = simulateDataset({ ...scaleSimulation(DEFAULT_SIMULATION, scale), seed });
     const o = ctx.outputs;
     await writeDatasetFiles(
       {

@@ -518,6 +518,149 @@ export const SPARSE_KERNEL_WAT = `(module
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $rows)))
     (local.get $piv))
+  ;; luPair: steps k and k+1 of lu at once (piv: step k's pivot row; k + 1 < min(rows, l)),
+  ;; the same operations on every entry in the same order: a pass updating column k+1
+  ;; alone (step k) and seeking its pivot p2, then one pass applying both steps to the
+  ;; columns after it (y ← (y − f·u_k) − g·u_p2) and seeking column k+2's pivot, returned
+  ;; (−1 if none). A zero column k+1 finishes step k alone.
+  (func $luPair (param $y i32) (param $rows i32) (param $l i32) (param $flags i32)
+    (param $k i32) (param $piv i32) (result i32)
+    (local $stride i32) (local $ko i32) (local $k1o i32) (local $j2 i32) (local $pairsEnd i32)
+    (local $u i32) (local $u2 i32) (local $p2 i32) (local $next i32) (local $i i32)
+    (local $row i32) (local $o i32)
+    (local $inv f64) (local $inv2 f64) (local $uk1 f64) (local $f f64) (local $g f64)
+    (local $v f64) (local $a f64) (local $best f64) (local $fv v128) (local $gv v128)
+    (local.set $stride (i32.shl (local.get $l) (i32.const 3)))
+    (local.set $ko (i32.shl (local.get $k) (i32.const 3)))
+    (local.set $k1o (i32.add (local.get $ko) (i32.const 8)))
+    (local.set $j2 (i32.add (local.get $ko) (i32.const 16)))
+    (local.set $pairsEnd (i32.add (local.get $j2)
+      (i32.shl (i32.and (i32.sub (i32.sub (local.get $l) (local.get $k)) (i32.const 2)) (i32.const -2)) (i32.const 3))))
+    (i32.store8 (i32.add (local.get $flags) (local.get $piv)) (i32.const 1))
+    (local.set $u (i32.add (local.get $y) (i32.mul (local.get $piv) (local.get $stride))))
+    (local.set $inv (f64.div (f64.const 1) (f64.load (i32.add (local.get $u) (local.get $ko)))))
+    (local.set $uk1 (f64.load (i32.add (local.get $u) (local.get $k1o))))
+    ;; pass A: step k on columns k and k+1, and column k+1's pivot
+    (local.set $p2 (i32.const -1))
+    (local.set $row (local.get $y))
+    (block $adone (loop $as
+      (br_if $adone (i32.ge_u (local.get $i) (local.get $rows)))
+      (if (i32.eqz (i32.load8_u (i32.add (local.get $flags) (local.get $i)))) (then
+        (local.set $f (f64.mul (f64.load (i32.add (local.get $row) (local.get $ko))) (local.get $inv)))
+        (f64.store (i32.add (local.get $row) (local.get $ko)) (local.get $f))
+        (local.set $v (f64.sub (f64.load (i32.add (local.get $row) (local.get $k1o)))
+          (f64.mul (local.get $f) (local.get $uk1))))
+        (f64.store (i32.add (local.get $row) (local.get $k1o)) (local.get $v))
+        (local.set $a (f64.abs (local.get $v)))
+        (if (f64.gt (local.get $a) (local.get $best)) (then
+          (local.set $best (local.get $a))
+          (local.set $p2 (local.get $i))))))
+      (local.set $row (i32.add (local.get $row) (local.get $stride)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $as)))
+    (local.set $next (i32.const -1))
+    (local.set $best (f64.const 0))
+    (if (i32.lt_s (local.get $p2) (i32.const 0))
+      (then
+        ;; column k+1 is zero: finish step k on the columns after it
+        (local.set $row (local.get $y))
+        (local.set $i (i32.const 0))
+        (block $bdone (loop $bs
+          (br_if $bdone (i32.ge_u (local.get $i) (local.get $rows)))
+          (if (i32.eqz (i32.load8_u (i32.add (local.get $flags) (local.get $i)))) (then
+            (local.set $f (f64.load (i32.add (local.get $row) (local.get $ko))))
+            (local.set $fv (f64x2.splat (local.get $f)))
+            (local.set $o (local.get $j2))
+            (block $pdone (loop $pairs
+              (br_if $pdone (i32.ge_u (local.get $o) (local.get $pairsEnd)))
+              (v128.store (i32.add (local.get $row) (local.get $o))
+                (f64x2.sub (v128.load (i32.add (local.get $row) (local.get $o)))
+                  (f64x2.mul (local.get $fv) (v128.load (i32.add (local.get $u) (local.get $o))))))
+              (local.set $o (i32.add (local.get $o) (i32.const 16)))
+              (br $pairs)))
+            (if (i32.lt_u (local.get $o) (local.get $stride)) (then
+              (f64.store (i32.add (local.get $row) (local.get $o))
+                (f64.sub (f64.load (i32.add (local.get $row) (local.get $o)))
+                  (f64.mul (local.get $f) (f64.load (i32.add (local.get $u) (local.get $o))))))))
+            (if (i32.lt_u (local.get $j2) (local.get $stride)) (then
+              (local.set $a (f64.abs (f64.load (i32.add (local.get $row) (local.get $j2)))))
+              (if (f64.gt (local.get $a) (local.get $best)) (then
+                (local.set $best (local.get $a))
+                (local.set $next (local.get $i))))))))
+          (local.set $row (i32.add (local.get $row) (local.get $stride)))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $bs))))
+      (else
+        (i32.store8 (i32.add (local.get $flags) (local.get $p2)) (i32.const 1))
+        (local.set $u2 (i32.add (local.get $y) (i32.mul (local.get $p2) (local.get $stride))))
+        ;; step k on p2's row after column k+1, then p2's row is u_k+1
+        (local.set $f (f64.load (i32.add (local.get $u2) (local.get $ko))))
+        (local.set $fv (f64x2.splat (local.get $f)))
+        (local.set $o (local.get $j2))
+        (block $pdone (loop $pairs
+          (br_if $pdone (i32.ge_u (local.get $o) (local.get $pairsEnd)))
+          (v128.store (i32.add (local.get $u2) (local.get $o))
+            (f64x2.sub (v128.load (i32.add (local.get $u2) (local.get $o)))
+              (f64x2.mul (local.get $fv) (v128.load (i32.add (local.get $u) (local.get $o))))))
+          (local.set $o (i32.add (local.get $o) (i32.const 16)))
+          (br $pairs)))
+        (if (i32.lt_u (local.get $o) (local.get $stride)) (then
+          (f64.store (i32.add (local.get $u2) (local.get $o))
+            (f64.sub (f64.load (i32.add (local.get $u2) (local.get $o)))
+              (f64.mul (local.get $f) (f64.load (i32.add (local.get $u) (local.get $o))))))))
+        (local.set $inv2 (f64.div (f64.const 1) (f64.load (i32.add (local.get $u2) (local.get $k1o)))))
+        ;; pass B: steps k and k+1 on the columns after k+1, and column k+2's pivot
+        (local.set $row (local.get $y))
+        (local.set $i (i32.const 0))
+        (block $bdone (loop $bs
+          (br_if $bdone (i32.ge_u (local.get $i) (local.get $rows)))
+          (if (i32.eqz (i32.load8_u (i32.add (local.get $flags) (local.get $i)))) (then
+            (local.set $f (f64.load (i32.add (local.get $row) (local.get $ko))))
+            (local.set $g (f64.mul (f64.load (i32.add (local.get $row) (local.get $k1o))) (local.get $inv2)))
+            (f64.store (i32.add (local.get $row) (local.get $k1o)) (local.get $g))
+            (local.set $fv (f64x2.splat (local.get $f)))
+            (local.set $gv (f64x2.splat (local.get $g)))
+            (local.set $o (local.get $j2))
+            (block $pdone (loop $pairs
+              (br_if $pdone (i32.ge_u (local.get $o) (local.get $pairsEnd)))
+              (v128.store (i32.add (local.get $row) (local.get $o))
+                (f64x2.sub
+                  (f64x2.sub (v128.load (i32.add (local.get $row) (local.get $o)))
+                    (f64x2.mul (local.get $fv) (v128.load (i32.add (local.get $u) (local.get $o)))))
+                  (f64x2.mul (local.get $gv) (v128.load (i32.add (local.get $u2) (local.get $o))))))
+              (local.set $o (i32.add (local.get $o) (i32.const 16)))
+              (br $pairs)))
+            (if (i32.lt_u (local.get $o) (local.get $stride)) (then
+              (f64.store (i32.add (local.get $row) (local.get $o))
+                (f64.sub
+                  (f64.sub (f64.load (i32.add (local.get $row) (local.get $o)))
+                    (f64.mul (local.get $f) (f64.load (i32.add (local.get $u) (local.get $o)))))
+                  (f64.mul (local.get $g) (f64.load (i32.add (local.get $u2) (local.get $o))))))))
+            (if (i32.lt_u (local.get $j2) (local.get $stride)) (then
+              (local.set $a (f64.abs (f64.load (i32.add (local.get $row) (local.get $j2)))))
+              (if (f64.gt (local.get $a) (local.get $best)) (then
+                (local.set $best (local.get $a))
+                (local.set $next (local.get $i))))))))
+          (local.set $row (i32.add (local.get $row) (local.get $stride)))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $bs)))
+        ;; p2's row: 1 at k+1, 0 after
+        (f64.store (i32.add (local.get $u2) (local.get $k1o)) (f64.const 1))
+        (local.set $o (local.get $j2))
+        (block $zdone (loop $zero
+          (br_if $zdone (i32.ge_u (local.get $o) (local.get $stride)))
+          (f64.store (i32.add (local.get $u2) (local.get $o)) (f64.const 0))
+          (local.set $o (i32.add (local.get $o) (i32.const 8)))
+          (br $zero)))))
+    ;; the step-k pivot row: 1 at k, 0 after
+    (f64.store (i32.add (local.get $u) (local.get $ko)) (f64.const 1))
+    (local.set $o (local.get $k1o))
+    (block $zdone (loop $zero
+      (br_if $zdone (i32.ge_u (local.get $o) (local.get $stride)))
+      (f64.store (i32.add (local.get $u) (local.get $o)) (f64.const 0))
+      (local.set $o (i32.add (local.get $o) (i32.const 8)))
+      (br $zero)))
+    (local.get $next))
   (func (export "lu")
     (param $y i32) (param $rows i32) (param $l i32) (param $flags i32)
     (local $stride i32) (local $k i32) (local $kMax i32) (local $piv i32) (local $next i32)
@@ -531,6 +674,13 @@ export const SPARSE_KERNEL_WAT = `(module
     (local.set $piv (call $pivotOf (local.get $y) (local.get $rows) (local.get $stride) (local.get $flags) (i32.const 0)))
     (block $done (loop $steps
       (br_if $done (i32.ge_u (local.get $k) (local.get $kMax)))
+      ;; two steps a round while there are two
+      (if (i32.and (i32.ge_s (local.get $piv) (i32.const 0))
+            (i32.lt_u (i32.add (local.get $k) (i32.const 1)) (local.get $kMax))) (then
+        (local.set $piv (call $luPair (local.get $y) (local.get $rows) (local.get $l)
+          (local.get $flags) (local.get $k) (local.get $piv)))
+        (local.set $k (i32.add (local.get $k) (i32.const 2)))
+        (br $steps)))
       (local.set $ko (i32.shl (local.get $k) (i32.const 3)))
       (local.set $j0 (i32.add (local.get $ko) (i32.const 8)))
       (local.set $pairsEnd (i32.add (local.get $j0)
@@ -599,74 +749,89 @@ export const SPARSE_KERNEL_WAT = `(module
 
 /** `SPARSE_KERNEL_WAT` assembled (see there). */
 export const SPARSE_KERNEL_WASM_BASE64 =
-  'AGFzbQEAAAABPwZgCn9/f39/f39/f38AYAl/f39/f39/f38AYAd/f39/f39/AGAEf39/fwBgCH9/f39/f39/AGAFf3' +
-  '9/f38BfwISAQNlbnYGbWVtb3J5AgMBgIAEAwsKAAABAQIDBAMFAwdJCQRzcG1tAAAGc3BtbTMyAAEEcGFjawACBnVu' +
-  'cGFjawADBGdlbW0ABARncmFtAAUJdHJhbnNwb3NlAAYGamFjb2JpAAcCbHUACQrUIgqMAwIIfwV7IAUhCgJAA0AgCi' +
-  'AGTw0BIAogCWohCyALIAZLBEAgBiELC0EAIQwCQANAIAwgB08NASADIAwgCGxBA3RqIQ0gCiEOAkADQCAOIAtPDQEg' +
-  'ACAOQQJ0aigCACEPIAAgDkECdGooAgQhEP0MAAAAAAAAAAAAAAAAAAAAACET/QwAAAAAAAAAAAAAAAAAAAAAIRT9DA' +
-  'AAAAAAAAAAAAAAAAAAAAAhFf0MAAAAAAAAAAAAAAAAAAAAACEWAkADQCAPIBBPDQEgAiAPQQJ0aioCALv9FCESIA0g' +
-  'ASAPQQJ0aigCAEEGdGohESATIBIgEf0ABAD98gH98AEhEyAUIBIgEf0ABBD98gH98AEhFCAVIBIgEf0ABCD98gH98A' +
-  'EhFSAWIBIgEf0ABDD98gH98AEhFiAPQQFqIQ8MAAsLIAQgDiAHbCAMakEDdGohESARIBP9CwQAIBEgFP0LBBAgESAV' +
-  '/QsEICARIBb9CwQwIA5BAWohDgwACwsgDEEIaiEMDAALCyALIQoMAAsLC4sDAgh/BXsgBSEKAkADQCAKIAZPDQEgCi' +
-  'AJaiELIAsgBksEQCAGIQsLQQAhDAJAA0AgDCAHTw0BIAMgDCAIbEECdGohDSAKIQ4CQANAIA4gC08NASAAIA5BAnRq' +
-  'KAIAIQ8gACAOQQJ0aigCBCEQ/QwAAAAAAAAAAAAAAAAAAAAAIRP9DAAAAAAAAAAAAAAAAAAAAAAhFP0MAAAAAAAAAA' +
-  'AAAAAAAAAAACEV/QwAAAAAAAAAAAAAAAAAAAAAIRYCQANAIA8gEE8NASACIA9BAnRqKgIA/RMhEiANIAEgD0ECdGoo' +
-  'AgBBBnRqIREgEyASIBH9AAQA/eYB/eQBIRMgFCASIBH9AAQQ/eYB/eQBIRQgFSASIBH9AAQg/eYB/eQBIRUgFiASIB' +
-  'H9AAQw/eYB/eQBIRYgD0EBaiEPDAALCyAEIA4gB2wgDGpBAnRqIREgESAT/QsEACARIBT9CwQQIBEgFf0LBCAgESAW' +
-  '/QsEMCAOQQFqIQ4MAAsLIAxBEGohDAwACwsgCyEKDAALCwv7AgUGfwF7AXwBewJ/IAFBBnQhEyACQX5xIQ4gBwRAIA' +
-  'hBACAEQQN0/AsACyAAIQsCQANAIAkgAU8NAUQAAAAAAADwPyEQIAdBAEchEiAHQQFGBEAgBiAJQQN0aisDACEQIBBE' +
-  'AAAAAAAAAABiIRILIBD9FCERQQAhCgJAA0AgCiAETw0B/QwAAAAAAAAAAAAAAAAAAAAAIQ8gCiAOSQRAIAsgCkEDdG' +
-  'r9AAQAIQ8FIAogAkkEQCALIApBA3Rq/V0DACEPCwsgEiAKIAJJcQRAIAggCkEDdGohDSAHQQJGBEAgDSAN/QAEACAP' +
-  '/fAB/QsEAAUgDSAN/QAEACARIA/98gH98AH9CwQACwsgBQRAIAMgCkEEdiATbCAJQQZ0IApBD3FBAnRqamohDCAMIA' +
-  '/9Xv1bAwAABSADIApBA3YgE2wgCUEGdCAKQQdxQQN0ampqIQwgDCAP/QsEAAsgCkECaiEKDAALCyALIAJBA3RqIQsg' +
-  'CUEBaiEJDAALCwv7AQUEfwF7AXwBewF/IAQhDAJAA0AgCSABTw0BIAchECAHQQFGBEAgBiAJQQN0aisDACEOIA5EAA' +
-  'AAAAAAAABhBEBBACEQCwsgDv0UIQ8gACAJIAJsQQJBAyADG3RqIQtBACEKAkADQCAKIAVPDQEgAwRAIAsgCkECdGr9' +
-  'XQMA/V8hDQUgCyAKQQN0av0ABAAhDQsgEEECRgRAIA0gCCAKQQN0av0ABAD98QEhDQsgEEEBRgRAIA0gDyAIIApBA3' +
-  'Rq/QAEAP3yAf3xASENCyAMIApBA3RqIA39CwQAIApBAmohCgwACwsgDCAFQQN0aiEMIAlBAWohCQwACwsLywQDCH8F' +
-  'ewF8IARBA3QhDiAAIQogBiELAkADQCAHIAFPDQFBACEIAkADQCAIQQhqIAVLDQH9DAAAAAAAAAAAAAAAAAAAAAAhEP' +
-  '0MAAAAAAAAAAAAAAAAAAAAACER/QwAAAAAAAAAAAAAAAAAAAAAIRL9DAAAAAAAAAAAAAAAAAAAAAAhEyAKIQwgAyAI' +
-  'QQN0aiENQQAhCQJAA0AgCSACTw0BIAz9CgMAIQ8gECAPIA39AAQA/fIB/fABIRAgESAPIA39AAQQ/fIB/fABIREgEi' +
-  'APIA39AAQg/fIB/fABIRIgEyAPIA39AAQw/fIB/fABIRMgDEEIaiEMIA0gDmohDSAJQQFqIQkMAAsLIAsgCEEDdGoh' +
-  'DCAMIBD9CwQAIAwgEf0LBBAgDCAS/QsEICAMIBP9CwQwIAhBCGohCAwACwsCQANAIAhBAmogBUsNAf0MAAAAAAAAAA' +
-  'AAAAAAAAAAACEQIAohDCADIAhBA3RqIQ1BACEJAkADQCAJIAJPDQEgECAM/QoDACAN/QAEAP3yAf3wASEQIAxBCGoh' +
-  'DCANIA5qIQ0gCUEBaiEJDAALCyALIAhBA3RqIBD9CwQAIAhBAmohCAwACwsgCCAFSQRARAAAAAAAAAAAIRQgCiEMIA' +
-  'MgCEEDdGohDUEAIQkCQANAIAkgAk8NASAUIAwrAwAgDSsDAKKgIRQgDEEIaiEMIA0gDmohDSAJQQFqIQkMAAsLIAsg' +
-  'CEEDdGogFDkDAAsgCiACQQN0aiEKIAsgBUEDdGohCyAHQQFqIQcMAAsLC6UEBAd/AXsBfAR7IAJBA3QhCSAAIAEgCW' +
-  'xqIQggA0EAIAIgCWz8CwACQANAIAQgAk8NASADIAQgCWxqIQogBCEFAkADQCAFQQhqIAJLDQH9DAAAAAAAAAAAAAAA' +
-  'AAAAAAAhDf0MAAAAAAAAAAAAAAAAAAAAACEO/QwAAAAAAAAAAAAAAAAAAAAAIQ/9DAAAAAAAAAAAAAAAAAAAAAAhEC' +
-  'AAIQYCQANAIAYgCE8NASAGIARBA3Rq/QoDACELIAYgBUEDdGohByANIAsgB/0ABAD98gH98AEhDSAOIAsgB/0ABBD9' +
-  '8gH98AEhDiAPIAsgB/0ABCD98gH98AEhDyAQIAsgB/0ABDD98gH98AEhECAGIAlqIQYMAAsLIAogBUEDdGohByAHIA' +
-  '39CwQAIAcgDv0LBBAgByAP/QsEICAHIBD9CwQwIAVBCGohBQwACwsCQANAIAVBAmogAksNAf0MAAAAAAAAAAAAAAAA' +
-  'AAAAACENIAAhBgJAA0AgBiAITw0BIA0gBiAEQQN0av0KAwAgBiAFQQN0av0ABAD98gH98AEhDSAGIAlqIQYMAAsLIA' +
-  'ogBUEDdGogDf0LBAAgBUECaiEFDAALCyAFIAJJBEBEAAAAAAAAAAAhDCAAIQYCQANAIAYgCE8NASAMIAYgBEEDdGor' +
-  'AwAgBiAFQQN0aisDAKKgIQwgBiAJaiEGDAALCyAKIAVBA3RqIAw5AwALIARBAWohBAwACwsLzgIBCX8gBUEAIARBAW' +
-  'pBAnT8CwAgACADQQJ0aigCACEJAkADQCAIIAlPDQEgBSABIAhBAnRqKAIAQQJ0aiENIA0gDSgCBEEBajYCBCAIQQFq' +
-  'IQgMAAsLAkADQCAKIARPDQEgBSAKQQJ0aiENIA0oAgQhECANIA82AgAgDyAQaiEPIApBAWohCgwACwsCQANAIAsgA0' +
-  '8NASAAIAtBAnRqKAIAIQggACALQQJ0aigCBCEMAkADQCAIIAxPDQEgBSABIAhBAnRqKAIAQQJ0aiENIA0oAgAhDiAN' +
-  'IA5BAWo2AgAgBiAOQQJ0aiALNgIAIAcgDkECdGogAiAIQQJ0aigCADYCACAIQQFqIQgMAAsLIAtBAWohCwwACwsgBC' +
-  'EKAkADQCAKRQ0BIAUgCkECdGohDSANIA1BBGsoAgA2AgAgCkEBayEKDAALCyAFQQA2AgAL6gYDCX8Hewp8IAFBfnFB' +
-  'A3QhCiABQQN0IQsgAkEDdCEMAkADQCAEQTxPDQFEAAAAAAAAAAAhF0EAIQUCQANAIAUgAkEBa04NASAAIAUgC2xqIQ' +
-  'cgBUEBaiEGAkADQCAGIAJPDQEgACAGIAtsaiEI/QwAAAAAAAAAAAAAAAAAAAAAIQ/9DAAAAAAAAAAAAAAAAAAAAAAh' +
-  'EP0MAAAAAAAAAAAAAAAAAAAAACERQQAhCQJAA0AgCSAKTw0BIAcgCWr9AAQAIQ0gCCAJav0ABAAhDiAPIA0gDf3yAf' +
-  '3wASEPIBAgDiAO/fIB/fABIRAgESANIA798gH98AEhESAJQRBqIQkMAAsLIA/9IQAhFCAQ/SEAIRUgEf0hACEWIAog' +
-  'C0kEQCAHIApqKwMAIRwgCCAKaisDACEdIBQgHCAcoqAhFCAVIB0gHaKgIRUgFiAcIB2ioCEWCyAUIA/9IQGgIRQgFS' +
-  'AQ/SEBoCEVIBYgEf0hAaAhFgJAIBZEAAAAAAAAAABhDQAgFplEFlbnnq8D0jwgFCAVop+iZQ0AIBcgFpkgFCAVop+j' +
-  'pSEXIBUgFKFEAAAAAAAAAEAgFqKjIRhEAAAAAAAA8D9EAAAAAAAA8D8gGKYgGEQAAAAAAAAAAGEgGCAYYnIbIBiZRA' +
-  'AAAAAAAPA/IBggGKKgn6CjIRlEAAAAAAAA8D9EAAAAAAAA8D8gGSAZoqCfoyEaIBogGaIhGyAa/RQhEiAb/RQhE0EA' +
-  'IQkCQANAIAkgCk8NASAHIAlq/QAEACENIAggCWr9AAQAIQ4gByAJaiASIA398gEgEyAO/fIB/fEB/QsEACAIIAlqIB' +
-  'MgDf3yASASIA798gH98AH9CwQAIAlBEGohCQwACwsgCiALSQRAIAcgCmorAwAhHCAIIApqKwMAIR0gByAKaiAaIByi' +
-  'IBsgHaKhOQMAIAggCmogGyAcoiAaIB2ioDkDAAtBACEJAkADQCAJIAxPDQEgAyAFIAxsaiAJaisDACEcIAMgBiAMbG' +
-  'ogCWorAwAhHSADIAUgDGxqIAlqIBogHKIgGyAdoqE5AwAgAyAGIAxsaiAJaiAbIByiIBogHaKgOQMAIAlBCGohCQwA' +
-  'CwsLIAZBAWohBgwACwsgBUEBaiEFDAALCyAXRBZW556vA9I8Yw0BIARBAWohBAwACwsLWQMBfwJ8An9BfyEIIAAgBE' +
-  'EDdGohCQJAA0AgBSABTw0BIAMgBWotAABFBEAgCSsDAJkhByAHIAZkBEAgByEGIAUhCAsLIAkgAmohCSAFQQFqIQUM' +
-  'AAsLIAgLsgQDDn8EfAF7IAJBA3QhBCACIAEgAiABSRshBiADQQAgAfwLACAGRQRADwsgACABIAQgA0EAEAghBwJAA0' +
-  'AgBSAGTw0BIAVBA3QhDCAMQQhqIQ0gDSACIAVrQQFrQX5xQQN0aiEOQX8hCCAHQQBOBEAgAyAHakEBOgAAIAAgByAE' +
-  'bGohC0QAAAAAAADwPyALIAxqKwMAoyESRAAAAAAAAAAAIRUgACEKQQAhCQJAA0AgCSABTw0BIAMgCWotAABFBEAgCi' +
-  'AMaisDACASoiETIAogDGogEzkDACAT/RQhFiANIQ8CQANAIA9BIGogDksNASAKIA9qIRAgCyAPaiERIBAgEP0ABAAg' +
-  'FiAR/QAEAP3yAf3xAf0LBAAgECAQ/QAEECAWIBH9AAQQ/fIB/fEB/QsEECAPQSBqIQ8MAAsLIA8gDkkEQCAKIA9qIA' +
-  'ogD2r9AAQAIBYgCyAPav0ABAD98gH98QH9CwQAIA9BEGohDwsgDyAESQRAIAogD2ogCiAPaisDACATIAsgD2orAwCi' +
-  'oTkDAAsgDSAESQRAIAogDWorAwCZIRQgFCAVZARAIBQhFSAJIQgLCwsgCiAEaiEKIAlBAWohCQwACwsgCyAMakQAAA' +
-  'AAAADwPzkDACANIQ8CQANAIA8gBE8NASALIA9qRAAAAAAAAAAAOQMAIA9BCGohDwwACwsFIAVBAWogBkkEQCAAIAEg' +
-  'BCADIAVBAWoQCCEICwsgCCEHIAVBAWohBQwACwsL';
+  'AGFzbQEAAAABSQdgCn9/f39/f39/f38AYAl/f39/f39/f38AYAd/f39/f39/AGAEf39/fwBgCH9/f39/f39/AGAFf3' +
+  '9/f38Bf2AGf39/f39/AX8CEgEDZW52Bm1lbW9yeQIDAYCABAMMCwAAAQECAwQDBQYDB0kJBHNwbW0AAAZzcG1tMzIA' +
+  'AQRwYWNrAAIGdW5wYWNrAAMEZ2VtbQAEBGdyYW0ABQl0cmFuc3Bvc2UABgZqYWNvYmkABwJsdQAKCs8qC4wDAgh/BX' +
+  'sgBSEKAkADQCAKIAZPDQEgCiAJaiELIAsgBksEQCAGIQsLQQAhDAJAA0AgDCAHTw0BIAMgDCAIbEEDdGohDSAKIQ4C' +
+  'QANAIA4gC08NASAAIA5BAnRqKAIAIQ8gACAOQQJ0aigCBCEQ/QwAAAAAAAAAAAAAAAAAAAAAIRP9DAAAAAAAAAAAAA' +
+  'AAAAAAAAAhFP0MAAAAAAAAAAAAAAAAAAAAACEV/QwAAAAAAAAAAAAAAAAAAAAAIRYCQANAIA8gEE8NASACIA9BAnRq' +
+  'KgIAu/0UIRIgDSABIA9BAnRqKAIAQQZ0aiERIBMgEiAR/QAEAP3yAf3wASETIBQgEiAR/QAEEP3yAf3wASEUIBUgEi' +
+  'AR/QAEIP3yAf3wASEVIBYgEiAR/QAEMP3yAf3wASEWIA9BAWohDwwACwsgBCAOIAdsIAxqQQN0aiERIBEgE/0LBAAg' +
+  'ESAU/QsEECARIBX9CwQgIBEgFv0LBDAgDkEBaiEODAALCyAMQQhqIQwMAAsLIAshCgwACwsLiwMCCH8FeyAFIQoCQA' +
+  'NAIAogBk8NASAKIAlqIQsgCyAGSwRAIAYhCwtBACEMAkADQCAMIAdPDQEgAyAMIAhsQQJ0aiENIAohDgJAA0AgDiAL' +
+  'Tw0BIAAgDkECdGooAgAhDyAAIA5BAnRqKAIEIRD9DAAAAAAAAAAAAAAAAAAAAAAhE/0MAAAAAAAAAAAAAAAAAAAAAC' +
+  'EU/QwAAAAAAAAAAAAAAAAAAAAAIRX9DAAAAAAAAAAAAAAAAAAAAAAhFgJAA0AgDyAQTw0BIAIgD0ECdGoqAgD9EyES' +
+  'IA0gASAPQQJ0aigCAEEGdGohESATIBIgEf0ABAD95gH95AEhEyAUIBIgEf0ABBD95gH95AEhFCAVIBIgEf0ABCD95g' +
+  'H95AEhFSAWIBIgEf0ABDD95gH95AEhFiAPQQFqIQ8MAAsLIAQgDiAHbCAMakECdGohESARIBP9CwQAIBEgFP0LBBAg' +
+  'ESAV/QsEICARIBb9CwQwIA5BAWohDgwACwsgDEEQaiEMDAALCyALIQoMAAsLC/sCBQZ/AXsBfAF7An8gAUEGdCETIA' +
+  'JBfnEhDiAHBEAgCEEAIARBA3T8CwALIAAhCwJAA0AgCSABTw0BRAAAAAAAAPA/IRAgB0EARyESIAdBAUYEQCAGIAlB' +
+  'A3RqKwMAIRAgEEQAAAAAAAAAAGIhEgsgEP0UIRFBACEKAkADQCAKIARPDQH9DAAAAAAAAAAAAAAAAAAAAAAhDyAKIA' +
+  '5JBEAgCyAKQQN0av0ABAAhDwUgCiACSQRAIAsgCkEDdGr9XQMAIQ8LCyASIAogAklxBEAgCCAKQQN0aiENIAdBAkYE' +
+  'QCANIA39AAQAIA/98AH9CwQABSANIA39AAQAIBEgD/3yAf3wAf0LBAALCyAFBEAgAyAKQQR2IBNsIAlBBnQgCkEPcU' +
+  'ECdGpqaiEMIAwgD/1e/VsDAAAFIAMgCkEDdiATbCAJQQZ0IApBB3FBA3RqamohDCAMIA/9CwQACyAKQQJqIQoMAAsL' +
+  'IAsgAkEDdGohCyAJQQFqIQkMAAsLC/sBBQR/AXsBfAF7AX8gBCEMAkADQCAJIAFPDQEgByEQIAdBAUYEQCAGIAlBA3' +
+  'RqKwMAIQ4gDkQAAAAAAAAAAGEEQEEAIRALCyAO/RQhDyAAIAkgAmxBAkEDIAMbdGohC0EAIQoCQANAIAogBU8NASAD' +
+  'BEAgCyAKQQJ0av1dAwD9XyENBSALIApBA3Rq/QAEACENCyAQQQJGBEAgDSAIIApBA3Rq/QAEAP3xASENCyAQQQFGBE' +
+  'AgDSAPIAggCkEDdGr9AAQA/fIB/fEBIQ0LIAwgCkEDdGogDf0LBAAgCkECaiEKDAALCyAMIAVBA3RqIQwgCUEBaiEJ' +
+  'DAALCwvLBAMIfwV7AXwgBEEDdCEOIAAhCiAGIQsCQANAIAcgAU8NAUEAIQgCQANAIAhBCGogBUsNAf0MAAAAAAAAAA' +
+  'AAAAAAAAAAACEQ/QwAAAAAAAAAAAAAAAAAAAAAIRH9DAAAAAAAAAAAAAAAAAAAAAAhEv0MAAAAAAAAAAAAAAAAAAAA' +
+  'ACETIAohDCADIAhBA3RqIQ1BACEJAkADQCAJIAJPDQEgDP0KAwAhDyAQIA8gDf0ABAD98gH98AEhECARIA8gDf0ABB' +
+  'D98gH98AEhESASIA8gDf0ABCD98gH98AEhEiATIA8gDf0ABDD98gH98AEhEyAMQQhqIQwgDSAOaiENIAlBAWohCQwA' +
+  'CwsgCyAIQQN0aiEMIAwgEP0LBAAgDCAR/QsEECAMIBL9CwQgIAwgE/0LBDAgCEEIaiEIDAALCwJAA0AgCEECaiAFSw' +
+  '0B/QwAAAAAAAAAAAAAAAAAAAAAIRAgCiEMIAMgCEEDdGohDUEAIQkCQANAIAkgAk8NASAQIAz9CgMAIA39AAQA/fIB' +
+  '/fABIRAgDEEIaiEMIA0gDmohDSAJQQFqIQkMAAsLIAsgCEEDdGogEP0LBAAgCEECaiEIDAALCyAIIAVJBEBEAAAAAA' +
+  'AAAAAhFCAKIQwgAyAIQQN0aiENQQAhCQJAA0AgCSACTw0BIBQgDCsDACANKwMAoqAhFCAMQQhqIQwgDSAOaiENIAlB' +
+  'AWohCQwACwsgCyAIQQN0aiAUOQMACyAKIAJBA3RqIQogCyAFQQN0aiELIAdBAWohBwwACwsLpQQEB38BewF8BHsgAk' +
+  'EDdCEJIAAgASAJbGohCCADQQAgAiAJbPwLAAJAA0AgBCACTw0BIAMgBCAJbGohCiAEIQUCQANAIAVBCGogAksNAf0M' +
+  'AAAAAAAAAAAAAAAAAAAAACEN/QwAAAAAAAAAAAAAAAAAAAAAIQ79DAAAAAAAAAAAAAAAAAAAAAAhD/0MAAAAAAAAAA' +
+  'AAAAAAAAAAACEQIAAhBgJAA0AgBiAITw0BIAYgBEEDdGr9CgMAIQsgBiAFQQN0aiEHIA0gCyAH/QAEAP3yAf3wASEN' +
+  'IA4gCyAH/QAEEP3yAf3wASEOIA8gCyAH/QAEIP3yAf3wASEPIBAgCyAH/QAEMP3yAf3wASEQIAYgCWohBgwACwsgCi' +
+  'AFQQN0aiEHIAcgDf0LBAAgByAO/QsEECAHIA/9CwQgIAcgEP0LBDAgBUEIaiEFDAALCwJAA0AgBUECaiACSw0B/QwA' +
+  'AAAAAAAAAAAAAAAAAAAAIQ0gACEGAkADQCAGIAhPDQEgDSAGIARBA3Rq/QoDACAGIAVBA3Rq/QAEAP3yAf3wASENIA' +
+  'YgCWohBgwACwsgCiAFQQN0aiAN/QsEACAFQQJqIQUMAAsLIAUgAkkEQEQAAAAAAAAAACEMIAAhBgJAA0AgBiAITw0B' +
+  'IAwgBiAEQQN0aisDACAGIAVBA3RqKwMAoqAhDCAGIAlqIQYMAAsLIAogBUEDdGogDDkDAAsgBEEBaiEEDAALCwvOAg' +
+  'EJfyAFQQAgBEEBakECdPwLACAAIANBAnRqKAIAIQkCQANAIAggCU8NASAFIAEgCEECdGooAgBBAnRqIQ0gDSANKAIE' +
+  'QQFqNgIEIAhBAWohCAwACwsCQANAIAogBE8NASAFIApBAnRqIQ0gDSgCBCEQIA0gDzYCACAPIBBqIQ8gCkEBaiEKDA' +
+  'ALCwJAA0AgCyADTw0BIAAgC0ECdGooAgAhCCAAIAtBAnRqKAIEIQwCQANAIAggDE8NASAFIAEgCEECdGooAgBBAnRq' +
+  'IQ0gDSgCACEOIA0gDkEBajYCACAGIA5BAnRqIAs2AgAgByAOQQJ0aiACIAhBAnRqKAIANgIAIAhBAWohCAwACwsgC0' +
+  'EBaiELDAALCyAEIQoCQANAIApFDQEgBSAKQQJ0aiENIA0gDUEEaygCADYCACAKQQFrIQoMAAsLIAVBADYCAAvqBgMJ' +
+  'fwd7CnwgAUF+cUEDdCEKIAFBA3QhCyACQQN0IQwCQANAIARBPE8NAUQAAAAAAAAAACEXQQAhBQJAA0AgBSACQQFrTg' +
+  '0BIAAgBSALbGohByAFQQFqIQYCQANAIAYgAk8NASAAIAYgC2xqIQj9DAAAAAAAAAAAAAAAAAAAAAAhD/0MAAAAAAAA' +
+  'AAAAAAAAAAAAACEQ/QwAAAAAAAAAAAAAAAAAAAAAIRFBACEJAkADQCAJIApPDQEgByAJav0ABAAhDSAIIAlq/QAEAC' +
+  'EOIA8gDSAN/fIB/fABIQ8gECAOIA798gH98AEhECARIA0gDv3yAf3wASERIAlBEGohCQwACwsgD/0hACEUIBD9IQAh' +
+  'FSAR/SEAIRYgCiALSQRAIAcgCmorAwAhHCAIIApqKwMAIR0gFCAcIByioCEUIBUgHSAdoqAhFSAWIBwgHaKgIRYLIB' +
+  'QgD/0hAaAhFCAVIBD9IQGgIRUgFiAR/SEBoCEWAkAgFkQAAAAAAAAAAGENACAWmUQWVueerwPSPCAUIBWin6JlDQAg' +
+  'FyAWmSAUIBWin6OlIRcgFSAUoUQAAAAAAAAAQCAWoqMhGEQAAAAAAADwP0QAAAAAAADwPyAYpiAYRAAAAAAAAAAAYS' +
+  'AYIBhichsgGJlEAAAAAAAA8D8gGCAYoqCfoKMhGUQAAAAAAADwP0QAAAAAAADwPyAZIBmioJ+jIRogGiAZoiEbIBr9' +
+  'FCESIBv9FCETQQAhCQJAA0AgCSAKTw0BIAcgCWr9AAQAIQ0gCCAJav0ABAAhDiAHIAlqIBIgDf3yASATIA798gH98Q' +
+  'H9CwQAIAggCWogEyAN/fIBIBIgDv3yAf3wAf0LBAAgCUEQaiEJDAALCyAKIAtJBEAgByAKaisDACEcIAggCmorAwAh' +
+  'HSAHIApqIBogHKIgGyAdoqE5AwAgCCAKaiAbIByiIBogHaKgOQMAC0EAIQkCQANAIAkgDE8NASADIAUgDGxqIAlqKw' +
+  'MAIRwgAyAGIAxsaiAJaisDACEdIAMgBSAMbGogCWogGiAcoiAbIB2ioTkDACADIAYgDGxqIAlqIBsgHKIgGiAdoqA5' +
+  'AwAgCUEIaiEJDAALCwsgBkEBaiEGDAALCyAFQQFqIQUMAAsLIBdEFlbnnq8D0jxjDQEgBEEBaiEEDAALCwtZAwF/An' +
+  'wCf0F/IQggACAEQQN0aiEJAkADQCAFIAFPDQEgAyAFai0AAEUEQCAJKwMAmSEHIAcgBmQEQCAHIQYgBSEICwsgCSAC' +
+  'aiEJIAVBAWohBQwACwsgCAvPBwMMfwh8AnsgAkEDdCEGIARBA3QhByAHQQhqIQggB0EQaiEJIAkgAiAEa0ECa0F+cU' +
+  'EDdGohCiADIAVqQQE6AAAgACAFIAZsaiELRAAAAAAAAPA/IAsgB2orAwCjIRIgCyAIaisDACEUQX8hDSAAIRACQANA' +
+  'IA8gAU8NASADIA9qLQAARQRAIBAgB2orAwAgEqIhFSAQIAdqIBU5AwAgECAIaisDACAVIBSioSEXIBAgCGogFzkDAC' +
+  'AXmSEYIBggGWQEQCAYIRkgDyENCwsgECAGaiEQIA9BAWohDwwACwtBfyEORAAAAAAAAAAAIRkgDUEASARAIAAhEEEA' +
+  'IQ8CQANAIA8gAU8NASADIA9qLQAARQRAIBAgB2orAwAhFSAV/RQhGiAJIRECQANAIBEgCk8NASAQIBFqIBAgEWr9AA' +
+  'QAIBogCyARav0ABAD98gH98QH9CwQAIBFBEGohEQwACwsgESAGSQRAIBAgEWogECARaisDACAVIAsgEWorAwCioTkD' +
+  'AAsgCSAGSQRAIBAgCWorAwCZIRggGCAZZARAIBghGSAPIQ4LCwsgECAGaiEQIA9BAWohDwwACwsFIAMgDWpBAToAAC' +
+  'AAIA0gBmxqIQwgDCAHaisDACEVIBX9FCEaIAkhEQJAA0AgESAKTw0BIAwgEWogDCARav0ABAAgGiALIBFq/QAEAP3y' +
+  'Af3xAf0LBAAgEUEQaiERDAALCyARIAZJBEAgDCARaiAMIBFqKwMAIBUgCyARaisDAKKhOQMAC0QAAAAAAADwPyAMIA' +
+  'hqKwMAoyETIAAhEEEAIQ8CQANAIA8gAU8NASADIA9qLQAARQRAIBAgB2orAwAhFSAQIAhqKwMAIBOiIRYgECAIaiAW' +
+  'OQMAIBX9FCEaIBb9FCEbIAkhEQJAA0AgESAKTw0BIBAgEWogECARav0ABAAgGiALIBFq/QAEAP3yAf3xASAbIAwgEW' +
+  'r9AAQA/fIB/fEB/QsEACARQRBqIREMAAsLIBEgBkkEQCAQIBFqIBAgEWorAwAgFSALIBFqKwMAoqEgFiAMIBFqKwMA' +
+  'oqE5AwALIAkgBkkEQCAQIAlqKwMAmSEYIBggGWQEQCAYIRkgDyEOCwsLIBAgBmohECAPQQFqIQ8MAAsLIAwgCGpEAA' +
+  'AAAAAA8D85AwAgCSERAkADQCARIAZPDQEgDCARakQAAAAAAAAAADkDACARQQhqIREMAAsLCyALIAdqRAAAAAAAAPA/' +
+  'OQMAIAghEQJAA0AgESAGTw0BIAsgEWpEAAAAAAAAAAA5AwAgEUEIaiERDAALCyAOC9wEAw5/BHwBeyACQQN0IQQgAi' +
+  'ABIAIgAUkbIQYgA0EAIAH8CwAgBkUEQA8LIAAgASAEIANBABAIIQcCQANAIAUgBk8NASAHQQBOIAVBAWogBklxBEAg' +
+  'ACABIAIgAyAFIAcQCSEHIAVBAmohBQwBCyAFQQN0IQwgDEEIaiENIA0gAiAFa0EBa0F+cUEDdGohDkF/IQggB0EATg' +
+  'RAIAMgB2pBAToAACAAIAcgBGxqIQtEAAAAAAAA8D8gCyAMaisDAKMhEkQAAAAAAAAAACEVIAAhCkEAIQkCQANAIAkg' +
+  'AU8NASADIAlqLQAARQRAIAogDGorAwAgEqIhEyAKIAxqIBM5AwAgE/0UIRYgDSEPAkADQCAPQSBqIA5LDQEgCiAPai' +
+  'EQIAsgD2ohESAQIBD9AAQAIBYgEf0ABAD98gH98QH9CwQAIBAgEP0ABBAgFiAR/QAEEP3yAf3xAf0LBBAgD0EgaiEP' +
+  'DAALCyAPIA5JBEAgCiAPaiAKIA9q/QAEACAWIAsgD2r9AAQA/fIB/fEB/QsEACAPQRBqIQ8LIA8gBEkEQCAKIA9qIA' +
+  'ogD2orAwAgEyALIA9qKwMAoqE5AwALIA0gBEkEQCAKIA1qKwMAmSEUIBQgFWQEQCAUIRUgCSEICwsLIAogBGohCiAJ' +
+  'QQFqIQkMAAsLIAsgDGpEAAAAAAAA8D85AwAgDSEPAkADQCAPIARPDQEgCyAPakQAAAAAAAAAADkDACAPQQhqIQ8MAA' +
+  'sLBSAFQQFqIAZJBEAgACABIAQgAyAFQQFqEAghCAsLIAghByAFQQFqIQUMAAsLCw==';
 
 /** The parts of the WebAssembly JS API used here (the TS lib in use has no WebAssembly types). */

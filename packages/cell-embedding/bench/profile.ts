@@ -1,79 +1,98 @@
 /**
  * `npx tsx --conditions=@chromflow/source bench/profile.ts`: wall time per phase of
  * the randomized SVD behind computePca, on the bench's two cases (development aid;
- * `small` as the first argument: chr21 only). Best of 4 runs per phase, in ms.
+ * `small` as the first argument: chr21 only). Best of PROFILE_REPS (default 4) runs
+ * per phase, in ms, and with PROFILE_REPS ≥ 8 the median of the later half.
  */
 import { dirname } from 'node:path';
 import { type CsrMatrix, sharedDataFile } from '@chromflow/core';
-import {
-  orthonormaliseColumns,
-  svdSmall,
-  upperFactorOfColumns,
-} from '../../core/src/dense-linalg.js';
 import { makeSparseProducts } from '../../core/src/sparse-products.js';
 import { computePca, makeRandom, normaliseTotalLog1p, readTenxMtx } from '../src/index.js';
 import { computeColumnMoments } from '../src/normalise.js';
 
+/**
+ * The phases of `randomizedSvd` as computePca runs them (k + 10 columns, 'auto' power
+ * iterations with LU, the Cholesky range basis), each timed on its own through the
+ * public `SparseProducts` calls (so each product and LU here copies its block out of the
+ * wasm memory, which `powerIterations` does not).
+ */
+/** R (RᵀR = the Gram matrix g, upper triangle given) and R⁻¹, as randomizedSvd's. */
+function choleskyFactors(g: Float64Array, l: number): { r: Float64Array; inv: Float64Array } {
+  const r = new Float64Array(l * l);
+  for (let j = 0; j < l; j++) {
+    let d = g[j * l + j]!;
+    for (let k = 0; k < j; k++) d -= r[k * l + j]! * r[k * l + j]!;
+    r[j * l + j] = Math.sqrt(d);
+    for (let b = j + 1; b < l; b++) {
+      let x = g[j * l + b]!;
+      for (let k = 0; k < j; k++) x -= r[k * l + j]! * r[k * l + b]!;
+      r[j * l + b] = x / r[j * l + j]!;
+    }
+  }
+  const inv = new Float64Array(l * l);
+  for (let c = 0; c < l; c++) {
+    inv[c * l + c] = 1 / r[c * l + c]!;
+    for (let i = c - 1; i >= 0; i--) {
+      let x = 0;
+      for (let k = i + 1; k <= c; k++) x += r[i * l + k]! * inv[k * l + c]!;
+      inv[i * l + c] = -x / r[i * l + i]!;
+    }
+  }
+  return { r, inv };
+}
+
 function profile(label: string, X: CsrMatrix, k: number, f32: boolean): void {
   const t: Record<string, number> = {};
   const best: Record<string, number> = {};
-  const add = (key: string, t0: number): void => {
-    t[key] = (t[key] ?? 0) + performance.now() - t0;
+  const add = (key: string, t0: number): number => {
+    const now = performance.now();
+    t[key] = (t[key] ?? 0) + now - t0;
+    return now;
   };
   const reps = Number(process.env['PROFILE_REPS'] ?? 4);
   const all: Record<string, number[]> = {};
+  const l = k + 10;
+  const nIter = k < 0.1 * Math.min(X.nRows, X.nCols) ? 7 : 4;
   for (let rep = 0; rep < reps; rep++) {
     for (const key of Object.keys(t)) t[key] = 0;
     let t0 = performance.now();
     const total0 = t0;
     const { means } = computeColumnMoments(X);
-    add('moments', t0);
-    const l = k + 10;
-    t0 = performance.now();
+    t0 = add('moments', t0);
     const p = makeSparseProducts(X, l, { precision: f32 ? 'float32' : 'float64' });
-    add('setup', t0);
+    t0 = add('setup', t0);
     const rng = makeRandom(0);
     let z: Float64Array = new Float64Array(X.nCols * l);
     for (let i = 0; i < z.length; i++) z[i] = rng.normal();
-    const shiftOf = (m: Float64Array): Float64Array => {
-      const s = new Float64Array(l);
-      for (let c = 0; c < X.nCols; c++)
-        for (let j = 0; j < l; j++) s[j]! += means[c]! * m[c * l + j]!;
-      return s;
-    };
-    for (let it = 0; it < 8; it++) {
-      t0 = performance.now();
-      const y = p.times(z, l);
-      add('X·M', t0);
-      t0 = performance.now();
-      const sh = shiftOf(z);
-      for (let o = 0; o < y.length; o += l) for (let j = 0; j < l; j++) y[o + j]! -= sh[j]!;
-      add('centre', t0);
-      if (it === 7) {
-        t0 = performance.now();
-        orthonormaliseColumns(y, X.nRows, l);
-        add('QR(Y)', t0);
-      } else {
-        t0 = performance.now();
-        p.luNormalise(y, X.nRows, l);
-        add('LU(Y)', t0);
-      }
-      t0 = performance.now();
-      z = p.transposeTimes(y, l);
-      add('Xᵀ·Y', t0);
-      if (it < 7) {
-        t0 = performance.now();
-        p.luNormalise(z, X.nCols, l);
-        add('LU(Z)', t0);
-      } else {
-        t0 = performance.now();
-        const r = upperFactorOfColumns(z, X.nCols, l);
-        add('QR(Bᵀ)', t0);
-        t0 = performance.now();
-        svdSmall(r, l, l);
-        add('svdSmall', t0);
-      }
+    t0 = add('random', t0);
+    for (let it = 0; it < nIter; it++) {
+      const y = p.times(z, l, means);
+      t0 = add('X·M', t0);
+      p.luNormalise(y, X.nRows, l);
+      t0 = add('LU(Y)', t0);
+      z = p.transposeTimes(y, l, means);
+      t0 = add('Xᵀ·Y', t0);
+      p.luNormalise(z, X.nCols, l);
+      t0 = add('LU(Z)', t0);
     }
+    const q = p.times(z, l, means);
+    t0 = add('X·M', t0);
+    // The Cholesky range basis: Gram, factor (JavaScript, l × l), Bᵀ·R⁻¹ and its own
+    // Cholesky, the small SVD, U = Y·(R⁻¹W) and Vt.
+    const rY = choleskyFactors(p.gramUpper(q, X.nRows, l), l);
+    t0 = add('Gram, Cholesky, R⁻¹ products', t0);
+    const bt = p.transposeTimes(q, l, means);
+    t0 = add('Xᵀ·Y', t0);
+    const b1 = p.timesSmall(bt, X.nCols, l, rY.inv, l, l);
+    const rB = choleskyFactors(p.gramUpper(b1, X.nCols, l), l);
+    const qb = p.timesSmall(b1, X.nCols, l, rB.inv, l, l);
+    t0 = add('Gram, Cholesky, R⁻¹ products', t0);
+    const r = rB.r;
+    const { U } = p.svdSmall(r, l, l);
+    t0 = add('svdSmall', t0);
+    p.timesSmall(q, X.nRows, l, p.timesSmall(rY.inv, l, l, U, l, l), l, k);
+    p.timesSmall(qb, X.nCols, l, U, l, k);
+    t0 = add('U, Vt', t0);
     p.close();
     add('TOTAL(phases)', total0);
     t0 = performance.now();

@@ -271,7 +271,7 @@ export function jacobiSweeps(cols: Float64Array, n: number, l: number, wt: Float
 
 /** Room in a wasm memory for the small SVD's columns and Wᵀ, and the `jacobi` kernel. */
 export interface JacobiWorkspace {
-  /** At least n·l float64 (n ≤ the room's rows). */
+  /** At least n·l float64. */
   cols: Float64Array;
   /** At least l·l float64. */
   wt: Float64Array;

@@ -1,6 +1,12 @@
+import { DENSE_KERNEL_WAT } from './dense-kernel-wat.js';
+import { LU_KERNEL_WAT } from './lu-kernel-wat.js';
+
 /**
- * The sparse × dense product kernel, WebAssembly text (wasm SIMD, f64x2; the
- * memory is shared so worker threads run the same kernel on other rows).
+ * The kernels of the randomized SVD, one WebAssembly module in text (wasm SIMD,
+ * f64x2/f32x4; the memory is shared so worker threads run the same sparse kernel on
+ * other rows): here the sparse × dense products (spmm, spmm32), the packing of dense
+ * blocks into their panels with the centring's column sums (pack, unpack) and the CSC
+ * copy (transpose); `DENSE_KERNEL_WAT` (gemm, gram, jacobi) and `LU_KERNEL_WAT` (lu).
  * `SPARSE_KERNEL_WASM_BASE64` is this text assembled by wabt's
  * `wat2wasm --enable-threads`; a test re-assembles it and compares.
  */
@@ -220,143 +226,6 @@ export const SPARSE_KERNEL_WAT = `(module
       (local.set $d (i32.add (local.get $d) (i32.shl (local.get $w) (i32.const 3))))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $rowsLoop))))
-  ;; gemm: c = a·b for a rows × l, b l × k (row stride ldb floats) and c rows × k, all
-  ;; float64 row-major; each c[i,col] summed over j ascending from 0 (no FMA), 8 columns
-  ;; (four f64x2 accumulators) at a time, then pairs, then a last odd column.
-  (func (export "gemm")
-    (param $a i32) (param $rows i32) (param $l i32) (param $b i32) (param $ldb i32)
-    (param $k i32) (param $c i32)
-    (local $i i32) (local $col i32) (local $j i32) (local $arow i32) (local $crow i32)
-    (local $pa i32) (local $pb i32) (local $sb i32) (local $x v128)
-    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $s f64)
-    (local.set $sb (i32.shl (local.get $ldb) (i32.const 3)))
-    (local.set $arow (local.get $a))
-    (local.set $crow (local.get $c))
-    (block $idone (loop $rowsLoop
-      (br_if $idone (i32.ge_u (local.get $i) (local.get $rows)))
-      (local.set $col (i32.const 0))
-      (block $done8 (loop $blocks8
-        (br_if $done8 (i32.gt_u (i32.add (local.get $col) (i32.const 8)) (local.get $k)))
-        (local.set $a0 (v128.const i64x2 0 0)) (local.set $a1 (v128.const i64x2 0 0))
-        (local.set $a2 (v128.const i64x2 0 0)) (local.set $a3 (v128.const i64x2 0 0))
-        (local.set $pa (local.get $arow))
-        (local.set $pb (i32.add (local.get $b) (i32.shl (local.get $col) (i32.const 3))))
-        (local.set $j (i32.const 0))
-        (block $jdone (loop $js
-          (br_if $jdone (i32.ge_u (local.get $j) (local.get $l)))
-          (local.set $x (v128.load64_splat (local.get $pa)))
-          (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul (local.get $x) (v128.load (local.get $pb)))))
-          (local.set $a1 (f64x2.add (local.get $a1) (f64x2.mul (local.get $x) (v128.load offset=16 (local.get $pb)))))
-          (local.set $a2 (f64x2.add (local.get $a2) (f64x2.mul (local.get $x) (v128.load offset=32 (local.get $pb)))))
-          (local.set $a3 (f64x2.add (local.get $a3) (f64x2.mul (local.get $x) (v128.load offset=48 (local.get $pb)))))
-          (local.set $pa (i32.add (local.get $pa) (i32.const 8)))
-          (local.set $pb (i32.add (local.get $pb) (local.get $sb)))
-          (local.set $j (i32.add (local.get $j) (i32.const 1)))
-          (br $js)))
-        (local.set $pa (i32.add (local.get $crow) (i32.shl (local.get $col) (i32.const 3))))
-        (v128.store (local.get $pa) (local.get $a0))
-        (v128.store offset=16 (local.get $pa) (local.get $a1))
-        (v128.store offset=32 (local.get $pa) (local.get $a2))
-        (v128.store offset=48 (local.get $pa) (local.get $a3))
-        (local.set $col (i32.add (local.get $col) (i32.const 8)))
-        (br $blocks8)))
-      (block $done2 (loop $blocks2
-        (br_if $done2 (i32.gt_u (i32.add (local.get $col) (i32.const 2)) (local.get $k)))
-        (local.set $a0 (v128.const i64x2 0 0))
-        (local.set $pa (local.get $arow))
-        (local.set $pb (i32.add (local.get $b) (i32.shl (local.get $col) (i32.const 3))))
-        (local.set $j (i32.const 0))
-        (block $jdone (loop $js
-          (br_if $jdone (i32.ge_u (local.get $j) (local.get $l)))
-          (local.set $a0 (f64x2.add (local.get $a0)
-            (f64x2.mul (v128.load64_splat (local.get $pa)) (v128.load (local.get $pb)))))
-          (local.set $pa (i32.add (local.get $pa) (i32.const 8)))
-          (local.set $pb (i32.add (local.get $pb) (local.get $sb)))
-          (local.set $j (i32.add (local.get $j) (i32.const 1)))
-          (br $js)))
-        (v128.store (i32.add (local.get $crow) (i32.shl (local.get $col) (i32.const 3))) (local.get $a0))
-        (local.set $col (i32.add (local.get $col) (i32.const 2)))
-        (br $blocks2)))
-      (if (i32.lt_u (local.get $col) (local.get $k)) (then
-        (local.set $s (f64.const 0))
-        (local.set $pa (local.get $arow))
-        (local.set $pb (i32.add (local.get $b) (i32.shl (local.get $col) (i32.const 3))))
-        (local.set $j (i32.const 0))
-        (block $jdone (loop $js
-          (br_if $jdone (i32.ge_u (local.get $j) (local.get $l)))
-          (local.set $s (f64.add (local.get $s) (f64.mul (f64.load (local.get $pa)) (f64.load (local.get $pb)))))
-          (local.set $pa (i32.add (local.get $pa) (i32.const 8)))
-          (local.set $pb (i32.add (local.get $pb) (local.get $sb)))
-          (local.set $j (i32.add (local.get $j) (i32.const 1)))
-          (br $js)))
-        (f64.store (i32.add (local.get $crow) (i32.shl (local.get $col) (i32.const 3))) (local.get $s))))
-      (local.set $arow (i32.add (local.get $arow) (i32.shl (local.get $l) (i32.const 3))))
-      (local.set $crow (i32.add (local.get $crow) (i32.shl (local.get $k) (i32.const 3))))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $rowsLoop))))
-  ;; gram: g[a,b] = Σ_i y[i,a]·y[i,b] for b ≥ a (i ascending from 0, no FMA) and 0 for
-  ;; b < a; y rows × l and g l × l float64 row-major. 8 columns b at a time, then pairs.
-  (func (export "gram")
-    (param $y i32) (param $rows i32) (param $l i32) (param $g i32)
-    (local $ca i32) (local $cb i32) (local $py i32) (local $pp i32) (local $end i32) (local $stride i32)
-    (local $grow i32) (local $x v128) (local $s f64)
-    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
-    (local.set $stride (i32.shl (local.get $l) (i32.const 3)))
-    (local.set $end (i32.add (local.get $y) (i32.mul (local.get $rows) (local.get $stride))))
-    (memory.fill (local.get $g) (i32.const 0) (i32.mul (local.get $l) (local.get $stride)))
-    (block $adone (loop $as
-      (br_if $adone (i32.ge_u (local.get $ca) (local.get $l)))
-      (local.set $grow (i32.add (local.get $g) (i32.mul (local.get $ca) (local.get $stride))))
-      (local.set $cb (local.get $ca))
-      (block $done8 (loop $blocks8
-        (br_if $done8 (i32.gt_u (i32.add (local.get $cb) (i32.const 8)) (local.get $l)))
-        (local.set $a0 (v128.const i64x2 0 0)) (local.set $a1 (v128.const i64x2 0 0))
-        (local.set $a2 (v128.const i64x2 0 0)) (local.set $a3 (v128.const i64x2 0 0))
-        (local.set $py (local.get $y))
-        (block $idone (loop $is
-          (br_if $idone (i32.ge_u (local.get $py) (local.get $end)))
-          (local.set $x (v128.load64_splat (i32.add (local.get $py) (i32.shl (local.get $ca) (i32.const 3)))))
-          (local.set $pp (i32.add (local.get $py) (i32.shl (local.get $cb) (i32.const 3))))
-          (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul (local.get $x) (v128.load (local.get $pp)))))
-          (local.set $a1 (f64x2.add (local.get $a1) (f64x2.mul (local.get $x) (v128.load offset=16 (local.get $pp)))))
-          (local.set $a2 (f64x2.add (local.get $a2) (f64x2.mul (local.get $x) (v128.load offset=32 (local.get $pp)))))
-          (local.set $a3 (f64x2.add (local.get $a3) (f64x2.mul (local.get $x) (v128.load offset=48 (local.get $pp)))))
-          (local.set $py (i32.add (local.get $py) (local.get $stride)))
-          (br $is)))
-        (local.set $pp (i32.add (local.get $grow) (i32.shl (local.get $cb) (i32.const 3))))
-        (v128.store (local.get $pp) (local.get $a0))
-        (v128.store offset=16 (local.get $pp) (local.get $a1))
-        (v128.store offset=32 (local.get $pp) (local.get $a2))
-        (v128.store offset=48 (local.get $pp) (local.get $a3))
-        (local.set $cb (i32.add (local.get $cb) (i32.const 8)))
-        (br $blocks8)))
-      (block $done2 (loop $blocks2
-        (br_if $done2 (i32.gt_u (i32.add (local.get $cb) (i32.const 2)) (local.get $l)))
-        (local.set $a0 (v128.const i64x2 0 0))
-        (local.set $py (local.get $y))
-        (block $idone (loop $is
-          (br_if $idone (i32.ge_u (local.get $py) (local.get $end)))
-          (local.set $a0 (f64x2.add (local.get $a0)
-            (f64x2.mul (v128.load64_splat (i32.add (local.get $py) (i32.shl (local.get $ca) (i32.const 3))))
-              (v128.load (i32.add (local.get $py) (i32.shl (local.get $cb) (i32.const 3)))))))
-          (local.set $py (i32.add (local.get $py) (local.get $stride)))
-          (br $is)))
-        (v128.store (i32.add (local.get $grow) (i32.shl (local.get $cb) (i32.const 3))) (local.get $a0))
-        (local.set $cb (i32.add (local.get $cb) (i32.const 2)))
-        (br $blocks2)))
-      (if (i32.lt_u (local.get $cb) (local.get $l)) (then
-        (local.set $s (f64.const 0))
-        (local.set $py (local.get $y))
-        (block $idone (loop $is
-          (br_if $idone (i32.ge_u (local.get $py) (local.get $end)))
-          (local.set $s (f64.add (local.get $s)
-            (f64.mul (f64.load (i32.add (local.get $py) (i32.shl (local.get $ca) (i32.const 3))))
-              (f64.load (i32.add (local.get $py) (i32.shl (local.get $cb) (i32.const 3)))))))
-          (local.set $py (i32.add (local.get $py) (local.get $stride)))
-          (br $is)))
-        (f64.store (i32.add (local.get $grow) (i32.shl (local.get $cb) (i32.const 3))) (local.get $s))))
-      (local.set $ca (i32.add (local.get $ca) (i32.const 1)))
-      (br $as))))
   ;; transpose: the CSC form of the rows-row CSR (indptr, indices, values) as CSR of the
   ;; transpose (tIndptr, cols + 1 entries; tIndices, tValues), rows ascending within a
   ;; column: count, prefix sums, scatter with tIndptr[c] as column c's cursor, shift back.
@@ -409,368 +278,14 @@ export const SPARSE_KERNEL_WAT = `(module
       (local.set $c (i32.sub (local.get $c) (i32.const 1)))
       (br $shift)))
     (i32.store (local.get $tIndptr) (i32.const 0)))
-  ;; jacobi: one-sided Jacobi rotations on the l columns at $cols (float64, column-major,
-  ;; n rows each), applied to the l columns of W stored as rows of $wt (Wᵀ, l × l), until
-  ;; every pair is orthogonal to 1e-15 (at most 60 sweeps); the arithmetic of
-  ;; dense-linalg's jacobiSweeps: dot products in two lanes (even, odd rows) then added.
-  (func (export "jacobi") (param $cols i32) (param $n i32) (param $l i32) (param $wt i32)
-    (local $sweep i32) (local $a i32) (local $b i32) (local $pa i32) (local $pb i32)
-    (local $o i32) (local $end2 i32) (local $endN i32) (local $endL i32)
-    (local $va v128) (local $vb v128) (local $al v128) (local $be v128) (local $ga v128)
-    (local $csv v128) (local $snv v128)
-    (local $alpha f64) (local $beta f64) (local $gamma f64) (local $off f64) (local $zeta f64)
-    (local $t f64) (local $cs f64) (local $sn f64) (local $x f64) (local $y f64)
-    (local.set $end2 (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3)))
-    (local.set $endN (i32.shl (local.get $n) (i32.const 3)))
-    (local.set $endL (i32.shl (local.get $l) (i32.const 3)))
-    (block $sdone (loop $sweeps
-      (br_if $sdone (i32.ge_u (local.get $sweep) (i32.const 60)))
-      (local.set $off (f64.const 0))
-      (local.set $a (i32.const 0))
-      (block $adone (loop $as
-        (br_if $adone (i32.ge_s (local.get $a) (i32.sub (local.get $l) (i32.const 1))))
-        (local.set $pa (i32.add (local.get $cols) (i32.mul (local.get $a) (local.get $endN))))
-        (local.set $b (i32.add (local.get $a) (i32.const 1)))
-        (block $bdone (loop $bs
-          (br_if $bdone (i32.ge_u (local.get $b) (local.get $l)))
-          (local.set $pb (i32.add (local.get $cols) (i32.mul (local.get $b) (local.get $endN))))
-          (local.set $al (v128.const i64x2 0 0))
-          (local.set $be (v128.const i64x2 0 0))
-          (local.set $ga (v128.const i64x2 0 0))
-          (local.set $o (i32.const 0))
-          (block $ddone (loop $dots
-            (br_if $ddone (i32.ge_u (local.get $o) (local.get $end2)))
-            (local.set $va (v128.load (i32.add (local.get $pa) (local.get $o))))
-            (local.set $vb (v128.load (i32.add (local.get $pb) (local.get $o))))
-            (local.set $al (f64x2.add (local.get $al) (f64x2.mul (local.get $va) (local.get $va))))
-            (local.set $be (f64x2.add (local.get $be) (f64x2.mul (local.get $vb) (local.get $vb))))
-            (local.set $ga (f64x2.add (local.get $ga) (f64x2.mul (local.get $va) (local.get $vb))))
-            (local.set $o (i32.add (local.get $o) (i32.const 16)))
-            (br $dots)))
-          (local.set $alpha (f64x2.extract_lane 0 (local.get $al)))
-          (local.set $beta (f64x2.extract_lane 0 (local.get $be)))
-          (local.set $gamma (f64x2.extract_lane 0 (local.get $ga)))
-          (if (i32.lt_u (local.get $end2) (local.get $endN)) (then
-            (local.set $x (f64.load (i32.add (local.get $pa) (local.get $end2))))
-            (local.set $y (f64.load (i32.add (local.get $pb) (local.get $end2))))
-            (local.set $alpha (f64.add (local.get $alpha) (f64.mul (local.get $x) (local.get $x))))
-            (local.set $beta (f64.add (local.get $beta) (f64.mul (local.get $y) (local.get $y))))
-            (local.set $gamma (f64.add (local.get $gamma) (f64.mul (local.get $x) (local.get $y))))))
-          (local.set $alpha (f64.add (local.get $alpha) (f64x2.extract_lane 1 (local.get $al))))
-          (local.set $beta (f64.add (local.get $beta) (f64x2.extract_lane 1 (local.get $be))))
-          (local.set $gamma (f64.add (local.get $gamma) (f64x2.extract_lane 1 (local.get $ga))))
-          (block $skip
-            (br_if $skip (f64.eq (local.get $gamma) (f64.const 0)))
-            (br_if $skip (f64.le (f64.abs (local.get $gamma))
-              (f64.mul (f64.const 1e-15) (f64.sqrt (f64.mul (local.get $alpha) (local.get $beta))))))
-            (local.set $off (f64.max (local.get $off)
-              (f64.div (f64.abs (local.get $gamma)) (f64.sqrt (f64.mul (local.get $alpha) (local.get $beta))))))
-            (local.set $zeta (f64.div (f64.sub (local.get $beta) (local.get $alpha))
-              (f64.mul (f64.const 2) (local.get $gamma))))
-            ;; Math.sign(zeta || 1): 1 for a zero or NaN zeta
-            (local.set $t (f64.div
-              (select (f64.const 1) (f64.copysign (f64.const 1) (local.get $zeta))
-                (i32.or (f64.eq (local.get $zeta) (f64.const 0)) (f64.ne (local.get $zeta) (local.get $zeta))))
-              (f64.add (f64.abs (local.get $zeta))
-                (f64.sqrt (f64.add (f64.const 1) (f64.mul (local.get $zeta) (local.get $zeta)))))))
-            (local.set $cs (f64.div (f64.const 1) (f64.sqrt (f64.add (f64.const 1) (f64.mul (local.get $t) (local.get $t))))))
-            (local.set $sn (f64.mul (local.get $cs) (local.get $t)))
-            (local.set $csv (f64x2.splat (local.get $cs)))
-            (local.set $snv (f64x2.splat (local.get $sn)))
-            (local.set $o (i32.const 0))
-            (block $rdone (loop $rot
-              (br_if $rdone (i32.ge_u (local.get $o) (local.get $end2)))
-              (local.set $va (v128.load (i32.add (local.get $pa) (local.get $o))))
-              (local.set $vb (v128.load (i32.add (local.get $pb) (local.get $o))))
-              (v128.store (i32.add (local.get $pa) (local.get $o))
-                (f64x2.sub (f64x2.mul (local.get $csv) (local.get $va)) (f64x2.mul (local.get $snv) (local.get $vb))))
-              (v128.store (i32.add (local.get $pb) (local.get $o))
-                (f64x2.add (f64x2.mul (local.get $snv) (local.get $va)) (f64x2.mul (local.get $csv) (local.get $vb))))
-              (local.set $o (i32.add (local.get $o) (i32.const 16)))
-              (br $rot)))
-            (if (i32.lt_u (local.get $end2) (local.get $endN)) (then
-              (local.set $x (f64.load (i32.add (local.get $pa) (local.get $end2))))
-              (local.set $y (f64.load (i32.add (local.get $pb) (local.get $end2))))
-              (f64.store (i32.add (local.get $pa) (local.get $end2))
-                (f64.sub (f64.mul (local.get $cs) (local.get $x)) (f64.mul (local.get $sn) (local.get $y))))
-              (f64.store (i32.add (local.get $pb) (local.get $end2))
-                (f64.add (f64.mul (local.get $sn) (local.get $x)) (f64.mul (local.get $cs) (local.get $y))))))
-            ;; the same rotation of W's columns a and b (rows a and b of Wᵀ), scalar
-            (local.set $o (i32.const 0))
-            (block $wdone (loop $wrot
-              (br_if $wdone (i32.ge_u (local.get $o) (local.get $endL)))
-              (local.set $x (f64.load (i32.add (i32.add (local.get $wt) (i32.mul (local.get $a) (local.get $endL))) (local.get $o))))
-              (local.set $y (f64.load (i32.add (i32.add (local.get $wt) (i32.mul (local.get $b) (local.get $endL))) (local.get $o))))
-              (f64.store (i32.add (i32.add (local.get $wt) (i32.mul (local.get $a) (local.get $endL))) (local.get $o))
-                (f64.sub (f64.mul (local.get $cs) (local.get $x)) (f64.mul (local.get $sn) (local.get $y))))
-              (f64.store (i32.add (i32.add (local.get $wt) (i32.mul (local.get $b) (local.get $endL))) (local.get $o))
-                (f64.add (f64.mul (local.get $sn) (local.get $x)) (f64.mul (local.get $cs) (local.get $y))))
-              (local.set $o (i32.add (local.get $o) (i32.const 8)))
-              (br $wrot))))
-          (local.set $b (i32.add (local.get $b) (i32.const 1)))
-          (br $bs)))
-        (local.set $a (i32.add (local.get $a) (i32.const 1)))
-        (br $as)))
-      (br_if $sdone (f64.lt (local.get $off) (f64.const 1e-15)))
-      (local.set $sweep (i32.add (local.get $sweep) (i32.const 1)))
-      (br $sweeps))))
-  ;; lu: partial-pivoting LU of the rows × l float64 matrix at $y (row-major, 8·l bytes a
-  ;; row), in place, leaving P·L (scipy's lu(permute_l=True)). Step k takes the first row of
-  ;; largest |y[i,k]| among those not yet pivots, then for every other non-pivot row i:
-  ;; y[i,k] ← y[i,k]·(1/y[piv,k]) and y[i,j] ← y[i,j] − y[i,k]·y[piv,j] for j > k, while the
-  ;; pivot of column k+1 is sought in the same pass; the pivot row then becomes e_k on
-  ;; columns ≥ k. $flags: rows bytes of scratch (pivot marks). A zero column leaves
-  ;; L's column as it is.
-  (func $pivotOf (param $y i32) (param $rows i32) (param $stride i32) (param $flags i32)
-    (param $k i32) (result i32)
-    (local $i i32) (local $best f64) (local $a f64) (local $piv i32) (local $at i32)
-    (local.set $piv (i32.const -1))
-    (local.set $at (i32.add (local.get $y) (i32.shl (local.get $k) (i32.const 3))))
-    (block $done (loop $rows
-      (br_if $done (i32.ge_u (local.get $i) (local.get $rows)))
-      (if (i32.eqz (i32.load8_u (i32.add (local.get $flags) (local.get $i)))) (then
-        (local.set $a (f64.abs (f64.load (local.get $at))))
-        (if (f64.gt (local.get $a) (local.get $best)) (then
-          (local.set $best (local.get $a))
-          (local.set $piv (local.get $i))))))
-      (local.set $at (i32.add (local.get $at) (local.get $stride)))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $rows)))
-    (local.get $piv))
-  ;; luPair: steps k and k+1 of lu at once (piv: step k's pivot row; k + 1 < min(rows, l)),
-  ;; the same operations on every entry in the same order: a pass updating column k+1
-  ;; alone (step k) and seeking its pivot p2, then one pass applying both steps to the
-  ;; columns after it (y ← (y − f·u_k) − g·u_p2) and seeking column k+2's pivot, returned
-  ;; (−1 if none). A zero column k+1 finishes step k alone.
-  (func $luPair (param $y i32) (param $rows i32) (param $l i32) (param $flags i32)
-    (param $k i32) (param $piv i32) (result i32)
-    (local $stride i32) (local $ko i32) (local $k1o i32) (local $j2 i32) (local $pairsEnd i32)
-    (local $u i32) (local $u2 i32) (local $p2 i32) (local $next i32) (local $i i32)
-    (local $row i32) (local $o i32)
-    (local $inv f64) (local $inv2 f64) (local $uk1 f64) (local $f f64) (local $g f64)
-    (local $v f64) (local $a f64) (local $best f64) (local $fv v128) (local $gv v128)
-    (local.set $stride (i32.shl (local.get $l) (i32.const 3)))
-    (local.set $ko (i32.shl (local.get $k) (i32.const 3)))
-    (local.set $k1o (i32.add (local.get $ko) (i32.const 8)))
-    (local.set $j2 (i32.add (local.get $ko) (i32.const 16)))
-    (local.set $pairsEnd (i32.add (local.get $j2)
-      (i32.shl (i32.and (i32.sub (i32.sub (local.get $l) (local.get $k)) (i32.const 2)) (i32.const -2)) (i32.const 3))))
-    (i32.store8 (i32.add (local.get $flags) (local.get $piv)) (i32.const 1))
-    (local.set $u (i32.add (local.get $y) (i32.mul (local.get $piv) (local.get $stride))))
-    (local.set $inv (f64.div (f64.const 1) (f64.load (i32.add (local.get $u) (local.get $ko)))))
-    (local.set $uk1 (f64.load (i32.add (local.get $u) (local.get $k1o))))
-    ;; pass A: step k on columns k and k+1, and column k+1's pivot
-    (local.set $p2 (i32.const -1))
-    (local.set $row (local.get $y))
-    (block $adone (loop $as
-      (br_if $adone (i32.ge_u (local.get $i) (local.get $rows)))
-      (if (i32.eqz (i32.load8_u (i32.add (local.get $flags) (local.get $i)))) (then
-        (local.set $f (f64.mul (f64.load (i32.add (local.get $row) (local.get $ko))) (local.get $inv)))
-        (f64.store (i32.add (local.get $row) (local.get $ko)) (local.get $f))
-        (local.set $v (f64.sub (f64.load (i32.add (local.get $row) (local.get $k1o)))
-          (f64.mul (local.get $f) (local.get $uk1))))
-        (f64.store (i32.add (local.get $row) (local.get $k1o)) (local.get $v))
-        (local.set $a (f64.abs (local.get $v)))
-        (if (f64.gt (local.get $a) (local.get $best)) (then
-          (local.set $best (local.get $a))
-          (local.set $p2 (local.get $i))))))
-      (local.set $row (i32.add (local.get $row) (local.get $stride)))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $as)))
-    (local.set $next (i32.const -1))
-    (local.set $best (f64.const 0))
-    (if (i32.lt_s (local.get $p2) (i32.const 0))
-      (then
-        ;; column k+1 is zero: finish step k on the columns after it
-        (local.set $row (local.get $y))
-        (local.set $i (i32.const 0))
-        (block $bdone (loop $bs
-          (br_if $bdone (i32.ge_u (local.get $i) (local.get $rows)))
-          (if (i32.eqz (i32.load8_u (i32.add (local.get $flags) (local.get $i)))) (then
-            (local.set $f (f64.load (i32.add (local.get $row) (local.get $ko))))
-            (local.set $fv (f64x2.splat (local.get $f)))
-            (local.set $o (local.get $j2))
-            (block $pdone (loop $pairs
-              (br_if $pdone (i32.ge_u (local.get $o) (local.get $pairsEnd)))
-              (v128.store (i32.add (local.get $row) (local.get $o))
-                (f64x2.sub (v128.load (i32.add (local.get $row) (local.get $o)))
-                  (f64x2.mul (local.get $fv) (v128.load (i32.add (local.get $u) (local.get $o))))))
-              (local.set $o (i32.add (local.get $o) (i32.const 16)))
-              (br $pairs)))
-            (if (i32.lt_u (local.get $o) (local.get $stride)) (then
-              (f64.store (i32.add (local.get $row) (local.get $o))
-                (f64.sub (f64.load (i32.add (local.get $row) (local.get $o)))
-                  (f64.mul (local.get $f) (f64.load (i32.add (local.get $u) (local.get $o))))))))
-            (if (i32.lt_u (local.get $j2) (local.get $stride)) (then
-              (local.set $a (f64.abs (f64.load (i32.add (local.get $row) (local.get $j2)))))
-              (if (f64.gt (local.get $a) (local.get $best)) (then
-                (local.set $best (local.get $a))
-                (local.set $next (local.get $i))))))))
-          (local.set $row (i32.add (local.get $row) (local.get $stride)))
-          (local.set $i (i32.add (local.get $i) (i32.const 1)))
-          (br $bs))))
-      (else
-        (i32.store8 (i32.add (local.get $flags) (local.get $p2)) (i32.const 1))
-        (local.set $u2 (i32.add (local.get $y) (i32.mul (local.get $p2) (local.get $stride))))
-        ;; step k on p2's row after column k+1, then p2's row is u_k+1
-        (local.set $f (f64.load (i32.add (local.get $u2) (local.get $ko))))
-        (local.set $fv (f64x2.splat (local.get $f)))
-        (local.set $o (local.get $j2))
-        (block $pdone (loop $pairs
-          (br_if $pdone (i32.ge_u (local.get $o) (local.get $pairsEnd)))
-          (v128.store (i32.add (local.get $u2) (local.get $o))
-            (f64x2.sub (v128.load (i32.add (local.get $u2) (local.get $o)))
-              (f64x2.mul (local.get $fv) (v128.load (i32.add (local.get $u) (local.get $o))))))
-          (local.set $o (i32.add (local.get $o) (i32.const 16)))
-          (br $pairs)))
-        (if (i32.lt_u (local.get $o) (local.get $stride)) (then
-          (f64.store (i32.add (local.get $u2) (local.get $o))
-            (f64.sub (f64.load (i32.add (local.get $u2) (local.get $o)))
-              (f64.mul (local.get $f) (f64.load (i32.add (local.get $u) (local.get $o))))))))
-        (local.set $inv2 (f64.div (f64.const 1) (f64.load (i32.add (local.get $u2) (local.get $k1o)))))
-        ;; pass B: steps k and k+1 on the columns after k+1, and column k+2's pivot
-        (local.set $row (local.get $y))
-        (local.set $i (i32.const 0))
-        (block $bdone (loop $bs
-          (br_if $bdone (i32.ge_u (local.get $i) (local.get $rows)))
-          (if (i32.eqz (i32.load8_u (i32.add (local.get $flags) (local.get $i)))) (then
-            (local.set $f (f64.load (i32.add (local.get $row) (local.get $ko))))
-            (local.set $g (f64.mul (f64.load (i32.add (local.get $row) (local.get $k1o))) (local.get $inv2)))
-            (f64.store (i32.add (local.get $row) (local.get $k1o)) (local.get $g))
-            (local.set $fv (f64x2.splat (local.get $f)))
-            (local.set $gv (f64x2.splat (local.get $g)))
-            (local.set $o (local.get $j2))
-            (block $pdone (loop $pairs
-              (br_if $pdone (i32.ge_u (local.get $o) (local.get $pairsEnd)))
-              (v128.store (i32.add (local.get $row) (local.get $o))
-                (f64x2.sub
-                  (f64x2.sub (v128.load (i32.add (local.get $row) (local.get $o)))
-                    (f64x2.mul (local.get $fv) (v128.load (i32.add (local.get $u) (local.get $o)))))
-                  (f64x2.mul (local.get $gv) (v128.load (i32.add (local.get $u2) (local.get $o))))))
-              (local.set $o (i32.add (local.get $o) (i32.const 16)))
-              (br $pairs)))
-            (if (i32.lt_u (local.get $o) (local.get $stride)) (then
-              (f64.store (i32.add (local.get $row) (local.get $o))
-                (f64.sub
-                  (f64.sub (f64.load (i32.add (local.get $row) (local.get $o)))
-                    (f64.mul (local.get $f) (f64.load (i32.add (local.get $u) (local.get $o)))))
-                  (f64.mul (local.get $g) (f64.load (i32.add (local.get $u2) (local.get $o))))))))
-            (if (i32.lt_u (local.get $j2) (local.get $stride)) (then
-              (local.set $a (f64.abs (f64.load (i32.add (local.get $row) (local.get $j2)))))
-              (if (f64.gt (local.get $a) (local.get $best)) (then
-                (local.set $best (local.get $a))
-                (local.set $next (local.get $i))))))))
-          (local.set $row (i32.add (local.get $row) (local.get $stride)))
-          (local.set $i (i32.add (local.get $i) (i32.const 1)))
-          (br $bs)))
-        ;; p2's row: 1 at k+1, 0 after
-        (f64.store (i32.add (local.get $u2) (local.get $k1o)) (f64.const 1))
-        (local.set $o (local.get $j2))
-        (block $zdone (loop $zero
-          (br_if $zdone (i32.ge_u (local.get $o) (local.get $stride)))
-          (f64.store (i32.add (local.get $u2) (local.get $o)) (f64.const 0))
-          (local.set $o (i32.add (local.get $o) (i32.const 8)))
-          (br $zero)))))
-    ;; the step-k pivot row: 1 at k, 0 after
-    (f64.store (i32.add (local.get $u) (local.get $ko)) (f64.const 1))
-    (local.set $o (local.get $k1o))
-    (block $zdone (loop $zero
-      (br_if $zdone (i32.ge_u (local.get $o) (local.get $stride)))
-      (f64.store (i32.add (local.get $u) (local.get $o)) (f64.const 0))
-      (local.set $o (i32.add (local.get $o) (i32.const 8)))
-      (br $zero)))
-    (local.get $next))
-  (func (export "lu")
-    (param $y i32) (param $rows i32) (param $l i32) (param $flags i32)
-    (local $stride i32) (local $k i32) (local $kMax i32) (local $piv i32) (local $next i32)
-    (local $i i32) (local $row i32) (local $u i32) (local $ko i32) (local $j0 i32)
-    (local $pairsEnd i32) (local $o i32) (local $p i32) (local $pu i32)
-    (local $inv f64) (local $x f64) (local $a f64) (local $best f64) (local $xv v128)
-    (local.set $stride (i32.shl (local.get $l) (i32.const 3)))
-    (local.set $kMax (select (local.get $l) (local.get $rows) (i32.lt_u (local.get $l) (local.get $rows))))
-    (memory.fill (local.get $flags) (i32.const 0) (local.get $rows))
-    (if (i32.eqz (local.get $kMax)) (then (return)))
-    (local.set $piv (call $pivotOf (local.get $y) (local.get $rows) (local.get $stride) (local.get $flags) (i32.const 0)))
-    (block $done (loop $steps
-      (br_if $done (i32.ge_u (local.get $k) (local.get $kMax)))
-      ;; two steps a round while there are two
-      (if (i32.and (i32.ge_s (local.get $piv) (i32.const 0))
-            (i32.lt_u (i32.add (local.get $k) (i32.const 1)) (local.get $kMax))) (then
-        (local.set $piv (call $luPair (local.get $y) (local.get $rows) (local.get $l)
-          (local.get $flags) (local.get $k) (local.get $piv)))
-        (local.set $k (i32.add (local.get $k) (i32.const 2)))
-        (br $steps)))
-      (local.set $ko (i32.shl (local.get $k) (i32.const 3)))
-      (local.set $j0 (i32.add (local.get $ko) (i32.const 8)))
-      (local.set $pairsEnd (i32.add (local.get $j0)
-        (i32.shl (i32.and (i32.sub (i32.sub (local.get $l) (local.get $k)) (i32.const 1)) (i32.const -2)) (i32.const 3))))
-      (local.set $next (i32.const -1))
-      (if (i32.ge_s (local.get $piv) (i32.const 0)) (then
-        (i32.store8 (i32.add (local.get $flags) (local.get $piv)) (i32.const 1))
-        (local.set $u (i32.add (local.get $y) (i32.mul (local.get $piv) (local.get $stride))))
-        (local.set $inv (f64.div (f64.const 1) (f64.load (i32.add (local.get $u) (local.get $ko)))))
-        (local.set $best (f64.const 0))
-        (local.set $row (local.get $y))
-        (local.set $i (i32.const 0))
-        (block $rdone (loop $rowsLoop
-          (br_if $rdone (i32.ge_u (local.get $i) (local.get $rows)))
-          (if (i32.eqz (i32.load8_u (i32.add (local.get $flags) (local.get $i)))) (then
-            (local.set $x (f64.mul (f64.load (i32.add (local.get $row) (local.get $ko))) (local.get $inv)))
-            (f64.store (i32.add (local.get $row) (local.get $ko)) (local.get $x))
-            (local.set $xv (f64x2.splat (local.get $x)))
-            (local.set $o (local.get $j0))
-            ;; two pairs a round, then a last pair
-            (block $qdone (loop $quads
-              (br_if $qdone (i32.gt_u (i32.add (local.get $o) (i32.const 32)) (local.get $pairsEnd)))
-              (local.set $p (i32.add (local.get $row) (local.get $o)))
-              (local.set $pu (i32.add (local.get $u) (local.get $o)))
-              (v128.store (local.get $p)
-                (f64x2.sub (v128.load (local.get $p)) (f64x2.mul (local.get $xv) (v128.load (local.get $pu)))))
-              (v128.store offset=16 (local.get $p)
-                (f64x2.sub (v128.load offset=16 (local.get $p)) (f64x2.mul (local.get $xv) (v128.load offset=16 (local.get $pu)))))
-              (local.set $o (i32.add (local.get $o) (i32.const 32)))
-              (br $quads)))
-            (if (i32.lt_u (local.get $o) (local.get $pairsEnd)) (then
-              (v128.store (i32.add (local.get $row) (local.get $o))
-                (f64x2.sub (v128.load (i32.add (local.get $row) (local.get $o)))
-                  (f64x2.mul (local.get $xv) (v128.load (i32.add (local.get $u) (local.get $o))))))
-              (local.set $o (i32.add (local.get $o) (i32.const 16)))))
-            (if (i32.lt_u (local.get $o) (local.get $stride)) (then
-              (f64.store (i32.add (local.get $row) (local.get $o))
-                (f64.sub (f64.load (i32.add (local.get $row) (local.get $o)))
-                  (f64.mul (local.get $x) (f64.load (i32.add (local.get $u) (local.get $o))))))))
-            (if (i32.lt_u (local.get $j0) (local.get $stride)) (then
-              (local.set $a (f64.abs (f64.load (i32.add (local.get $row) (local.get $j0)))))
-              (if (f64.gt (local.get $a) (local.get $best)) (then
-                (local.set $best (local.get $a))
-                (local.set $next (local.get $i))))))))
-          (local.set $row (i32.add (local.get $row) (local.get $stride)))
-          (local.set $i (i32.add (local.get $i) (i32.const 1)))
-          (br $rowsLoop)))
-        ;; the pivot row: 1 at k, 0 after
-        (f64.store (i32.add (local.get $u) (local.get $ko)) (f64.const 1))
-        (local.set $o (local.get $j0))
-        (block $zdone (loop $zero
-          (br_if $zdone (i32.ge_u (local.get $o) (local.get $stride)))
-          (f64.store (i32.add (local.get $u) (local.get $o)) (f64.const 0))
-          (local.set $o (i32.add (local.get $o) (i32.const 8)))
-          (br $zero))))
-      (else
-        ;; a zero column: nothing to eliminate; seek the next column's pivot on its own
-        (if (i32.lt_u (i32.add (local.get $k) (i32.const 1)) (local.get $kMax)) (then
-          (local.set $next (call $pivotOf (local.get $y) (local.get $rows) (local.get $stride)
-            (local.get $flags) (i32.add (local.get $k) (i32.const 1))))))))
-      (local.set $piv (local.get $next))
-      (local.set $k (i32.add (local.get $k) (i32.const 1)))
-      (br $steps))))
-)
+${DENSE_KERNEL_WAT}${LU_KERNEL_WAT})
 `;
 
 /** `SPARSE_KERNEL_WAT` assembled (see there). */
 export const SPARSE_KERNEL_WASM_BASE64 =
-  'AGFzbQEAAAABSQdgCn9/f39/f39/f38AYAl/f39/f39/f38AYAd/f39/f39/AGAEf39/fwBgCH9/f39/f39/AGAFf3' +
-  '9/f38Bf2AGf39/f39/AX8CEgEDZW52Bm1lbW9yeQIDAYCABAMMCwAAAQECAwQDBQYDB0kJBHNwbW0AAAZzcG1tMzIA' +
-  'AQRwYWNrAAIGdW5wYWNrAAMEZ2VtbQAEBGdyYW0ABQl0cmFuc3Bvc2UABgZqYWNvYmkABwJsdQAKCrIsC+8EBAh/An' +
+  'AGFzbQEAAAABSQdgCn9/f39/f39/f38AYAl/f39/f39/f38AYAh/f39/f39/fwBgB39/f39/f38AYAR/f39/AGAFf3' +
+  '9/f38Bf2AGf39/f39/AX8CEgEDZW52Bm1lbW9yeQIDAYCABAMMCwAAAQECAwQEBQYEB0kJBHNwbW0AAAZzcG1tMzIA' +
+  'AQRwYWNrAAIGdW5wYWNrAAMJdHJhbnNwb3NlAAQEZ2VtbQAFBGdyYW0ABgZqYWNvYmkABwJsdQAKCrIsC+8EBAh/An' +
   'sBfwR7IAUhCgJAA0AgCiAGTw0BIAogCWohCyALIAZLBEAgBiELC0EAIQwCQANAIAwgB08NASADIAwgCGxBA3RqIQ0g' +
   'CiEOAkADQCAOIAtPDQEgACAOQQJ0aigCACEPIAAgDkECdGooAgQhEP0MAAAAAAAAAAAAAAAAAAAAACEV/QwAAAAAAA' +
   'AAAAAAAAAAAAAAIRb9DAAAAAAAAAAAAAAAAAAAAAAhF/0MAAAAAAAAAAAAAAAAAAAAACEYAkADQCAPQQFqIBBPDQEg' +
@@ -795,29 +310,29 @@ export const SPARSE_KERNEL_WASM_BASE64 =
   'IAkgAU8NASAHIRAgB0EBRgRAIAYgCUEDdGorAwAhDiAORAAAAAAAAAAAYQRAQQAhEAsLIA79FCEPIAAgCSACbEECQQ' +
   'MgAxt0aiELQQAhCgJAA0AgCiAFTw0BIAMEQCALIApBAnRq/V0DAP1fIQ0FIAsgCkEDdGr9AAQAIQ0LIBBBAkYEQCAN' +
   'IAggCkEDdGr9AAQA/fEBIQ0LIBBBAUYEQCANIA8gCCAKQQN0av0ABAD98gH98QEhDQsgDCAKQQN0aiAN/QsEACAKQQ' +
-  'JqIQoMAAsLIAwgBUEDdGohDCAJQQFqIQkMAAsLC8sEAwh/BXsBfCAEQQN0IQ4gACEKIAYhCwJAA0AgByABTw0BQQAh' +
-  'CAJAA0AgCEEIaiAFSw0B/QwAAAAAAAAAAAAAAAAAAAAAIRD9DAAAAAAAAAAAAAAAAAAAAAAhEf0MAAAAAAAAAAAAAA' +
-  'AAAAAAACES/QwAAAAAAAAAAAAAAAAAAAAAIRMgCiEMIAMgCEEDdGohDUEAIQkCQANAIAkgAk8NASAM/QoDACEPIBAg' +
-  'DyAN/QAEAP3yAf3wASEQIBEgDyAN/QAEEP3yAf3wASERIBIgDyAN/QAEIP3yAf3wASESIBMgDyAN/QAEMP3yAf3wAS' +
-  'ETIAxBCGohDCANIA5qIQ0gCUEBaiEJDAALCyALIAhBA3RqIQwgDCAQ/QsEACAMIBH9CwQQIAwgEv0LBCAgDCAT/QsE' +
-  'MCAIQQhqIQgMAAsLAkADQCAIQQJqIAVLDQH9DAAAAAAAAAAAAAAAAAAAAAAhECAKIQwgAyAIQQN0aiENQQAhCQJAA0' +
-  'AgCSACTw0BIBAgDP0KAwAgDf0ABAD98gH98AEhECAMQQhqIQwgDSAOaiENIAlBAWohCQwACwsgCyAIQQN0aiAQ/QsE' +
-  'ACAIQQJqIQgMAAsLIAggBUkEQEQAAAAAAAAAACEUIAohDCADIAhBA3RqIQ1BACEJAkADQCAJIAJPDQEgFCAMKwMAIA' +
-  '0rAwCioCEUIAxBCGohDCANIA5qIQ0gCUEBaiEJDAALCyALIAhBA3RqIBQ5AwALIAogAkEDdGohCiALIAVBA3RqIQsg' +
-  'B0EBaiEHDAALCwulBAQHfwF7AXwEeyACQQN0IQkgACABIAlsaiEIIANBACACIAls/AsAAkADQCAEIAJPDQEgAyAEIA' +
-  'lsaiEKIAQhBQJAA0AgBUEIaiACSw0B/QwAAAAAAAAAAAAAAAAAAAAAIQ39DAAAAAAAAAAAAAAAAAAAAAAhDv0MAAAA' +
-  'AAAAAAAAAAAAAAAAACEP/QwAAAAAAAAAAAAAAAAAAAAAIRAgACEGAkADQCAGIAhPDQEgBiAEQQN0av0KAwAhCyAGIA' +
-  'VBA3RqIQcgDSALIAf9AAQA/fIB/fABIQ0gDiALIAf9AAQQ/fIB/fABIQ4gDyALIAf9AAQg/fIB/fABIQ8gECALIAf9' +
-  'AAQw/fIB/fABIRAgBiAJaiEGDAALCyAKIAVBA3RqIQcgByAN/QsEACAHIA79CwQQIAcgD/0LBCAgByAQ/QsEMCAFQQ' +
-  'hqIQUMAAsLAkADQCAFQQJqIAJLDQH9DAAAAAAAAAAAAAAAAAAAAAAhDSAAIQYCQANAIAYgCE8NASANIAYgBEEDdGr9' +
-  'CgMAIAYgBUEDdGr9AAQA/fIB/fABIQ0gBiAJaiEGDAALCyAKIAVBA3RqIA39CwQAIAVBAmohBQwACwsgBSACSQRARA' +
-  'AAAAAAAAAAIQwgACEGAkADQCAGIAhPDQEgDCAGIARBA3RqKwMAIAYgBUEDdGorAwCioCEMIAYgCWohBgwACwsgCiAF' +
-  'QQN0aiAMOQMACyAEQQFqIQQMAAsLC84CAQl/IAVBACAEQQFqQQJ0/AsAIAAgA0ECdGooAgAhCQJAA0AgCCAJTw0BIA' +
-  'UgASAIQQJ0aigCAEECdGohDSANIA0oAgRBAWo2AgQgCEEBaiEIDAALCwJAA0AgCiAETw0BIAUgCkECdGohDSANKAIE' +
-  'IRAgDSAPNgIAIA8gEGohDyAKQQFqIQoMAAsLAkADQCALIANPDQEgACALQQJ0aigCACEIIAAgC0ECdGooAgQhDAJAA0' +
-  'AgCCAMTw0BIAUgASAIQQJ0aigCAEECdGohDSANKAIAIQ4gDSAOQQFqNgIAIAYgDkECdGogCzYCACAHIA5BAnRqIAIg' +
-  'CEECdGooAgA2AgAgCEEBaiEIDAALCyALQQFqIQsMAAsLIAQhCgJAA0AgCkUNASAFIApBAnRqIQ0gDSANQQRrKAIANg' +
-  'IAIApBAWshCgwACwsgBUEANgIAC+oGAwl/B3sKfCABQX5xQQN0IQogAUEDdCELIAJBA3QhDAJAA0AgBEE8Tw0BRAAA' +
+  'JqIQoMAAsLIAwgBUEDdGohDCAJQQFqIQkMAAsLC84CAQl/IAVBACAEQQFqQQJ0/AsAIAAgA0ECdGooAgAhCQJAA0Ag' +
+  'CCAJTw0BIAUgASAIQQJ0aigCAEECdGohDSANIA0oAgRBAWo2AgQgCEEBaiEIDAALCwJAA0AgCiAETw0BIAUgCkECdG' +
+  'ohDSANKAIEIRAgDSAPNgIAIA8gEGohDyAKQQFqIQoMAAsLAkADQCALIANPDQEgACALQQJ0aigCACEIIAAgC0ECdGoo' +
+  'AgQhDAJAA0AgCCAMTw0BIAUgASAIQQJ0aigCAEECdGohDSANKAIAIQ4gDSAOQQFqNgIAIAYgDkECdGogCzYCACAHIA' +
+  '5BAnRqIAIgCEECdGooAgA2AgAgCEEBaiEIDAALCyALQQFqIQsMAAsLIAQhCgJAA0AgCkUNASAFIApBAnRqIQ0gDSAN' +
+  'QQRrKAIANgIAIApBAWshCgwACwsgBUEANgIAC8sEAwh/BXsBfCAEQQN0IQ4gACEKIAYhCwJAA0AgByABTw0BQQAhCA' +
+  'JAA0AgCEEIaiAFSw0B/QwAAAAAAAAAAAAAAAAAAAAAIRD9DAAAAAAAAAAAAAAAAAAAAAAhEf0MAAAAAAAAAAAAAAAA' +
+  'AAAAACES/QwAAAAAAAAAAAAAAAAAAAAAIRMgCiEMIAMgCEEDdGohDUEAIQkCQANAIAkgAk8NASAM/QoDACEPIBAgDy' +
+  'AN/QAEAP3yAf3wASEQIBEgDyAN/QAEEP3yAf3wASERIBIgDyAN/QAEIP3yAf3wASESIBMgDyAN/QAEMP3yAf3wASET' +
+  'IAxBCGohDCANIA5qIQ0gCUEBaiEJDAALCyALIAhBA3RqIQwgDCAQ/QsEACAMIBH9CwQQIAwgEv0LBCAgDCAT/QsEMC' +
+  'AIQQhqIQgMAAsLAkADQCAIQQJqIAVLDQH9DAAAAAAAAAAAAAAAAAAAAAAhECAKIQwgAyAIQQN0aiENQQAhCQJAA0Ag' +
+  'CSACTw0BIBAgDP0KAwAgDf0ABAD98gH98AEhECAMQQhqIQwgDSAOaiENIAlBAWohCQwACwsgCyAIQQN0aiAQ/QsEAC' +
+  'AIQQJqIQgMAAsLIAggBUkEQEQAAAAAAAAAACEUIAohDCADIAhBA3RqIQ1BACEJAkADQCAJIAJPDQEgFCAMKwMAIA0r' +
+  'AwCioCEUIAxBCGohDCANIA5qIQ0gCUEBaiEJDAALCyALIAhBA3RqIBQ5AwALIAogAkEDdGohCiALIAVBA3RqIQsgB0' +
+  'EBaiEHDAALCwulBAQHfwF7AXwEeyACQQN0IQkgACABIAlsaiEIIANBACACIAls/AsAAkADQCAEIAJPDQEgAyAEIAls' +
+  'aiEKIAQhBQJAA0AgBUEIaiACSw0B/QwAAAAAAAAAAAAAAAAAAAAAIQ39DAAAAAAAAAAAAAAAAAAAAAAhDv0MAAAAAA' +
+  'AAAAAAAAAAAAAAACEP/QwAAAAAAAAAAAAAAAAAAAAAIRAgACEGAkADQCAGIAhPDQEgBiAEQQN0av0KAwAhCyAGIAVB' +
+  'A3RqIQcgDSALIAf9AAQA/fIB/fABIQ0gDiALIAf9AAQQ/fIB/fABIQ4gDyALIAf9AAQg/fIB/fABIQ8gECALIAf9AA' +
+  'Qw/fIB/fABIRAgBiAJaiEGDAALCyAKIAVBA3RqIQcgByAN/QsEACAHIA79CwQQIAcgD/0LBCAgByAQ/QsEMCAFQQhq' +
+  'IQUMAAsLAkADQCAFQQJqIAJLDQH9DAAAAAAAAAAAAAAAAAAAAAAhDSAAIQYCQANAIAYgCE8NASANIAYgBEEDdGr9Cg' +
+  'MAIAYgBUEDdGr9AAQA/fIB/fABIQ0gBiAJaiEGDAALCyAKIAVBA3RqIA39CwQAIAVBAmohBQwACwsgBSACSQRARAAA' +
+  'AAAAAAAAIQwgACEGAkADQCAGIAhPDQEgDCAGIARBA3RqKwMAIAYgBUEDdGorAwCioCEMIAYgCWohBgwACwsgCiAFQQ' +
+  'N0aiAMOQMACyAEQQFqIQQMAAsLC+oGAwl/B3sKfCABQX5xQQN0IQogAUEDdCELIAJBA3QhDAJAA0AgBEE8Tw0BRAAA' +
   'AAAAAAAAIRdBACEFAkADQCAFIAJBAWtODQEgACAFIAtsaiEHIAVBAWohBgJAA0AgBiACTw0BIAAgBiALbGohCP0MAA' +
   'AAAAAAAAAAAAAAAAAAACEP/QwAAAAAAAAAAAAAAAAAAAAAIRD9DAAAAAAAAAAAAAAAAAAAAAAhEUEAIQkCQANAIAkg' +
   'Ck8NASAHIAlq/QAEACENIAggCWr9AAQAIQ4gDyANIA398gH98AEhDyAQIA4gDv3yAf3wASEQIBEgDSAO/fIB/fABIR' +

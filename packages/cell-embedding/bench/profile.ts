@@ -6,6 +6,7 @@
  */
 import { dirname } from 'node:path';
 import { type CsrMatrix, sharedDataFile } from '@chromflow/core';
+import { choleskyOfGram } from '../../core/src/randomized-svd.js';
 import { makeSparseProducts } from '../../core/src/sparse-products.js';
 import { computePca, makeRandom, normaliseTotalLog1p, readTenxMtx } from '../src/index.js';
 import { computeColumnMoments } from '../src/normalise.js';
@@ -16,29 +17,12 @@ import { computeColumnMoments } from '../src/normalise.js';
  * public `SparseProducts` calls (so each product and LU here copies its block out of the
  * wasm memory, which `powerIterations` does not).
  */
-/** R (RᵀR = the Gram matrix g, upper triangle given) and R⁻¹, as randomizedSvd's. */
+/** randomizedSvd's Cholesky factor and inverse (it falls back to Gram–Schmidt where this fails). */
 function choleskyFactors(g: Float64Array, l: number): { r: Float64Array; inv: Float64Array } {
-  const r = new Float64Array(l * l);
-  for (let j = 0; j < l; j++) {
-    let d = g[j * l + j]!;
-    for (let k = 0; k < j; k++) d -= r[k * l + j]! * r[k * l + j]!;
-    r[j * l + j] = Math.sqrt(d);
-    for (let b = j + 1; b < l; b++) {
-      let x = g[j * l + b]!;
-      for (let k = 0; k < j; k++) x -= r[k * l + j]! * r[k * l + b]!;
-      r[j * l + b] = x / r[j * l + j]!;
-    }
-  }
-  const inv = new Float64Array(l * l);
-  for (let c = 0; c < l; c++) {
-    inv[c * l + c] = 1 / r[c * l + c]!;
-    for (let i = c - 1; i >= 0; i--) {
-      let x = 0;
-      for (let k = i + 1; k <= c; k++) x += r[i * l + k]! * inv[k * l + c]!;
-      inv[i * l + c] = -x / r[i * l + i]!;
-    }
-  }
-  return { r, inv };
+  const c = choleskyOfGram(g, l);
+  if (!c)
+    throw new Error('the range is ill-conditioned here: randomizedSvd would use Gram–Schmidt');
+  return c;
 }
 
 function profile(label: string, X: CsrMatrix, k: number, f32: boolean): void {

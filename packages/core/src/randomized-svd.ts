@@ -208,7 +208,7 @@ function sketchAndSolve(
  * and R⁻¹, both l × l upper triangular row-major, or undefined when a column of Y is
  * within 1e-4 (relative) of the span of the earlier ones, where Y·R⁻¹ would lose orthogonality.
  */
-function choleskyOfGram(
+export function choleskyOfGram(
   g: Float64Array,
   l: number,
 ): { r: Float64Array; inv: Float64Array } | undefined {

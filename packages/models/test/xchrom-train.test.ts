@@ -16,7 +16,11 @@ import { makeXChromSplit } from '../src/data/xchrom-split.js';
 import { computeAuroc } from '../src/metrics/auc.js';
 import { evaluateXChromBlocks, xchromBlocks } from '../src/xchrom/evaluate.js';
 import { predictXChrom } from '../src/xchrom/predict.js';
-import { evaluateXChromLoss, trainXChrom } from '../src/xchrom/train-xchrom.js';
+import {
+  evaluateXChromLoss,
+  trainXChrom,
+  xchromTrainableModule,
+} from '../src/xchrom/train-xchrom.js';
 import { makePlantedData, TINY } from './xchrom-fixtures.js';
 
 let dir: string;
@@ -57,6 +61,12 @@ function truthAuroc(peaks: Int32Array, cells: Int32Array, labels: Uint8Array): n
 }
 
 describe('XChrom training on planted truth', () => {
+  it('points the workers at the factory module beside itself, with its own extension', () => {
+    // From source here (.ts); the build resolves the .js (pipeline:full in CI trains on 2 workers).
+    expect(xchromTrainableModule()).toMatch(/[/\\]xchrom[/\\]trainable-factory\.ts$/);
+    expect(existsSync(xchromTrainableModule())).toBe(true);
+  });
+
   it('recovers the planted motif × cell-type rule in held-out peaks and held-out cells', async () => {
     const r = await trainXChrom(data, split, {
       config: TINY,

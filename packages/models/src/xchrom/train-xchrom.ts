@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import {
@@ -123,6 +123,15 @@ function advanceTrack(t: Track, epoch: number, loss: number): boolean {
   return false;
 }
 
+/**
+ * Path of the module the training workers build XChrom from, with this file's
+ * own extension: `.ts` when run from source, `.js` from the build.
+ */
+export function xchromTrainableModule(): string {
+  const self = fileURLToPath(import.meta.url);
+  return fileURLToPath(new URL(`./trainable-factory${extname(self)}`, import.meta.url));
+}
+
 /** Validation loss of `peaks × cells` in inference mode. */
 export async function evaluateXChromLoss(
   model: XChromModel,
@@ -196,7 +205,7 @@ export async function trainXChrom(
   if (!o.gradientStep && (o.workers ?? 1) >= 2) {
     const backend = tf.getBackend() === 'cpu' ? 'cpu' : 'wasm';
     engine = await createTrainingEngine({
-      module: fileURLToPath(new URL('./trainable-factory.ts', import.meta.url)),
+      module: xchromTrainableModule(),
       factory: 'createXChromTrainable',
       config: o.config,
       seed: o.seed,

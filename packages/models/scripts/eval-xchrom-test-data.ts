@@ -30,7 +30,7 @@ import { readCellLabels, RegionCounter, scanFragments } from '@chromflow/atac-ps
 import { makeWindows, openFasta, readBed, readWindowCodes } from '@chromflow/genome-io';
 import { initBackend } from '../src/backend/init-backend.js';
 import { peakIndexFromCellCounts, type XChromData } from '../src/data/xchrom-data.js';
-import type { XChromSplit } from '../src/data/xchrom-split.js';
+import { type XChromSplit, xchromSplitToJson } from '../src/data/xchrom-split.js';
 import { XCHROM_ADAM } from '../src/train/adam.js';
 import { configFromParams } from '../src/xchrom/config-params.js';
 import { evaluateXChromBlocks } from '../src/xchrom/evaluate.js';
@@ -147,18 +147,7 @@ if (twinDir) {
   await writeFile(join(twinDir, 'labels.npy'), npy(labels, '<f4', [data.nPeaks, data.nCells]));
   await writeFile(join(twinDir, 'cell_embedding.npy'), npy(cellInputs, '<f4', [data.nCells, D]));
   await writeFile(join(twinDir, 'b_zscore.npy'), npy(depth, '<f4', [data.nCells]));
-  const list = (a: Int32Array): number[] => Array.from(a);
-  await writeFile(
-    join(twinDir, 'split.json'),
-    JSON.stringify({
-      train_peak: list(split.trainPeaks),
-      val_peak: list(split.valPeaks),
-      test_peak: list(split.testPeaks),
-      trainval_cell: list(split.trainCells),
-      test_cell: list(split.testCells),
-      val_cell: list(split.valCells!),
-    }),
-  );
+  await writeFile(join(twinDir, 'split.json'), JSON.stringify(xchromSplitToJson(split)));
   console.log(`[test-data] wrote the twin's inputs to ${twinDir}`);
 }
 if (process.argv.includes('--dump-only')) process.exit(0);

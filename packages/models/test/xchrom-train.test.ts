@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -12,7 +12,7 @@ import {
   gatherDepth,
   makeDenseTargets,
 } from '../src/data/xchrom-data.js';
-import { makeXChromSplit } from '../src/data/xchrom-split.js';
+import { makeXChromSplit, readXChromSplit, xchromSplitToJson } from '../src/data/xchrom-split.js';
 import { computeAuroc } from '../src/metrics/auc.js';
 import { evaluateXChromBlocks, xchromBlocks } from '../src/xchrom/evaluate.js';
 import { predictXChrom } from '../src/xchrom/predict.js';
@@ -121,6 +121,36 @@ describe('XChrom training on planted truth', () => {
     r.model.dispose();
     r.cells!.model.dispose();
   }, 120_000);
+
+  it('writes and reads a split with validation cells unchanged', async () => {
+    const path = join(dir, 'split.json');
+    await writeFile(path, JSON.stringify(xchromSplitToJson(splitWithValCells)));
+    expect(await readXChromSplit(path)).toEqual(splitWithValCells);
+    // A split without validation cells has no val_cell list and reads back with none.
+    expect(xchromSplitToJson(split)).not.toHaveProperty('val_cell');
+    await writeFile(path, JSON.stringify(xchromSplitToJson(split)));
+    expect((await readXChromSplit(path)).valCells).toEqual(new Int32Array(0));
+  });
+
+  it('refuses to resume a checkpoint made with validation cells on a split without them', async () => {
+    const ck = join(dir, 'resume-other-split');
+    const opts = { config: TINY, seed: 5, epochs: 3, patience: 100, batchPeaks: 48 };
+    const first = await trainXChrom(data, splitWithValCells, {
+      ...opts,
+      checkpointDir: ck,
+      stopAfterEpochs: 1,
+    });
+    first.model.dispose();
+    first.cells?.model.dispose();
+    await expect(
+      trainXChrom(data, split, { ...opts, checkpointDir: ck, resume: true }),
+    ).rejects.toMatchObject({
+      code: 'PARAM',
+      path: ck,
+      expected: 'no validation cells',
+      found: 'validation cells',
+    });
+  });
 
   it('resumes after a stop: 2 + 2 epochs equal 4 uninterrupted epochs exactly (cpu backend)', async () => {
     const split = splitWithValCells;

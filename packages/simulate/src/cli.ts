@@ -37,10 +37,13 @@ async function main(): Promise<void> {
     values.out ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../../test-data'),
   );
   const t0 = performance.now();
-  const ds = simulateDataset({
-    ...scaleSimulation(DEFAULT_SIMULATION, Number(values.scale)),
-    seed,
-  });
+  const scale = Number(values.scale);
+  if (!(scale > 0) || !Number.isFinite(scale)) {
+    throw new ChromflowError('PARAM', `--scale must be a positive number, got '${values.scale}'.`, {
+      field: 'scale',
+    });
+  }
+  const ds = simulateDataset({ ...scaleSimulation(DEFAULT_SIMULATION, scale), seed });
   const files = await writeDataset(out, ds);
   let total = 0;
   for (const f of files) {

@@ -92,15 +92,33 @@ export function makeXChromSplit(o: MakeSplitOptions): XChromSplit {
 }
 
 /**
- * Reads a split file in the layout of `shared/notes/xchrom-e18-splits.json`
- * (`train_peak`, `val_peak`, `test_peak`, `trainval_cell`, `test_cell`).
+ * The split file layout of `shared/notes/xchrom-e18-splits.json`: 0-based
+ * index lists `train_peak`, `val_peak`, `test_peak`, `trainval_cell` (the
+ * cells trained on), `test_cell`, and `val_cell` when the split has
+ * validation cells. The checkpoint's `split.json` and the PyTorch twin's input.
+ */
+export function xchromSplitToJson(split: XChromSplit): Record<string, number[]> {
+  const list = (a: Int32Array): number[] => Array.from(a);
+  return {
+    train_peak: list(split.trainPeaks),
+    val_peak: list(split.valPeaks),
+    test_peak: list(split.testPeaks),
+    trainval_cell: list(split.trainCells),
+    test_cell: list(split.testCells),
+    ...(split.valCells && split.valCells.length > 0 ? { val_cell: list(split.valCells) } : {}),
+  };
+}
+
+/**
+ * Reads a split file (`xchromSplitToJson`'s layout; `val_cell` optional).
  * With `crossPeak`, the test cells join the training cells (XChrom's
  * cross-peak model trains on every cell).
  */
 export async function readXChromSplit(path: string, crossPeak = false): Promise<XChromSplit> {
   const json = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
-  const list = (key: string): number[] => {
+  const list = (key: string, optional = false): number[] => {
     const v = json[key];
+    if (optional && v === undefined) return [];
     if (!Array.isArray(v) || v.some((x) => !Number.isInteger(x))) {
       throw new ChromflowError('SCHEMA', `split file has no integer list '${key}'`, {
         path,
@@ -117,5 +135,6 @@ export async function readXChromSplit(path: string, crossPeak = false): Promise<
     testPeaks: sortedInt32(list('test_peak')),
     trainCells: sortedInt32(crossPeak ? [...trainCells, ...testCells] : trainCells),
     testCells: sortedInt32(crossPeak ? [] : testCells),
+    valCells: sortedInt32(list('val_cell', true)),
   };
 }

@@ -8,7 +8,7 @@ import {
 } from '@chromflow/core';
 import { initBackend } from '../backend/init-backend.js';
 import { readXChromTables } from '../data/read-xchrom-tables.js';
-import { makeXChromSplit } from '../data/xchrom-split.js';
+import { makeXChromSplit, xchromSplitToJson } from '../data/xchrom-split.js';
 import { flattenBlockMetrics, metricsToTable } from '../metrics/metrics-table.js';
 import { XCHROM_ADAM } from '../train/adam.js';
 import { countTrainableParams } from '../xchrom/config.js';
@@ -203,18 +203,7 @@ export const xchromTrain = defineStage<XChromTrainParams>({
     await writeTable(ctx.outputs.metrics as string, metricsToTable(blocks));
     const hashes: Record<string, string> = {};
     for (const [k, v] of Object.entries(paths)) hashes[k] = await hashFile(v);
-    const asList = (a: Int32Array): number[] => Array.from(a);
-    await writeFileAtomic(
-      join(dir, 'split.json'),
-      JSON.stringify({
-        train_peak: asList(split.trainPeaks),
-        val_peak: asList(split.valPeaks),
-        test_peak: asList(split.testPeaks),
-        trainval_cell: asList(split.trainCells),
-        test_cell: asList(split.testCells),
-        val_cell: asList(split.valCells ?? new Int32Array(0)),
-      }),
-    );
+    await writeFileAtomic(join(dir, 'split.json'), JSON.stringify(xchromSplitToJson(split)));
     await writeFileAtomic(
       join(dir, 'manifest.json'),
       JSON.stringify(

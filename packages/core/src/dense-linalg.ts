@@ -201,6 +201,16 @@ export function orthonormaliseColumns(y: Float64Array, rows: number, l: number):
   }
 }
 
+/** The Givens rotation (x, y) ← (c·x − s·y, s·x + c·y) of v[a … a+n) and v[b … b+n), as the wasm `jacobi` kernel does it. */
+function rotatePair(v: Float64Array, a: number, b: number, n: number, c: number, s: number): void {
+  for (let i = 0; i < n; i++) {
+    const x = v[a + i]!;
+    const y = v[b + i]!;
+    v[a + i] = c * x - s * y;
+    v[b + i] = s * x + c * y;
+  }
+}
+
 /**
  * One-sided Jacobi rotations on the l columns of `cols` (column-major, n rows each),
  * applied to the columns of W as well (`wt` holds Wᵀ, so W's columns are contiguous),
@@ -249,20 +259,8 @@ export function jacobiSweeps(cols: Float64Array, n: number, l: number, wt: Float
         const t = Math.sign(zeta || 1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
         const cs = 1 / Math.sqrt(1 + t * t);
         const sn = cs * t;
-        for (let i = 0; i < n; i++) {
-          const x = cols[ao + i]!;
-          const y = cols[bo + i]!;
-          cols[ao + i] = cs * x - sn * y;
-          cols[bo + i] = sn * x + cs * y;
-        }
-        const wa = a * l;
-        const wb = b * l;
-        for (let i = 0; i < l; i++) {
-          const x = wt[wa + i]!;
-          const y = wt[wb + i]!;
-          wt[wa + i] = cs * x - sn * y;
-          wt[wb + i] = sn * x + cs * y;
-        }
+        rotatePair(cols, ao, bo, n, cs, sn);
+        rotatePair(wt, a * l, b * l, l, cs, sn);
       }
     }
     if (off < 1e-15) break;

@@ -8,6 +8,7 @@ export * from './fragment-sampler.js';
 export * from './rna-model.js';
 export * from './bounds.js';
 export * from './dataset.js';
+export * from './sequence-posterior.js';
 export * from './truth.js';
 export * from './write-dataset.js';
 export { stages } from './stages/all.js';

@@ -6,6 +6,7 @@ import type { SimPeak } from './peak-layout.js';
 import { drawFragmentLength } from './fragment-sampler.js';
 import { gcFraction } from './genome-model.js';
 import { Random, sigmoid } from './random.js';
+import { type DriveHypothesis, sequencePosteriors } from './sequence-posterior.js';
 
 /**
  * P(y_{c,p} = 1) under the generative model given the cell's TF state and
@@ -47,14 +48,18 @@ function observed(pi: number, noneOpen: number, noneLeak: number, noneBackground
 
 /**
  * The best prediction from what XChrom's inputs can carry for an unseen peak:
- * the cell's type and depth, and the peak's sequence (its class and planted
- * driver sites, hence w_{p,f}), with the peak's own random baseline b_p and
+ * the cell's type and depth, and what the peak's sequence says of its drivers
+ * (by default its planted class and sites, hence w_{p,f}; `hypotheses` gives a
+ * posterior over them instead), with the peak's own random baseline b_p and
  * yield h_p unknown — averaged over their priors (b ~ N(μ, σ) of the class,
  * h ~ LogNormal(0, 0.35), ×1.5 for promoters) on 64 fixed normal draws.
  * P(y = 1) is linear in π, so the type mean of π is exact for the TF-state
  * part. Row-major cells × peaks.
  */
-export function sequenceTypeDepthProbabilities(ds: SimDataset): Float64Array {
+export function sequenceTypeDepthProbabilities(
+  ds: SimDataset,
+  hypotheses: readonly (readonly DriveHypothesis[])[] = plantedHypotheses(ds),
+): Float64Array {
   const nPeaks = ds.peaks.length;
   const k = ds.options.accessibility;
   const leak = ds.options.fragments.leak;
@@ -95,23 +100,41 @@ export function sequenceTypeDepthProbabilities(ds: SimDataset): Float64Array {
     }
     return t;
   };
+  // E_b[σ(b + drive)] of each class, tabulated over the drive (a hypothesis-rich
+  // posterior would otherwise cost 64 sigmoids per cell, peak and hypothesis).
+  const meanOpenByKind = new Map<SimPeak['kind'], (drive: number) => number>();
+  const meanOpenOf = (kind: SimPeak['kind']): ((drive: number) => number) => {
+    let f = meanOpenByKind.get(kind);
+    if (!f) {
+      const [mu, sd] = biasPrior(kind, k);
+      f = tabulate((d) => {
+        let sum = 0;
+        for (const zi of z) sum += sigmoid(mu + sd * zi + d);
+        return sum / z.length;
+      });
+      meanOpenByKind.set(kind, f);
+    }
+    return f;
+  };
   const out = new Float64Array(ds.cells.length * nPeaks);
   const typePi = new Map<string, number>();
   for (let p = 0; p < nPeaks; p++) {
     const peak = ds.peaks[p]!;
-    const params = ds.peakParams[p]!;
-    const [mu, sd] = biasPrior(peak.kind, k);
-    // E_b[mean over the type's cells of σ(b + Σ w s)].
+    // E_{hypothesis, b}[mean over the type's cells of σ(b + Σ w s)]. Every class
+    // but promoters shares one yield prior, so mixing π is exact.
     typePi.clear();
-    for (const [type, cells] of byType) {
-      let sum = 0;
-      for (const c of cells) {
-        let drive = 0;
-        for (const tf in params.weights)
-          drive += params.weights[tf]! * (ds.cells[c]!.tfState[tf] ?? 0);
-        for (const zi of z) sum += sigmoid(mu + sd * zi + drive);
+    for (const h of hypotheses[p]!) {
+      const meanOpen = meanOpenOf(h.kind);
+      for (const [type, cells] of byType) {
+        let sum = 0;
+        for (const c of cells) {
+          let drive = 0;
+          for (const tf in h.weights) drive += h.weights[tf]! * (ds.cells[c]!.tfState[tf] ?? 0);
+          sum += meanOpen(drive);
+        }
+        const mean = sum / cells.length;
+        typePi.set(type, (typePi.get(type) ?? 0) + h.probability * mean);
       }
-      typePi.set(type, sum / (cells.length * z.length));
     }
     const w = peak.end - peak.start;
     const reach = w + meanMin(lengths, w);
@@ -126,6 +149,28 @@ export function sequenceTypeDepthProbabilities(ds: SimDataset): Float64Array {
     });
   }
   return out;
+}
+
+/**
+ * `f` on [0, 64] by linear interpolation on a 1/1024 grid (error < 1e-8 for the
+ * smooth, bounded means it is used for); computed directly outside the grid.
+ */
+function tabulate(f: (x: number) => number): (x: number) => number {
+  const steps = 1024;
+  const table = Float64Array.from({ length: 64 * steps + 1 }, (_, i) => f(i / steps));
+  return (x) => {
+    const t = x * steps;
+    if (!(t >= 0 && t < table.length - 1)) return f(x);
+    const i = Math.floor(t);
+    return table[i]! + (t - i) * (table[i + 1]! - table[i]!);
+  };
+}
+
+/** One hypothesis a peak: its planted class and sites (what `sequenceTypeAndDepth` knows). */
+function plantedHypotheses(ds: SimDataset): DriveHypothesis[][] {
+  return ds.peaks.map((peak, p) => [
+    { kind: peak.kind, weights: ds.peakParams[p]!.weights, probability: 1 },
+  ]);
 }
 
 /** 20,000 fragment lengths from a fixed stream (seed 12345) for the background-overlap term. */
@@ -175,8 +220,13 @@ export interface TruthBounds {
   cellTypeProbability: Record<'all' | 'heldOutPeaks' | 'heldOutCells', AurocBounds>;
   /** Predictor = P(y=1 | cell type, depth, the peak's parameters): the reference for unseen cells. */
   typeAndDepth: Record<'all' | 'heldOutPeaks' | 'heldOutCells', AurocBounds>;
-  /** Predictor = P(y=1 | cell type, depth, the peak's sequence) with b_p, h_p unknown: the reference for unseen peaks. */
+  /** Predictor = P(y=1 | cell type, depth, the peak's planted class and sites) with b_p, h_p unknown. */
   sequenceTypeAndDepth: Record<
+    'all' | 'heldOutPeaks' | 'heldOutCells' | 'heldOutBoth',
+    AurocBounds
+  >;
+  /** As `sequenceTypeAndDepth`, with class and sites read from the bases (`sequencePosteriors`): the reference for unseen peaks. */
+  sequenceReadTypeAndDepth: Record<
     'all' | 'heldOutPeaks' | 'heldOutCells' | 'heldOutBoth',
     AurocBounds
   >;
@@ -190,6 +240,7 @@ export function computeBounds(ds: SimDataset): TruthBounds {
   const typeScores = new Float64Array(nCells * nPeaks);
   ds.cells.forEach((c, i) => typeScores.set(typeProb.get(c.cellType)!, i * nPeaks));
   const seqScores = sequenceTypeDepthProbabilities(ds);
+  const readScores = sequenceTypeDepthProbabilities(ds, sequencePosteriors(ds));
   const all = (): boolean => true;
   const hp = (p: number): boolean => ds.heldOutPeaks[p] === 1;
   const hc = (c: number): boolean => ds.heldOutCells[c] === 1;
@@ -211,8 +262,10 @@ export function computeBounds(ds: SimDataset): TruthBounds {
       'no predictor can do better in expectation. `cellProbability` uses π (no depth), `cellTypeProbability` the cell ' +
       'type mean of π. `typeAndDepth` knows the cell type and depth and the peak: what a model that reads the cell type ' +
       "from RNA and depth from b_zscore can reach on unseen cells. `sequenceTypeAndDepth` also averages the peak's own " +
-      'random baseline and yield over their priors, keeping what its sequence determines (class, driver sites): the ' +
-      'reference for unseen peaks. overall = all selected pairs pooled; perCell = mean over cells of the AUROC across peaks; ' +
+      'random baseline and yield over their priors, keeping its planted class and driver sites. `sequenceReadTypeAndDepth` ' +
+      'knows no planted site: it reads class and sites from the bases of the peak, as the posterior of the generative ' +
+      'model (true PWMs, site counts and positions, background chain; promoters known from their TSS): the reference ' +
+      'for unseen peaks. overall = all selected pairs pooled; perCell = mean over cells of the AUROC across peaks; ' +
       'perPeak = mean over peaks of the AUROC across cells. Held-out sets are listed under `splits`.',
     observedPositiveRate: r6(pos / ds.observed.length),
     expectedPositiveRate: r6(expected / ds.observed.length),
@@ -226,6 +279,10 @@ export function computeBounds(ds: SimDataset): TruthBounds {
     sequenceTypeAndDepth: {
       ...trio(seqScores),
       heldOutBoth: round(aurocBounds(seqScores, ds.observed, nCells, nPeaks, hc, hp)),
+    },
+    sequenceReadTypeAndDepth: {
+      ...trio(readScores),
+      heldOutBoth: round(aurocBounds(readScores, ds.observed, nCells, nPeaks, hc, hp)),
     },
   };
 }

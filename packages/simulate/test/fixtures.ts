@@ -71,6 +71,7 @@ export interface TruthJson {
     cellTypeProbability: Record<string, { overall: number; perCell: number; perPeak: number }>;
     typeAndDepth: Record<string, { overall: number; perCell: number; perPeak: number }>;
     sequenceTypeAndDepth: Record<string, { overall: number; perCell: number; perPeak: number }>;
+    sequenceReadTypeAndDepth: Record<string, { overall: number; perCell: number; perPeak: number }>;
   };
   splits: { heldOutPeaks: string[]; heldOutCells: string[] };
 }

@@ -495,8 +495,14 @@ describe.skipIf(!hasTestData)('test-data/: planted truth is recoverable from the
       // averaging the peak's own baseline and yield (the unseen-peak reference) costs more.
       expect(b.ceiling[k]!.overall).toBeGreaterThan(b.typeAndDepth[k]!.overall);
       expect(b.typeAndDepth[k]!.overall).toBeGreaterThan(b.sequenceTypeAndDepth[k]!.overall);
+      // Reading the sites from the bases instead of the planted list costs more still.
+      expect(b.sequenceTypeAndDepth[k]!.overall).toBeGreaterThan(
+        b.sequenceReadTypeAndDepth[k]!.overall,
+      );
       // Depth carries signal the type mean lacks.
-      expect(b.sequenceTypeAndDepth[k]!.overall).toBeGreaterThan(b.cellTypeProbability[k]!.overall);
+      expect(b.sequenceReadTypeAndDepth[k]!.overall).toBeGreaterThan(
+        b.cellTypeProbability[k]!.overall,
+      );
     }
     expect(truth.splits.heldOutPeaks.length).toBe(Math.round(truth.peaks.length * 0.1));
     expect(truth.splits.heldOutCells.length).toBe(Math.round(truth.cells.length * 0.1));

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { simulateDataset } from '../src/dataset.js';
+import { sequencePosteriors } from '../src/sequence-posterior.js';
+
+/** `kind:tf+tf` with the drivers sorted: what a hypothesis claims about a peak. */
+function claim(kind: string, drivers: Iterable<string>): string {
+  return `${kind}:${[...drivers].sort().join('+')}`;
+}
+
+describe('sequencePosteriors (on the default simulation, the test-data design)', () => {
+  const ds = simulateDataset({ seed: 7 });
+  const posteriors = sequencePosteriors(ds);
+  // Posterior mass of each peak's claims, promoters left out (their class is read from the TSS).
+  const rows = ds.peaks.flatMap((peak, p) => {
+    if (peak.kind === 'promoter') return [];
+    const mass = new Map<string, number>();
+    for (const h of posteriors[p]!) {
+      const c = claim(h.kind, Object.keys(h.weights));
+      mass.set(c, (mass.get(c) ?? 0) + h.probability);
+    }
+    return [{ truth: claim(peak.kind, peak.drivers), mass }];
+  });
+
+  it('is a distribution over hypotheses for every peak, and takes promoters as read', () => {
+    posteriors.forEach((hs, p) => {
+      const total = hs.reduce((s, h) => s + h.probability, 0);
+      expect(total).toBeCloseTo(1, 9);
+      if (ds.peaks[p]!.kind === 'promoter')
+        expect(hs).toEqual([expect.objectContaining({ kind: 'promoter', probability: 1 })]);
+    });
+  });
+
+  it('averages to the class frequencies (a posterior of the true model must, over data drawn from it)', () => {
+    const freq = new Map<string, number>();
+    const meanMass = new Map<string, number>();
+    for (const r of rows) {
+      freq.set(r.truth, (freq.get(r.truth) ?? 0) + 1 / rows.length);
+      for (const [c, m] of r.mass) meanMass.set(c, (meanMass.get(c) ?? 0) + m / rows.length);
+    }
+    expect(freq.size).toBe(8);
+    for (const [c, f] of freq) expect(Math.abs((meanMass.get(c) ?? 0) - f), c).toBeLessThan(0.02);
+  });
+
+  it('is calibrated: claims given probability p are true a fraction p of the time', () => {
+    const bins = Array.from({ length: 5 }, () => ({ p: 0, hit: 0, n: 0 }));
+    for (const r of rows)
+      for (const [c, m] of r.mass) {
+        const b = bins[Math.min(4, Math.floor(m * 5))]!;
+        b.p += m;
+        b.hit += c === r.truth ? 1 : 0;
+        b.n++;
+      }
+    for (const b of bins) {
+      expect(b.n).toBeGreaterThan(100);
+      expect(Math.abs(b.hit / b.n - b.p / b.n)).toBeLessThan(0.05);
+    }
+  });
+
+  it('reads the long CTCF motif almost always, and the short AP-1 motif less often', () => {
+    const mean = (truth: string): number => {
+      const own = rows.filter((r) => r.truth === truth);
+      return own.reduce((s, r) => s + (r.mass.get(truth) ?? 0), 0) / own.length;
+    };
+    expect(mean('constitutive:CTCF')).toBeGreaterThan(0.9);
+    expect(mean('tf:FOS::JUN')).toBeLessThan(mean('constitutive:CTCF'));
+    expect(mean('tf:FOS::JUN')).toBeGreaterThan(0.4);
+  });
+});

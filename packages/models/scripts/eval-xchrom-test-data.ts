@@ -5,6 +5,7 @@
  *
  *   npx tsx --conditions=@chromflow/source scripts/eval-xchrom-test-data.ts \
  *     [--epochs 30] [--patience 5] [--workers 1] [--seed 0] [--pcs 32] [--noise 0.01] [--batch 128] [--lr 0.01]
+ *     [--seq-length 1344] (window width; the model's seqLength)
  *     [--val-cells 0.1]   (fraction of the training cells that select the weights for unseen cells; 0: one model)
  *     [--dump-twin DIR]   (also write the PyTorch twin's inputs and split)
  *     [--out bench-results/xchrom-test-data.json]
@@ -56,7 +57,7 @@ function arg(name: string, fallback: string): string {
   return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
 }
 const dir = resolve(arg('data', '../../test-data'));
-const L = 1344;
+const L = Number(arg('seq-length', '1344'));
 
 const backend = await initBackend();
 // Peaks and their windows, as the peak-windows stage makes them.
@@ -183,6 +184,7 @@ for (const [b, m] of Object.entries(blocks)) {
 }
 // What truth.json says is reachable for the held-out blocks (see packages/simulate/README.md).
 const references: [string, string, string][] = [
+  ['testPeaks', 'heldOutPeaks', 'sequenceReadTypeAndDepth'],
   ['testPeaks', 'heldOutPeaks', 'sequenceTypeAndDepth'],
   ['testCells', 'heldOutCells', 'typeAndDepth'],
 ];

@@ -186,6 +186,7 @@ for (const [b, m] of Object.entries(blocks)) {
 const references: [string, string, string][] = [
   ['testPeaks', 'heldOutPeaks', 'sequenceReadTypeAndDepth'],
   ['testPeaks', 'heldOutPeaks', 'sequenceTypeAndDepth'],
+  ['testCells', 'heldOutCells', 'typeAndDepthFitted'],
   ['testCells', 'heldOutCells', 'typeAndDepth'],
 ];
 for (const [block, split, reference] of references) {

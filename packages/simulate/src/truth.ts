@@ -41,6 +41,63 @@ export function observationProbabilities(
   return out;
 }
 
+/**
+ * π replaced by its cell-type mean estimated from data: for every (type,
+ * peak), the maximum-likelihood mean π given the observed y of the type's
+ * cells outside `splits.heldOutCells`, under the observation model of
+ * `observationProbabilities` (depth and h_p known, so P(y = 1) = u + π·v is
+ * linear in π and the log-likelihood concave). What the training cells can
+ * teach about each peak when the cell type is read without error. Row-major
+ * cells × peaks; meaningful out of sample, i.e. for held-out cells.
+ */
+export function fittedTypeOpenProbabilities(ds: SimDataset): Float64Array {
+  const nPeaks = ds.peaks.length;
+  const nCells = ds.cells.length;
+  const leak = ds.options.fragments.leak;
+  const lengths = fragmentLengthSample();
+  const types = [...new Set(ds.cells.map((c) => c.cellType))];
+  const training = types.map((t) =>
+    ds.cells.flatMap((c, i) => (c.cellType === t && ds.heldOutCells[i] !== 1 ? [i] : [])),
+  );
+  const typeOf = ds.cells.map((c) => types.indexOf(c.cellType));
+  const out = new Float64Array(nCells * nPeaks);
+  const u = new Float64Array(nCells);
+  const v = new Float64Array(nCells);
+  for (let p = 0; p < nPeaks; p++) {
+    const w = ds.peaks[p]!.end - ds.peaks[p]!.start;
+    ds.depths.forEach((d, c) => {
+      const g = Math.exp(-d.backgroundRate * (w + meanMin(lengths, w)));
+      const lambda = d.kappa * ds.peakParams[p]!.strength;
+      const b = Math.exp(-leak * lambda);
+      u[c] = 1 - b * g;
+      v[c] = g * (b - Math.exp(-lambda));
+    });
+    const fitted = training.map((cells) => {
+      // d/dπ of the log-likelihood; decreasing in π.
+      const slope = (pi: number): number => {
+        let s = 0;
+        for (const c of cells) {
+          const q = u[c]! + pi * v[c]!;
+          s += ds.observed[c * nPeaks + p] ? v[c]! / q : -v[c]! / (1 - q);
+        }
+        return s;
+      };
+      if (slope(0) <= 0) return 0;
+      if (slope(1) >= 0) return 1;
+      let lo = 0;
+      let hi = 1;
+      for (let it = 0; it < 40; it++) {
+        const mid = (lo + hi) / 2;
+        if (slope(mid) > 0) lo = mid;
+        else hi = mid;
+      }
+      return (lo + hi) / 2;
+    });
+    for (let c = 0; c < nCells; c++) out[c * nPeaks + p] = fitted[typeOf[c]!]!;
+  }
+  return out;
+}
+
 /** 1 − [π·P(no open-state insertion) + (1 − π)·P(no leak insertion)]·P(no background insertion). */
 function observed(pi: number, noneOpen: number, noneLeak: number, noneBackground: number): number {
   return 1 - (pi * noneOpen + (1 - pi) * noneLeak) * noneBackground;
@@ -220,6 +277,8 @@ export interface TruthBounds {
   cellTypeProbability: Record<'all' | 'heldOutPeaks' | 'heldOutCells', AurocBounds>;
   /** Predictor = P(y=1 | cell type, depth, the peak's parameters): the reference for unseen cells. */
   typeAndDepth: Record<'all' | 'heldOutPeaks' | 'heldOutCells', AurocBounds>;
+  /** As `typeAndDepth` with each (type, peak) mean π fitted to the training cells' y (`fittedTypeOpenProbabilities`). */
+  typeAndDepthFitted: Record<'heldOutCells', AurocBounds>;
   /** Predictor = P(y=1 | cell type, depth, the peak's planted class and sites) with b_p, h_p unknown. */
   sequenceTypeAndDepth: Record<
     'all' | 'heldOutPeaks' | 'heldOutCells' | 'heldOutBoth',
@@ -261,7 +320,8 @@ export function computeBounds(ds: SimDataset): TruthBounds {
       '`ceiling` scores each (cell, peak) by its exact P(y = 1) under the generative model (TF state and depth known): ' +
       'no predictor can do better in expectation. `cellProbability` uses π (no depth), `cellTypeProbability` the cell ' +
       'type mean of π. `typeAndDepth` knows the cell type and depth and the peak: what a model that reads the cell type ' +
-      "from RNA and depth from b_zscore can reach on unseen cells. `sequenceTypeAndDepth` also averages the peak's own " +
+      'from RNA and depth from b_zscore can reach on unseen cells; `typeAndDepthFitted` estimates each type mean π of a ' +
+      "peak from the training cells' y instead of knowing it (held-out cells only). `sequenceTypeAndDepth` also averages the peak's own " +
       'random baseline and yield over their priors, keeping its planted class and driver sites. `sequenceReadTypeAndDepth` ' +
       'knows no planted site: it reads class and sites from the bases of the peak, as the posterior of the generative ' +
       'model (true PWMs, site counts and positions, background chain; promoters known from their TSS): the reference ' +
@@ -276,6 +336,18 @@ export function computeBounds(ds: SimDataset): TruthBounds {
     cellProbability: trio(ds.openProbability),
     cellTypeProbability: trio(typeScores),
     typeAndDepth: trio(observationProbabilities(ds, typeScores)),
+    typeAndDepthFitted: {
+      heldOutCells: round(
+        aurocBounds(
+          observationProbabilities(ds, fittedTypeOpenProbabilities(ds)),
+          ds.observed,
+          nCells,
+          nPeaks,
+          hc,
+          all,
+        ),
+      ),
+    },
     sequenceTypeAndDepth: {
       ...trio(seqScores),
       heldOutBoth: round(aurocBounds(seqScores, ds.observed, nCells, nPeaks, hc, hp)),

@@ -70,6 +70,7 @@ export interface TruthJson {
     cellProbability: Record<string, { overall: number; perCell: number; perPeak: number }>;
     cellTypeProbability: Record<string, { overall: number; perCell: number; perPeak: number }>;
     typeAndDepth: Record<string, { overall: number; perCell: number; perPeak: number }>;
+    typeAndDepthFitted: Record<string, { overall: number; perCell: number; perPeak: number }>;
     sequenceTypeAndDepth: Record<string, { overall: number; perCell: number; perPeak: number }>;
     sequenceReadTypeAndDepth: Record<string, { overall: number; perCell: number; perPeak: number }>;
   };

@@ -504,6 +504,10 @@ describe.skipIf(!hasTestData)('test-data/: planted truth is recoverable from the
         b.cellTypeProbability[k]!.overall,
       );
     }
+    // Fitting each peak's type means to the training cells loses to knowing them, and beats the type label alone.
+    const fitted = b.typeAndDepthFitted['heldOutCells']!.overall;
+    expect(fitted).toBeLessThan(b.typeAndDepth['heldOutCells']!.overall);
+    expect(fitted).toBeGreaterThan(b.cellTypeProbability['heldOutCells']!.overall);
     expect(truth.splits.heldOutPeaks.length).toBe(Math.round(truth.peaks.length * 0.1));
     expect(truth.splits.heldOutCells.length).toBe(Math.round(truth.cells.length * 0.1));
   });

@@ -73,7 +73,7 @@ function scanMotif(bases: Uint8Array, prevBase: number, motif: MotifModel): Moti
   const w = motif.pwm.length;
   const best = maxScore(motif);
   const centre = Math.floor(width / 2) - Math.floor(w / 2);
-  // −log P(x_i | x_{i−1}) of the background, position by position.
+  // P(x_i | x_{i−1}) under the background chain, position by position.
   const bg = new Float64Array(width);
   for (let i = 0; i < width; i++) {
     const b = bases[i]!;

@@ -58,6 +58,11 @@ function arg(name: string, fallback: string): string {
 }
 const dir = resolve(arg('data', '../../test-data'));
 const L = Number(arg('seq-length', '1344'));
+if (!Number.isInteger(L) || L <= 0) {
+  throw new Error(
+    `--seq-length must be a positive whole number of bases, got '${arg('seq-length', '')}'`,
+  );
+}
 
 const backend = await initBackend();
 // Peaks and their windows, as the peak-windows stage makes them.

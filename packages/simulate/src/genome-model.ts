@@ -22,20 +22,29 @@ const T = 84;
 const N = 78;
 const CODES = [A, C, G, T];
 
+const DEPLETED_AFTER_C = [0.3, 0.2, 0.2 * 0.25, 0.3];
+const DEPLETED_SUM = DEPLETED_AFTER_C.reduce((a, b) => a + b, 0);
+
 /**
- * Background DNA as a first-order Markov chain: base frequencies A=T=0.30,
- * C=G=0.20 and CpG depletion (P(G | previous C) scaled by 0.25, as in
- * mammalian genomes, where CpG is ~1/4 of its expected frequency). The result
- * has ~41 % GC over non-gap bases once CpG-island promoters
- * and planted sites are added (checked in the tests).
+ * The background Markov chain, P(base | previous base) over A C G T: base
+ * frequencies A=T=0.30, C=G=0.20, and after a C the same with CpG depleted
+ * (P(G | previous C) scaled by 0.25, as in mammalian genomes, where CpG is
+ * ~1/4 of its expected frequency), renormalised.
+ */
+export const BACKGROUND_CHAIN: { base: readonly number[]; afterC: readonly number[] } = {
+  base: [0.3, 0.2, 0.2, 0.3],
+  afterC: DEPLETED_AFTER_C.map((p) => p / DEPLETED_SUM),
+};
+
+/**
+ * Background DNA drawn from `BACKGROUND_CHAIN`. The result has ~41 % GC over
+ * non-gap bases once CpG-island promoters and planted sites are added
+ * (checked in the tests).
  */
 export function makeBackgroundSequence(length: number, rng: Random): Uint8Array {
   const seq = new Uint8Array(length);
-  const base = [0.3, 0.2, 0.2, 0.3];
-  const afterC = [0.3, 0.2, 0.2 * 0.25, 0.3];
-  const norm = afterC.reduce((a, b) => a + b, 0);
-  const cdfBase = cumulative(base);
-  const cdfAfterC = cumulative(afterC.map((p) => p / norm));
+  const cdfBase = cumulative(BACKGROUND_CHAIN.base);
+  const cdfAfterC = cumulative(BACKGROUND_CHAIN.afterC);
   let prev = -1;
   for (let i = 0; i < length; i++) {
     const cdf = prev === 1 ? cdfAfterC : cdfBase;
@@ -48,7 +57,7 @@ export function makeBackgroundSequence(length: number, rng: Random): Uint8Array 
   return seq;
 }
 
-function cumulative(p: number[]): number[] {
+function cumulative(p: readonly number[]): number[] {
   const out: number[] = [];
   let s = 0;
   for (const x of p) out.push((s += x));

@@ -53,6 +53,14 @@ function drawWidth(rng: Random): number {
 }
 
 /**
+ * Where and how many driver sites are planted: a class peak's summit lies
+ * within ±`summitJitter` of its centre; each driver gets
+ * min(`maxSites`, 1 + Poisson(`extraSitesMean`)) sites whose centres lie
+ * within ±`spread` of the summit.
+ */
+export const SITE_PLACEMENT = { summitJitter: 30, spread: 90, extraSitesMean: 0.6, maxSites: 3 };
+
+/**
  * Places promoter peaks on every TSS (painting a GC-rich CpG island of
  * ±500 bp there) and `classes` peaks elsewhere, at least `minGap` bp from
  * every other peak and 1 kb from assembly gaps. Returns peaks sorted by
@@ -101,7 +109,10 @@ export function layOutPeaks(
         )
           continue;
         occupied.push({ start, end: start + w });
-        const summit = start + Math.floor(w / 2) + rng.int(-30, 31);
+        const summit =
+          start +
+          Math.floor(w / 2) +
+          rng.int(-SITE_PLACEMENT.summitJitter, SITE_PLACEMENT.summitJitter + 1);
         placed.push({
           chrom: chrom.name,
           start,
@@ -133,7 +144,7 @@ export function layOutPeaks(
 
 /**
  * Plants motif sites into the genome sequence: for every driver of a peak
- * 1 + Poisson(0.6) sites (at most 3), and with probability `decoyRate` one site
+ * 1 + Poisson(0.6) sites (at most 3; `SITE_PLACEMENT`), and with probability `decoyRate` one site
  * of a random decoy motif in any peak whatever its class (so decoys carry no
  * information about accessibility). Sites are sampled from the PWM (realistic
  * mismatches), put on a random strand, within ±90 bp of the summit and never
@@ -163,7 +174,7 @@ export function plantMotifs(
           hint: 'Add a motif with role "driver" and this tf to `motifs`, or fix the driver name.',
         });
       }
-      const n = Math.min(3, 1 + rng.poisson(0.6));
+      const n = Math.min(SITE_PLACEMENT.maxSites, 1 + rng.poisson(SITE_PLACEMENT.extraSitesMean));
       for (let i = 0; i < n; i++) toPlant.push(m);
     }
     if (decoys.length > 0 && rng.bernoulli(decoyRate))
@@ -172,7 +183,10 @@ export function plantMotifs(
     for (const m of toPlant) {
       const w = m.pwm.length;
       for (let attempt = 0; attempt < 200; attempt++) {
-        const start = peak.summit + rng.int(-90, 91) - Math.floor(w / 2);
+        const start =
+          peak.summit +
+          rng.int(-SITE_PLACEMENT.spread, SITE_PLACEMENT.spread + 1) -
+          Math.floor(w / 2);
         if (start < peak.start || start + w > peak.end || overlapsAny(used, start, start + w, 2))
           continue;
         used.push({ start, end: start + w });

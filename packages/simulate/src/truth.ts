@@ -23,22 +23,36 @@ export function observationProbabilities(
 ): Float64Array {
   const nPeaks = ds.peaks.length;
   const out = new Float64Array(ds.cells.length * nPeaks);
+  const terms = insertionTerms(ds);
+  for (let c = 0; c < ds.cells.length; c++) {
+    for (let p = 0; p < nPeaks; p++) {
+      const t = terms(c, p);
+      out[c * nPeaks + p] = observed(pi[c * nPeaks + p]!, t.noneOpen, t.noneLeak, t.noneBackground);
+    }
+  }
+  return out;
+}
+
+/**
+ * The three no-insertion probabilities of `observed` for cell c in peak p,
+ * depth and yield known: open state e^{−λ}, leak e^{−leak·λ}, background
+ * e^{−ρ_c (W_p + E[min(L − 1, W_p)])}, λ = κ_c h_p.
+ */
+function insertionTerms(
+  ds: SimDataset,
+): (c: number, p: number) => { noneOpen: number; noneLeak: number; noneBackground: number } {
   const leak = ds.options.fragments.leak;
   const lengths = fragmentLengthSample();
-  ds.depths.forEach((d, c) => {
-    for (let p = 0; p < nPeaks; p++) {
-      const w = ds.peaks[p]!.end - ds.peaks[p]!.start;
-      const background = Math.exp(-d.backgroundRate * (w + meanMin(lengths, w)));
-      const lambda = d.kappa * ds.peakParams[p]!.strength;
-      out[c * nPeaks + p] = observed(
-        pi[c * nPeaks + p]!,
-        Math.exp(-lambda),
-        Math.exp(-leak * lambda),
-        background,
-      );
-    }
-  });
-  return out;
+  return (c, p) => {
+    const d = ds.depths[c]!;
+    const w = ds.peaks[p]!.end - ds.peaks[p]!.start;
+    const lambda = d.kappa * ds.peakParams[p]!.strength;
+    return {
+      noneOpen: Math.exp(-lambda),
+      noneLeak: Math.exp(-leak * lambda),
+      noneBackground: Math.exp(-d.backgroundRate * (w + meanMin(lengths, w))),
+    };
+  };
 }
 
 /**
@@ -53,8 +67,7 @@ export function observationProbabilities(
 export function fittedTypeOpenProbabilities(ds: SimDataset): Float64Array {
   const nPeaks = ds.peaks.length;
   const nCells = ds.cells.length;
-  const leak = ds.options.fragments.leak;
-  const lengths = fragmentLengthSample();
+  const terms = insertionTerms(ds);
   const types = [...new Set(ds.cells.map((c) => c.cellType))];
   const training = types.map((t) =>
     ds.cells.flatMap((c, i) => (c.cellType === t && ds.heldOutCells[i] !== 1 ? [i] : [])),
@@ -64,14 +77,12 @@ export function fittedTypeOpenProbabilities(ds: SimDataset): Float64Array {
   const u = new Float64Array(nCells);
   const v = new Float64Array(nCells);
   for (let p = 0; p < nPeaks; p++) {
-    const w = ds.peaks[p]!.end - ds.peaks[p]!.start;
-    ds.depths.forEach((d, c) => {
-      const g = Math.exp(-d.backgroundRate * (w + meanMin(lengths, w)));
-      const lambda = d.kappa * ds.peakParams[p]!.strength;
-      const b = Math.exp(-leak * lambda);
-      u[c] = 1 - b * g;
-      v[c] = g * (b - Math.exp(-lambda));
-    });
+    // P(y = 1) = 1 − [π·open + (1 − π)·leak]·background = u + π·v.
+    for (let c = 0; c < nCells; c++) {
+      const t = terms(c, p);
+      u[c] = 1 - t.noneLeak * t.noneBackground;
+      v[c] = t.noneBackground * (t.noneLeak - t.noneOpen);
+    }
     const fitted = training.map((cells) => {
       // d/dπ of the log-likelihood; decreasing in π.
       const slope = (pi: number): number => {

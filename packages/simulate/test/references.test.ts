@@ -8,8 +8,10 @@ function claim(kind: string, drivers: Iterable<string>): string {
   return `${kind}:${[...drivers].sort().join('+')}`;
 }
 
+// One fresh data set of the test-data design (another seed than test-data's).
+const ds = simulateDataset({ seed: 7 });
+
 describe('sequencePosteriors (on the default simulation, the test-data design)', () => {
-  const ds = simulateDataset({ seed: 7 });
   const posteriors = sequencePosteriors(ds);
   // Posterior mass of each peak's claims, promoters left out (their class is read from the TSS).
   const rows = ds.peaks.flatMap((peak, p) => {
@@ -69,7 +71,6 @@ describe('sequencePosteriors (on the default simulation, the test-data design)',
 });
 
 describe('fittedTypeOpenProbabilities (on the default simulation)', () => {
-  const ds = simulateDataset({ seed: 7 });
   const fitted = fittedTypeOpenProbabilities(ds);
   const truth = cellTypeOpenProbabilities(ds);
   const nPeaks = ds.peaks.length;

@@ -1,0 +1,2 @@
+// @chromflow/compute: the training layer under every chromflow model.
+export {};

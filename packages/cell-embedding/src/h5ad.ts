@@ -3,6 +3,7 @@ import type { Dataset, Group } from 'h5wasm/node';
 import { ChromflowError, type CsrMatrix, tempPathBeside } from '@chromflow/core';
 import type { AnnData, DataFrame, DenseMatrix, FrameColumn } from './anndata-types.js';
 import { isCategorical } from './anndata-types.js';
+import { createBoolAttribute, createBoolDataset, finishBooleans } from './hdf5-bool.js';
 import {
   attrString,
   attrStrings,
@@ -235,8 +236,8 @@ function writeColumn(g: Group, name: string, col: FrameColumn): void {
   if (isCategorical(col)) {
     const c = g.create_group(name);
     setEncoding(c, 'categorical', '0.2.0');
-    // anndata reads 'ordered' with bool(); an int8 scalar 0/1 is what h5py's bool enum stores too.
-    c.create_attribute('ordered', col.ordered ? 1 : 0, null, '<b');
+    // The spec's 'ordered' is a bool attribute (h5py's enum); current anndata refuses an int8 one.
+    createBoolAttribute(c, 'ordered', col.ordered);
     writeStringArray(c, 'categories', col.categories);
     const codes = col.categories.length < 127 ? Int8Array.from(col.codes) : col.codes;
     setEncoding(c.create_dataset({ name: 'codes', data: codes }), 'array', '0.2.0');
@@ -246,8 +247,11 @@ function writeColumn(g: Group, name: string, col: FrameColumn): void {
     writeStringArray(g, name, col as string[]);
     return;
   }
-  const data = Array.isArray(col) ? Uint8Array.from(col as boolean[], (b) => (b ? 1 : 0)) : col;
-  const d = g.create_dataset({ name, data: data as Float64Array });
+  // Booleans as numpy bool (h5py's enum): stored as uint8, `adata[:, adata.var.highly_variable]`
+  // would index genes by position 0/1 instead of selecting them.
+  const d = Array.isArray(col)
+    ? createBoolDataset(g, name, col as boolean[])
+    : g.create_dataset({ name, data: col });
   setEncoding(d, 'array', '0.2.0');
 }
 
@@ -268,7 +272,8 @@ function writeDataFrame(parent: Group, name: string, df: DataFrame): void {
  * Writes an `.h5ad` file per the AnnData on-disk spec (anndata 0.8+ layout):
  * root `encoding-type: anndata` 0.1.0; `X` a `csr_matrix` 0.1.0 group
  * (`data` float32, `indices`/`indptr` int32, `shape` attribute); `obs`/`var`
- * `dataframe` 0.2.0 groups with `_index` and `column-order`; `obsm`, `uns`,
+ * `dataframe` 0.2.0 groups with `_index` and `column-order`, boolean columns
+ * and categorical `ordered` as h5py's bool (see hdf5-bool.ts); `obsm`, `uns`,
  * `layers`, `obsp`, `varm`, `varp` `dict` 0.1.0 groups. Written to a temporary
  * file beside `path` and renamed into place, so a failure leaves no half file.
  */
@@ -306,5 +311,11 @@ export async function writeH5ad(path: string, ad: AnnData): Promise<void> {
     throw new ChromflowError('IO', 'cannot write the h5ad file', { path, cause: e });
   }
   f.close();
+  try {
+    await finishBooleans(tmp);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw new ChromflowError('IO', 'cannot write the h5ad file', { path, cause: e });
+  }
   await rename(tmp, path);
 }

@@ -14,7 +14,7 @@ export type RnaNormaliseParams = {
 /** scRNA counts → normalise total + log1p, HVG flags in `var` → h5ad. */
 export const rnaNormalise = defineStage<RnaNormaliseParams>({
   name: 'cell-embedding.rna-normalise',
-  version: '1',
+  version: '2',
   description:
     'Reads scRNA counts (10x MTX folder, 10x HDF5 or h5ad), scales each cell to target_sum counts, applies log1p and flags highly variable genes; writes an h5ad.',
   params: {
@@ -84,7 +84,8 @@ export const rnaNormalise = defineStage<RnaNormaliseParams>({
         index: ad.var.index,
         columns: {
           ...ad.var.columns,
-          highly_variable: hvg.highlyVariable,
+          // bool, so that adata[:, adata.var.highly_variable] selects the genes (uint8 indexes by position).
+          highly_variable: Array.from(hvg.highlyVariable, (v) => v === 1),
           means: hvg.means,
           hvg_score: hvg.scores,
         },

@@ -1,11 +1,12 @@
 import type { StageResources } from '@chromflow/core';
-import type { LocalExecutor, Placement } from './local-executor.js';
+import type { Executor } from './executor.js';
+import type { Placement } from './local-executor.js';
 
 /** Waits for executor slots: grants any queued request that fits whenever slots free up. */
 export class SlotQueue {
   private readonly waiting: { res: StageResources; grant: (p: Placement) => void }[] = [];
 
-  constructor(private readonly executor: LocalExecutor) {}
+  constructor(private readonly executor: Executor) {}
 
   acquire(res: StageResources): Promise<Placement> {
     const p = this.executor.tryAcquire(res);

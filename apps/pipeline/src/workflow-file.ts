@@ -10,6 +10,7 @@ import {
   type Node,
   type YAMLMap,
 } from 'yaml';
+import { type ExecutorBlock, parseExecutorBlock } from './executor-config.js';
 
 /**
  * A workflow file as written, with the source position of every field so that
@@ -53,9 +54,20 @@ export interface WorkflowFile {
   resultsDir?: Located<string>;
   plugins: Located<string>[];
   stages: WorkflowStageDecl[];
+  /** The `executor:` block (which executor, Slurm settings), when given. */
+  executor?: ExecutorBlock;
 }
 
-const TOP_LEVEL = ['version', 'name', 'description', 'cache', 'results', 'plugins', 'stages'];
+const TOP_LEVEL = [
+  'version',
+  'name',
+  'description',
+  'cache',
+  'results',
+  'plugins',
+  'stages',
+  'executor',
+];
 const STAGE_KEYS = ['uses', 'with', 'inputs', 'description'];
 
 class PosMapper {
@@ -260,6 +272,15 @@ export function parseWorkflow(text: string, path: string): WorkflowFile {
     for (const item of (pluginsNode as { items: unknown[] }).items)
       plugins.push(stringOf(m, item, 'plugins', m.of(pluginsNode)));
   }
+  const executorNode = root.get('executor', true);
+  const executor =
+    executorNode === undefined
+      ? undefined
+      : parseExecutorBlock(
+          executorNode,
+          stages.map((s) => s.id.value),
+          (n) => m.of(n as Node),
+        );
   return {
     path,
     baseDir: dirname(resolve(path)),
@@ -268,6 +289,7 @@ export function parseWorkflow(text: string, path: string): WorkflowFile {
     resultsDir: opt('results'),
     plugins,
     stages,
+    executor,
   };
 }
 

@@ -12,4 +12,8 @@ export * from './zscore.js';
 export * from './embedding-tables.js';
 export * from './pair-barcodes.js';
 export * from './pseudobulk-expression.js';
+export * from './knn-graph.js';
+export * from './cluster-cells.js';
+export * from './adjusted-rand-index.js';
+export * from './embedding-matrix.js';
 export { stages } from './stages/all.js';

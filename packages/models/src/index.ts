@@ -20,6 +20,9 @@ export * from './checkpoint/xchrom-checkpoint.js';
 export * from './train/adam.js';
 export * from './train/gradient-step.js';
 export type * from './train/trainable.js';
+export * from './get/index.js';
+export { getInputs, type GetInputsParams } from './stages/get-inputs.js';
+export { getMotifFeatures, type GetMotifFeaturesParams } from './stages/get-motif-features.js';
 export { stages } from './stages/all.js';
 export {
   createTrainingEngine,

@@ -1,0 +1,8 @@
+// GET's data side: motif features, accessibility, expression labels, windows, tables.
+export * from './accessibility.js';
+export * from './cluster-names.js';
+export * from './inputs.js';
+export * from './labels.js';
+export * from './motif-features.js';
+export * from './tables.js';
+export * from './windows.js';

@@ -55,8 +55,8 @@ const gradTime = (f: (t: tf.Tensor) => tf.Tensor): number =>
   );
 report(
   `GELU forward+backward [${B},${L},${Cout}]`,
-  gradTime((t) => ref.geluReference(t)),
-  gradTime((t) => ops.gelu(t)),
+  gradTime((t) => ref.geluSigmoidReference(t)),
+  gradTime((t) => ops.geluSigmoid(t)),
 );
 report(
   `BatchNorm train forward+backward [${B},${L},${Cout}]`,

@@ -1,2 +1,19 @@
 // @chromflow/compute: the training layer under every chromflow model.
-export {};
+export * from './backend/init-backend.js';
+export { registerWasmKernels, wasmKernelsRegistered } from './kernels/register-wasm.js';
+export * as ops from './ops/index.js';
+export * from './ops/reference.js';
+export * from './metrics/auc.js';
+export * from './checkpoint/file-io-handler.js';
+export * from './train/adam.js';
+export * from './train/gradient-step.js';
+export type * from './train/trainable.js';
+export {
+  createTrainingEngine,
+  inProcessGradientStep,
+  clipGradientByNorm,
+  type TrainingEngine,
+  type TrainingEngineOptions,
+  type GradientResult,
+  type TrainStepOptions,
+} from './parallel/engine.js';

@@ -54,7 +54,7 @@ export const makeToyTrainable: TrainableFactory = (config, seed) => {
           movingVar.assign(tf.add(tf.mul(movingVar, 0.9), tf.mul(r.variance, 0.1)));
           h = r.y;
         }
-        h = ops.maxPool1d(ops.gelu(h) as tf.Tensor3D, 2);
+        h = ops.maxPool1d(ops.geluSigmoid(h) as tf.Tensor3D, 2);
         const logits = tf.add(tf.matMul(tf.reshape(h, [n(batch), flat]), dense), bias);
         // Sigmoid cross-entropy: max(z, 0) − z·y + log(1 + e^−|z|).
         const bce = tf.add(
@@ -78,7 +78,7 @@ export const makeToyTrainable: TrainableFactory = (config, seed) => {
             1e-3,
           );
         }
-        h = ops.maxPool1d(ops.gelu(h) as tf.Tensor3D, 2);
+        h = ops.maxPool1d(ops.geluSigmoid(h) as tf.Tensor3D, 2);
         return tf.sigmoid(tf.add(tf.matMul(tf.reshape(h, [n(batch), flat]), dense), bias));
       });
     },

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ops } from '../src/index.js';
-import type { HostBatch, Trainable, TrainableFactory } from '../src/train/trainable.js';
+import { ops, type HostBatch, type Trainable, type TrainableFactory } from '@chromflow/compute';
 
 /**
  * The benchmark CNNs, built from `src/ops`, with the same shapes as
@@ -112,7 +111,7 @@ export const makeBenchCnn: TrainableFactory = (config, seed) => {
   const block = (h: tf.Tensor, l: Layer, training: boolean): tf.Tensor => {
     if (a.pre) {
       const y = norm(
-        ops.conv1d(ops.gelu(h) as tf.Tensor3D, l.w as tf.Tensor3D, 'same'),
+        ops.conv1d(ops.geluSigmoid(h) as tf.Tensor3D, l.w as tf.Tensor3D, 'same'),
         l,
         training,
       );
@@ -120,7 +119,7 @@ export const makeBenchCnn: TrainableFactory = (config, seed) => {
     }
     let y = norm(ops.conv1d(h as tf.Tensor3D, l.w as tf.Tensor3D, 'same'), l, training);
     if (l.pool > 1) y = ops.maxPool1d(y as tf.Tensor3D, l.pool);
-    return ops.gelu(y);
+    return ops.geluSigmoid(y);
   };
 
   /** Logits [B, cells] of a batch of base codes. */
@@ -130,15 +129,15 @@ export const makeBenchCnn: TrainableFactory = (config, seed) => {
     for (const l of layers) h = block(h, l, training);
     let peak: tf.Tensor;
     if (a.pre) {
-      h = ops.gelu(
+      h = ops.geluSigmoid(
         norm(
-          ops.conv1d(ops.gelu(h) as tf.Tensor3D, bottleneck.w as tf.Tensor3D, 'same'),
+          ops.conv1d(ops.geluSigmoid(h) as tf.Tensor3D, bottleneck.w as tf.Tensor3D, 'same'),
           bottleneck,
           training,
         ),
       );
       const e = tf.matMul(tf.reshape(h, [n, flat]), dense);
-      peak = ops.gelu(norm(e, denseBn, training));
+      peak = ops.geluSigmoid(norm(e, denseBn, training));
       const z = ops.layerNorm(cellInputs, lnGamma as tf.Tensor1D, lnBeta as tf.Tensor1D, 1e-3);
       const cell = tf.add(
         tf.matMul(tf.relu(tf.add(tf.matMul(z, cellHidden), cellHiddenB)), cellOut),

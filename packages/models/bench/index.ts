@@ -18,13 +18,8 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as tf from '@tensorflow/tfjs-core';
-import {
-  Adam,
-  XCHROM_ADAM,
-  createTrainingEngine,
-  describeBackend,
-  initBackend,
-} from '../src/index.js';
+import { Adam, createTrainingEngine, describeBackend, initBackend } from '@chromflow/compute';
+import { XCHROM_ADAM } from '../src/index.js';
 import { benchBatch, type BenchCnnConfig } from './cnn-trainable.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

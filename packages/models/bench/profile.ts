@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../src/backend/init-backend.js';
+import { initBackend } from '@chromflow/compute';
 import { benchBatch, makeBenchCnn, type BenchCnnConfig } from './cnn-trainable.js';
 
 /**

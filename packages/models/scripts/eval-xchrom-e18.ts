@@ -15,7 +15,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { sharedDataDir } from '@chromflow/core';
-import { initBackend } from '../src/backend/init-backend.js';
+import { initBackend } from '@chromflow/compute';
 import { readXChromE18 } from '../src/data/read-xchrom-e18.js';
 import { readXChromSplit } from '../src/data/xchrom-split.js';
 import { configFromParams } from '../src/xchrom/config-params.js';

@@ -29,10 +29,10 @@ import {
 } from '@chromflow/cell-embedding';
 import { readCellLabels, RegionCounter, scanFragments } from '@chromflow/atac-pseudobulk';
 import { makeWindows, openFasta, readBed, readWindowCodes } from '@chromflow/genome-io';
-import { initBackend } from '../src/backend/init-backend.js';
+import { initBackend } from '@chromflow/compute';
 import { peakIndexFromCellCounts, type XChromData } from '../src/data/xchrom-data.js';
 import { type XChromSplit, xchromSplitToJson } from '../src/data/xchrom-split.js';
-import { XCHROM_ADAM } from '../src/train/adam.js';
+import { XCHROM_ADAM } from '../src/xchrom/xchrom-adam.js';
 import { configFromParams } from '../src/xchrom/config-params.js';
 import { evaluateXChromBlocks } from '../src/xchrom/evaluate.js';
 import { trainXChrom } from '../src/xchrom/train-xchrom.js';

@@ -6,7 +6,7 @@ import {
   makeDenseTargets,
   peakIndexFromCellCounts,
 } from '../src/data/xchrom-data.js';
-import { Adam } from '../src/train/adam.js';
+import { Adam } from '@chromflow/compute';
 import { SeededRandom } from '@chromflow/core';
 import { countTrainableParams, XCHROM_PUBLISHED, XCHROM_SMALL } from '../src/xchrom/config.js';
 import { binaryCrossEntropyFromLogits, oneHotFromCodes, XChromModel } from '../src/xchrom/model.js';

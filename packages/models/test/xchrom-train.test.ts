@@ -13,7 +13,7 @@ import {
   makeDenseTargets,
 } from '../src/data/xchrom-data.js';
 import { makeXChromSplit, readXChromSplit, xchromSplitToJson } from '../src/data/xchrom-split.js';
-import { computeAuroc } from '../src/metrics/auc.js';
+import { computeAuroc } from '@chromflow/compute';
 import { evaluateXChromBlocks, xchromBlocks } from '../src/xchrom/evaluate.js';
 import { predictXChrom } from '../src/xchrom/predict.js';
 import {

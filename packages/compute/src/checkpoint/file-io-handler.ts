@@ -87,14 +87,19 @@ export async function saveNamedTensors(
   tensors: { name: string; tensor: tf.Tensor }[],
   topology: object,
   metadata: Record<string, object>,
+  /** `format` and `generatedBy` of the `model.json` (a model's checkpoints name their own). */
+  origin: { format: string; generatedBy: string } = {
+    format: 'chromflow-tensors',
+    generatedBy: '@chromflow/compute',
+  },
 ): Promise<void> {
   if (!handler.save) throw new TypeError('the IO handler cannot save');
   const { data, specs } = await tf.io.encodeWeights(
     tensors.map((t) => ({ name: t.name, tensor: t.tensor })),
   );
   await handler.save({
-    format: 'chromflow-xchrom',
-    generatedBy: '@chromflow/models',
+    format: origin.format,
+    generatedBy: origin.generatedBy,
     modelTopology: topology,
     userDefinedMetadata: metadata,
     weightSpecs: specs,

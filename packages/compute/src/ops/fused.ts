@@ -62,7 +62,7 @@ const geluOp = tf.customGrad((...args) => {
   };
 });
 
-export function geluFused(x: tf.Tensor): tf.Tensor {
+export function geluSigmoidFused(x: tf.Tensor): tf.Tensor {
   return geluOp(x);
 }
 

@@ -4,7 +4,7 @@ import {
   batchNormInferReference,
   batchNormTrainReference,
   conv1dReference,
-  geluReference,
+  geluSigmoidReference,
   layerNormReference,
   maxPool1dReference,
   type BatchNormTrainResult,
@@ -13,7 +13,7 @@ import {
   batchNormInferFused,
   batchNormTrainFused,
   fusedPathActive,
-  geluFused,
+  geluSigmoidFused,
   layerNormFused,
 } from './fused.js';
 
@@ -47,8 +47,8 @@ export function maxPool1d(x: tf.Tensor3D, pool: number): tf.Tensor3D {
 }
 
 /** GELU in the sigmoid form used by scBasset/XChrom: x · σ(1.702 x). */
-export function gelu(x: tf.Tensor): tf.Tensor {
-  return fusedPathActive() ? geluFused(x) : geluReference(x);
+export function geluSigmoid(x: tf.Tensor): tf.Tensor {
+  return fusedPathActive() ? geluSigmoidFused(x) : geluSigmoidReference(x);
 }
 
 /** Batch normalisation in training mode (statistics over every axis but the last). */

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
  */
 
 /** GELU in the sigmoid form used by scBasset/XChrom: x · σ(1.702 x). */
-export function geluReference(x: tf.Tensor): tf.Tensor {
+export function geluSigmoidReference(x: tf.Tensor): tf.Tensor {
   return tf.tidy(() => tf.mul(x, tf.sigmoid(tf.mul(x, 1.702))));
 }
 

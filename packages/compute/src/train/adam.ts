@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { adamKernelName } from '../kernels/adam-update.js';
 import { fusedPathActive } from '../ops/fused.js';
 
-/** Adam as XChrom configures Keras' optimiser: exponential lr decay and per-variable clipnorm. */
+/** Adam as Keras configures it (ε added to √v): exponential lr decay and per-variable clipnorm. */
 export interface AdamOptions {
   learningRate: number;
   /** lr · decayRate^(step / decaySteps), not staircase. */
@@ -14,16 +14,6 @@ export interface AdamOptions {
   /** Each variable's gradient is rescaled to at most this L2 norm (Keras `clipnorm`); 0 turns it off. */
   clipNorm: number;
 }
-
-export const XCHROM_ADAM: AdamOptions = {
-  learningRate: 0.01,
-  decayRate: 0.9,
-  decaySteps: 10000,
-  beta1: 0.95,
-  beta2: 0.9995,
-  epsilon: 1e-7,
-  clipNorm: 1,
-};
 
 /** Adam whose whole state (step, first and second moments) can be saved and restored. */
 export class Adam {

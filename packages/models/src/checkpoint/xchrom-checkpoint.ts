@@ -1,10 +1,9 @@
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
 import { ChromflowError } from '@chromflow/core';
-import type { Adam } from '../train/adam.js';
+import { fileIoHandler, loadNamedTensors, saveNamedTensors, type Adam } from '@chromflow/compute';
 import type { XChromConfig } from '../xchrom/config.js';
 import { XChromModel } from '../xchrom/model.js';
-import { fileIoHandler, loadNamedTensors, saveNamedTensors } from './file-io-handler.js';
 
 /**
  * Layout of an `xchrom-checkpoint` directory:
@@ -19,6 +18,8 @@ import { fileIoHandler, loadNamedTensors, saveNamedTensors } from './file-io-han
 export const STATE_DIR = 'state';
 /** Sub-directory of the weights selected on validation cells. */
 export const CELLS_DIR = 'cells';
+/** What XChrom checkpoints' `model.json` say they are (unchanged since before the compute split). */
+const XCHROM_ORIGIN = { format: 'chromflow-xchrom', generatedBy: '@chromflow/models' };
 
 function modelTensors(model: XChromModel): { name: string; tensor: tf.Tensor }[] {
   return model.namedVariables().map((n) => ({ name: n.name, tensor: n.variable }));
@@ -35,6 +36,7 @@ export async function saveXChromModel(
     modelTensors(model),
     { format: 'chromflow-xchrom', config: model.config },
     metadata,
+    XCHROM_ORIGIN,
   );
 }
 
@@ -110,6 +112,7 @@ export async function saveTrainingState(
     named,
     { format: 'chromflow-xchrom', config: model.config },
     { ...metadata, adamStep: { value: adam.step } },
+    XCHROM_ORIGIN,
   );
 }
 

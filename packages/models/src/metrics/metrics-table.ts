@@ -1,6 +1,6 @@
 import { Float64, makeVector, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { withEncoding } from '@chromflow/core';
-import type { BlockMetrics } from './auc.js';
+import type { BlockMetrics } from '@chromflow/compute';
 
 export const METRICS_ENCODING = 'xchrom-metrics';
 export const METRICS_ENCODING_VERSION = '1';

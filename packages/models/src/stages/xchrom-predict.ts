@@ -5,7 +5,7 @@ import {
   requireEncoding,
   writeTable,
 } from '@chromflow/core';
-import { initBackend } from '../backend/init-backend.js';
+import { initBackend } from '@chromflow/compute';
 import { codesFromSequenceTable, joinCellEmbedding } from '../data/read-xchrom-tables.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

@@ -6,11 +6,11 @@ import {
   writeFileAtomic,
   writeTable,
 } from '@chromflow/core';
-import { initBackend } from '../backend/init-backend.js';
+import { initBackend } from '@chromflow/compute';
 import { readXChromTables } from '../data/read-xchrom-tables.js';
 import { makeXChromSplit, xchromSplitToJson } from '../data/xchrom-split.js';
 import { flattenBlockMetrics, metricsToTable } from '../metrics/metrics-table.js';
-import { XCHROM_ADAM } from '../train/adam.js';
+import { XCHROM_ADAM } from '../xchrom/xchrom-adam.js';
 import { countTrainableParams } from '../xchrom/config.js';
 import { configFromParams, type XChromSizeParams } from '../xchrom/config-params.js';
 import { evaluateXChromBlocks } from '../xchrom/evaluate.js';

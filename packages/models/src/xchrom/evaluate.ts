@@ -6,7 +6,7 @@ import {
   type XChromData,
 } from '../data/xchrom-data.js';
 import type { XChromSplit } from '../data/xchrom-split.js';
-import { computeBlockMetrics, type BlockMetrics } from '../metrics/auc.js';
+import { computeBlockMetrics, type BlockMetrics } from '@chromflow/compute';
 import type { XChromModel } from './model.js';
 import {
   computeCellEmbeddings,

@@ -1,14 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  batchNormInfer,
-  batchNormTrain,
-  conv1d,
-  gelu,
-  layerNorm,
-  maxPool1d,
-} from '../ops/index.js';
 import { SeededRandom } from '@chromflow/core';
-import type { HostBatch, Trainable } from '../train/trainable.js';
+import { ops, type HostBatch, type Trainable } from '@chromflow/compute';
 import { checkXChromConfig, flattenedLength, type XChromConfig } from './config.js';
 
 /** Base codes: A=0 C=1 G=2 T=3; 4 (N, or shift padding) is encoded as 0.25 in every channel. */
@@ -166,7 +158,7 @@ export class XChromModel implements Trainable {
   private applyBn(x: tf.Tensor, bn: Bn, training: boolean): tf.Tensor {
     const eps = this.config.bnEpsilon;
     if (!training) {
-      return batchNormInfer(
+      return ops.batchNormInfer(
         x,
         bn.movingMean as tf.Tensor1D,
         bn.movingVariance as tf.Tensor1D,
@@ -175,7 +167,7 @@ export class XChromModel implements Trainable {
         eps,
       );
     }
-    const r = batchNormTrain(x, bn.gamma as tf.Tensor1D, bn.beta as tf.Tensor1D, eps);
+    const r = ops.batchNormTrain(x, bn.gamma as tf.Tensor1D, bn.beta as tf.Tensor1D, eps);
     const m = this.config.bnMomentum;
     // Moving statistics are assigned outside the loss, so no gradient flows through them.
     bn.movingMean.assign(tf.add(tf.mul(bn.movingMean, m), tf.mul(r.mean, 1 - m)));
@@ -184,9 +176,9 @@ export class XChromModel implements Trainable {
   }
 
   private applyBlock(x: tf.Tensor3D, b: ConvBlock, training: boolean): tf.Tensor3D {
-    let y = conv1d(gelu(x) as tf.Tensor3D, b.kernel as tf.Tensor3D, 'same');
+    let y = ops.conv1d(ops.geluSigmoid(x) as tf.Tensor3D, b.kernel as tf.Tensor3D, 'same');
     y = this.applyBn(y, b.bn, training) as tf.Tensor3D;
-    return b.pool > 1 ? maxPool1d(y, b.pool) : y;
+    return b.pool > 1 ? ops.maxPool1d(y, b.pool) : y;
   }
 
   /** Peak embeddings [B, E] of one-hot sequences [B, L, 4]. `dropoutMask` [B, E] applies in training only. */
@@ -194,7 +186,7 @@ export class XChromModel implements Trainable {
     return tf.tidy(() => {
       let x = this.applyBlock(onehot, this.stem, training);
       for (const b of this.tower) x = this.applyBlock(x, b, training);
-      x = gelu(this.applyBlock(x, this.bottleneck, training)) as tf.Tensor3D;
+      x = ops.geluSigmoid(this.applyBlock(x, this.bottleneck, training)) as tf.Tensor3D;
       const flat = tf.reshape<tf.Rank.R2>(x, [x.shape[0], -1]);
       let e = this.applyBn(
         tf.matMul(flat, this.denseKernel),
@@ -202,14 +194,14 @@ export class XChromModel implements Trainable {
         training,
       ) as tf.Tensor2D;
       if (training && dropoutMask) e = tf.mul(e, dropoutMask);
-      return gelu(e) as tf.Tensor2D;
+      return ops.geluSigmoid(e) as tf.Tensor2D;
     });
   }
 
   /** Cell embeddings [C, E] of RNA embeddings [C, D] (noise, if any, already added). */
   cellEmbedding(inputs: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
-      const x = layerNorm(
+      const x = ops.layerNorm(
         inputs,
         this.lnGamma as tf.Tensor1D,
         this.lnBeta as tf.Tensor1D,

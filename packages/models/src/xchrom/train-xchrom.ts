@@ -27,10 +27,16 @@ import {
   type XChromData,
 } from '../data/xchrom-data.js';
 import type { XChromSplit } from '../data/xchrom-split.js';
-import { createTrainingEngine, type TrainingEngine } from '../parallel/engine.js';
-import { Adam, XCHROM_ADAM, type AdamOptions } from '../train/adam.js';
-import { localGradientStep, type GradientStep } from '../train/gradient-step.js';
-import type { HostBatch } from '../train/trainable.js';
+import {
+  Adam,
+  createTrainingEngine,
+  localGradientStep,
+  type AdamOptions,
+  type GradientStep,
+  type HostBatch,
+  type TrainingEngine,
+} from '@chromflow/compute';
+import { XCHROM_ADAM } from './xchrom-adam.js';
 import type { XChromConfig } from './config.js';
 import { XChromModel } from './model.js';
 import {

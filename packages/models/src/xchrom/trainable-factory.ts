@@ -1,4 +1,4 @@
-import type { TrainableFactory } from '../train/trainable.js';
+import type { TrainableFactory } from '@chromflow/compute';
 import type { XChromConfig } from './config.js';
 import { XChromModel } from './model.js';
 

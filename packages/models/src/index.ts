@@ -12,4 +12,7 @@ export * from './data/read-xchrom-tables.js';
 export * from './data/read-xchrom-e18.js';
 export * from './metrics/metrics-table.js';
 export * from './checkpoint/xchrom-checkpoint.js';
+export * from './get/index.js';
+export { getInputs, type GetInputsParams } from './stages/get-inputs.js';
+export { getMotifFeatures, type GetMotifFeaturesParams } from './stages/get-motif-features.js';
 export { stages } from './stages/all.js';

@@ -1,6 +1,7 @@
 import { Table, Utf8, makeVector, vectorFromArray } from 'apache-arrow';
 import { ChromflowError, requireColumns, requireEncoding, withEncoding } from '@chromflow/core';
 import type { LongRunOptions } from '@chromflow/core';
+import { Gff3Hierarchy } from './gff3-hierarchy.js';
 import { int32sOf, stringsOf } from './tables.js';
 import { readLineBatches } from './text-source.js';
 
@@ -41,6 +42,8 @@ export interface ReadGenesOptions extends LongRunOptions {
   format?: 'gtf' | 'gff3';
 }
 
+// GTF only (its spec fixes `gene`/`transcript`/`exon`; the other names are kept for GTFs
+// converted from GFF3). GFF3 genes are found by their ID/Parent links instead: gff3-hierarchy.ts.
 const GENE_TYPES = new Set(['gene', 'ncRNA_gene', 'pseudogene']);
 const TRANSCRIPT_TYPES = new Set([
   'transcript',
@@ -105,6 +108,7 @@ export async function readAnnotation(
   const genes = new Map<string, Feature>();
   const geneSpans = new Map<string, Feature>(); // from transcripts/exons when no gene line
   const transcripts = new Map<string, Feature & { geneId: string }>();
+  const gff3 = new Gff3Hierarchy();
   for await (const batch of readLineBatches(path, options)) {
     for (const line of batch) {
       const t = line.text;
@@ -136,9 +140,9 @@ export async function readAnnotation(
       }
       format ??= /^\s*\w+\s+"/.test(f[8]!) ? 'gtf' : 'gff3';
       const type = f[2]!;
-      if (!GENE_TYPES.has(type) && !TRANSCRIPT_TYPES.has(type) && type !== 'exon') continue;
-      // GFF3 exons hang off transcripts (Parent=transcript:…), which already give the gene span.
-      if (type === 'exon' && format === 'gff3') continue;
+      // GTF types are fixed by its spec; GFF3 genes are found by ID/Parent (gff3-hierarchy.ts).
+      const gtfType = GENE_TYPES.has(type) || TRANSCRIPT_TYPES.has(type) || type === 'exon';
+      if (format === 'gtf' && !gtfType) continue;
       if (!/^\d+$/.test(f[3]!) || !/^\d+$/.test(f[4]!)) {
         fail('start/end are not positive integers', /^\d+$/.test(f[3]!) ? 4 : 3, {
           field: 'start/end',
@@ -159,6 +163,11 @@ export async function readAnnotation(
         );
       }
       const strand = f[6]!;
+      if (format === 'gff3') {
+        const attrs = parseGff3Attributes(f[8]!);
+        gff3.add({ type, chrom: f[0]!, start, end, strand, attrs, lineNumber: line.lineNumber });
+        continue;
+      }
       if (strand !== '+' && strand !== '-') {
         if (type === 'exon') continue;
         throw new ChromflowError('VALUE', `${type} has strand '${strand}': a TSS needs + or -`, {
@@ -169,7 +178,7 @@ export async function readAnnotation(
           hint: 'filter unstranded features out of the annotation first',
         });
       }
-      const attrs = format === 'gtf' ? parseGtfAttributes(f[8]!) : parseGff3Attributes(f[8]!);
+      const attrs = parseGtfAttributes(f[8]!);
       const feat: Feature = { chrom: f[0]!, start, end, strand, attrs };
       if (GENE_TYPES.has(type)) {
         const id = attrs.get('gene_id') ?? stripPrefix(attrs.get('ID') ?? '');
@@ -195,12 +204,20 @@ export async function readAnnotation(
   return finish();
 
   function finish(): { genes: Genes; transcripts: Transcripts } {
+    if (format === 'gff3') {
+      const found = gff3.classify(path);
+      for (const g of found.genes) genes.set(g.id, g as Feature);
+      for (const t of found.transcripts) transcripts.set(t.id, t as Feature & { geneId: string });
+    }
     // Genes without a gene line take the span of their transcripts/exons (GTFs from some pipelines).
     for (const [id, span] of geneSpans) if (!genes.has(id)) genes.set(id, span);
     if (genes.size === 0) {
       throw new ChromflowError('EMPTY', 'annotation holds no gene, transcript or exon', {
         path,
-        expected: 'GTF or GFF3 lines of type gene/transcript/exon',
+        expected:
+          format === 'gff3'
+            ? 'GFF3 genes: top-level features whose children (transcripts) have children (exons)'
+            : 'GTF lines of type gene/transcript/exon',
       });
     }
     const biotypeOf = (a: Map<string, string>): string =>

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
-import { ChromflowError } from '@chromflow/core';
+import { ChromflowError, writeFileAtomic } from '@chromflow/core';
 
 /** A cell table: barcodes in file order and, where the file has one, a label per cell. */
 export interface CellLabels {
@@ -16,16 +16,10 @@ export interface ReadCellLabelsOptions {
   labelColumn?: string;
 }
 
-/**
- * Reads a `cell-labels` TSV (plain or gzip): a header naming a `barcode`
- * column and label columns, one cell per line. A file whose first line has no
- * `barcode` field is read as headerless: barcode, then an optional label
- * (10x `barcodes.tsv`). Duplicate barcodes throw VALUE with the line.
- */
-export async function readCellLabels(
+/** The lines of a cell table (plain or gzip; trailing empty lines dropped), and where its barcodes are. */
+async function readCellTableLines(
   path: string,
-  options: ReadCellLabelsOptions = {},
-): Promise<CellLabels> {
+): Promise<{ lines: string[]; hasHeader: boolean; barcodeCol: number }> {
   let bytes: Buffer;
   try {
     bytes = await readFile(path);
@@ -43,8 +37,22 @@ export async function readCellLabels(
   }
   const first = lines[0]!.split('\t');
   const hasHeader = first.includes('barcode');
+  return { lines, hasHeader, barcodeCol: hasHeader ? first.indexOf('barcode') : 0 };
+}
+
+/**
+ * Reads a `cell-labels` TSV (plain or gzip): a header naming a `barcode`
+ * column and label columns, one cell per line. A file whose first line has no
+ * `barcode` field is read as headerless: barcode, then an optional label
+ * (10x `barcodes.tsv`). Duplicate barcodes throw VALUE with the line.
+ */
+export async function readCellLabels(
+  path: string,
+  options: ReadCellLabelsOptions = {},
+): Promise<CellLabels> {
+  const { lines, hasHeader, barcodeCol } = await readCellTableLines(path);
+  const first = lines[0]!.split('\t');
   const header = hasHeader ? first : undefined;
-  const barcodeCol = header ? header.indexOf('barcode') : 0;
   let labelCol = -1;
   if (options.labelColumn !== undefined) {
     labelCol = header ? header.indexOf(options.labelColumn) : -1;
@@ -94,4 +102,55 @@ export async function readCellLabels(
   return labelCol >= 0
     ? { barcodes, labels, labelColumn: header ? header[labelCol] : 'label' }
     : { barcodes };
+}
+
+/**
+ * Writes (atomically) the lines of the cell table at `path` whose barcode is
+ * in `keep`, with its header and every column unchanged, so labels and any
+ * `labelColumn` choice carry over. Without a source table, writes a
+ * `barcode` header and `barcodes` in order. Returns the number of cells written.
+ */
+export async function writeCellTableSubset(
+  out: string,
+  keep: ReadonlySet<string>,
+  source: { path: string } | { barcodes: readonly string[] },
+): Promise<number> {
+  if (!('path' in source)) {
+    const kept = source.barcodes.filter((b) => keep.has(b));
+    await writeFileAtomic(out, `barcode\n${kept.map((b) => `${b}\n`).join('')}`);
+    return kept.length;
+  }
+  const { lines, hasHeader, barcodeCol } = await readCellTableLines(source.path);
+  const body = lines.slice(hasHeader ? 1 : 0).filter((l) => keep.has(l.split('\t')[barcodeCol]!));
+  await writeFileAtomic(
+    out,
+    (hasHeader ? [lines[0]!, ...body] : body).map((l) => `${l}\n`).join(''),
+  );
+  return body.length;
+}
+
+/** How many distinct non-empty labels there are among `labels`, and how many cells carry one. */
+export function countGroups(labels: readonly string[]): { groups: number; labelled: number } {
+  const seen = new Set<string>();
+  let labelled = 0;
+  for (const l of labels) {
+    if (l === '') continue;
+    labelled++;
+    seen.add(l);
+  }
+  return { groups: seen.size, labelled };
+}
+
+/**
+ * A warning when a labelling is degenerate: every labelled cell its own group
+ * (usually the wrong label column, e.g. ArchR's `cell` column instead of
+ * `Clusters` gave 127 one-cell groups on PBSmall), or no cell labelled at all.
+ */
+export function labelWarning(labels: readonly string[], labelColumn?: string): string | undefined {
+  const { groups, labelled } = countGroups(labels);
+  const col = labelColumn ? ` (label column '${labelColumn}')` : '';
+  if (labelled === 0) return `no cell has a label${col}: there is nothing to group`;
+  if (labelled > 1 && groups === labelled)
+    return `every one of the ${labelled} labelled cells is its own group${col}: is this the right label column? Set labelColumn`;
+  return undefined;
 }

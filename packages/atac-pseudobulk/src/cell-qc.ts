@@ -242,20 +242,40 @@ export interface CellFilter {
 
 /** Which cells pass every threshold of `filter` (NaN values fail a threshold on them). */
 export function passQc(qc: CellQc, filter: CellFilter): boolean[] {
+  return qcFailures(qc, filter).map((r) => r.length === 0);
+}
+
+/** The names `qcFailures` gives each threshold, as written to `qc_fail` and the stage metrics. */
+export const QC_FAILURE_REASONS = [
+  'not_listed',
+  'min_fragments',
+  'max_fragments',
+  'min_tss_enrichment',
+  'min_frip',
+  'max_nucleosome_signal',
+] as const;
+export type QcFailureReason = (typeof QC_FAILURE_REASONS)[number];
+
+/**
+ * For each cell, every threshold of `filter` it fails (empty = passes), in
+ * `QC_FAILURE_REASONS` order; NaN values fail a threshold on them.
+ */
+export function qcFailures(qc: CellQc, filter: CellFilter): QcFailureReason[][] {
   return qc.barcodes.map((b, r) => {
+    const out: QcFailureReason[] = [];
     const f = qc.nFragments[r]!;
-    if (filter.whitelist && !filter.whitelist.has(b)) return false;
-    if (filter.minFragments !== undefined && f < filter.minFragments) return false;
-    if (filter.maxFragments !== undefined && f > filter.maxFragments) return false;
+    if (filter.whitelist && !filter.whitelist.has(b)) out.push('not_listed');
+    if (filter.minFragments !== undefined && f < filter.minFragments) out.push('min_fragments');
+    if (filter.maxFragments !== undefined && f > filter.maxFragments) out.push('max_fragments');
     if (filter.minTssEnrichment !== undefined && !(qc.tssEnrichment[r]! >= filter.minTssEnrichment))
-      return false;
-    if (filter.minFrip !== undefined && !(qc.frip[r]! >= filter.minFrip)) return false;
+      out.push('min_tss_enrichment');
+    if (filter.minFrip !== undefined && !(qc.frip[r]! >= filter.minFrip)) out.push('min_frip');
     if (
       filter.maxNucleosomeSignal !== undefined &&
       !(qc.nucleosomeSignal[r]! <= filter.maxNucleosomeSignal)
     )
-      return false;
-    return true;
+      out.push('max_nucleosome_signal');
+    return out;
   });
 }
 

@@ -30,6 +30,8 @@ export interface CellsTableInput {
   nFragments?: Int32Array;
   qc?: CellQc;
   passQc?: readonly boolean[];
+  /** Why each cell failed QC (`;`-joined threshold names, `''` when it passed). */
+  qcFail?: readonly string[];
 }
 
 /** A `cells` table: `barcode`, optional `label`, QC columns; opposite of `cellsFromTable`. */
@@ -51,6 +53,7 @@ export function cellsToTable(input: CellsTableInput): Table {
     cols['peak_insertions'] = float64(qc.peakInsertions);
   }
   if (input.passQc) cols['pass_qc'] = vectorFromArray([...input.passQc], new Bool());
+  if (input.qcFail) cols['qc_fail'] = utf8(input.qcFail);
   return withEncoding(new Table(cols), CELLS_ENCODING, '1');
 }
 

@@ -1,15 +1,17 @@
 import { defineStage, readTable, writeTable } from '@chromflow/core';
 import { genesFromTable, readBed, regionsFromTable } from '@chromflow/genome-io';
-import { readCellLabels } from '../cell-labels.js';
+import { labelWarning, readCellLabels, writeCellTableSubset } from '../cell-labels.js';
 import {
   CellQcCounter,
   makeTssRegions,
-  passQc,
+  qcFailures,
+  QC_FAILURE_REASONS,
   requireCellsInFragments,
   type TssRegions,
 } from '../cell-qc.js';
 import { scanFragments } from '../scan-fragments.js';
 import { cellsToTable } from '../tables.js';
+import { LABEL_COLUMN_PARAM, labelColumnOption } from './write-counted-cells.js';
 
 export type CellQcParams = {
   minFragments: number;
@@ -17,6 +19,7 @@ export type CellQcParams = {
   minFrip: number;
   maxNucleosomeSignal: number;
   missingCells: 'error' | 'keep';
+  labelColumn: string;
 };
 
 async function tssFromInputs(
@@ -41,9 +44,9 @@ async function tssFromInputs(
 /** Fragments (+ TSSs, peaks, a cell table) → per-cell QC and a pass/fail call. */
 export const cellQcStage = defineStage<CellQcParams>({
   name: 'atac-pseudobulk.cell-qc',
-  version: '1',
+  version: '2',
   description:
-    'Per-cell fragments, ArchR TSS enrichment, FRiP and nucleosome ratio in one streaming pass, with threshold filtering.',
+    'Per-cell fragments, ArchR TSS enrichment, FRiP and nucleosome ratio in one streaming pass; cells passing the thresholds are written as a cell table that counting stages take as their `cells`.',
   params: {
     type: 'object',
     properties: {
@@ -79,6 +82,7 @@ export const cellQcStage = defineStage<CellQcParams>({
         enum: ['error', 'keep'],
         default: 'error',
       },
+      ...LABEL_COLUMN_PARAM,
     },
     additionalProperties: false,
   },
@@ -109,7 +113,14 @@ export const cellQcStage = defineStage<CellQcParams>({
       kind: 'table',
       type: 'cells',
       description:
-        'barcode, label, n_fragments, tss_enrichment, frip, nucleosome_signal, pass_qc and the raw counts behind them.',
+        'barcode, label, n_fragments, tss_enrichment, frip, nucleosome_signal, pass_qc, qc_fail (why a cell failed) and the raw counts behind them.',
+    },
+    passing: {
+      kind: 'file',
+      type: 'cell-labels',
+      extension: '.tsv',
+      description:
+        'The cells passing QC: the lines of the `cells` input (header and every column kept; byte-identical when all pass), or `barcode` lines without it. Wire it to a counting stage’s `cells`.',
     },
   },
   resources: { cpu: 1, memoryGb: 2 },
@@ -118,30 +129,73 @@ export const cellQcStage = defineStage<CellQcParams>({
     const peaksPath = ctx.inputs['peaks'];
     const peaks = peaksPath ? regionsFromTable(await readTable(peaksPath), peaksPath) : undefined;
     const cellsPath = ctx.inputs['cells'];
-    const labels = cellsPath ? await readCellLabels(cellsPath) : undefined;
+    const p = ctx.params;
+    const labels = cellsPath
+      ? await readCellLabels(cellsPath, labelColumnOption(p.labelColumn))
+      : undefined;
     const counter = new CellQcCounter({ tss, peaks }, labels?.barcodes);
     const read = await scanFragments(ctx.inputs['fragments']!, [counter], {
       signal: ctx.signal,
       onProgress: ctx.onProgress,
     });
     const qc = counter.finish();
-    if (labels && ctx.params.missingCells === 'error') {
+    if (labels && p.missingCells === 'error') {
       requireCellsInFragments(qc.barcodes, qc.nFragments, cellsPath);
     }
-    const p = ctx.params;
-    const pass = passQc(qc, {
+    const failures = qcFailures(qc, {
       minFragments: p.minFragments,
       minTssEnrichment: tss && p.minTssEnrichment > 0 ? p.minTssEnrichment : undefined,
       minFrip: peaks && p.minFrip > 0 ? p.minFrip : undefined,
       maxNucleosomeSignal: p.maxNucleosomeSignal > 0 ? p.maxNucleosomeSignal : undefined,
     });
+    const pass = failures.map((f) => f.length === 0);
     await writeTable(
       ctx.outputs['cells']!,
-      cellsToTable({ barcodes: qc.barcodes, labels: labels?.labels, qc, passQc: pass }),
+      cellsToTable({
+        barcodes: qc.barcodes,
+        labels: labels?.labels,
+        qc,
+        passQc: pass,
+        qcFail: failures.map((f) => f.join(';')),
+      }),
+    );
+    const kept = new Set(qc.barcodes.filter((_, r) => pass[r]));
+    await writeCellTableSubset(
+      ctx.outputs['passing']!,
+      kept,
+      cellsPath ? { path: cellsPath } : { barcodes: qc.barcodes },
     );
     if (!tss) ctx.log.warn('no genes or tss input: tss_enrichment is NaN');
-    const nPass = pass.filter(Boolean).length;
-    ctx.log.info(`${read} fragments; ${nPass} of ${qc.barcodes.length} cells pass QC`);
-    return { metrics: { fragments: read, cells: qc.barcodes.length, passQc: nPass } };
+    if (p.minTssEnrichment > 0 && !tss)
+      ctx.log.warn('minTssEnrichment is set but there are no TSSs: it filters nothing');
+    if (p.minFrip > 0 && !peaks)
+      ctx.log.warn('minFrip is set but there are no peaks: it filters nothing');
+    const dropped: Record<string, number> = {};
+    for (const reason of QC_FAILURE_REASONS) {
+      const n = failures.filter((f) => f.includes(reason)).length;
+      if (n > 0) dropped[reason] = n;
+    }
+    const nPass = kept.size;
+    const why = Object.entries(dropped)
+      .map(([r, n]) => `${n} ${r}`)
+      .join(', ');
+    ctx.log.info(
+      `${read} fragments; ${nPass} of ${qc.barcodes.length} cells pass QC, ${qc.barcodes.length - nPass} dropped${why ? ` (${why}; a cell may fail several)` : ''}`,
+    );
+    if (nPass === 0 && qc.barcodes.length > 0)
+      ctx.log.warn(`no cell passes QC (${why}): every downstream stage would get 0 cells`);
+    if (labels?.labels) {
+      const w = labelWarning(labels.labels, labels.labelColumn);
+      if (w) ctx.log.warn(w);
+    }
+    return {
+      metrics: {
+        fragments: read,
+        cells: qc.barcodes.length,
+        passQc: nPass,
+        dropped: qc.barcodes.length - nPass,
+        ...Object.fromEntries(Object.entries(dropped).map(([r, n]) => [`dropped_${r}`, n])),
+      },
+    };
   },
 });

@@ -3,7 +3,14 @@ import { regionsFromTable, regionsToTable } from '@chromflow/genome-io';
 import { readCellLabels } from '../cell-labels.js';
 import { COUNT_METHODS, RegionCounter, type CountMethod } from '../count-matrix.js';
 import { scanFragments } from '../scan-fragments.js';
-import { CELL_FILTER_PARAMS, FRAGMENTS_INPUT, writeCountedCells } from './write-counted-cells.js';
+import {
+  CELL_FILTER_PARAMS,
+  describeCountedCells,
+  FRAGMENTS_INPUT,
+  LABEL_COLUMN_PARAM,
+  labelColumnOption,
+  writeCountedCells,
+} from './write-counted-cells.js';
 
 export type CountMatrixParams = {
   method: CountMethod;
@@ -11,6 +18,7 @@ export type CountMatrixParams = {
   binarise: boolean;
   minFragments: number;
   missingCells: 'error' | 'keep';
+  labelColumn: string;
 };
 
 /** Fragments + peaks (+ a cell table) → cells × peaks counts. */
@@ -42,6 +50,7 @@ export const countMatrixStage = defineStage<CountMatrixParams>({
         default: false,
       },
       ...CELL_FILTER_PARAMS,
+      ...LABEL_COLUMN_PARAM,
     },
     additionalProperties: false,
   },
@@ -82,7 +91,9 @@ export const countMatrixStage = defineStage<CountMatrixParams>({
     const peaksPath = ctx.inputs['peaks']!;
     const regions = regionsFromTable(await readTable(peaksPath), peaksPath);
     const cellsPath = ctx.inputs['cells'];
-    const labels = cellsPath ? await readCellLabels(cellsPath) : undefined;
+    const labels = cellsPath
+      ? await readCellLabels(cellsPath, labelColumnOption(ctx.params.labelColumn))
+      : undefined;
     const p = ctx.params;
     const counter = new RegionCounter(
       regions,
@@ -93,13 +104,17 @@ export const countMatrixStage = defineStage<CountMatrixParams>({
       signal: ctx.signal,
       onProgress: ctx.onProgress,
     });
-    const { matrix, barcodes } = await writeCountedCells(counter.finish(), labels, {
+    const kept = await writeCountedCells(counter.finish(), labels, {
       cellsPath,
       minFragments: p.minFragments,
       missingCells: p.missingCells,
       countsOut: ctx.outputs['counts']!,
       cellsOut: ctx.outputs['cells']!,
     });
+    const { matrix, barcodes } = kept;
+    const said = describeCountedCells(labels, kept, p.minFragments);
+    if (said.info) ctx.log.info(said.info);
+    for (const w of said.warnings) ctx.log.warn(w);
     await writeTable(ctx.outputs['regions']!, regionsToTable(regions));
     ctx.log.info(
       `${read} fragments, ${barcodes.length} cells × ${regions.length} regions, ${matrix.values.length} non-zero`,
@@ -108,6 +123,7 @@ export const countMatrixStage = defineStage<CountMatrixParams>({
       metrics: {
         fragments: read,
         cells: barcodes.length,
+        droppedCells: kept.dropped,
         regions: regions.length,
         nonZero: matrix.values.length,
       },

@@ -1,4 +1,4 @@
-import { defineStage, writeTable } from '@chromflow/core';
+import { ChromflowError, defineStage, writeTable } from '@chromflow/core';
 import { selectRows } from '../count-matrix.js';
 import { makeLsi } from '../lsi.js';
 import { lsiToTable } from '../tables.js';
@@ -69,6 +69,17 @@ export const lsiStage = defineStage<LsiParams>({
       (_, r) => !ctx.params.onlyPassing || !cells.passQc || cells.passQc[r]!,
     );
     const counts = selectRows(all, keep);
+    if (counts.nRows < all.nRows)
+      ctx.log.info(`${all.nRows - counts.nRows} of ${all.nRows} cells fail QC and are left out`);
+    if (counts.nRows < 2) {
+      throw new ChromflowError('VALUE', `${counts.nRows} cells are left to embed`, {
+        path: cellsPath,
+        field: 'pass_qc',
+        expected: 'at least 2 cells (pass_qc true, or onlyPassing false)',
+        found: `${counts.nRows} of ${all.nRows}`,
+        hint: 'loosen the cell-qc thresholds',
+      });
+    }
     const p = ctx.params;
     const lsi = makeLsi(counts, {
       components: p.components,

@@ -7,15 +7,18 @@ import {
   requireEncoding,
   writeTable,
 } from '@chromflow/core';
+import { countGroups, labelWarning, readCellLabels } from '../cell-labels.js';
 import { CoverageCounter, writeBedGraph } from '../coverage.js';
 import { scorePseudobulk, sumByGroup } from '../pseudobulk.js';
 import { scanFragments } from '../scan-fragments.js';
 import { pseudobulkToTable } from '../tables.js';
 import { readCountsAndCells } from './read-counts-cells.js';
+import { LABEL_COLUMN_PARAM, labelColumnOption } from './write-counted-cells.js';
 
 export type PseudobulkParams = {
   minCount: number;
   onlyPassing: boolean;
+  labelColumn: string;
 };
 
 /** A file-name-safe form of a group label. */
@@ -43,6 +46,11 @@ export const pseudobulkStage = defineStage<PseudobulkParams>({
         description: 'Use only cells with pass_qc (when the cells table has it).',
         default: true,
       },
+      labelColumn: {
+        ...LABEL_COLUMN_PARAM.labelColumn,
+        description:
+          "Label column of the `labels` input (e.g. 'cluster' from cell-embedding.cluster, 'Clusters' in ArchR's cellColData); '' = its first column after barcode. Without `labels`, the cells table's `label`.",
+      },
     },
     additionalProperties: false,
   },
@@ -51,7 +59,14 @@ export const pseudobulkStage = defineStage<PseudobulkParams>({
     cells: {
       kind: 'table',
       type: 'cells',
-      description: 'Rows of `counts`, with a `label` column.',
+      description: 'Rows of `counts`; its `label` column groups them unless `labels` is wired.',
+    },
+    labels: {
+      kind: 'file',
+      type: 'cell-labels',
+      description:
+        'Cell table giving each barcode its group (e.g. cell-embedding.cluster); cells it does not list are left out.',
+      optional: true,
     },
     regions: { kind: 'table', type: 'regions', description: 'Columns of `counts`.' },
     fragments: {
@@ -82,11 +97,31 @@ export const pseudobulkStage = defineStage<PseudobulkParams>({
     const { matrix, cells } = await readCountsAndCells(countsPath, cellsPath);
     const regions = await readTable(regionsPath);
     requireEncoding(regions, 'regions', regionsPath);
-    if (!cells.labels) {
+    const labelsPath = ctx.inputs['labels'];
+    let byRow: string[];
+    if (labelsPath) {
+      const given = await readCellLabels(labelsPath, labelColumnOption(ctx.params.labelColumn));
+      if (!given.labels) {
+        throw new ChromflowError('SCHEMA', 'the labels file has no label column', {
+          path: labelsPath,
+          expected: 'barcode<TAB>label',
+          found: 'one column',
+        });
+      }
+      const of = new Map(given.barcodes.map((b, i) => [b, given.labels![i]!]));
+      byRow = cells.barcodes.map((b) => of.get(b) ?? '');
+      const missing = byRow.filter((l) => l === '').length;
+      if (missing > 0)
+        ctx.log.warn(
+          `${missing} of ${byRow.length} cells have no label in ${labelsPath} and are left out`,
+        );
+    } else if (cells.labels) {
+      byRow = cells.labels;
+    } else {
       throw new ChromflowError('SCHEMA', 'the cells table has no label column to group by', {
         path: cellsPath,
         field: 'label',
-        hint: 'Give count-matrix a cell-labels file (barcode + label) as its `cells` input.',
+        hint: 'Wire a cell-labels file as `labels` (e.g. cell-embedding.cluster), or give count-matrix one as its `cells`.',
       });
     }
     if (cells.barcodes.length !== matrix.nRows || regions.numRows !== matrix.nCols) {
@@ -98,7 +133,16 @@ export const pseudobulkStage = defineStage<PseudobulkParams>({
     }
     const use = (r: number): boolean =>
       !ctx.params.onlyPassing || !cells.passQc || cells.passQc[r]!;
-    const labels = cells.labels.map((l, r) => (use(r) ? l : ''));
+    const labels = byRow.map((l, r) => (use(r) ? l : ''));
+    const used = countGroups(labels);
+    if (used.labelled === 0) {
+      ctx.log.warn(
+        `0 of ${labels.length} cells are used (${cells.passQc && ctx.params.onlyPassing ? 'none passes QC or ' : ''}none has a label): the pseudobulk is empty`,
+      );
+    } else {
+      const w = labelWarning(labels, labelsPath ? ctx.params.labelColumn || undefined : 'label');
+      if (w) ctx.log.warn(w);
+    }
     const sums = sumByGroup(matrix, labels);
     await writeTable(
       ctx.outputs['pseudobulk']!,
@@ -118,7 +162,11 @@ export const pseudobulkStage = defineStage<PseudobulkParams>({
       });
       for (const g of coverage.finish()) await writeBedGraph(join(dir, trackFileName(g.group)), g);
     }
-    ctx.log.info(`${sums.groups.length} groups × ${sums.nRegions} regions`);
-    return { metrics: { groups: sums.groups.length, regions: sums.nRegions } };
+    ctx.log.info(
+      `${used.labelled} of ${labels.length} cells in ${sums.groups.length} groups × ${sums.nRegions} regions`,
+    );
+    return {
+      metrics: { groups: sums.groups.length, regions: sums.nRegions, cells: used.labelled },
+    };
   },
 });

@@ -3,13 +3,21 @@ import { openFasta, regionsToTable } from '@chromflow/genome-io';
 import { readCellLabels } from '../cell-labels.js';
 import { scanFragments } from '../scan-fragments.js';
 import { TileCounter } from '../tile-matrix.js';
-import { CELL_FILTER_PARAMS, FRAGMENTS_INPUT, writeCountedCells } from './write-counted-cells.js';
+import {
+  CELL_FILTER_PARAMS,
+  describeCountedCells,
+  FRAGMENTS_INPUT,
+  LABEL_COLUMN_PARAM,
+  labelColumnOption,
+  writeCountedCells,
+} from './write-counted-cells.js';
 
 export type TileMatrixParams = {
   tileSize: number;
   binarise: boolean;
   minFragments: number;
   missingCells: 'error' | 'keep';
+  labelColumn: string;
 };
 
 /** Fragments (+ a cell table, + the genome for chromosome sizes) → cells × fixed-width tiles. */
@@ -33,6 +41,7 @@ export const tileMatrixStage = defineStage<TileMatrixParams>({
         default: true,
       },
       ...CELL_FILTER_PARAMS,
+      ...LABEL_COLUMN_PARAM,
     },
     additionalProperties: false,
   },
@@ -77,7 +86,9 @@ export const tileMatrixStage = defineStage<TileMatrixParams>({
       await fasta.close();
     }
     const cellsPath = ctx.inputs['cells'];
-    const labels = cellsPath ? await readCellLabels(cellsPath) : undefined;
+    const labels = cellsPath
+      ? await readCellLabels(cellsPath, labelColumnOption(ctx.params.labelColumn))
+      : undefined;
     const counter = new TileCounter(
       { tileSize: p.tileSize, binarise: p.binarise, ...(chromSizes ? { chromSizes } : {}) },
       labels?.barcodes,
@@ -87,13 +98,17 @@ export const tileMatrixStage = defineStage<TileMatrixParams>({
       onProgress: ctx.onProgress,
     });
     const counts = counter.finish();
-    const { matrix, barcodes } = await writeCountedCells(counts, labels, {
+    const kept = await writeCountedCells(counts, labels, {
       cellsPath,
       minFragments: p.minFragments,
       missingCells: p.missingCells,
       countsOut: ctx.outputs['counts']!,
       cellsOut: ctx.outputs['cells']!,
     });
+    const { matrix, barcodes } = kept;
+    const said = describeCountedCells(labels, kept, p.minFragments);
+    if (said.info) ctx.log.info(said.info);
+    for (const w of said.warnings) ctx.log.warn(w);
     const t = counts.tiles;
     const names = Array.from(
       t.starts,
@@ -118,6 +133,7 @@ export const tileMatrixStage = defineStage<TileMatrixParams>({
       metrics: {
         fragments: read,
         cells: barcodes.length,
+        droppedCells: kept.dropped,
         tiles: names.length,
         nonZero: matrix.values.length,
       },

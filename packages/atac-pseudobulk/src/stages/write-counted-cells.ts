@@ -1,5 +1,5 @@
 import { sparseToTable, writeTable, type PortSpec, type SparseMatrix } from '@chromflow/core';
-import type { CellLabels } from '../cell-labels.js';
+import { labelWarning, type CellLabels } from '../cell-labels.js';
 import { requireCellsInFragments } from '../cell-qc.js';
 import { selectRows } from '../count-matrix.js';
 import { cellsToTable } from '../tables.js';
@@ -27,7 +27,7 @@ export async function writeCountedCells(
     countsOut: string;
     cellsOut: string;
   },
-): Promise<CountedCells> {
+): Promise<CountedCells & { dropped: number }> {
   if (labels && o.missingCells === 'error') {
     requireCellsInFragments(counts.barcodes, counts.nFragments, o.cellsPath);
   }
@@ -46,7 +46,26 @@ export async function writeCountedCells(
       nFragments: kept.nFragments,
     }),
   );
-  return kept;
+  return { ...kept, dropped: counts.barcodes.length - kept.barcodes.length };
+}
+
+/** The log line and warnings of a counting stage about the cells it kept. */
+export function describeCountedCells(
+  labels: CellLabels | undefined,
+  kept: { barcodes: readonly string[]; dropped: number },
+  minFragments: number,
+): { info?: string; warnings: string[] } {
+  const warnings: string[] = [];
+  const info =
+    kept.dropped > 0
+      ? `${kept.dropped} of ${kept.barcodes.length + kept.dropped} cells have fewer than minFragments = ${minFragments} fragments and are not rows of the counts (a QC table of all cells has more rows: wire cell-qc's \`passing\` output as \`cells\`)`
+      : undefined;
+  if (kept.barcodes.length === 0) warnings.push('no cell is left to count');
+  if (labels?.labels) {
+    const w = labelWarning(labels.labels, labels.labelColumn);
+    if (w) warnings.push(w);
+  }
+  return { info, warnings };
 }
 
 /** The parameters of `writeCountedCells`, as every counting stage declares them. */
@@ -65,6 +84,21 @@ export const CELL_FILTER_PARAMS = {
     default: 'error',
   },
 };
+
+/** The `labelColumn` parameter of every stage that reads a cell table's labels. */
+export const LABEL_COLUMN_PARAM = {
+  labelColumn: {
+    type: 'string' as const,
+    description:
+      "Label column of the cell table (e.g. 'Clusters' in ArchR's cellColData); '' = the first column after barcode.",
+    default: '',
+  },
+};
+
+/** The options of `readCellLabels` for a `labelColumn` parameter ('' = its default). */
+export function labelColumnOption(labelColumn: string): { labelColumn?: string } {
+  return labelColumn === '' ? {} : { labelColumn };
+}
 
 /** The fragments input of every counting stage. */
 export const FRAGMENTS_INPUT: PortSpec = {

@@ -3,33 +3,21 @@ import { existsSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { canonicalJson, hashPath, sha256, writeFileAtomic } from '@chromflow/core';
+import { hashPath, writeFileAtomic } from '@chromflow/core';
+import type { CacheKeyParts } from './cache-key.js';
 
 /**
  * The content-addressed stage cache. An entry is a directory
  * `entries/<stage>/<key>/` holding the stage's outputs and `manifest.json`.
- * It is built in `tmp/` and renamed into place only once the manifest is
- * written, so a killed run never leaves a half entry; concurrent runs on one
- * cache take a per-key lock and never overwrite an entry (house style §4).
+ * It is built in the stable working directory `work/<stage>/<key>/` and
+ * renamed into place only once the manifest is written, so a killed run never
+ * leaves a half entry, and a re-run of the same key finds what the killed
+ * attempt left (a training checkpoint) and resumes. Only the holder of the
+ * per-key lock uses a working directory; concurrent runs on one cache never
+ * overwrite an entry (house style §4, ADRs 0001 and 0002).
  */
 
-/** Bump when the key's recipe changes: every entry is then a miss. */
-export const CACHE_KEY_FORMAT = 1;
-
-export interface CacheKeyParts {
-  format: number;
-  stage: string;
-  version: string;
-  params: Record<string, unknown>;
-  /** Input port → content hash of what is wired to it. */
-  inputs: Record<string, string>;
-  /** The forced compute backend, for stages whose output depends on it. */
-  backend?: string;
-}
-
-export function cacheKey(parts: CacheKeyParts): string {
-  return sha256(canonicalJson(parts)).slice(0, 32);
-}
+export { CACHE_KEY_FORMAT, cacheKey, type CacheKeyParts } from './cache-key.js';
 
 export interface OutputRecord {
   /** File or directory name inside the entry. */
@@ -57,6 +45,9 @@ export interface Manifest {
   metrics?: Record<string, number | string>;
   host: string;
 }
+
+/** Files the orchestrator and the stage process keep in a working directory, cleared before each attempt. */
+const WORK_FILES = ['job.json', 'result.json', 'error.json', 'manifest.json', '.scratch'];
 
 interface FileHashMemo {
   [path: string]: { size: number; mtimeMs: number; ino: number; hash: string };
@@ -91,17 +82,50 @@ export class CacheStore {
     }
   }
 
-  /** A fresh temporary directory for building an entry; its name records the owning pid. */
-  async makeTempDir(key: string): Promise<string> {
-    const dir = join(this.root, 'tmp', `${key}.${process.pid}.${randomBytes(3).toString('hex')}`);
-    await mkdir(dir, { recursive: true });
-    return dir;
+  /** The stable working directory where the entry of (stage, key) is built, attempt after attempt. */
+  workDir(stage: string, key: string): string {
+    return join(this.root, 'work', stage, key);
   }
 
   /**
-   * Writes the manifest last and renames the temp directory into place. If
-   * another run committed the same key meanwhile, keeps theirs (same inputs,
-   * same stage version) and drops ours, unless `replace` (a forced re-run).
+   * Opens the working directory of (stage, key) for an attempt; the caller
+   * must hold the key's lock. What an earlier attempt left is kept (that is
+   * what a stage resumes from) except the orchestrator's own files and
+   * `clear` (outputs that are not resumable state); `fresh` (a forced run)
+   * starts from an empty directory. `resumed`: an earlier attempt left files.
+   */
+  async openWorkDir(
+    stage: string,
+    key: string,
+    options: { fresh?: boolean; clear?: readonly string[] } = {},
+  ): Promise<{ dir: string; resumed: boolean }> {
+    const dir = this.workDir(stage, key);
+    if (options.fresh) await this.discard(dir);
+    await mkdir(dir, { recursive: true });
+    for (const f of [...WORK_FILES, ...(options.clear ?? [])])
+      await rm(join(dir, f), { recursive: true, force: true });
+    const resumed = (await readdir(dir)).length > 0;
+    return { dir, resumed };
+  }
+
+  /** Moves a directory into `tmp/` (one rename), then deletes it: no reader sees it half-deleted. */
+  private async discard(dir: string): Promise<void> {
+    if (!existsSync(dir)) return;
+    await mkdir(join(this.root, 'tmp'), { recursive: true });
+    const trash = join(
+      this.root,
+      'tmp',
+      `discard.${process.pid}.${randomBytes(3).toString('hex')}@${hostname()}`,
+    );
+    await rename(dir, trash);
+    await rm(trash, { recursive: true, force: true });
+  }
+
+  /**
+   * Writes the manifest last and renames the working directory into place.
+   * If another run committed the same key meanwhile, keeps theirs (same
+   * inputs, same stage version) and drops ours, unless `replace` (a forced
+   * re-run).
    */
   async commit(
     tempDir: string,
@@ -113,7 +137,12 @@ export class CacheStore {
     await mkdir(join(dest, '..'), { recursive: true });
     if (options.replace && existsSync(dest)) {
       // --force: move the old entry aside, then rename ours in. A reader in between finds no entry (a miss), never a half one.
-      const old = `${tempDir}.old`;
+      await mkdir(join(this.root, 'tmp'), { recursive: true });
+      const old = join(
+        this.root,
+        'tmp',
+        `old.${process.pid}.${randomBytes(3).toString('hex')}@${hostname()}`,
+      );
       await rename(dest, old);
       await rename(tempDir, dest);
       await rm(old, { recursive: true, force: true });
@@ -165,11 +194,17 @@ export class CacheStore {
     }
   }
 
-  /** Removes temporary directories left by processes that no longer run (a killed run). */
+  /**
+   * Removes what processes of this host that no longer run left in `tmp/`
+   * (directories being discarded, temp dirs of older versions). Names are
+   * `<what>.<pid>.<rand>[@host]`; another host's are left alone.
+   */
   async removeStaleTemp(): Promise<number> {
     const dir = join(this.root, 'tmp');
     let removed = 0;
     for (const name of await readdir(dir).catch(() => [] as string[])) {
+      const at = name.indexOf('@');
+      if (at >= 0 && name.slice(at + 1) !== hostname()) continue;
       const pid = Number(name.split('.')[1]);
       if (!Number.isFinite(pid) || !pidAlive(pid)) {
         await rm(join(dir, name), { recursive: true, force: true });
@@ -208,6 +243,17 @@ export class CacheStore {
   async listEntries(): Promise<[string, string][]> {
     const out: [string, string][] = [];
     const base = join(this.root, 'entries');
+    for (const stage of await readdir(base).catch(() => [] as string[])) {
+      for (const key of await readdir(join(base, stage)).catch(() => [] as string[]))
+        out.push([stage, key]);
+    }
+    return out;
+  }
+
+  /** Every working directory (an attempt not yet committed) as [stage, key]. */
+  async listWorkDirs(): Promise<[string, string][]> {
+    const out: [string, string][] = [];
+    const base = join(this.root, 'work');
     for (const stage of await readdir(base).catch(() => [] as string[])) {
       for (const key of await readdir(join(base, stage)).catch(() => [] as string[]))
         out.push([stage, key]);

@@ -5,13 +5,14 @@
  * a failed stage exits 1; an interrupted run exits 130.
  */
 import { existsSync } from 'node:fs';
-import { readdir, readFile, rename, rm } from 'node:fs/promises';
+import { readdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ChromflowError, isChromflowError } from '@chromflow/core';
 import { CacheStore } from './cache-store.js';
 import { LocalExecutor } from './local-executor.js';
 import { paramFromString, validateParams } from './params.js';
+import { cleanCache, describeClean } from './clean-cache.js';
 import { planWorkflow } from './plan.js';
 import { StageRegistry } from './registry.js';
 import {
@@ -21,7 +22,8 @@ import {
   summaryTable,
   TtyReporter,
 } from './reporter.js';
-import { runWorkflow } from './run-workflow.js';
+import { readRunRecord } from './run-record.js';
+import { downstreamOf, runWorkflow } from './run-workflow.js';
 import { runStageJob } from './stage-job.js';
 import { StageCatalog } from './stage-catalog.js';
 import { describeStage, stageReferenceMarkdown } from './stage-docs.js';
@@ -32,11 +34,12 @@ const USAGE = `chromflow — regulatory-genomics workflows
 
 usage:
   chromflow run <workflow.yaml> [--force <stage>]… [--from <stage>] [--cache <dir>] [--plain]
-  chromflow plan <workflow.yaml> [--cache <dir>]       check the workflow, show what would run
+  chromflow plan <workflow.yaml> [--force <stage>]… [--from <stage>] [--cache <dir>]
+                                                       check the workflow, show what would run and why
   chromflow status <workflow.yaml> [--cache <dir>]     the last run's stages and outputs
   chromflow clean [<workflow.yaml>] [--cache <dir>] [--all]
-                                                       drop cache entries no run record uses
-                                                       (--all: the whole cache)
+                                                       drop cache entries no run record uses, and
+                                                       results links into them (--all: the whole cache)
   chromflow stages [--json|--markdown]                 every stage with its params and ports
   chromflow stage <name> --input <port>=<path>… --param <key>=<value>… --out <dir>
                                                        run one stage outside any workflow
@@ -132,13 +135,22 @@ async function cmdPlan(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { cache: { type: 'string' }, plugin: { type: 'string', multiple: true } },
+    options: {
+      cache: { type: 'string' },
+      plugin: { type: 'string', multiple: true },
+      force: { type: 'string', multiple: true },
+      from: { type: 'string' },
+    },
   });
   const registry = new StageRegistry();
   for (const p of values.plugin ?? []) await registry.addPlugin(p);
   const { wf, cache } = await loadChecked(positionals[0], registry, values.cache);
+  const forced = new Set([
+    ...(values.force ?? []),
+    ...(values.from ? downstreamOf(wf, values.from) : []),
+  ]);
   process.stdout.write(`${wf.file.path}: valid, ${wf.stages.length} stages\n`);
-  for (const line of await planWorkflow(wf, cache)) process.stdout.write(`${line}\n`);
+  for (const line of await planWorkflow(wf, cache, forced)) process.stdout.write(`${line}\n`);
   return 0;
 }
 
@@ -150,15 +162,11 @@ async function cmdStatus(args: string[]): Promise<number> {
   });
   const file = await readWorkflow(positionals[0] ?? 'workflows/full.yaml');
   const cache = cacheFor(file, values.cache);
-  const recordPath = join(cache.root, 'runs', `${file.name}.json`);
-  if (!existsSync(recordPath)) {
-    process.stdout.write(`no run of '${file.name}' recorded in ${cache.root}\n`);
+  const record = await readRunRecord(cache, file.path, file.name);
+  if (!record) {
+    process.stdout.write(`no run of ${file.path} recorded in ${cache.root}\n`);
     return 0;
   }
-  const record = JSON.parse(await readFile(recordPath, 'utf8')) as {
-    finishedAt: string;
-    stages: StageOutcome[];
-  };
   process.stdout.write(
     `last run of '${file.name}' finished ${record.finishedAt}\n\n${summaryTable(record.stages)}\n`,
   );
@@ -181,28 +189,8 @@ async function cmdClean(args: string[]): Promise<number> {
       { path: join(cache.root, 'locks') },
     );
   }
-  if (values.all) {
-    const trash = `${cache.root}.trash-${process.pid}`;
-    if (existsSync(cache.root)) await rename(cache.root, trash);
-    await rm(trash, { recursive: true, force: true });
-    process.stdout.write(`removed ${cache.root}\n`);
-    return 0;
-  }
-  const keep = new Set<string>();
-  for (const name of await readdir(join(cache.root, 'runs')).catch(() => [] as string[])) {
-    const rec = JSON.parse(await readFile(join(cache.root, 'runs', name), 'utf8')) as {
-      stages: StageOutcome[];
-    };
-    for (const s of rec.stages) if (s.key) keep.add(`${s.stage}/${s.key}`);
-  }
-  let removed = await cache.removeStaleTemp();
-  for (const [stage, key] of await cache.listEntries()) {
-    if (!keep.has(`${stage}/${key}`)) {
-      await rm(cache.entryDir(stage, key), { recursive: true, force: true });
-      removed++;
-    }
-  }
-  process.stdout.write(`removed ${removed} unused entries from ${cache.root}\n`);
+  const report = await cleanCache(cache, { all: values.all });
+  process.stdout.write(describeClean(cache, report, values.all ?? false));
   return 0;
 }
 

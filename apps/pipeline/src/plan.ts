@@ -1,43 +1,43 @@
-import { type CacheStore, cacheKey, CACHE_KEY_FORMAT, type Manifest } from './cache-store.js';
+import { existsSync } from 'node:fs';
+import { isPending, stageKey } from './cache-key.js';
+import type { CacheStore, Manifest } from './cache-store.js';
+import { formatReasons, rerunReasons } from './rerun-reason.js';
+import { lastCompletedParts, readRunRecord } from './run-record.js';
 import type { CheckedWorkflow } from './workflow-check.js';
 
 /**
- * What a run would do, as far as it can be known without running: a stage
- * whose inputs are all files or cached outputs is `cached` or `runs`; a stage
+ * What a run would do, as far as it can be known without running, and why:
+ * a stage whose inputs are all files or cached outputs is `cached` or `runs`
+ * with its reasons (the same key recipe as `run`, `cache-key.ts`); a stage
  * downstream of one that runs is `runs if upstream output changes`.
  */
-export async function planWorkflow(wf: CheckedWorkflow, cache: CacheStore): Promise<string[]> {
-  const manifests = new Map<string, Manifest | 'unknown'>();
+export async function planWorkflow(
+  wf: CheckedWorkflow,
+  cache: CacheStore,
+  forced: ReadonlySet<string> = new Set(),
+): Promise<string[]> {
+  const manifests = new Map<string, Manifest>();
+  const record = await readRunRecord(cache, wf.file.path, wf.file.name);
   const lines: string[] = [];
   for (const s of wf.stages) {
-    const inputs: Record<string, string> = {};
-    let unknown = false;
-    for (const [port, b] of [...s.inputs].sort(([a], [c]) => (a < c ? -1 : 1))) {
-      if (b.kind === 'path') inputs[port] = await cache.hashInput(b.path);
-      else {
-        const m = manifests.get(b.stageId);
-        const out = m && m !== 'unknown' ? m.outputs[b.port] : undefined;
-        if (!out) unknown = true;
-        else inputs[port] = out.hash;
-      }
-    }
+    const k = await stageKey(s, (id) => manifests.get(id), cache);
     let status: string;
-    if (unknown) {
-      status = 'runs if upstream output changes';
-      manifests.set(s.id, 'unknown');
+    if (isPending(k)) {
+      status = `runs if upstream output changes (${[...new Set(k.pending.map((p) => p.stageId))].join(', ')} runs)`;
     } else {
-      const forced = s.stage.resources.gpu ? process.env['CHROMFLOW_BACKEND'] : undefined;
-      const key = cacheKey({
-        format: CACHE_KEY_FORMAT,
-        stage: s.stage.name,
-        version: s.stage.version,
-        params: s.params,
-        inputs,
-        ...(forced ? { backend: forced } : {}),
-      });
-      const m = await cache.readManifest(s.stage.name, key);
-      manifests.set(s.id, m ?? 'unknown');
-      status = m ? `cached (${key.slice(0, 12)})` : 'runs';
+      const m = forced.has(s.id) ? undefined : await cache.readManifest(s.stage.name, k.key);
+      if (m) {
+        manifests.set(s.id, m);
+        status = `cached (${k.key.slice(0, 12)})`;
+      } else {
+        const why = formatReasons(
+          rerunReasons(s, k.parts, await lastCompletedParts(cache, record, s.id), forced.has(s.id)),
+        );
+        const resumes = existsSync(cache.workDir(s.stage.name, k.key))
+          ? '; resumes an interrupted attempt'
+          : '';
+        status = `runs — ${why}${resumes}`;
+      }
     }
     lines.push(
       `  ${s.id.padEnd(20)} ${s.stage.name.padEnd(36)} ${status}${s.upstream.length ? `  ← ${s.upstream.join(', ')}` : ''}`,

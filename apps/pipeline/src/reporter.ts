@@ -21,7 +21,8 @@ export interface StageOutcome {
 }
 
 export interface Reporter {
-  start(id: string, stage: string, placement: string): void;
+  /** `why`: the reasons it runs (`rerun-reason.ts`), e.g. `params: m (10 → 2)`. */
+  start(id: string, stage: string, placement: string, why?: string): void;
   progress(id: string, done: number, total: number | undefined, message?: string): void;
   log(id: string, level: 'info' | 'warn', message: string): void;
   end(outcome: StageOutcome): void;
@@ -64,8 +65,8 @@ function endLine(o: StageOutcome): string {
 export class PlainReporter implements Reporter {
   private readonly lastPct = new Map<string, number>();
   constructor(private readonly out: NodeJS.WritableStream = process.stderr) {}
-  start(id: string, stage: string, placement: string): void {
-    this.out.write(`▶ ${id} (${stage}) started on ${placement}\n`);
+  start(id: string, stage: string, placement: string, why?: string): void {
+    this.out.write(`▶ ${id} (${stage}) started on ${placement}${why ? ` — why: ${why}` : ''}\n`);
   }
   progress(id: string, done: number, total: number | undefined, message?: string): void {
     // Plain output: a line per 25% step, so CI logs stay short.
@@ -118,7 +119,8 @@ export class TtyReporter implements Reporter {
     this.out.write(`${text}\n`);
     this.redraw();
   }
-  start(id: string, stage: string, placement: string): void {
+  start(id: string, stage: string, placement: string, why?: string): void {
+    if (why) this.above(`▶ ${id} (${stage}) — why: ${why}`);
     this.running.set(id, { stage, placement, t0: Date.now(), text: ` on ${placement}` });
     this.redraw();
   }

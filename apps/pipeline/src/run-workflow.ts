@@ -1,14 +1,17 @@
-import { mkdir, rename, rm, symlink } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, rename, rm, rmdir, symlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ChromflowError, isChromflowError, writeFileAtomic } from '@chromflow/core';
+import { ChromflowError, isChromflowError, outputFileName } from '@chromflow/core';
+import { CACHE_KEY_FORMAT, isPending, stageKey } from './cache-key.js';
+import type { CacheStore, Manifest } from './cache-store.js';
+import { formatReasons, rerunReasons } from './rerun-reason.js';
 import {
-  CACHE_KEY_FORMAT,
-  type CacheStore,
-  cacheKey,
-  type CacheKeyParts,
-  type Manifest,
-} from './cache-store.js';
+  lastCompletedParts,
+  readRunRecord,
+  type RunRecord,
+  runRecordId,
+  writeRunRecord,
+} from './run-record.js';
 import type { LocalExecutor } from './local-executor.js';
 import type { Reporter, StageOutcome } from './reporter.js';
 import { SlotQueue } from './slots.js';
@@ -55,42 +58,18 @@ function checkStageIds(wf: CheckedWorkflow, ids: readonly string[], flag: string
   }
 }
 
-/** Key parts for a stage once its inputs' hashes are known. */
-async function keyParts(
-  s: ResolvedStage,
-  manifests: Map<string, Manifest>,
-  cache: CacheStore,
-): Promise<{ parts: CacheKeyParts; paths: Record<string, string> }> {
-  const inputs: Record<string, string> = {};
-  const paths: Record<string, string> = {};
-  for (const [port, b] of [...s.inputs].sort(([a], [c]) => (a < c ? -1 : 1))) {
-    if (b.kind === 'path') {
-      inputs[port] = await cache.hashInput(b.path);
-      paths[port] = b.path;
-    } else {
-      const m = manifests.get(b.stageId)!;
-      const out = m.outputs[b.port];
-      if (!out) {
-        throw new ChromflowError(
-          'STAGE',
-          `stage '${b.stageId}' did not produce its optional output '${b.port}', which '${s.id}' reads`,
-          { stage: s.id },
-        );
-      }
-      inputs[port] = out.hash;
-      paths[port] = join(cache.entryDir(m.stage, m.key), out.file);
-    }
-  }
-  const forced = s.stage.resources.gpu ? process.env['CHROMFLOW_BACKEND'] : undefined;
-  const parts: CacheKeyParts = {
-    format: CACHE_KEY_FORMAT,
-    stage: s.stage.name,
-    version: s.stage.version,
-    params: s.params,
-    inputs,
-  };
-  if (forced) parts.backend = forced;
-  return { parts, paths };
+/** Output files that are not resumable state: deleted before each attempt (directories are kept). */
+function nonResumableOutputs(s: ResolvedStage): string[] {
+  return Object.entries(s.stage.outputs)
+    .filter(([, spec]) => spec.kind !== 'directory')
+    .map(([port, spec]) => outputFileName(port, spec));
+}
+
+/** Removes the orchestrator's files from a failed attempt's working directory, and the directory if nothing is left. */
+async function tidyWorkDir(dir: string): Promise<void> {
+  for (const f of ['job.json', 'result.json', 'error.json'])
+    await rm(join(dir, f), { force: true });
+  if ((await readdir(dir).catch(() => ['?'])).length === 0) await rmdir(dir).catch(() => {});
 }
 
 export async function runWorkflow(wf: CheckedWorkflow, opts: RunOptions): Promise<StageOutcome[]> {
@@ -104,14 +83,24 @@ export async function runWorkflow(wf: CheckedWorkflow, opts: RunOptions): Promis
   const slots = new SlotQueue(executor);
   const manifests = new Map<string, Manifest>();
   const outcomes = new Map<string, StageOutcome>();
-  const logDir = join(cache.root, 'logs', wf.file.name);
+  const logDir = join(cache.root, 'logs', runRecordId(wf.file.path));
   await mkdir(logDir, { recursive: true });
   await cache.removeStaleTemp();
+  const record = await readRunRecord(cache, wf.file.path, wf.file.name);
+  const completed: NonNullable<RunRecord['completed']> = { ...record?.completed };
   let warnedNoGpu = false;
 
   const runStage = async (s: ResolvedStage): Promise<Manifest> => {
-    const { parts, paths } = await keyParts(s, manifests, cache);
-    const key = cacheKey(parts);
+    const k = await stageKey(s, (id) => manifests.get(id), cache);
+    if (isPending(k)) {
+      const p = k.pending[0]!;
+      throw new ChromflowError(
+        'STAGE',
+        `stage '${p.stageId}' did not produce its optional output '${p.output}', which '${s.id}' reads`,
+        { stage: s.id },
+      );
+    }
+    const { key, parts, paths } = k;
     const base: StageOutcome = {
       id: s.id,
       stage: s.stage.name,
@@ -123,18 +112,21 @@ export async function runWorkflow(wf: CheckedWorkflow, opts: RunOptions): Promis
       const hit = await cache.readManifest(s.stage.name, key);
       if (hit) {
         outcomes.set(s.id, { ...base, durationMs: 0, backend: hit.backend });
+        completed[s.id] = { stage: s.stage.name, key, parts };
         reporter.end(outcomes.get(s.id)!);
         return hit;
       }
     }
     const release = await cache.lock(key, signal);
     let placement;
+    let workDir: string | undefined;
     const logPath = join(logDir, `${s.id}.log`);
     try {
       // Another run may have built the entry while we waited for the lock.
       const built = forced.has(s.id) ? undefined : await cache.readManifest(s.stage.name, key);
       if (built) {
         outcomes.set(s.id, { ...base, durationMs: 0, backend: built.backend });
+        completed[s.id] = { stage: s.stage.name, key, parts };
         reporter.end(outcomes.get(s.id)!);
         return built;
       }
@@ -151,7 +143,14 @@ export async function runWorkflow(wf: CheckedWorkflow, opts: RunOptions): Promis
           `note: no GPU found; GPU stages run on the best CPU backend (recorded in their manifests)`,
         );
       }
-      const tempDir = await cache.makeTempDir(key);
+      // The stable working directory of this key: a killed attempt's files
+      // (a checkpoint) are there for the next one; --force starts empty.
+      const work = await cache.openWorkDir(s.stage.name, key, {
+        fresh: forced.has(s.id),
+        clear: nonResumableOutputs(s),
+      });
+      workDir = work.dir;
+      const tempDir = work.dir;
       const job: StageJob = {
         stage: s.stage.name,
         version: s.stage.version,
@@ -162,8 +161,16 @@ export async function runWorkflow(wf: CheckedWorkflow, opts: RunOptions): Promis
         plugins: [],
       };
       job.plugins = wf.file.plugins.map((p) => resolve(wf.file.baseDir, p.value));
-      await rm(logPath, { force: true });
-      reporter.start(s.id, s.stage.name, placement.label);
+      const why =
+        formatReasons(
+          rerunReasons(s, parts, await lastCompletedParts(cache, record, s.id), forced.has(s.id)),
+        ) + (work.resumed ? '; resuming an interrupted attempt' : '');
+      // Logs are appended, one header line per attempt, so a resumed run's log keeps the killed attempt's lines.
+      await appendFile(
+        logPath,
+        `${new Date().toISOString()} ==== attempt: ${s.id} (${s.stage.name} v${s.stage.version}) key ${key} on ${placement.label} in ${work.dir} — why: ${why}\n`,
+      );
+      reporter.start(s.id, s.stage.name, placement.label, why);
       const startedAt = new Date();
       try {
         const result = await executor.run(job, placement, logPath, {
@@ -188,6 +195,8 @@ export async function runWorkflow(wf: CheckedWorkflow, opts: RunOptions): Promis
           host: hostname(),
         };
         await cache.commit(tempDir, manifest, { replace: forced.has(s.id) });
+        workDir = undefined;
+        completed[s.id] = { stage: s.stage.name, key, parts };
         outcomes.set(s.id, {
           ...base,
           status: 'ran',
@@ -198,9 +207,9 @@ export async function runWorkflow(wf: CheckedWorkflow, opts: RunOptions): Promis
         });
         reporter.end(outcomes.get(s.id)!);
         return manifest;
-      } catch (e) {
-        await rm(tempDir, { recursive: true, force: true });
-        throw e;
+      } finally {
+        // A failed or interrupted attempt keeps its working directory (what the next attempt resumes from).
+        if (workDir) await tidyWorkDir(workDir);
       }
     } catch (e) {
       const cancelled = signal.aborted;
@@ -250,16 +259,16 @@ export async function runWorkflow(wf: CheckedWorkflow, opts: RunOptions): Promis
   await Promise.allSettled(promises.values());
   await cache.saveMemo();
   const ordered = wf.stages.map((s) => outcomes.get(s.id)!);
-  await writeFileAtomic(
-    join(cache.root, 'runs', `${wf.file.name}.json`),
-    JSON.stringify(
-      { workflow: resolve(wf.file.path), finishedAt: new Date().toISOString(), stages: ordered },
-      null,
-      2,
-    ),
-  );
-  if (wf.file.resultsDir)
-    await linkResults(resolve(wf.file.baseDir, wf.file.resultsDir.value), ordered);
+  const resultsDir = wf.file.resultsDir && resolve(wf.file.baseDir, wf.file.resultsDir.value);
+  await writeRunRecord(cache, wf.file.path, {
+    workflow: resolve(wf.file.path),
+    name: wf.file.name,
+    finishedAt: new Date().toISOString(),
+    ...(resultsDir ? { resultsDir } : {}),
+    stages: ordered,
+    completed,
+  });
+  if (resultsDir) await linkResults(resultsDir, ordered);
   return ordered;
 }
 

@@ -15,7 +15,7 @@ export type ChildMessage =
 
 const [jobPath, logPath] = process.argv.slice(2);
 const send = (m: ChildMessage): void => {
-  if (process.send) process.send(m);
+  if (process.send && process.connected) process.send(m);
 };
 const logLine = (level: string, message: string): void => {
   if (logPath) appendFileSync(logPath, `${new Date().toISOString()} ${level} ${message}\n`);
@@ -24,6 +24,9 @@ const logLine = (level: string, message: string): void => {
 const controller = new AbortController();
 process.on('SIGTERM', () => controller.abort());
 process.on('SIGINT', () => controller.abort());
+// The orchestrator died (kill -9 of it alone): stop, so that the next run, which takes
+// over its stale lock, is the only writer in this stage's working directory.
+process.on('disconnect', () => controller.abort());
 
 async function main(): Promise<number> {
   const job = JSON.parse(await readFile(jobPath!, 'utf8')) as StageJob;

@@ -57,6 +57,7 @@ it('every stage is named <package>.<stage> and declares defaults for all params'
     'cell-embedding.cell-embedding',
     'cell-embedding.pseudobulk-expression',
     'cell-embedding.cluster',
+    'cell-embedding.export-atac-h5ad',
   ]);
   for (const s of stages) {
     for (const p of Object.values(s.params.properties)) expect(p.default).not.toBeUndefined();

@@ -4,6 +4,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import './register-gradients.js';
 import { ChromflowError } from '@chromflow/core';
 import { registerWasmKernels } from '../kernels/register-wasm.js';
+import { nativeBlasStatus } from '../kernels/native-blas.js';
 
 /**
  * Compute-backend selection. Order of preference: native TensorFlow through
@@ -37,6 +38,12 @@ export interface BackendInfo {
   gpu: boolean;
   /** Whether chromflow's replacement wasm kernels are registered. */
   fastKernels: boolean;
+  /**
+   * On wasm: `wasm+native-blas` where the native GEMM addon runs the matmuls (oneDNN or
+   * OpenBLAS, `native/`), else `wasm`; `nativeDetail` says which library or why not.
+   */
+  kernelPath?: 'wasm' | 'wasm+native-blas';
+  nativeDetail?: string;
   /** TF.js core version. */
   tfjsVersion: string;
   /** How the choice was made. */
@@ -109,6 +116,7 @@ async function activate(choice: BackendChoice): Promise<BackendInfo | undefined>
     await tf.ready();
     const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
     registerWasmKernels();
+    const native = nativeBlasStatus();
     return {
       ...base,
       name: 'wasm',
@@ -117,6 +125,8 @@ async function activate(choice: BackendChoice): Promise<BackendInfo | undefined>
       simd,
       gpu: false,
       fastKernels: true,
+      kernelPath: native.active ? ('wasm+native-blas' as const) : ('wasm' as const),
+      nativeDetail: native.active ? `${native.blas}, ${native.threads} thread(s)` : native.detail,
     };
   }
   if (!(await tf.setBackend('cpu'))) return undefined;
@@ -170,6 +180,7 @@ export function describeBackend(info: BackendInfo): string {
     info.name === 'wasm' ? (info.simd ? 'SIMD' : 'no SIMD') : undefined,
     info.threads > 0 ? `${info.threads} thread${info.threads === 1 ? '' : 's'}` : undefined,
     info.fastKernels ? 'chromflow kernels' : undefined,
+    info.kernelPath === undefined ? undefined : `${info.kernelPath}: ${info.nativeDetail ?? ''}`,
   ].filter((p): p is string => p !== undefined);
   return `chromflow: compute backend ${info.name} (${info.package}; ${parts.join(', ')}; ${info.reason})`;
 }

@@ -5,6 +5,8 @@ import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig } from './conv-ba
 import { fusedKernelConfigs } from './fused-elementwise.js';
 import { identityConfig } from './identity.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
+import { loadNativeBlas } from './native-blas.js';
+import { nativeMatMulConfigs } from './native-matmul.js';
 import { saveStockKernels } from './stock.js';
 import { replaceKernel } from './wasm-heap.js';
 
@@ -31,6 +33,9 @@ export function registerWasmKernels(): void {
   ]) {
     replaceKernel(config);
   }
+  // Where the native GEMM addon is built, it takes BatchMatMul and _FusedMatMul (native-matmul.ts).
+  const blas = loadNativeBlas();
+  if (blas !== undefined) for (const config of nativeMatMulConfigs(blas)) replaceKernel(config);
   registered = true;
 }
 

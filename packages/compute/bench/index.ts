@@ -1,0 +1,349 @@
+/**
+ * `npm run bench -w @chromflow/compute`: training and inference samples/s of the GET-shaped
+ * transformer (get-small, get-medium, get-published; `bench/get-trainable.ts`) and of the
+ * small XChrom CNN (`xchrom-small`, models' `bench/cnn-trainable.ts`), each side by side
+ * with its PyTorch twin (`bench/get_twin.py`, models' `bench/xchrom_twin.py`) in the same
+ * run, alternating which goes first. PyTorch runs at 1 and 2 threads (OPENBLAS_NUM_THREADS
+ * and OMP_NUM_THREADS set to match, OMP_WAIT_POLICY=PASSIVE) and the faster setting per
+ * shape is the anchor. Medians of ≥ 5 timed steps after 2 warm-up steps. Before timing,
+ * get-small's loss and every gradient at equal weights are compared with PyTorch's (float64).
+ * Writes bench-results/compute.json.
+ *
+ * `--quick` (or BENCH_QUICK=1): one round per shape instead of two.
+ * Environment: BENCH_SHAPES=get-small,get-medium,get-published,xchrom-small
+ * BENCH_STEPS=5  BENCH_WORKERS=2  PYTHON=/usr/bin/python3 (or /tmp/torchvenv/bin/python)
+ * PYTHONS=a,b (every interpreter is measured; the fastest anchors)  CHROMFLOW_NATIVE=0.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type * as tf from '@tensorflow/tfjs-core';
+import { Adam, createTrainingEngine, describeBackend, initBackend } from '../src/index.js';
+import type { HostBatch } from '../src/train/trainable.js';
+import { nativeBlasStatus } from '../src/kernels/native-blas.js';
+import { getBatch, getShapes, type GetShape } from './get-trainable.js';
+import { checkGetAgainstTwin } from './get-check.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const quick = process.argv.includes('--quick') || process.env['BENCH_QUICK'] === '1';
+const shapes = (
+  process.env['BENCH_SHAPES'] ?? 'get-small,get-medium,get-published,xchrom-small'
+).split(',');
+const steps = Math.max(5, Number(process.env['BENCH_STEPS'] ?? 5));
+const warmup = 2;
+const workers = Number(process.env['BENCH_WORKERS'] ?? 2);
+const rounds = quick ? 1 : 2;
+const xchromCells = 500;
+const xchromBatch = 64;
+const modelsBench = join(here, '..', '..', 'models', 'bench');
+
+function hasTorch(py: string): boolean {
+  try {
+    execFileSync(py, ['-c', 'import torch, numpy'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Every interpreter with torch: PYTHONS, else PYTHON, Debian's, the note's torch 2 venv. */
+function pythons(): string[] {
+  const listed = process.env['PYTHONS']?.split(',') ?? [
+    process.env['PYTHON'] ?? '/usr/bin/python3',
+    '/tmp/torchvenv/bin/python',
+  ];
+  const found = [...new Set(listed)].filter((p) => existsSync(p) && hasTorch(p));
+  if (found.length === 0)
+    throw new Error('No python3 with torch (Debian: apt-get install python3-torch; or PYTHON=…)');
+  return found;
+}
+
+interface TwinResult {
+  trainable: number;
+  train: number;
+  infer: number;
+  threads: number;
+  torch: string;
+}
+
+function threadEnv(threads: number): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    OPENBLAS_NUM_THREADS: String(threads),
+    OMP_NUM_THREADS: String(threads),
+    MKL_NUM_THREADS: String(threads),
+    OMP_WAIT_POLICY: 'PASSIVE',
+  };
+}
+
+function runTwin(py: string, shape: string, threads: number): TwinResult {
+  if (shape === 'xchrom-small') {
+    const out = execFileSync(
+      py,
+      [
+        join(modelsBench, 'xchrom_twin.py'),
+        'bench',
+        '--configs',
+        'small',
+        '--batches',
+        String(xchromBatch),
+        '--threads',
+        String(threads),
+        '--cells',
+        String(xchromCells),
+        '--seconds',
+        '0',
+        '--min-steps',
+        String(steps),
+      ],
+      { encoding: 'utf8', maxBuffer: 1 << 24, env: threadEnv(threads) },
+    );
+    const row = (
+      JSON.parse(out) as {
+        results: { trainable: number; train_seq_per_s: number; infer_seq_per_s: number }[];
+      }
+    ).results[0];
+    if (row === undefined) throw new Error('xchrom twin returned no result');
+    const torch = execFileSync(py, ['-c', 'import torch; print(torch.__version__)'], {
+      encoding: 'utf8',
+    }).trim();
+    return {
+      trainable: row.trainable,
+      train: row.train_seq_per_s,
+      infer: row.infer_seq_per_s,
+      threads,
+      torch,
+    };
+  }
+  const out = execFileSync(
+    py,
+    [
+      join(here, 'get_twin.py'),
+      'bench',
+      '--shape',
+      shape,
+      '--threads',
+      String(threads),
+      '--steps',
+      String(steps),
+      '--warmup',
+      String(warmup),
+    ],
+    { encoding: 'utf8', maxBuffer: 1 << 24, env: threadEnv(threads) },
+  );
+  const r = JSON.parse(out) as {
+    trainable: number;
+    train_samples_per_s: number;
+    infer_samples_per_s: number;
+    torch: string;
+  };
+  return {
+    trainable: r.trainable,
+    train: r.train_samples_per_s,
+    infer: r.infer_samples_per_s,
+    threads,
+    torch: r.torch,
+  };
+}
+
+async function medianSeconds(step: () => Promise<void>): Promise<number> {
+  for (let i = 0; i < warmup; i++) await step();
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t0 = performance.now();
+    await step();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]! / 1000;
+}
+
+interface Subject {
+  module: string;
+  factory: string;
+  config: unknown;
+  batch: HostBatch;
+  n: number;
+}
+
+async function subjectOf(shape: string): Promise<Subject> {
+  if (shape === 'xchrom-small') {
+    const module = join(modelsBench, 'cnn-trainable.ts');
+    const mod = (await import(module)) as {
+      benchBatch(n: number, cells: number, seed: number): HostBatch;
+    };
+    return {
+      module,
+      factory: 'makeBenchCnn',
+      config: { arch: 'small', cells: xchromCells },
+      batch: mod.benchBatch(xchromBatch, xchromCells, 7),
+      n: xchromBatch,
+    };
+  }
+  const s = getShapes[shape as GetShape];
+  if (s === undefined) throw new Error(`unknown bench shape '${shape}'`);
+  return {
+    module: join(here, 'get-trainable.ts'),
+    factory: 'makeGetBench',
+    config: { d: s.d, layers: s.layers, heads: s.heads },
+    batch: getBatch(s.batch, 7),
+    n: s.batch,
+  };
+}
+
+interface Row {
+  shape: string;
+  batch: number;
+  trainable_parameters: number;
+  train_samples_per_s: number;
+  pytorch_train_samples_per_s: number;
+  train_ratio_vs_pytorch: number;
+  infer_samples_per_s: number;
+  pytorch_infer_samples_per_s: number;
+  infer_ratio_vs_pytorch: number;
+  /** chromflow's threads (data-parallel workers × 1 wasm/BLAS thread). */
+  threads: number;
+  /** PyTorch's faster thread setting for this shape, and its version. */
+  pytorch_threads: number;
+  pytorch: string;
+  /** Every PyTorch setting measured: `torch@threads` → train, infer samples/s. */
+  pytorch_settings: Record<string, { train: number; infer: number }>;
+  kernel_path: string;
+}
+
+async function benchShape(shape: string, py: string[], kernelPath: string): Promise<Row> {
+  const subject = await subjectOf(shape);
+  const engine = await createTrainingEngine({
+    module: subject.module,
+    factory: subject.factory,
+    config: subject.config,
+    seed: 1,
+    workers,
+  });
+  const params = engine.model.trainableVariables().reduce((s, x) => s + x.size, 0);
+  const optimizer = new Adam(engine.model.trainableVariables(), {
+    learningRate: 1e-4,
+    decayRate: 1,
+    decaySteps: 1,
+    beta1: 0.9,
+    beta2: 0.999,
+    epsilon: 1e-8,
+    clipNorm: 0,
+  });
+  const ours = { train: 0, infer: 0 };
+  const settings: Record<string, TwinResult> = {};
+  const measureOurs = async (): Promise<void> => {
+    const train = await medianSeconds(async () => {
+      await engine.trainStep(subject.batch, optimizer);
+    });
+    const infer = await medianSeconds(async () => {
+      const p: tf.Tensor = await engine.predict(subject.batch);
+      await p.data();
+      p.dispose();
+    });
+    ours.train = Math.max(ours.train, subject.n / train);
+    ours.infer = Math.max(ours.infer, subject.n / infer);
+  };
+  const measureTheirs = (): void => {
+    for (const p of py) {
+      for (const threads of [1, 2]) {
+        const r = runTwin(p, shape, threads);
+        if (r.trainable !== params)
+          throw new Error(
+            `${shape}: chromflow has ${params} trainable parameters, the twin ${r.trainable}`,
+          );
+        const key = `${r.torch}@${threads}`;
+        const prev = settings[key];
+        settings[key] = {
+          ...r,
+          train: Math.max(r.train, prev?.train ?? 0),
+          infer: Math.max(r.infer, prev?.infer ?? 0),
+        };
+      }
+    }
+  };
+  for (let round = 0; round < rounds; round++) {
+    if (round % 2 === 0) {
+      await measureOurs();
+      measureTheirs();
+    } else {
+      measureTheirs();
+      await measureOurs();
+    }
+  }
+  optimizer.dispose();
+  await engine.dispose();
+  const best = Object.values(settings).reduce((a, b) => (b.train > a.train ? b : a));
+  const bestInfer = Math.max(...Object.values(settings).map((r) => r.infer));
+  return {
+    shape,
+    batch: subject.n,
+    trainable_parameters: params,
+    train_samples_per_s: ours.train,
+    pytorch_train_samples_per_s: best.train,
+    train_ratio_vs_pytorch: ours.train / best.train,
+    infer_samples_per_s: ours.infer,
+    pytorch_infer_samples_per_s: bestInfer,
+    infer_ratio_vs_pytorch: ours.infer / bestInfer,
+    threads: Math.max(1, workers),
+    pytorch_threads: best.threads,
+    pytorch: best.torch,
+    pytorch_settings: Object.fromEntries(
+      Object.entries(settings).map(([k, r]) => [k, { train: r.train, infer: r.infer }]),
+    ),
+    kernel_path: kernelPath,
+  };
+}
+
+async function main(): Promise<void> {
+  const loadStart = loadavg()[0];
+  const info = await initBackend({ backend: 'wasm' });
+  const native = nativeBlasStatus();
+  const kernelPath = native.active
+    ? `wasm+native-blas (${native.blas})`
+    : `wasm (native BLAS ${native.detail})`;
+  console.log(`chromflow kernels: ${kernelPath}`);
+  const py = pythons();
+  console.log(`PyTorch twins: ${py.join(', ')}`);
+  if (shapes.includes('get-small')) {
+    const check = await checkGetAgainstTwin(py[0]!);
+    console.log(
+      `get-small check vs PyTorch (float64, equal weights): loss rel. error ${check.lossRelativeError.toExponential(1)}, ` +
+        `worst gradient rel. error ${check.worstGradientRelativeError.toExponential(1)} (${check.worstGradient})`,
+    );
+    if (check.lossRelativeError > 1e-5 || check.worstGradientRelativeError > 1e-3)
+      throw new Error('chromflow GET differs from its PyTorch twin');
+  }
+  const rows: Row[] = [];
+  for (const shape of shapes) {
+    const row = await benchShape(shape, py, kernelPath);
+    rows.push(row);
+    console.log(
+      `${shape.padEnd(13)} B${String(row.batch).padEnd(3)} params ${String(row.trainable_parameters).padStart(9)}  ` +
+        `train ${row.train_samples_per_s.toFixed(2)} vs PyTorch ${row.pytorch_train_samples_per_s.toFixed(2)} samples/s ` +
+        `(×${row.train_ratio_vs_pytorch.toFixed(2)}; torch ${row.pytorch}, ${row.pytorch_threads} thread(s))  ` +
+        `infer ${row.infer_samples_per_s.toFixed(2)} vs ${row.pytorch_infer_samples_per_s.toFixed(2)} (×${row.infer_ratio_vs_pytorch.toFixed(2)})`,
+    );
+  }
+  const result = {
+    tool: 'chromflow compute bench',
+    date: new Date().toISOString(),
+    quick,
+    backend: describeBackend(info),
+    kernel_path: kernelPath,
+    chromflow: `data-parallel engine, ${workers} worker threads × 1 wasm thread; chromflow Adam`,
+    steps: { warmup, timed: steps, rounds, statistic: 'median per round, best round' },
+    cpus: cpus().length,
+    load_average_1m_start: loadStart,
+    load_average_1m_end: loadavg()[0],
+    shapes: Object.fromEntries(rows.map((r) => [r.shape, r])),
+  };
+  const outDir = join(here, '..', 'bench-results');
+  if (!existsSync(outDir)) mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'compute.json'), `${JSON.stringify(result, null, 1)}\n`);
+  console.log(`wrote ${join(outDir, 'compute.json')}`);
+}
+
+await main();

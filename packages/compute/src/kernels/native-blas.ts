@@ -1,0 +1,106 @@
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The optional native GEMM addon (`native/blas-gemm.c`, built by
+ * `native/build.mjs` against oneDNN or OpenBLAS where a C compiler exists).
+ * Loaded once per thread; absent, unloadable or switched off
+ * (`CHROMFLOW_NATIVE=0`), chromflow keeps to its wasm kernels and
+ * `nativeBlasStatus()` says why.
+ */
+
+export interface NativeBlas {
+  /**
+   * C = op(A)·op(B) (+ bias per column) (ReLU) for each (a, b, c) element-offset triple in
+   * `offsets`, all float32 row-major inside `heap`; A is [M,K] ([K,M] when transA), B [K,N]
+   * ([N,K] when transB), C [M,N]. `bias` is the element offset of a [N] vector or -1.
+   */
+  gemm(
+    heap: ArrayBuffer,
+    transA: boolean,
+    transB: boolean,
+    M: number,
+    N: number,
+    K: number,
+    offsets: Float64Array,
+    bias: number,
+    relu: boolean,
+  ): void;
+  /** BLAS threads (oneDNN: for the calling thread only). */
+  setThreads(n: number): void;
+  info(): { blas: string; config: string; threads: number };
+}
+
+export interface NativeBlasStatus {
+  /** Whether the native matmul kernels are in use in this thread. */
+  active: boolean;
+  /** The GEMM library (`oneDNN`, `OpenBLAS`) when active. */
+  blas?: string;
+  /** BLAS threads per calling thread when active. */
+  threads?: number;
+  /** Why it is not active (or the library's own description when it is). */
+  detail: string;
+}
+
+const addonUrl = new URL('../../native/build/chromflow-blas.node', import.meta.url);
+
+let loaded: NativeBlas | undefined;
+let status: NativeBlasStatus | undefined;
+
+function isNativeBlas(x: unknown): x is NativeBlas {
+  if (typeof x !== 'object' || x === null) return false;
+  const o = x as Record<string, unknown>;
+  return (
+    typeof o['gemm'] === 'function' &&
+    typeof o['setThreads'] === 'function' &&
+    typeof o['info'] === 'function'
+  );
+}
+
+/**
+ * BLAS threads per calling thread: `CHROMFLOW_NATIVE_THREADS`, default 1 (chromflow's
+ * parallelism is one data-parallel worker per core; more BLAS threads would oversubscribe).
+ */
+export function nativeBlasThreads(): number {
+  const n = Number(process.env['CHROMFLOW_NATIVE_THREADS'] ?? 1);
+  return Number.isInteger(n) && n >= 1 ? n : 1;
+}
+
+/** Loads the addon (once per thread), or returns undefined saying why in `nativeBlasStatus()`. */
+export function loadNativeBlas(): NativeBlas | undefined {
+  if (status !== undefined) return loaded;
+  if (process.env['CHROMFLOW_NATIVE'] === '0') {
+    status = { active: false, detail: 'switched off by CHROMFLOW_NATIVE=0' };
+    return undefined;
+  }
+  const path = fileURLToPath(addonUrl);
+  if (!existsSync(path)) {
+    status = {
+      active: false,
+      detail: `not built (no ${path}; run npm run build -w @chromflow/compute where a C compiler and oneDNN or OpenBLAS exist)`,
+    };
+    return undefined;
+  }
+  try {
+    const mod: unknown = createRequire(import.meta.url)(path);
+    if (!isNativeBlas(mod)) throw new Error('the addon lacks gemm/setThreads/info');
+    const threads = nativeBlasThreads();
+    mod.setThreads(threads);
+    const info = mod.info();
+    loaded = mod;
+    status = { active: true, blas: info.blas, threads, detail: info.config };
+  } catch (e) {
+    status = {
+      active: false,
+      detail: `failed to load ${path}: ${e instanceof Error ? e.message : String(e)}`,
+    };
+  }
+  return loaded;
+}
+
+/** What `loadNativeBlas` found in this thread (loads it first). */
+export function nativeBlasStatus(): NativeBlasStatus {
+  loadNativeBlas();
+  return status ?? { active: false, detail: 'not loaded' };
+}

@@ -16,6 +16,7 @@ export const BUILTIN_PACKAGES = [
   'models',
   'attribution',
   'structure-analysis',
+  'report',
 ] as const;
 
 async function importPackage(pkg: string): Promise<Stage[]> {
@@ -34,6 +35,8 @@ async function importPackage(pkg: string): Promise<Stage[]> {
         return import('@chromflow/attribution');
       case 'structure-analysis':
         return import('@chromflow/structure-analysis');
+      case 'report':
+        return import('@chromflow/report');
       default:
         return {};
     }

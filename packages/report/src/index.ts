@@ -1,0 +1,16 @@
+export * from './render-svg.js';
+export * from './roc.js';
+export * from './umap.js';
+export * from './html-report.js';
+export * from './table-columns.js';
+export * from './figures/qc-scatter.js';
+export * from './figures/embedding-scatter.js';
+export * from './figures/training-curves.js';
+export * from './figures/roc-figure.js';
+export * from './figures/coverage-tracks.js';
+export * from './sections/qc-section.js';
+export * from './sections/embedding-section.js';
+export * from './sections/tracks-section.js';
+export * from './sections/xchrom-section.js';
+export { reportHtmlStage, type ReportHtmlParams } from './stages/report-html.js';
+export { stages } from './stages/all.js';

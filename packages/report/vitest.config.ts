@@ -1,0 +1,3 @@
+import { chromflowVitest } from '../../vitest.shared.js';
+
+export default chromflowVitest;

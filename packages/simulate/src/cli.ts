@@ -4,14 +4,20 @@ import { parseArgs } from 'node:util';
 import { ChromflowError } from '@chromflow/core';
 import { DEFAULT_SIMULATION, scaleSimulation, simulateDataset } from './dataset.js';
 import { writeDataset } from './write-dataset.js';
+import { DEFAULT_GET_PROGRAM, scaleGetProgram, simulateGetProgram } from './get-program.js';
+import { writeGetProgram } from './write-get-program.js';
 
-/** `simulate --out <dir> --seed <n> [--scale <x>]`: writes the data set and prints each file with its size. */
+/**
+ * `simulate --out <dir> --seed <n> [--scale <x>] [--program multiome|get]`:
+ * writes the data set (or the GET expression program) and prints each file with its size.
+ */
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       out: { type: 'string' },
       seed: { type: 'string', default: '1' },
       scale: { type: 'string', default: '1' },
+      program: { type: 'string', default: 'multiome' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -19,7 +25,8 @@ async function main(): Promise<void> {
     process.stdout.write(
       'usage: simulate [--out <dir>] [--seed <n>] [--scale <x>]\n' +
         '  default out: the repository test-data/, seed 1, scale 1\n' +
-        '  --scale: x times the genome, peaks and per-cell depth (same cells), e.g. 10 for sequence-model evaluation\n',
+        '  --scale: x times the genome, peaks and per-cell depth (same cells), e.g. 10 for sequence-model evaluation\n' +
+        '  --program get: the GET expression program (8 cell types; no default out: give --out), scale = x regions\n',
     );
     return;
   }
@@ -33,6 +40,24 @@ async function main(): Promise<void> {
       },
     );
   }
+  if (values.program !== 'multiome' && values.program !== 'get') {
+    throw new ChromflowError(
+      'PARAM',
+      `--program must be multiome or get, got '${values.program}'.`,
+      {
+        field: 'program',
+      },
+    );
+  }
+  if (values.program === 'get' && values.out === undefined) {
+    throw new ChromflowError(
+      'PARAM',
+      '--program get needs --out (test-data/ holds the multiome program).',
+      {
+        field: 'out',
+      },
+    );
+  }
   const out = resolve(
     values.out ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../../test-data'),
   );
@@ -42,6 +67,18 @@ async function main(): Promise<void> {
     throw new ChromflowError('PARAM', `--scale must be a positive number, got '${values.scale}'.`, {
       field: 'scale',
     });
+  }
+  if (values.program === 'get') {
+    const p = simulateGetProgram({ ...scaleGetProgram(DEFAULT_GET_PROGRAM, scale), seed });
+    const files = await writeGetProgram(out, p);
+    const total = files.reduce((a, f) => a + f.bytes, 0);
+    for (const f of files) process.stdout.write(`${f.bytes.toString().padStart(10)}  ${f.path}\n`);
+    process.stdout.write(
+      `${total.toString().padStart(10)}  total in ${out}\n` +
+        `GET program seed ${seed}: ${p.options.cellTypes.length} cell types, ${p.cells.length} cells, ${p.regions.length} regions, ` +
+        `${p.genes.length} genes, ${p.fragments.length} fragments (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`,
+    );
+    return;
   }
   const ds = simulateDataset({ ...scaleSimulation(DEFAULT_SIMULATION, scale), seed });
   const files = await writeDataset(out, ds);

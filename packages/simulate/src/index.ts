@@ -11,5 +11,8 @@ export * from './dataset.js';
 export * from './sequence-posterior.js';
 export * from './truth.js';
 export * from './write-dataset.js';
+export * from './get-program.js';
+export * from './get-program-truth.js';
+export * from './write-get-program.js';
 export { stages } from './stages/all.js';
 export * from './stages/simulate-dataset.js';

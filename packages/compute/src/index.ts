@@ -6,12 +6,17 @@ export * from './ops/reference.js';
 export * from './metrics/auc.js';
 export * from './checkpoint/file-io-handler.js';
 export * from './train/adam.js';
+export * from './train/adamw.js';
+export * from './train/clip.js';
+export * from './train/schedules.js';
+export type * from './train/optimizer.js';
+export * from './train/fit.js';
+export * from './train/weights.js';
 export * from './train/gradient-step.js';
 export type * from './train/trainable.js';
 export {
   createTrainingEngine,
   inProcessGradientStep,
-  clipGradientByNorm,
   type TrainingEngine,
   type TrainingEngineOptions,
   type GradientResult,

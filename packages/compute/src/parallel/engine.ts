@@ -9,6 +9,8 @@ import { initBackend } from '../backend/init-backend.js';
 import '../backend/register-gradients.js';
 import type { HostBatch, Trainable } from '../train/trainable.js';
 import { Adam } from '../train/adam.js';
+import { clipGradientByNorm } from '../train/clip.js';
+import { localGradientStep } from '../train/gradient-step.js';
 import { loadTrainable, moduleUrl } from './load-trainable.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 
@@ -84,25 +86,10 @@ export interface TrainingEngine {
 }
 
 /** Gradients of one batch in this process (the single-process path). */
-export async function inProcessGradientStep(
+export const inProcessGradientStep: (
   model: Trainable,
   batch: HostBatch,
-): Promise<GradientResult> {
-  const vars = model.trainableVariables();
-  const { value, grads } = tf.variableGrads(() => model.trainingLoss(batch), vars);
-  const loss = (await value.data())[0] ?? Number.NaN;
-  value.dispose();
-  return { loss, grads: vars.map((v) => grads[v.name] ?? tf.zerosLike(v)) };
-}
-
-/** Scales a gradient to at most `maxNorm` in L2 norm. */
-export function clipGradientByNorm(g: tf.Tensor, maxNorm: number): tf.Tensor {
-  return tf.tidy(() => {
-    const norm = tf.norm(g);
-    const scale = tf.div(maxNorm, tf.maximum(norm, maxNorm));
-    return tf.mul(g, scale);
-  });
-}
+) => Promise<GradientResult> = localGradientStep;
 
 class WorkerHandle {
   private pending = new Map<

@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { adamKernelName } from '../kernels/adam-update.js';
 import { fusedPathActive } from '../ops/fused.js';
+import { clipGradientByNorm } from './clip.js';
+import type { Optimizer } from './optimizer.js';
+import { exponentialDecaySchedule, type LearningRateSchedule } from './schedules.js';
 
 /** Adam as Keras configures it (ε added to √v): exponential lr decay and per-variable clipnorm. */
 export interface AdamOptions {
@@ -15,31 +18,37 @@ export interface AdamOptions {
   clipNorm: number;
 }
 
-/** Adam whose whole state (step, first and second moments) can be saved and restored. */
-export class Adam {
+/**
+ * Adam whose whole state (step, first and second moments) can be saved and
+ * restored. The update is Keras': ε is added to √v (not to the bias-corrected
+ * √v̂, as PyTorch does; that is `AdamW`), the bias corrections folded into
+ * the step size.
+ */
+export class Adam implements Optimizer {
   readonly options: AdamOptions;
   step = 0;
   private readonly m: tf.Variable[];
   private readonly v: tf.Variable[];
+  private readonly schedule: LearningRateSchedule;
 
   constructor(
     private readonly variables: tf.Variable[],
     options: AdamOptions,
   ) {
     this.options = options;
+    this.schedule = exponentialDecaySchedule(options);
     this.m = variables.map((x) => tf.variable(tf.zerosLike(x), false));
     this.v = variables.map((x) => tf.variable(tf.zerosLike(x), false));
   }
 
+  /** The rate of `options` (exponential decay) at `step`. */
   learningRate(step = this.step): number {
-    const o = this.options;
-    return o.learningRate * o.decayRate ** (step / o.decaySteps);
+    return this.schedule(step);
   }
 
-  /** Applies one update with `grads` (same order as the variables). */
-  apply(grads: tf.Tensor[]): void {
+  /** Applies one update with `grads` (same order as the variables), at `lr` (default: `learningRate()`). */
+  apply(grads: tf.Tensor[], lr = this.learningRate(this.step)): void {
     const o = this.options;
-    const lr = this.learningRate(this.step);
     this.step += 1;
     const t = this.step;
     const alpha = (lr * Math.sqrt(1 - o.beta2 ** t)) / (1 - o.beta1 ** t);
@@ -73,11 +82,7 @@ export class Adam {
         const m = this.m[i];
         const v = this.v[i];
         if (!x || !m || !v) throw new RangeError('more gradients than variables');
-        let g = g0;
-        if (o.clipNorm > 0) {
-          const norm = tf.norm(g);
-          g = tf.mul(g, tf.div(o.clipNorm, tf.maximum(norm, o.clipNorm)));
-        }
+        const g = o.clipNorm > 0 ? clipGradientByNorm(g0, o.clipNorm) : g0;
         m.assign(tf.add(tf.mul(m, o.beta1), tf.mul(g, 1 - o.beta1)));
         v.assign(tf.add(tf.mul(v, o.beta2), tf.mul(tf.square(g), 1 - o.beta2)));
         x.assign(tf.sub(x, tf.div(tf.mul(m, alpha), tf.add(tf.sqrt(v), o.epsilon))));

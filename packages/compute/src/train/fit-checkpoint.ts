@@ -1,0 +1,162 @@
+import { readdir, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { ChromflowError, type SeededRandomState } from '@chromflow/core';
+import {
+  fileIoHandler,
+  loadNamedTensors,
+  saveNamedTensors,
+} from '../checkpoint/file-io-handler.js';
+import type { Optimizer } from './optimizer.js';
+import type { Trainable } from './trainable.js';
+import { assignWeights, snapshotVariables, type WeightSnapshot } from './weights.js';
+
+/** Sub-directory of a fit checkpoint holding the last finished epoch's whole state. */
+export const FIT_STATE_DIR = 'state';
+
+/** Early-stopping state of one named selection. */
+export interface SelectionTrack {
+  bestLoss: number;
+  /** 0-based epoch of `bestLoss`; −1 before the first evaluation. */
+  bestEpoch: number;
+  /** Epochs since the last improvement. */
+  wait: number;
+}
+
+/** One epoch of `fit`: mean training loss and each selection's validation loss. */
+export interface FitEpochRecord {
+  /** 0-based. */
+  epoch: number;
+  trainLoss: number;
+  /** Validation loss per selection name. */
+  losses: Record<string, number>;
+  seconds: number;
+}
+
+/** What `fit` saves after each epoch beside the tensors. */
+export interface FitLoopState {
+  /** Epochs finished. */
+  epoch: number;
+  rng: SeededRandomState;
+  tracks: Record<string, SelectionTrack>;
+  history: FitEpochRecord[];
+}
+
+/**
+ * Writes the whole training state into `dir/state`: every model variable,
+ * the optimizer's moments and step, each selection's best weights, and the
+ * loop state (epoch, RNG, tracks, history) in the metadata. The weight
+ * shard gets a new name each epoch and `model.json` (renamed into place
+ * last) names it, so a kill at any point leaves the previous epoch's state
+ * whole; older shards are removed afterwards.
+ */
+export async function saveFitState(
+  dir: string,
+  model: Trainable,
+  optimizer: Optimizer,
+  best: Map<string, WeightSnapshot>,
+  loop: FitLoopState,
+): Promise<void> {
+  const stateDir = join(dir, FIT_STATE_DIR);
+  const shard = `weights-${loop.epoch}.bin`;
+  const tensors: { name: string; tensor: tf.Tensor }[] = [];
+  snapshotVariables(model).forEach((v, i) => tensors.push({ name: `model/${i}`, tensor: v }));
+  optimizer.slotVariables().forEach((v, i) => tensors.push({ name: `optimizer/${i}`, tensor: v }));
+  const kept: tf.Tensor[] = [];
+  for (const [name, weights] of best) {
+    const vars = snapshotVariables(model);
+    weights.forEach((w, i) => {
+      const t = tf.tensor(w, vars[i]?.shape ?? [w.length], 'float32');
+      kept.push(t);
+      tensors.push({ name: `best/${name}/${i}`, tensor: t });
+    });
+  }
+  try {
+    await saveNamedTensors(
+      fileIoHandler(stateDir, 'model.json', shard),
+      tensors,
+      { format: 'chromflow-fit-state', version: 1 },
+      { fit: { ...loop, step: optimizer.step } },
+    );
+  } finally {
+    tf.dispose(kept);
+  }
+  for (const f of await readdir(stateDir)) {
+    if (/^weights-\d+\.bin$/.test(f) && f !== shard) await rm(join(stateDir, f), { force: true });
+  }
+}
+
+/** Whether `dir` holds a state `saveFitState` wrote. */
+export function hasFitState(dir: string): boolean {
+  return existsSync(join(dir, FIT_STATE_DIR, 'model.json'));
+}
+
+/**
+ * Restores what `saveFitState` wrote into a model and optimizer of the same
+ * build; returns the loop state and the selections' best weights.
+ */
+export async function restoreFitState(
+  dir: string,
+  model: Trainable,
+  optimizer: Optimizer,
+  selections: string[],
+): Promise<{ loop: FitLoopState; best: Map<string, WeightSnapshot> }> {
+  const stateDir = join(dir, FIT_STATE_DIR);
+  const { tensors, metadata } = await loadNamedTensors(fileIoHandler(stateDir));
+  try {
+    const saved = metadata['fit'] as (FitLoopState & { step: number }) | undefined;
+    const names = Object.keys(saved?.tracks ?? {});
+    if (!saved || names.join(',') !== selections.join(',')) {
+      throw new ChromflowError('PARAM', 'the checkpoint was trained with other selections', {
+        path: join(stateDir, 'model.json'),
+        field: 'fit.tracks',
+        expected: selections.join(', ') || 'none',
+        found: saved ? names.join(', ') || 'none' : 'no fit state',
+        hint: 'resume with the settings of the interrupted run, or train into a new directory',
+      });
+    }
+    const get = (name: string, like: tf.Variable): Float32Array => {
+      const t = tensors.get(name);
+      if (!t || t.shape.join(',') !== like.shape.join(',')) {
+        throw new ChromflowError(
+          'SCHEMA',
+          `checkpoint tensor '${name}' is missing or has the wrong shape`,
+          {
+            path: stateDir,
+            field: name,
+            expected: like.shape.join('×'),
+            found: t ? t.shape.join('×') : 'absent',
+          },
+        );
+      }
+      return t.dataSync() as Float32Array;
+    };
+    const vars = snapshotVariables(model);
+    assignWeights(
+      model,
+      vars.map((v, i) => get(`model/${i}`, v)),
+    );
+    tf.tidy(() =>
+      optimizer
+        .slotVariables()
+        .forEach((s, i) => s.assign(tf.tensor(get(`optimizer/${i}`, s), s.shape))),
+    );
+    optimizer.step = saved.step;
+    const best = new Map<string, WeightSnapshot>();
+    for (const name of selections) {
+      best.set(
+        name,
+        vars.map((v, i) => Float32Array.from(get(`best/${name}/${i}`, v))),
+      );
+    }
+    // JSON writes Infinity as null.
+    for (const t of Object.values(saved.tracks)) {
+      if (t.bestLoss === null) t.bestLoss = Infinity;
+    }
+    const { step: _step, ...loop } = saved;
+    return { loop, best };
+  } finally {
+    for (const t of tensors.values()) t.dispose();
+  }
+}

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ChromflowError, isChromflowError } from '@chromflow/core';
 import { CacheStore } from './cache-store.js';
-import { LocalExecutor } from './local-executor.js';
+import { describeExecutor, EXECUTOR_OPTIONS, makeExecutor } from './make-executor.js';
 import { paramFromString, validateParams } from './params.js';
 import { cleanCache, describeClean } from './clean-cache.js';
 import { planWorkflow } from './plan.js';
@@ -34,6 +34,8 @@ const USAGE = `chromflow — regulatory-genomics workflows
 
 usage:
   chromflow run <workflow.yaml> [--force <stage>]… [--from <stage>] [--cache <dir>] [--plain]
+                [--executor local|slurm] [--partition <p>] [--account <a>] [--qos <q>]
+                [--time <limit>] [--sbatch-flag <option>]… [--max-jobs <n>]
   chromflow plan <workflow.yaml> [--force <stage>]… [--from <stage>] [--cache <dir>]
                                                        check the workflow, show what would run and why
   chromflow status <workflow.yaml> [--cache <dir>]     the last run's stages and outputs
@@ -83,27 +85,31 @@ async function cmdRun(args: string[]): Promise<number> {
       cache: { type: 'string' },
       plain: { type: 'boolean' },
       plugin: { type: 'string', multiple: true },
+      ...EXECUTOR_OPTIONS,
     },
   });
   const registry = new StageRegistry();
   for (const p of values.plugin ?? []) await registry.addPlugin(p);
   const t0 = performance.now();
   const { wf, cache } = await loadChecked(positionals[0], registry, values.cache);
-  const executor = new LocalExecutor();
+  const executor = makeExecutor(wf.file, values);
   const tty = !values.plain && process.stderr.isTTY && !process.env['CI'];
   const reporter: Reporter = tty ? new TtyReporter() : new PlainReporter();
   const controller = new AbortController();
   let interrupts = 0;
   const onSigint = (): void => {
     interrupts++;
-    if (interrupts > 1) process.exit(130);
+    if (interrupts > 1) {
+      executor.cancelAllNow?.(); // cluster jobs do not die with this process
+      process.exit(130);
+    }
     reporter.note('interrupted: stopping running stages (Ctrl-C again to quit now)');
     controller.abort();
   };
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
   reporter.note(
-    `chromflow: ${wf.file.name} — ${wf.stages.length} stages, cache ${cache.root}, ${executor.totalCpus} CPU slots, ${executor.gpus.length} GPU`,
+    `chromflow: ${wf.file.name} — ${wf.stages.length} stages, cache ${cache.root}, ${describeExecutor(executor)}`,
   );
   let outcomes: StageOutcome[];
   try {

@@ -18,6 +18,8 @@ export interface StageOutcome {
   backend?: string;
   error?: string;
   logPath?: string;
+  /** The cluster job that ran it (Slurm executor). */
+  jobId?: string;
 }
 
 export interface Reporter {
@@ -149,18 +151,21 @@ export class TtyReporter implements Reporter {
 
 /** The end-of-run table: stage, status, duration, where the outputs are. */
 export function summaryTable(outcomes: StageOutcome[], cwd = process.cwd()): string {
+  // A `job` column when a cluster executor ran any stage: the job id to look up (squeue, scontrol, sacct).
+  const jobs = outcomes.some((o) => o.jobId);
   const rows = outcomes.map((o) => [
     o.id,
     o.stage,
     o.status,
     fmtDuration(o.durationMs),
+    ...(jobs ? [o.jobId ?? ''] : []),
     o.entryDir
       ? relative(cwd, o.entryDir) || '.'
       : o.logPath
         ? `log: ${relative(cwd, o.logPath)}`
         : '',
   ]);
-  const head = ['stage', 'uses', 'status', 'time', 'outputs'];
+  const head = ['stage', 'uses', 'status', 'time', ...(jobs ? ['job'] : []), 'outputs'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]): string =>
     cells

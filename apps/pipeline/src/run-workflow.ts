@@ -12,7 +12,7 @@ import {
   runRecordId,
   writeRunRecord,
 } from './run-record.js';
-import type { LocalExecutor } from './local-executor.js';
+import type { Executor } from './executor.js';
 import type { Reporter, StageOutcome } from './reporter.js';
 import { SlotQueue } from './slots.js';
 import type { StageJob } from './stage-job.js';
@@ -28,7 +28,7 @@ import type { CheckedWorkflow, ResolvedStage } from './workflow-check.js';
 
 export interface RunOptions {
   cache: CacheStore;
-  executor: LocalExecutor;
+  executor: Executor;
   reporter: Reporter;
   signal: AbortSignal;
   /** Stage ids to run even when cached. */
@@ -119,6 +119,7 @@ export async function runWorkflow(wf: CheckedWorkflow, opts: RunOptions): Promis
     }
     const release = await cache.lock(key, signal);
     let placement;
+    let jobId: string | undefined;
     let workDir: string | undefined;
     const logPath = join(logDir, `${s.id}.log`);
     try {
@@ -177,6 +178,11 @@ export async function runWorkflow(wf: CheckedWorkflow, opts: RunOptions): Promis
           onProgress: (d, t, m) => reporter.progress(s.id, d, t, m),
           onLog: (level, m) => reporter.log(s.id, level, m),
           signal,
+          stageId: s.id,
+          onSubmitted: (id) => {
+            jobId = id;
+            reporter.log(s.id, 'info', `submitted as ${executor.name} job ${id}`);
+          },
         });
         for (const f of ['job.json', 'result.json']) await rm(join(tempDir, f), { force: true });
         const manifest: Manifest = {
@@ -204,6 +210,7 @@ export async function runWorkflow(wf: CheckedWorkflow, opts: RunOptions): Promis
           placement: placement.label,
           backend: result.backend,
           logPath,
+          jobId,
         });
         reporter.end(outcomes.get(s.id)!);
         return manifest;
@@ -225,6 +232,7 @@ export async function runWorkflow(wf: CheckedWorkflow, opts: RunOptions): Promis
         key,
         error: cancelled ? undefined : message,
         logPath,
+        jobId,
       });
       reporter.end(outcomes.get(s.id)!);
       throw new UpstreamFailed(s.id);

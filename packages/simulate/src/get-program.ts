@@ -126,14 +126,21 @@ export const DEFAULT_GET_PROGRAM: GetProgramOptions = {
   leftOutCellType: 'pDC',
 };
 
-/** The program `scale` times larger: scale × regions per chromosome (so × genes), same cells and types. */
+/**
+ * The program `scale` times larger: scale × regions per chromosome (so ×
+ * genes) and × UMIs per cell (the same depth per gene), same cells and types.
+ */
 export function scaleGetProgram(options: GetProgramOptions, scale: number): GetProgramOptions {
   if (!(scale > 0) || !Number.isFinite(scale)) {
     throw new ChromflowError('PARAM', `scale must be a positive number, got ${scale}`, {
       field: 'scale',
     });
   }
-  return { ...options, regionsPerChromosome: Math.round(options.regionsPerChromosome * scale) };
+  return {
+    ...options,
+    regionsPerChromosome: Math.round(options.regionsPerChromosome * scale),
+    umisPerCell: options.umisPerCell * scale,
+  };
 }
 
 export interface GetRegion {

@@ -4,7 +4,14 @@ import type { PcaResult } from './pca.js';
 
 export const PCA_SCORES_ENCODING = 'pca-scores';
 export const CELL_EMBEDDING_ENCODING = 'cell-embedding';
-export const CELL_EMBEDDING_ENCODING_VERSION = '1';
+// 2: `n_genes` renamed `n_features` — it counts ATAC regions when ATAC is wired (XChrom's
+// meaning), while `pca-scores`' `n_genes` counts RNA genes (issue 17).
+export const CELL_EMBEDDING_ENCODING_VERSION = '2';
+
+/** The per-cell count column: `n_genes` (RNA genes detected) in `pca-scores`, `n_features` in `cell-embedding`. */
+function countColumnOf(encoding: string): string {
+  return encoding === CELL_EMBEDDING_ENCODING ? 'n_features' : 'n_genes';
+}
 
 function pcColumns(
   values: ArrayLike<number>,
@@ -42,14 +49,28 @@ export function pcaScoresToTable(
   return withEncoding(t, PCA_SCORES_ENCODING, '1');
 }
 
-/** A `pca-scores` or `cell-embedding` table's columns: barcodes, n_genes, and K pcs row-major. */
+/**
+ * A `pca-scores` or `cell-embedding` table's columns: barcodes, the per-cell
+ * count (`n_genes` of `pca-scores`, `n_features` of `cell-embedding`) as
+ * `nGenes`, and K pcs row-major.
+ */
 export function pcsFromTable(
   t: Table,
   encoding: string,
   path?: string,
 ): { barcodes: string[]; nGenes: Int32Array; k: number; values: Float64Array } {
   requireEncoding(t, encoding, path);
-  requireColumns(t, ['barcode', 'n_genes', 'pc1'], path);
+  const count = countColumnOf(encoding);
+  if (encoding === CELL_EMBEDDING_ENCODING && !t.getChild(count) && t.getChild('n_genes')) {
+    throw new ChromflowError('SCHEMA', "the cell-embedding table has 'n_genes', a retired name", {
+      path,
+      field: 'n_genes',
+      expected: "'n_features' (encoding version 2)",
+      found: `encoding version ${t.schema.metadata.get('chromflow.encoding-version') ?? '?'} with 'n_genes'`,
+      hint: "did you mean 'n_features'? Re-run cell-embedding.cell-embedding (v2) to rewrite the table",
+    });
+  }
+  requireColumns(t, ['barcode', count, 'pc1'], path);
   let k = 0;
   while (t.getChild(`pc${k + 1}`)) k++;
   const n = t.numRows;
@@ -60,7 +81,7 @@ export function pcsFromTable(
   }
   return {
     barcodes: Array.from(t.getChild('barcode')!.toArray() as ArrayLike<unknown>, String),
-    nGenes: Int32Array.from(t.getChild('n_genes')!.toArray() as ArrayLike<number>),
+    nGenes: Int32Array.from(t.getChild(count)!.toArray() as ArrayLike<number>),
     k,
     values,
   };
@@ -68,7 +89,10 @@ export function pcsFromTable(
 
 /**
  * The `cell-embedding` table (XChrom's cell input): `barcode`, `pc1`…`pcK`
- * (per-PC z-scored, float32), `n_genes` (int32), `b_zscore` (float32).
+ * (per-PC z-scored, float32), `n_features` (int32: the per-cell count behind
+ * `b_zscore` — ATAC regions with counts as XChrom's `n_genes`, or RNA genes
+ * detected; `featuresOf` says which, in the schema metadata
+ * `chromflow.n-features-of`), `b_zscore` (float32).
  */
 export function makeCellEmbeddingTable(
   barcodes: readonly string[],
@@ -76,6 +100,7 @@ export function makeCellEmbeddingTable(
   k: number,
   nGenes: Int32Array,
   bZscores: ArrayLike<number>,
+  featuresOf: 'atac-regions' | 'rna-genes' = 'rna-genes',
 ): Table {
   const n = barcodes.length;
   if (nGenes.length !== n || bZscores.length !== n || zscored.length !== n * k) {
@@ -86,8 +111,9 @@ export function makeCellEmbeddingTable(
   const t = new Table({
     barcode: vectorFromArray([...barcodes], new Utf8()),
     ...pcColumns(zscored, n, k),
-    n_genes: makeVector({ type: new Int32(), data: nGenes }),
+    n_features: makeVector({ type: new Int32(), data: nGenes }),
     b_zscore: makeVector({ type: new Float32(), data: Float32Array.from(bZscores) }),
   });
+  t.schema.metadata.set('chromflow.n-features-of', featuresOf);
   return withEncoding(t, CELL_EMBEDDING_ENCODING, CELL_EMBEDDING_ENCODING_VERSION);
 }

@@ -13,7 +13,13 @@ import {
   writeTable,
 } from '@chromflow/core';
 import { describe, expect, it } from 'vitest';
-import { readH5ad, readTenxMtx, stages } from '../src/index.js';
+import {
+  makeCellEmbeddingTable,
+  pcsFromTable,
+  readH5ad,
+  readTenxMtx,
+  stages,
+} from '../src/index.js';
 
 function byName(name: string): Stage {
   const s = stages.find((x) => x.name === name);
@@ -97,7 +103,7 @@ describe.skipIf(!chr21)('stages on scanpy 10x v3 PBMC chr21', () => {
     expect(t.schema.fields.map((f) => f.name)).toEqual([
       'barcode',
       ...Array.from({ length: 10 }, (_, i) => `pc${i + 1}`),
-      'n_genes',
+      'n_features',
       'b_zscore',
     ]);
     const pc3 = Array.from(t.getChild('pc3')!.toArray() as Float32Array);
@@ -106,7 +112,8 @@ describe.skipIf(!chr21)('stages on scanpy 10x v3 PBMC chr21', () => {
     expect(mean).toBeCloseTo(0, 5);
     expect(sd).toBeCloseTo(1, 5);
     const counts = await readTenxMtx(dir);
-    const nGenes = Array.from(t.getChild('n_genes')!.toArray() as Int32Array);
+    expect(t.schema.metadata.get('chromflow.n-features-of')).toBe('rna-genes');
+    const nGenes = Array.from(t.getChild('n_features')!.toArray() as Int32Array);
     expect(nGenes).toEqual(
       Array.from({ length: 1107 }, (_, r) => counts.X.indptr[r + 1]! - counts.X.indptr[r]!),
     );
@@ -141,7 +148,7 @@ describe.skipIf(!chr21)('stages on scanpy 10x v3 PBMC chr21', () => {
 
 const muon = sharedDataFile('multiome', 'muon_pbmc_10x_multiome', 'rna.h5ad');
 describe.skipIf(!muon)('stages on muon PBMC multiome (paired RNA + ATAC)', () => {
-  it('cell-embedding takes n_genes from the paired ATAC counts', async () => {
+  it('cell-embedding takes n_features from the paired ATAC counts', async () => {
     const norm = await runStage(
       'cell-embedding.rna-normalise',
       { 'counts-h5ad': muon! },
@@ -167,7 +174,8 @@ describe.skipIf(!muon)('stages on muon PBMC multiome (paired RNA + ATAC)', () =>
     );
     const t = await readTable(emb['cell-embedding']!);
     expect(t.numRows).toBe(600);
-    const nGenes = Array.from(t.getChild('n_genes')!.toArray() as Int32Array);
+    expect(t.schema.metadata.get('chromflow.n-features-of')).toBe('atac-regions');
+    const nGenes = Array.from(t.getChild('n_features')!.toArray() as Int32Array);
     const barcodes = Array.from(t.getChild('barcode')!.toArray() as string[]);
     const atacRow = new Map(atac.obs.index.map((b, i) => [b, i]));
     barcodes.forEach((b, i) => {
@@ -175,4 +183,23 @@ describe.skipIf(!muon)('stages on muon PBMC multiome (paired RNA + ATAC)', () =>
       expect(nGenes[i]).toBe(atac.X.indptr[r + 1]! - atac.X.indptr[r]!);
     });
   });
+});
+
+it("a cell-embedding table with the retired 'n_genes' column is refused with a did-you-mean", () => {
+  const t = makeCellEmbeddingTable(['a', 'b'], [1, -1], 1, Int32Array.of(3, 4), [0.5, -0.5]);
+  expect(pcsFromTable(t, 'cell-embedding').nGenes).toEqual(Int32Array.of(3, 4));
+  // A version-1 table as the stage wrote it before the rename.
+  const old = makeTable(
+    { barcode: ['a', 'b'], pc1: Float32Array.of(1, -1), n_genes: Int32Array.of(3, 4) },
+    'cell-embedding',
+  );
+  let err: unknown;
+  try {
+    pcsFromTable(old, 'cell-embedding', 'old.parquet');
+  } catch (e) {
+    err = e;
+  }
+  expect(err).toBeInstanceOf(ChromflowError);
+  expect(err).toMatchObject({ code: 'SCHEMA', path: 'old.parquet', field: 'n_genes' });
+  expect((err as ChromflowError).hint).toMatch(/did you mean 'n_features'/);
 });

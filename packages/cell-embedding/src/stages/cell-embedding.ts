@@ -22,9 +22,9 @@ export type CellEmbeddingParams = {
 /** PCA scores (+ paired ATAC counts) → XChrom's cell embedding table. */
 export const cellEmbedding = defineStage<CellEmbeddingParams>({
   name: 'cell-embedding.cell-embedding',
-  version: '1',
+  version: '2',
   description:
-    "XChrom's cell input: the first n_pcs PCs z-scored per PC (ddof 0) and b_zscore = z-scored log10(n_genes); with ATAC counts wired, n_genes is the ATAC features per cell and cells are paired by barcode.",
+    "XChrom's cell input: the first n_pcs PCs z-scored per PC (ddof 0) and b_zscore = z-scored log10(n_features); n_features is the ATAC regions with counts per cell when ATAC counts are wired (XChrom's n_genes; cells paired by barcode), else the RNA genes detected (pca-scores' n_genes).",
   params: {
     type: 'object',
     properties: {
@@ -42,7 +42,8 @@ export const cellEmbedding = defineStage<CellEmbeddingParams>({
     'atac-counts': {
       kind: 'table',
       type: 'sparse-coo',
-      description: 'ATAC cells × regions counts; n_genes = non-zero regions per cell (as XChrom).',
+      description:
+        'ATAC cells × regions counts; n_features = non-zero regions per cell (as XChrom).',
       optional: true,
     },
     'atac-cells': {
@@ -56,7 +57,8 @@ export const cellEmbedding = defineStage<CellEmbeddingParams>({
     'cell-embedding': {
       kind: 'table',
       type: CELL_EMBEDDING_ENCODING,
-      description: 'barcode, pc1…pcK (z-scored), n_genes, b_zscore.',
+      description:
+        'barcode, pc1…pcK (z-scored), n_features (ATAC regions or RNA genes with counts; schema metadata chromflow.n-features-of), b_zscore.',
     },
   },
   resources: { cpu: 1, memoryGb: 1 },
@@ -114,7 +116,14 @@ export const cellEmbedding = defineStage<CellEmbeddingParams>({
     const barcodes = Array.from(rows, (r) => scores.barcodes[r]!);
     await writeTable(
       ctx.outputs['cell-embedding']!,
-      makeCellEmbeddingTable(barcodes, z, k, nGenes, bZscoresFromNGenes(nGenes)),
+      makeCellEmbeddingTable(
+        barcodes,
+        z,
+        k,
+        nGenes,
+        bZscoresFromNGenes(nGenes),
+        countsPath ? 'atac-regions' : 'rna-genes',
+      ),
     );
     return { metrics: { cells: n, pcs: k, dropped_rna_cells: scores.barcodes.length - n } };
   },

@@ -147,6 +147,19 @@ export const torchPython: { python?: string; reason?: string } = (() => {
   return { reason: 'no python3 with torch (/usr/bin/python3 first; Debian python3-torch)' };
 })();
 
+/** Sends raw requests to `torch_twin.py` (torch must be present) and returns its answers. */
+export function runTorchTwin(requests: unknown[]): Evaluated[] {
+  if (torchPython.python === undefined) throw new Error(torchPython.reason);
+  const r = spawnSync(torchPython.python, [join(here, 'torch_twin.py')], {
+    input: JSON.stringify(requests),
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+    env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' },
+  });
+  if (r.status !== 0) throw new Error(`torch_twin.py failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as Evaluated[];
+}
+
 /** Runs the cases through PyTorch in one process; undefined where torch is absent. */
 export function evaluateTorch(cases: LayerCase[], outputSizes: number[]): Evaluated[] | undefined {
   if (torchPython.python === undefined) return undefined;
@@ -166,14 +179,7 @@ export function evaluateTorch(cases: LayerCase[], outputSizes: number[]): Evalua
       weights: Array.from(outputWeights(outputSizes[i]!)),
     };
   });
-  const r = spawnSync(torchPython.python, [join(here, 'torch_twin.py')], {
-    input: JSON.stringify(requests),
-    encoding: 'utf8',
-    maxBuffer: 1 << 28,
-    env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' },
-  });
-  if (r.status !== 0) throw new Error(`torch_twin.py failed: ${r.stderr}`);
-  return JSON.parse(r.stdout) as Evaluated[];
+  return runTorchTwin(requests);
 }
 
 function expectClose(actual: Evaluated, expected: Evaluated, what: string): void {

@@ -98,9 +98,24 @@ def run(op, a, t, masks):
     raise ValueError(f"unknown op {op}")
 
 
+def sparse_adam(r):
+    """torch.optim.SparseAdam on a table, one step per entry of r["steps"] (ids, row grads)."""
+    a = r["attrs"]
+    table = torch.nn.Parameter(torch.tensor(r["table"], dtype=DT).reshape(a["rows"], a["dim"]))
+    opt = torch.optim.SparseAdam([table], lr=a["lr"], betas=(a["beta1"], a["beta2"]), eps=a["eps"])
+    for ids, grads in r["steps"]:
+        g = torch.tensor(grads, dtype=DT).reshape(len(ids), a["dim"])
+        table.grad = torch.sparse_coo_tensor(torch.tensor([ids]), g, table.shape)
+        opt.step()
+    return {"value": table.detach().reshape(-1).tolist(), "grads": {}}
+
+
 def main():
     out = []
     for r in json.load(sys.stdin):
+        if r["op"] == "sparse_adam":
+            out.append(sparse_adam(r))
+            continue
         t = {k: torch.tensor(v["data"], dtype=DT).reshape(v["shape"]).requires_grad_(True)
              for k, v in r["inputs"].items()}
         masks = {k: torch.tensor(v["data"], dtype=torch.bool).reshape(v["shape"])

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ops } from '../src/index.js';
+import { attentionFromQkv, geluErfNative } from '../src/kernels/native-attention.js';
 import type { HostBatch, Trainable, TrainableFactory } from '../src/train/trainable.js';
 
 /**
@@ -10,7 +11,8 @@ import type { HostBatch, Trainable, TrainableFactory } from '../src/train/traina
  * multi-head self-attention with one fused QKV projection → residual; LayerNorm →
  * D→4D erf-GELU → 4D→D → residual) → LayerNorm → Linear(D→2) + Softplus on the region
  * tokens → Poisson NLL (log_input = false). Linear layers run on [B·T, D] rows so each is
- * one GEMM forward and two backward.
+ * one GEMM forward and two backward; attention and erf-GELU are chromflow's fused ops
+ * (native kernels where the addon is built, TF.js composites elsewhere).
  */
 export interface GetBenchConfig {
   d: number;
@@ -46,15 +48,9 @@ interface Block {
 
 let instances = 0;
 
-/** x·Φ(x), PyTorch's `nn.GELU()` default (the erf form). */
-function geluErf(x: tf.Tensor): tf.Tensor {
-  return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
-}
-
 export const makeGetBench: TrainableFactory = (config, seed) => {
   const c = config as GetBenchConfig;
   const { d, heads } = c;
-  const dh = d / heads;
   const p = `getbench${instances++}`;
   let s = seed;
   const normal = (shape: number[], std: number): tf.Tensor =>
@@ -123,17 +119,14 @@ export const makeGetBench: TrainableFactory = (config, seed) => {
     const clsRows = tf.broadcastTo(tf.reshape(cls, [1, 1, d]), [n, 1, d]);
     let h: tf.Tensor = tf.reshape(tf.concat([clsRows, e], 1), [rows, d]);
     for (const b of blocks) {
-      const qkv = tf.reshape(linear(norm(h, b.ln1g, b.ln1b), b.qkvW, b.qkvB), [n, t, 3, heads, dh]);
-      const [q, k, vv] = tf.unstack(tf.transpose(qkv, [2, 0, 3, 1, 4])) as [
-        tf.Tensor4D,
-        tf.Tensor4D,
-        tf.Tensor4D,
-      ];
-      const scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dh));
-      const attn = tf.matMul(tf.softmax(scores), vv);
-      const merged = tf.reshape(tf.transpose(attn, [0, 2, 1, 3]), [rows, d]);
+      const qkv = tf.reshape(linear(norm(h, b.ln1g, b.ln1b), b.qkvW, b.qkvB), [n, t, 3 * d]);
+      const merged = tf.reshape(attentionFromQkv(qkv as tf.Tensor3D, heads), [rows, d]);
       h = tf.add(h, linear(merged, b.outW, b.outB));
-      const ff = linear(geluErf(linear(norm(h, b.ln2g, b.ln2b), b.fc1W, b.fc1B)), b.fc2W, b.fc2B);
+      const ff = linear(
+        geluErfNative(linear(norm(h, b.ln2g, b.ln2b), b.fc1W, b.fc1B)),
+        b.fc2W,
+        b.fc2B,
+      );
       h = tf.add(h, ff);
     }
     const regionsOnly = tf.reshape(tf.slice(tf.reshape(h, [n, t, d]), [0, 1, 0], [n, regions, d]), [

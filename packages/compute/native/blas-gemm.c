@@ -11,28 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#ifdef CHROMFLOW_DNNL
-/*
- * oneDNN's C GEMM (row-major, stable since oneDNN 1.0). Declared here so the
- * runtime library alone (Debian libdnnl2, which python3-torch pulls in)
- * suffices; with libdnnl-dev installed this matches <oneapi/dnnl/dnnl.h>.
- */
-typedef int64_t dnnl_dim_t;
-extern int dnnl_sgemm(char transa, char transb, dnnl_dim_t M, dnnl_dim_t N, dnnl_dim_t K,
-                      float alpha, const float *A, dnnl_dim_t lda, const float *B, dnnl_dim_t ldb,
-                      float beta, float *C, dnnl_dim_t ldc);
-/* oneDNN's Debian build threads with OpenMP: the thread count is per calling thread. */
-extern void omp_set_num_threads(int);
-extern int omp_get_max_threads(void);
-#define BLAS_NAME "oneDNN"
-#else
-#include <cblas.h>
-/* OpenBLAS extensions (declared by its cblas.h, re-declared for other CBLAS). */
-extern void openblas_set_num_threads(int);
-extern int openblas_get_num_threads(void);
-extern char *openblas_get_config(void);
-#define BLAS_NAME "OpenBLAS"
-#endif
+#include "gemm.h"
 
 #define CHECK(call)                                                   \
   do {                                                                \
@@ -117,17 +96,10 @@ static napi_value Gemm(napi_env env, napi_callback_info info) {
     if (K == 0) {
       if (bias < 0) memset(c, 0, sizeC * sizeof(float));
     } else {
-#ifdef CHROMFLOW_DNNL
-      if (dnnl_sgemm(transA ? 'T' : 'N', transB ? 'T' : 'N', M, N, K, 1.0f, a, lda, b, ldb, beta,
-                     c, N) != 0) {
-        napi_throw_error(env, NULL, "chromflow-blas gemm: dnnl_sgemm failed");
+      if (sgemm(transA, transB, M, N, K, 1.0f, a, lda, b, ldb, beta, c, N) != 0) {
+        napi_throw_error(env, NULL, "chromflow-blas gemm: sgemm failed");
         return NULL;
       }
-#else
-      cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans,
-                  transB ? CblasTrans : CblasNoTrans, (int)M, (int)N, (int)K, 1.0f, a, lda, b, ldb,
-                  beta, c, (int)N);
-#endif
     }
     if (relu)
       for (size_t j = 0; j < sizeC; j++) c[j] = c[j] > 0.0f ? c[j] : 0.0f;
@@ -182,6 +154,13 @@ NAPI_MODULE_INIT() {
       {"gemm", NULL, Gemm, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_default, NULL},
       {"info", NULL, Info, NULL, NULL, NULL, napi_default, NULL},
+      {"attention", NULL, Attention, NULL, NULL, NULL, napi_default, NULL},
+      {"attentionGrad", NULL, AttentionGrad, NULL, NULL, NULL, napi_default, NULL},
+      {"geluErf", NULL, GeluErf, NULL, NULL, NULL, napi_default, NULL},
+      {"geluErfGrad", NULL, GeluErfGrad, NULL, NULL, NULL, napi_default, NULL},
+      {"colSum", NULL, ColSum, NULL, NULL, NULL, napi_default, NULL},
+      {"layerNorm", NULL, LayerNorm, NULL, NULL, NULL, napi_default, NULL},
+      {"layerNormGrad", NULL, LayerNormGrad, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok)
     return NULL;

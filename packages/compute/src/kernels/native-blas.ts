@@ -27,6 +27,68 @@ export interface NativeBlas {
     bias: number,
     relu: boolean,
   ): void;
+  /**
+   * Multi-head attention from the fused projection: qkv [B, T, 3, H, dh] → out [B, T, H, dh],
+   * probs [B, H, T, T] kept for the gradient; mask: [B, T] (nonzero = padding key) or -1.
+   */
+  attention(
+    heap: ArrayBuffer,
+    qkv: number,
+    out: number,
+    probs: number,
+    mask: number,
+    B: number,
+    T: number,
+    H: number,
+    dh: number,
+    scale: number,
+  ): void;
+  /** dqkv [B, T, 3, H, dh] from qkv, probs and dout [B, T, H, dh]. */
+  attentionGrad(
+    heap: ArrayBuffer,
+    qkv: number,
+    probs: number,
+    dout: number,
+    dqkv: number,
+    B: number,
+    T: number,
+    H: number,
+    dh: number,
+    scale: number,
+  ): void;
+  /** y = x·Φ(x) over n floats. */
+  geluErf(heap: ArrayBuffer, x: number, y: number, n: number): void;
+  /** dx = dy·(Φ(x) + x·φ(x)) over n floats. */
+  geluErfGrad(heap: ArrayBuffer, x: number, dy: number, dx: number, n: number): void;
+  /** out[c] = Σ_r x[r, c] for x [rows, cols]. */
+  colSum(heap: ArrayBuffer, x: number, out: number, rows: number, cols: number): void;
+  /** ChromflowLayerNorm over rows × d (offsets: x, gamma, beta, y, mean, rstd). */
+  layerNorm(
+    heap: ArrayBuffer,
+    x: number,
+    gamma: number,
+    beta: number,
+    y: number,
+    mean: number,
+    rstd: number,
+    rows: number,
+    d: number,
+    eps: number,
+  ): void;
+  /** Its gradient (offsets: x, dy, gamma, mean, rstd, dx, dgamma, dbeta). */
+  layerNormGrad(
+    heap: ArrayBuffer,
+    x: number,
+    dy: number,
+    gamma: number,
+    mean: number,
+    rstd: number,
+    dx: number,
+    dgamma: number,
+    dbeta: number,
+    rows: number,
+    d: number,
+  ): void;
   /** BLAS threads (oneDNN: for the calling thread only). */
   setThreads(n: number): void;
   info(): { blas: string; config: string; threads: number };
@@ -53,6 +115,10 @@ function isNativeBlas(x: unknown): x is NativeBlas {
   const o = x as Record<string, unknown>;
   return (
     typeof o['gemm'] === 'function' &&
+    typeof o['attention'] === 'function' &&
+    typeof o['geluErf'] === 'function' &&
+    typeof o['colSum'] === 'function' &&
+    typeof o['layerNorm'] === 'function' &&
     typeof o['setThreads'] === 'function' &&
     typeof o['info'] === 'function'
   );

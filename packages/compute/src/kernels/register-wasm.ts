@@ -7,6 +7,9 @@ import { identityConfig } from './identity.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { loadNativeBlas } from './native-blas.js';
 import { nativeMatMulConfigs } from './native-matmul.js';
+import { nativeFusedConfigs } from './native-attention.js';
+import { nativeSumConfig } from './native-sum.js';
+import { nativeLayerNormConfigs } from './native-layer-norm.js';
 import { saveStockKernels } from './stock.js';
 import { replaceKernel } from './wasm-heap.js';
 
@@ -35,7 +38,13 @@ export function registerWasmKernels(): void {
   }
   // Where the native GEMM addon is built, it takes BatchMatMul and _FusedMatMul (native-matmul.ts).
   const blas = loadNativeBlas();
-  if (blas !== undefined) for (const config of nativeMatMulConfigs(blas)) replaceKernel(config);
+  if (blas !== undefined) {
+    const configs = [...nativeMatMulConfigs(blas), ...nativeFusedConfigs(blas)];
+    configs.push(nativeSumConfig(blas), ...nativeLayerNormConfigs(blas));
+    for (const config of configs) {
+      replaceKernel(config);
+    }
+  }
   registered = true;
 }
 

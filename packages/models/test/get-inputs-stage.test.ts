@@ -101,10 +101,11 @@ describe('models.get-inputs', () => {
       };
       const info = await getInputs.run({ ...quiet(dir), params, inputs, outputs });
       // 12 regions per chromosome, windows of 10 every 5: one at 0, then one ending at 12 (first 2).
+      // 12 regions per chromosome, windows of 10 every 5: one at 0, then one ending at 12 (first 2).
       expect(info?.metrics).toMatchObject({
         regions: 24,
         clusters: 2,
-        windows: 6,
+        windows: 4,
         cellTypes: 2,
         tssLabels: 8,
       });

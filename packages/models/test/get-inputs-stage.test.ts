@@ -101,7 +101,6 @@ describe('models.get-inputs', () => {
       };
       const info = await getInputs.run({ ...quiet(dir), params, inputs, outputs });
       // 12 regions per chromosome, windows of 10 every 5: one at 0, then one ending at 12 (first 2).
-      // 12 regions per chromosome, windows of 10 every 5: one at 0, then one ending at 12 (first 2).
       expect(info?.metrics).toMatchObject({
         regions: 24,
         clusters: 2,

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { hashPath, writeFileAtomic } from '@chromflow/core';
+import { acquireLock } from './cache-lock.js';
 import type { CacheKeyParts } from './cache-key.js';
 
 /**
@@ -164,34 +165,16 @@ export class CacheStore {
   }
 
   /**
-   * Takes the per-key lock, waiting while a live process holds it; a lock
-   * whose process is gone is stale and taken over. Returns the release function.
+   * Takes the per-key lock, waiting while its holder lives; returns the
+   * release function. Safe on storage shared by several hosts: the holder
+   * keeps the lock fresh with a heartbeat, and a lock of another host is
+   * taken over only after its heartbeat stopped for 60 s (`cache-lock.ts`,
+   * ADR 0003); one of this host whose process is gone, at once.
    */
   async lock(key: string, signal?: AbortSignal): Promise<() => Promise<void>> {
     const dir = join(this.root, 'locks');
     await mkdir(dir, { recursive: true });
-    const path = join(dir, `${key}.lock`);
-    const me = `${process.pid}@${hostname()}`;
-    for (;;) {
-      if (signal?.aborted) throw new Error('aborted while waiting for a cache lock');
-      try {
-        const fh = await open(path, 'wx');
-        await fh.writeFile(me);
-        await fh.close();
-        return async () => {
-          await rm(path, { force: true });
-        };
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      }
-      const owner = await readFile(path, 'utf8').catch(() => '');
-      const [pid, host] = owner.split('@');
-      if (owner && host === hostname() && !pidAlive(Number(pid))) {
-        await rm(path, { force: true });
-        continue;
-      }
-      await new Promise((r) => setTimeout(r, 150));
-    }
+    return acquireLock(join(dir, `${key}.lock`), { signal });
   }
 
   /**

@@ -11,6 +11,7 @@ export * from './train/clip.js';
 export * from './train/schedules.js';
 export type * from './train/optimizer.js';
 export * from './train/fit.js';
+export * from './train/fit-checkpoint.js';
 export * from './train/weights.js';
 export * from './train/gradient-step.js';
 export type * from './train/trainable.js';
@@ -22,3 +23,17 @@ export {
   type GradientResult,
   type TrainStepOptions,
 } from './parallel/engine.js';
+export * from './layers/named-variables.js';
+export * from './layers/linear.js';
+export * from './layers/activations.js';
+export * from './layers/layer-norm.js';
+export * from './layers/dropout.js';
+export * from './layers/attention.js';
+export * from './layers/transformer-encoder.js';
+export * from './layers/gradient-reversal.js';
+export * from './layers/sparse-embedding.js';
+export * from './layers/lora.js';
+export * from './losses/poisson-nll.js';
+export * from './losses/smooth-l1.js';
+export * from './losses/triplet-margin.js';
+export * from './losses/contrastive.js';

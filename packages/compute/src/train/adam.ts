@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { adamKernelName } from '../kernels/adam-update.js';
 import { fusedPathActive } from '../ops/fused.js';
 import { clipGradientByNorm } from './clip.js';
+import { Moments } from './moments.js';
 import type { Optimizer } from './optimizer.js';
 import { exponentialDecaySchedule, type LearningRateSchedule } from './schedules.js';
 
@@ -27,18 +28,13 @@ export interface AdamOptions {
 export class Adam implements Optimizer {
   readonly options: AdamOptions;
   step = 0;
-  private readonly m: tf.Variable[];
-  private readonly v: tf.Variable[];
+  private readonly moments: Moments;
   private readonly schedule: LearningRateSchedule;
 
-  constructor(
-    private readonly variables: tf.Variable[],
-    options: AdamOptions,
-  ) {
+  constructor(variables: tf.Variable[], options: AdamOptions) {
     this.options = options;
     this.schedule = exponentialDecaySchedule(options);
-    this.m = variables.map((x) => tf.variable(tf.zerosLike(x), false));
-    this.v = variables.map((x) => tf.variable(tf.zerosLike(x), false));
+    this.moments = new Moments(variables);
   }
 
   /** The rate of `options` (exponential decay) at `step`. */
@@ -54,48 +50,35 @@ export class Adam implements Optimizer {
     const alpha = (lr * Math.sqrt(1 - o.beta2 ** t)) / (1 - o.beta1 ** t);
     if (fusedPathActive()) {
       // One fused kernel per variable (src/kernels/adam-update.ts), same arithmetic as below.
-      tf.tidy(() => {
-        grads.forEach((g, i) => {
-          const x = this.variables[i];
-          const m = this.m[i];
-          const v = this.v[i];
-          if (!x || !m || !v) throw new RangeError('more gradients than variables');
-          const out = tf
-            .engine()
-            .runKernel(
-              adamKernelName,
-              { x, m, v, g },
-              { alpha, beta1: o.beta1, beta2: o.beta2, epsilon: o.epsilon, clipNorm: o.clipNorm },
-            );
-          const [nx, nm, nv] = Array.isArray(out) ? out : [out];
-          if (!nx || !nm || !nv) throw new Error(`${adamKernelName} returned fewer than 3 tensors`);
-          x.assign(nx);
-          m.assign(nm);
-          v.assign(nv);
-        });
+      this.moments.forEach(grads, (g, x, m, v) => {
+        const out = tf
+          .engine()
+          .runKernel(
+            adamKernelName,
+            { x, m, v, g },
+            { alpha, beta1: o.beta1, beta2: o.beta2, epsilon: o.epsilon, clipNorm: o.clipNorm },
+          );
+        const [nx, nm, nv] = Array.isArray(out) ? out : [out];
+        if (!nx || !nm || !nv) throw new Error(`${adamKernelName} returned fewer than 3 tensors`);
+        x.assign(nx);
+        m.assign(nm);
+        v.assign(nv);
       });
       return;
     }
-    tf.tidy(() => {
-      grads.forEach((g0, i) => {
-        const x = this.variables[i];
-        const m = this.m[i];
-        const v = this.v[i];
-        if (!x || !m || !v) throw new RangeError('more gradients than variables');
-        const g = o.clipNorm > 0 ? clipGradientByNorm(g0, o.clipNorm) : g0;
-        m.assign(tf.add(tf.mul(m, o.beta1), tf.mul(g, 1 - o.beta1)));
-        v.assign(tf.add(tf.mul(v, o.beta2), tf.mul(tf.square(g), 1 - o.beta2)));
-        x.assign(tf.sub(x, tf.div(tf.mul(m, alpha), tf.add(tf.sqrt(v), o.epsilon))));
-      });
+    this.moments.forEach(grads, (g0, x, m, v) => {
+      const g = o.clipNorm > 0 ? clipGradientByNorm(g0, o.clipNorm) : g0;
+      Moments.accumulate(g, m, v, o.beta1, o.beta2);
+      x.assign(tf.sub(x, tf.div(tf.mul(m, alpha), tf.add(tf.sqrt(v), o.epsilon))));
     });
   }
 
   /** Moment variables, first all m then all v (for checkpoints). */
   slotVariables(): tf.Variable[] {
-    return [...this.m, ...this.v];
+    return this.moments.slotVariables();
   }
 
   dispose(): void {
-    for (const x of this.slotVariables()) x.dispose();
+    this.moments.dispose();
   }
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { Moments } from './moments.js';
 import type { Optimizer } from './optimizer.js';
 
 /** AdamW (Loshchilov & Hutter) as `torch.optim.AdamW`. */
@@ -31,16 +32,11 @@ export const TORCH_ADAMW: AdamWOptions = {
 export class AdamW implements Optimizer {
   readonly options: AdamWOptions;
   step = 0;
-  private readonly m: tf.Variable[];
-  private readonly v: tf.Variable[];
+  private readonly moments: Moments;
 
-  constructor(
-    private readonly variables: tf.Variable[],
-    options: AdamWOptions,
-  ) {
+  constructor(variables: tf.Variable[], options: AdamWOptions) {
     this.options = options;
-    this.m = variables.map((x) => tf.variable(tf.zerosLike(x), false));
-    this.v = variables.map((x) => tf.variable(tf.zerosLike(x), false));
+    this.moments = new Moments(variables);
   }
 
   learningRate(): number {
@@ -53,27 +49,20 @@ export class AdamW implements Optimizer {
     const t = this.step;
     const stepSize = lr / (1 - o.beta1 ** t);
     const bc2Sqrt = Math.sqrt(1 - o.beta2 ** t);
-    tf.tidy(() => {
-      grads.forEach((g, i) => {
-        const x = this.variables[i];
-        const m = this.m[i];
-        const v = this.v[i];
-        if (!x || !m || !v) throw new RangeError('more gradients than variables');
-        const decayed = o.weightDecay === 0 ? x : tf.mul(x, 1 - lr * o.weightDecay);
-        m.assign(tf.add(tf.mul(m, o.beta1), tf.mul(g, 1 - o.beta1)));
-        v.assign(tf.add(tf.mul(v, o.beta2), tf.mul(tf.square(g), 1 - o.beta2)));
-        const denom = tf.add(tf.div(tf.sqrt(v), bc2Sqrt), o.epsilon);
-        x.assign(tf.sub(decayed, tf.mul(tf.div(m, denom), stepSize)));
-      });
+    this.moments.forEach(grads, (g, x, m, v) => {
+      const decayed = o.weightDecay === 0 ? x : tf.mul(x, 1 - lr * o.weightDecay);
+      Moments.accumulate(g, m, v, o.beta1, o.beta2);
+      const denom = tf.add(tf.div(tf.sqrt(v), bc2Sqrt), o.epsilon);
+      x.assign(tf.sub(decayed, tf.mul(tf.div(m, denom), stepSize)));
     });
   }
 
   /** Moment variables, first all m then all v (for checkpoints). */
   slotVariables(): tf.Variable[] {
-    return [...this.m, ...this.v];
+    return this.moments.slotVariables();
   }
 
   dispose(): void {
-    for (const x of this.slotVariables()) x.dispose();
+    this.moments.dispose();
   }
 }

@@ -1,4 +1,4 @@
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -159,4 +159,14 @@ export async function restoreFitState(
   } finally {
     for (const t of tensors.values()) t.dispose();
   }
+}
+
+/** The selection names of the state saved in `dir`, or undefined when there is none. */
+export async function readFitSelections(dir: string): Promise<string[] | undefined> {
+  if (!hasFitState(dir)) return undefined;
+  const path = join(dir, FIT_STATE_DIR, 'model.json');
+  const json = JSON.parse(await readFile(path, 'utf8')) as {
+    userDefinedMetadata?: { fit?: { tracks?: Record<string, unknown> } };
+  };
+  return Object.keys(json.userDefinedMetadata?.fit?.tracks ?? {});
 }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
 import { ChromflowError } from '@chromflow/core';
-import { fileIoHandler, loadNamedTensors, saveNamedTensors, type Adam } from '@chromflow/compute';
+import { fileIoHandler, loadNamedTensors, saveNamedTensors } from '@chromflow/compute';
 import type { XChromConfig } from '../xchrom/config.js';
 import { XChromModel } from '../xchrom/model.js';
 
@@ -11,11 +11,12 @@ import { XChromModel } from '../xchrom/model.js';
  *   `modelTopology` = `{ format: 'chromflow-xchrom', config }`.
  * - `cells/model.json` + `cells/weights.bin` (when the split has validation
  *   cells): the weights kept for unseen cells, same format.
- * - `state/model.json` + `state/weights.bin`: the last finished epoch's training
- *   state (all weights, BN statistics, Adam moments; epoch, step, RNG in the metadata).
+ * - `state/`: the last finished epoch's whole training state, as `fit`
+ *   (`@chromflow/compute`) writes it (weights, BN statistics, Adam moments and
+ *   step, RNG, both selections' best weights and waits, history).
  * - `manifest.json`: config, data hashes, metrics, backend (written by the trainer at the end).
  */
-export const STATE_DIR = 'state';
+
 /** Sub-directory of the weights selected on validation cells. */
 export const CELLS_DIR = 'cells';
 /** What XChrom checkpoints' `model.json` say they are (unchanged since before the compute split). */
@@ -81,59 +82,4 @@ export async function loadXChromModel(
   assignAll(model.namedVariables(), tensors, dir);
   for (const t of tensors.values()) t.dispose();
   return { model, metadata };
-}
-
-/** Overwrites the model's variables with another model's (e.g. the kept best). */
-export function copyXChromWeights(from: XChromModel, to: XChromModel): void {
-  const src = from.namedVariables();
-  to.namedVariables().forEach((n, i) => n.variable.assign(src[i]?.variable ?? n.variable));
-}
-
-/** Saves the full training state (weights, BN statistics, Adam moments, counters) into `dir/state`. */
-export async function saveTrainingState(
-  dir: string,
-  model: XChromModel,
-  adam: Adam,
-  metadata: Record<string, object>,
-): Promise<void> {
-  const named = modelTensors(model);
-  const names = model.trainableVariables().length;
-  const slots = adam.slotVariables();
-  const trainableNames = model
-    .namedVariables()
-    .filter((n) => n.trainable)
-    .map((n) => n.name);
-  slots.forEach((s, i) => {
-    const which = i < names ? 'm' : 'v';
-    named.push({ name: `adam/${which}/${trainableNames[i % names] ?? i}`, tensor: s });
-  });
-  await saveNamedTensors(
-    fileIoHandler(join(dir, STATE_DIR)),
-    named,
-    { format: 'chromflow-xchrom', config: model.config },
-    { ...metadata, adamStep: { value: adam.step } },
-    XCHROM_ORIGIN,
-  );
-}
-
-/** Restores what `saveTrainingState` wrote into an existing model and optimiser; returns the metadata. */
-export async function restoreTrainingState(
-  dir: string,
-  model: XChromModel,
-  adam: Adam,
-): Promise<Record<string, unknown>> {
-  const stateDir = join(dir, STATE_DIR);
-  const { tensors, metadata } = await loadNamedTensors(fileIoHandler(stateDir));
-  assignAll(model.namedVariables(), tensors, stateDir);
-  const trainable = model.namedVariables().filter((n) => n.trainable);
-  const slots = adam.slotVariables();
-  const slotNamed = slots.map((variable, i) => ({
-    name: `adam/${i < trainable.length ? 'm' : 'v'}/${trainable[i % trainable.length]?.name ?? i}`,
-    variable,
-  }));
-  assignAll(slotNamed, tensors, stateDir);
-  for (const t of tensors.values()) t.dispose();
-  const step = (metadata.adamStep as { value?: number } | undefined)?.value;
-  adam.step = typeof step === 'number' ? step : 0;
-  return metadata;
 }

@@ -1,23 +1,18 @@
-import { existsSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as tf from '@tensorflow/tfjs-core';
+import { ChromflowError, type ProgressCallback, type SeededRandom } from '@chromflow/core';
 import {
-  ChromflowError,
-  SeededRandom,
-  throwIfAborted,
-  type ProgressCallback,
-  type SeededRandomState,
-} from '@chromflow/core';
-import {
-  copyXChromWeights,
-  loadXChromModel,
-  restoreTrainingState,
-  saveTrainingState,
-  saveXChromModel,
-  CELLS_DIR,
-  STATE_DIR,
-} from '../checkpoint/xchrom-checkpoint.js';
+  assignWeights,
+  fit,
+  readFitSelections,
+  type AdamOptions,
+  type BatchSource,
+  type FitBatch,
+  type GradientStep,
+  type HostBatch,
+  type Selection,
+} from '@chromflow/compute';
+import { saveXChromModel, CELLS_DIR } from '../checkpoint/xchrom-checkpoint.js';
 import {
   augmentCodes,
   gatherCellInputs,
@@ -27,16 +22,6 @@ import {
   type XChromData,
 } from '../data/xchrom-data.js';
 import type { XChromSplit } from '../data/xchrom-split.js';
-import {
-  Adam,
-  createTrainingEngine,
-  localGradientStep,
-  type AdamOptions,
-  type GradientStep,
-  type HostBatch,
-  type TrainingEngine,
-} from '@chromflow/compute';
-import { XCHROM_ADAM } from './xchrom-adam.js';
 import type { XChromConfig } from './config.js';
 import { XChromModel } from './model.js';
 import {
@@ -45,6 +30,8 @@ import {
   computePeakEmbeddings,
   meanBceFromLogits,
 } from './predict.js';
+import { createXChromTrainable } from './trainable-factory.js';
+import { XCHROM_ADAM } from './xchrom-adam.js';
 
 export interface TrainXChromOptions {
   config: XChromConfig;
@@ -102,33 +89,6 @@ export interface TrainXChromResult {
   interrupted: boolean;
 }
 
-/** Early stopping on one validation block. */
-interface Track {
-  bestValLoss: number;
-  bestEpoch: number;
-  wait: number;
-}
-
-interface LoopState extends Track {
-  epoch: number;
-  rng: SeededRandomState;
-  history: EpochRecord[];
-  /** The track on validation cells, when the split has them. */
-  cells?: Track;
-}
-
-/** Records an epoch's loss on a track; true when it is the track's best so far. */
-function advanceTrack(t: Track, epoch: number, loss: number): boolean {
-  if (loss < t.bestValLoss) {
-    t.bestValLoss = loss;
-    t.bestEpoch = epoch;
-    t.wait = 0;
-    return true;
-  }
-  t.wait += 1;
-  return false;
-}
-
 /**
  * Path of the module the training workers build XChrom from, with this file's
  * own extension: `.ts` when run from source, `.js` from the build.
@@ -183,16 +143,55 @@ export function makeXChromBatch(
 }
 
 /**
- * Trains XChrom on `split.trainPeaks × split.trainCells`, stopping early on
- * the loss of `split.valPeaks × split.trainCells`. With `split.valCells`, a
- * second set of weights is kept on the loss of `split.trainPeaks ×
- * split.valCells` (unseen cells need the epoch where the cell branch has not
- * yet fitted the training cells' own noise, which comes earlier than the
- * sequence tower's best), and training runs until both have stopped
- * improving. With `checkpointDir`, the
- * best model and the full training state are saved after every epoch, and
- * `resume` continues a killed run where its last finished epoch left off
- * (bit-identical in single-process mode on a deterministic backend).
+ * XChrom's batches: every epoch the training peaks are reshuffled, cut into
+ * `batchPeaks`-peak batches × all training cells, each drawn with its
+ * augmentation, noise and dropout as it is pulled.
+ */
+export function xchromBatchSource(
+  data: XChromData,
+  config: XChromConfig,
+  split: XChromSplit,
+  batchPeaks: number,
+): BatchSource {
+  const cellInputs = gatherCellInputs(data, split.trainCells);
+  const depth = gatherDepth(data, split.trainCells);
+  return {
+    *epoch(rng: SeededRandom): Iterable<FitBatch> {
+      const order = rng.shuffle(Int32Array.from(split.trainPeaks));
+      for (let lo = 0; lo < order.length; lo += batchPeaks) {
+        const peaks = order.subarray(lo, Math.min(order.length, lo + batchPeaks));
+        const batch = makeXChromBatch(
+          data,
+          config,
+          peaks,
+          split.trainCells,
+          cellInputs,
+          depth,
+          rng,
+        );
+        yield { batch, size: peaks.length };
+      }
+    },
+  };
+}
+
+/** Name of the selection on `valPeaks × trainCells` (the checkpoint's root model). */
+const PEAKS = 'peaks';
+/** Name of the selection on `trainPeaks × valCells` (`cells/`). */
+const CELLS = 'cells';
+
+/**
+ * Trains XChrom with `fit` on `split.trainPeaks × split.trainCells`,
+ * stopping early on the loss of `split.valPeaks × split.trainCells`. With
+ * `split.valCells`, a second set of weights is kept on the loss of
+ * `split.trainPeaks × split.valCells` (unseen cells need the epoch where the
+ * cell branch has not yet fitted the training cells' own noise, which comes
+ * earlier than the sequence tower's best), and training runs until both have
+ * stopped improving. With `checkpointDir`, each selection's best model is
+ * saved when it improves (`model.json`, `cells/`) and `fit` saves the whole
+ * training state after every epoch (`state/`); `resume` continues a killed
+ * run where its last finished epoch left off (bit-identical in
+ * single-process mode on a deterministic backend).
  */
 export async function trainXChrom(
   data: XChromData,
@@ -205,155 +204,87 @@ export async function trainXChrom(
       found: `${data.seqLength} bp and ${data.embeddingDim}-d`,
     });
   }
-  const log = o.log ?? ((): void => undefined);
-  let step = o.gradientStep ?? localGradientStep;
-  let engine: TrainingEngine | undefined;
-  if (!o.gradientStep && (o.workers ?? 1) >= 2) {
-    const backend = tf.getBackend() === 'cpu' ? 'cpu' : 'wasm';
-    engine = await createTrainingEngine({
-      module: xchromTrainableModule(),
-      factory: 'createXChromTrainable',
-      config: o.config,
-      seed: o.seed,
-      workers: o.workers,
-      backend,
-    });
-    const e = engine;
-    step = (m, b) => e.gradientStep(m, b);
-    log(`data-parallel training on ${e.workers} workers (${backend})`);
-  }
   const valCells = split.valCells ?? new Int32Array(0);
-  const model = new XChromModel(o.config, o.seed);
-  const best = new XChromModel(o.config, o.seed);
-  const bestForCells = valCells.length > 0 ? new XChromModel(o.config, o.seed) : undefined;
-  const cellsDir = o.checkpointDir && join(o.checkpointDir, CELLS_DIR);
-  const adam = new Adam(model.trainableVariables(), o.adam ?? XCHROM_ADAM);
-  const freshTrack = (): Track => ({ bestValLoss: Infinity, bestEpoch: -1, wait: 0 });
-  let st: LoopState = {
-    epoch: 0,
-    rng: new SeededRandom(o.seed ^ 0x5eed).state(),
-    ...freshTrack(),
-    history: [],
-    ...(bestForCells ? { cells: freshTrack() } : {}),
-  };
-  if (o.resume && o.checkpointDir && existsSync(join(o.checkpointDir, STATE_DIR, 'model.json'))) {
-    const meta = await restoreTrainingState(o.checkpointDir, model, adam);
-    st = meta.loop as LoopState;
-    // JSON writes Infinity as null.
-    if (st.bestValLoss === null) st.bestValLoss = Infinity;
-    if (st.cells?.bestValLoss === null) st.cells.bestValLoss = Infinity;
-    if (Boolean(st.cells) !== Boolean(bestForCells)) {
+  const withCells = valCells.length > 0;
+  if (o.resume && o.checkpointDir) {
+    const saved = await readFitSelections(o.checkpointDir);
+    if (saved && saved.includes(CELLS) !== withCells) {
       throw new ChromflowError('PARAM', 'the checkpoint was trained with a different split', {
         path: o.checkpointDir,
-        expected: bestForCells ? 'validation cells' : 'no validation cells',
-        found: st.cells ? 'validation cells' : 'no validation cells',
+        expected: withCells ? 'validation cells' : 'no validation cells',
+        found: saved.includes(CELLS) ? 'validation cells' : 'no validation cells',
         hint: 'resume with the split of the interrupted run, or train into a new directory',
       });
     }
-    const restore = async (dir: string, into: XChromModel): Promise<void> => {
-      if (!existsSync(join(dir, 'model.json'))) return;
-      const loaded = await loadXChromModel(dir);
-      copyXChromWeights(loaded.model, into);
-      loaded.model.dispose();
-    };
-    await restore(o.checkpointDir, best);
-    if (bestForCells && cellsDir) await restore(cellsDir, bestForCells);
-    log(
-      `resumed from epoch ${st.epoch} (best ${st.bestValLoss.toFixed(4)} at epoch ${st.bestEpoch})`,
-    );
   }
-  const running = (t: Track | undefined): boolean => t !== undefined && t.wait < o.patience;
-  const rng = SeededRandom.fromState(st.rng);
-  const cellInputs = gatherCellInputs(data, split.trainCells);
-  const depth = gatherDepth(data, split.trainCells);
-  let ranThisCall = 0;
-  let interrupted = false;
-  while (st.epoch < o.epochs && (running(st) || running(st.cells))) {
-    if (o.stopAfterEpochs !== undefined && ranThisCall >= o.stopAfterEpochs) {
-      interrupted = true;
-      break;
-    }
-    const t0 = performance.now();
-    const order = rng.shuffle(Int32Array.from(split.trainPeaks));
-    let lossSum = 0;
-    let seen = 0;
-    for (let lo = 0; lo < order.length; lo += o.batchPeaks) {
-      throwIfAborted(o.signal);
-      const peaks = order.subarray(lo, Math.min(order.length, lo + o.batchPeaks));
-      const batch = makeXChromBatch(
-        data,
-        o.config,
-        peaks,
-        split.trainCells,
-        cellInputs,
-        depth,
-        rng,
-      );
-      const { loss, grads } = await step(model, batch);
-      adam.apply(grads);
-      tf.dispose(grads);
-      lossSum += loss * peaks.length;
-      seen += peaks.length;
-    }
-    const valLoss = await evaluateXChromLoss(model, data, split.valPeaks, split.trainCells);
-    const valCellsLoss = bestForCells
-      ? await evaluateXChromLoss(model, data, split.trainPeaks, valCells)
-      : undefined;
-    const rec: EpochRecord = {
-      epoch: st.epoch,
-      trainLoss: lossSum / seen,
-      valLoss,
-      ...(valCellsLoss === undefined ? {} : { valCellsLoss }),
-      seconds: (performance.now() - t0) / 1000,
-    };
-    st.history.push(rec);
-    if (advanceTrack(st, st.epoch, valLoss)) {
-      copyXChromWeights(model, best);
-      if (o.checkpointDir)
-        await saveXChromModel(o.checkpointDir, best, {
-          training: { bestEpoch: st.bestEpoch, valLoss },
-        });
-    }
-    if (st.cells && bestForCells && valCellsLoss !== undefined) {
-      if (advanceTrack(st.cells, st.epoch, valCellsLoss)) {
-        copyXChromWeights(model, bestForCells);
-        if (cellsDir)
-          await saveXChromModel(cellsDir, bestForCells, {
-            training: { bestEpoch: st.cells.bestEpoch, valCellsLoss },
-          });
-      }
-    }
-    st.epoch += 1;
-    ranThisCall += 1;
-    st.rng = rng.state();
-    if (o.checkpointDir) {
-      await saveTrainingState(o.checkpointDir, model, adam, { loop: { ...st } });
-    }
-    const cellsPart = valCellsLoss === undefined ? '' : `, val cells ${valCellsLoss.toFixed(4)}`;
-    log(
-      `epoch ${rec.epoch + 1}: train loss ${rec.trainLoss.toFixed(4)}, val loss ${valLoss.toFixed(4)}${cellsPart}, ` +
-        `${rec.seconds.toFixed(1)} s, lr ${adam.learningRate().toExponential(3)}`,
-    );
-    o.onProgress?.(st.epoch, o.epochs, `epoch ${st.epoch}: val loss ${valLoss.toFixed(4)}`);
+  const selections: Selection<XChromModel>[] = [
+    {
+      name: PEAKS,
+      label: 'val loss',
+      evaluate: (m) => evaluateXChromLoss(m, data, split.valPeaks, split.trainCells),
+    },
+  ];
+  if (withCells) {
+    selections.push({
+      name: CELLS,
+      label: 'val cells',
+      evaluate: (m) => evaluateXChromLoss(m, data, split.trainPeaks, valCells),
+    });
   }
-  await engine?.dispose();
-  if (engine?.model instanceof XChromModel) engine.model.dispose();
-  model.dispose();
-  adam.dispose();
-  return {
-    model: best,
-    bestEpoch: st.bestEpoch,
-    bestValLoss: st.bestValLoss,
-    ...(st.cells && bestForCells
-      ? {
-          cells: {
-            model: bestForCells,
-            bestEpoch: st.cells.bestEpoch,
-            bestValLoss: st.cells.bestValLoss,
+  const dir = o.checkpointDir;
+  const r = await fit<XChromModel>({
+    factory: createXChromTrainable,
+    config: o.config,
+    seed: o.seed,
+    batches: xchromBatchSource(data, o.config, split, o.batchPeaks),
+    selections,
+    epochs: o.epochs,
+    patience: o.patience,
+    optimizer: { kind: 'adam', options: o.adam ?? XCHROM_ADAM },
+    ...(o.gradientStep
+      ? { gradientStep: o.gradientStep }
+      : {
+          parallel: {
+            workers: o.workers ?? 1,
+            module: xchromTrainableModule(),
+            factoryName: 'createXChromTrainable',
           },
-        }
+        }),
+    ...(dir ? { checkpointDir: dir } : {}),
+    ...(o.resume !== undefined ? { resume: o.resume } : {}),
+    ...(o.stopAfterEpochs !== undefined ? { stopAfterEpochs: o.stopAfterEpochs } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+    ...(o.log ? { log: o.log } : {}),
+    onImproved: async (name, model, bestEpoch, loss) => {
+      if (!dir) return;
+      const training =
+        name === PEAKS ? { bestEpoch, valLoss: loss } : { bestEpoch, valCellsLoss: loss };
+      await saveXChromModel(name === PEAKS ? dir : join(dir, CELLS_DIR), model, { training });
+    },
+  });
+  r.model.dispose();
+  const kept = (name: string): XChromModel => {
+    const m = new XChromModel(o.config, o.seed);
+    assignWeights(m, r.selections[name]!.weights);
+    return m;
+  };
+  const peaks = r.selections[PEAKS]!;
+  const cells = r.selections[CELLS];
+  return {
+    model: kept(PEAKS),
+    bestEpoch: peaks.bestEpoch,
+    bestValLoss: peaks.bestLoss,
+    ...(cells
+      ? { cells: { model: kept(CELLS), bestEpoch: cells.bestEpoch, bestValLoss: cells.bestLoss } }
       : {}),
-    history: st.history,
-    interrupted,
+    history: r.history.map((h) => ({
+      epoch: h.epoch,
+      trainLoss: h.trainLoss,
+      valLoss: h.losses[PEAKS]!,
+      ...(h.losses[CELLS] === undefined ? {} : { valCellsLoss: h.losses[CELLS] }),
+      seconds: h.seconds,
+    })),
+    interrupted: r.interrupted,
   };
 }

@@ -255,6 +255,13 @@ function writeColumn(g: Group, name: string, col: FrameColumn): void {
   setEncoding(d, 'array', '0.2.0');
 }
 
+/** How many h5py-bool elements `writeColumn` writes for `df`: boolean columns and categorical `ordered`. */
+function countBooleans(df: DataFrame): number {
+  return Object.values(df.columns).filter(
+    (c) => isCategorical(c) || (Array.isArray(c) && c.length > 0 && typeof c[0] !== 'string'),
+  ).length;
+}
+
 function writeDataFrame(parent: Group, name: string, df: DataFrame): void {
   const g = parent.create_group(name);
   setEncoding(g, 'dataframe', '0.2.0');
@@ -312,7 +319,7 @@ export async function writeH5ad(path: string, ad: AnnData): Promise<void> {
   }
   f.close();
   try {
-    await finishBooleans(tmp);
+    await finishBooleans(tmp, countBooleans(ad.obs) + countBooleans(ad.var));
   } catch (e) {
     await rm(tmp, { force: true });
     throw new ChromflowError('IO', 'cannot write the h5ad file', { path, cause: e });

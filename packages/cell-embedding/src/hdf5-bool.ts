@@ -184,12 +184,21 @@ function readUint(b: Uint8Array, at: number, width: number): number {
  * Rewrites every placeholder datatype written by `createBoolDataset` /
  * `createBoolAttribute` in the closed HDF5 file at `path` into h5py's bool
  * enum, in place, and re-checksums the object-header chunks it touched.
- * Returns how many it rewrote. Expects what h5wasm writes: superblock ≥ 2 and
+ * Returns how many it rewrote; with `expected`, finding another number is an
+ * `IO` error. Expects what h5wasm writes: superblock ≥ 2 and
  * version-2 object headers (`OHDR`, continuation chunks `OCHK`).
  */
-export async function finishBooleans(path: string): Promise<number> {
+export async function finishBooleans(path: string, expected?: number): Promise<number> {
   const enc = new TextEncoder();
   const [placeholders, ohdrs] = await findAll(path, [PLACEHOLDER_MESSAGE, enc.encode('OHDR')]);
+  if (expected !== undefined && placeholders!.length !== expected) {
+    // E.g. an h5wasm that encodes compounds differently: never leave a placeholder behind.
+    throw new ChromflowError('IO', 'cannot find every boolean written to the HDF5 file', {
+      path,
+      expected: `${expected} placeholder datatype messages`,
+      found: `${placeholders!.length}`,
+    });
+  }
   if (placeholders!.length === 0) return 0;
   const fh = await open(path, 'r+');
   try {

@@ -2,7 +2,7 @@ import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { lookup3 } from '../src/hdf5-bool.js';
+import { finishBooleans, lookup3 } from '../src/hdf5-bool.js';
 import { openHdf5 } from '../src/hdf5.js';
 import { readH5ad, writeH5ad } from '../src/index.js';
 
@@ -50,4 +50,14 @@ it('booleans behind more than one 16 MiB scan window are still rewritten (HDF5 r
   const back = await readH5ad(out);
   expect(back.var.columns['highly_variable']).toEqual(flags);
   expect(back.var.columns['chrom']).toMatchObject({ ordered: true });
+});
+
+it('a boolean that cannot be found (e.g. another compound encoding) is an IO error, not a silent compound', async () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'ce-bool-')), 'plain.h5');
+  const f = await openHdf5(path, 'w');
+  // An int8 column is no placeholder: asking for one rewrite must fail.
+  f.create_dataset({ name: 'flags', data: Int8Array.of(0, 1) });
+  f.close();
+  await expect(finishBooleans(path, 1)).rejects.toMatchObject({ code: 'IO', path });
+  await expect(finishBooleans(path, 0)).resolves.toBe(0);
 });

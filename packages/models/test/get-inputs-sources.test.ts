@@ -1,9 +1,17 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Table, Utf8, makeVector, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { sharedDataFile, withEncoding } from '@chromflow/core';
-import { readClusterNames, readMotifClusters } from '@chromflow/genome-io';
-import { accessibilityFromPredictions, matchGetClusterNames } from '../src/get/index.js';
+import { readClusterNames, readMotifClusters, readMotifs } from '@chromflow/genome-io';
+import { parseFastaCodes } from '../src/data/read-xchrom-e18.js';
+import {
+  accessibilityFromPredictions,
+  makeGetMotifFeatures,
+  matchGetClusterNames,
+  motifsAbsentFromFiles,
+} from '../src/get/index.js';
+import type { MotifSources } from '../src/get/index.js';
 
 describe("accessibility from XChrom's predictions", () => {
   it("averages each type's cells per region by hand, then ÷ max (quantitative) or ≥ 0.5 (binary)", () => {
@@ -93,5 +101,54 @@ describe("GET's cluster names on the Vierstra v1.0 clusters", () => {
       // One name per cluster and one cluster per name.
       expect(new Set(matched.values()).size).toBe(matched.size);
     },
+  );
+});
+
+const motifsDir = sharedDataFile('motifs');
+const e18Fasta = sharedDataFile('multiome', 'xchrom_e18_mouse_brain', 'seqs_1344bp.fa');
+if (!motifsDir || !e18Fasta)
+  console.warn('skipping: shared/data motifs or the XChrom E18 FASTA not found');
+
+describe('Vierstra v1.0 features on real sequence', () => {
+  it.skipIf(!motifsDir || !e18Fasta || !clustersPath || !namesPath)(
+    'the three source databases cover the table except its 356 HOCOMOCO mouse models; 286 columns, 53 named',
+    async () => {
+      const files = [
+        'JASPAR2018_CORE_vertebrates_non-redundant_pfms.renamed.meme',
+        'HOCOMOCOv11_core_HUMAN_mono_meme_format.meme',
+        ...[1, 2, 3, 4, 5, 6].map((i) => `jolma2013/table_s3-${i}.meme`),
+      ];
+      const sources: MotifSources = { motifs: [], files: [] };
+      for (const f of files) {
+        const set = await readMotifs(join(motifsDir!, f));
+        sources.motifs.push(...set.motifs);
+        sources.files.push(...set.motifs.map(() => f));
+      }
+      const table = await readMotifClusters(clustersPath!);
+      const absent = motifsAbsentFromFiles(table, sources.motifs);
+      // The data README: the table maps 2,179 models, HOCOMOCO human and mouse; only human is here.
+      expect(absent.length).toBe(356);
+      expect(absent.every((m) => /_MOUSE\.H11MO/.test(m))).toBe(true);
+      // Two peaks are enough to check the columns; scanning all 564 is the script's job.
+      const fasta = parseFastaCodes(readFileSync(e18Fasta!, 'utf8'), e18Fasta);
+      const batch = {
+        codes: fasta.codes.subarray(0, 2 * fasta.length),
+        offsets: Int32Array.from([0, fasta.length, 2 * fasta.length]),
+      };
+      await expect(
+        makeGetMotifFeatures(batch, sources, table, { clustersPath, threads: 1 }),
+      ).rejects.toThrow(expect.objectContaining({ path: clustersPath, field: 'motifs' }) as Error);
+      const f = await makeGetMotifFeatures(batch, sources, table, {
+        allowAbsent: /_MOUSE\.H11MO/,
+        getNames: await readClusterNames(namesPath!),
+        threads: 1,
+      });
+      expect(f.clusterIds.length).toBe(286);
+      expect(f.clusterIds.slice(0, 3)).toEqual(['1', '2', '3']);
+      expect(f.getNames.filter((n) => n !== '').length).toBe(53);
+      expect(f.matrix.clusters[f.clusterIds.indexOf('265')]).toBe('CTCF');
+      expect(f.hits.count).toBeGreaterThan(100);
+    },
+    120_000,
   );
 });

@@ -20,13 +20,14 @@ export interface CliResult {
 
 export function chromflow(
   args: string[],
-  opts: { cwd: string; env?: Record<string, string> },
+  opts: { cwd: string; env?: Record<string, string>; timeoutMs?: number },
 ): CliResult {
   const r = spawnSync(process.execPath, [...NODE_ARGS, CLI, ...args], {
     cwd: opts.cwd,
     env: { ...process.env, CI: 'true', ...opts.env },
     encoding: 'utf8',
-    timeout: 60_000,
+    // Generous: on a loaded 2-core machine one CLI run took over 60 s.
+    timeout: opts.timeoutMs ?? 180_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -9,7 +9,9 @@ import { ChromflowError } from '@chromflow/core';
  *
  * The rule:
  * - a **transcript** is a feature that has a `Parent` and has children of its
- *   own (its exons, CDS, UTRs); its gene is its parent;
+ *   own (its exons, CDS, UTRs) — or, in files cut down to gene and transcript
+ *   lines, has no children and is not itself a part (`PART_TYPES`); its gene is
+ *   its parent;
  * - a **gene** is a feature without a `Parent` that has at least one transcript
  *   child — i.e. a top-level feature with grandchildren;
  * - everything else is ignored: parts (leaves), top-level features without
@@ -19,6 +21,25 @@ import { ChromflowError } from '@chromflow/core';
  * a transcript. Ids are `gene_id`/`transcript_id` when present (Ensembl), else
  * `ID` without an Ensembl `gene:`/`transcript:` prefix.
  */
+
+/**
+ * Sequence Ontology parts of a transcript (and their GFF3 spellings in
+ * Ensembl/GENCODE/NCBI files): a childless feature of these types is never a
+ * transcript, even when its parent is top-level.
+ */
+const PART_TYPES = new Set([
+  'exon',
+  'CDS',
+  'five_prime_UTR',
+  'three_prime_UTR',
+  'UTR',
+  'intron',
+  'start_codon',
+  'stop_codon',
+  'stop_codon_redefined_as_selenocysteine',
+  'polyA_site',
+  'polyA_signal_sequence',
+]);
 
 /** One GFF3 line kept for the hierarchy; coordinates 0-based half-open. */
 export interface Gff3Feature {
@@ -68,7 +89,7 @@ export class Gff3Hierarchy {
     const isGene = new Set<string>();
     for (const id of this.order) {
       const parents = this.parentsOf.get(id);
-      if (!parents || !this.hasChildren.has(id)) continue;
+      if (!parents || !this.isTranscriptShaped(id)) continue;
       for (const p of parents) {
         const parent = this.byId.get(p);
         if (parent && !this.parentsOf.has(p)) isGene.add(p);
@@ -85,7 +106,7 @@ export class Gff3Hierarchy {
     }
     for (const id of this.order) {
       const parents = this.parentsOf.get(id);
-      if (!parents || !this.hasChildren.has(id)) continue;
+      if (!parents || !this.isTranscriptShaped(id)) continue;
       const f = this.byId.get(id)!;
       for (const p of parents) {
         const geneId = geneIds.get(p);
@@ -96,6 +117,11 @@ export class Gff3Hierarchy {
       }
     }
     return { genes, transcripts };
+  }
+
+  /** Has parts of its own, or is no part itself (a transcript line without its exons). */
+  private isTranscriptShaped(id: string): boolean {
+    return this.hasChildren.has(id) || !PART_TYPES.has(this.byId.get(id)!.type);
   }
 }
 

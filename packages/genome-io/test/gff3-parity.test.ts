@@ -137,6 +137,18 @@ describe.skipIf(!GTF)('GFF3 and GTF of the same Ensembl genes (GRCh38 chr21 subs
         .map((id, i) => `${id}\t${t.geneIds[i]}\t${t.starts[i]}\t${t.ends[i]}\t${t.tsses[i]}`)
         .sort();
     expect(tx(fromGff3.transcripts)).toEqual(tx(fromGtf.transcripts));
+    // Cut down to gene and transcript lines (no exons, CDS, UTRs), the same genes and transcripts.
+    const cut = join(tempDir(), 'chr21.genes-transcripts.gff3');
+    writeFileSync(
+      cut,
+      gff3Text
+        .split('\n')
+        .filter((l) => !/\t(exon|CDS|five_prime_UTR|three_prime_UTR)\t/.test(l))
+        .join('\n'),
+    );
+    const fromCut = await readAnnotation(cut);
+    expect(records(fromCut.genes)).toEqual(records(fromGtf.genes));
+    expect(tx(fromCut.transcripts)).toEqual(tx(fromGtf.transcripts));
     const ap = fromGff3.genes.geneIds.indexOf('ENSG00000226996');
     // AP000477.3: two transcripts; the gene spans both, its name is the gene's, not "-001"/"-002".
     expect([

@@ -56,6 +56,8 @@ export interface ReadBedOptions extends LongRunOptions {
   chromSizes?: ReadonlyMap<string, number>;
   /** Allow zero or no records (default false: EMPTY is thrown). */
   allowEmpty?: boolean;
+  /** Called with each `#`, `track`, `browser` or empty line skipped (to report them). */
+  onSkippedLine?: (line: { text: string; lineNumber: number }) => void;
 }
 
 function columnNames(flavour: BedFlavour, n: number): string[] {
@@ -99,8 +101,10 @@ export async function readBed(path: string, options: ReadBedOptions = {}): Promi
   for await (const batch of readLineBatches(path, options)) {
     for (const line of batch) {
       const t = line.text;
-      if (t === '' || t.startsWith('#') || t.startsWith('track') || t.startsWith('browser'))
+      if (t === '' || t.startsWith('#') || t.startsWith('track') || t.startsWith('browser')) {
+        options.onSkippedLine?.(line);
         continue;
+      }
       const f = t.split('\t');
       if (nCols === 0) {
         nCols = f.length;

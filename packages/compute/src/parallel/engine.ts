@@ -13,6 +13,7 @@ import { clipGradientByNorm } from '../train/clip.js';
 import { localGradientStep } from '../train/gradient-step.js';
 import { loadTrainable, moduleUrl } from './load-trainable.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
+import { barrierWords, resetBarrier } from './reduce.js';
 
 /**
  * Data-parallel training over worker threads (the multithreaded wasm build
@@ -205,12 +206,18 @@ export async function createTrainingEngine(
   const sizes = model.trainableVariables().map((v) => v.size);
   const totalSize = sizes.reduce((a, b) => a + b, 0);
   const sharedWeights = new SharedArrayBuffer(4 * Math.max(1, totalSize));
-  const gradSlots: Float32Array[] = [];
+  // The workers' reduction of their slots (src/parallel/reduce.ts) lands here.
+  const summedGrads = new SharedArrayBuffer(4 * Math.max(1, totalSize));
+  const barrierBuffer = new SharedArrayBuffer(4 * barrierWords);
+  const barrier = new Int32Array(barrierBuffer);
   if (nWorkers >= 2) {
     const { url, execArgv } = workerEntry(module);
+    const slots = Array.from(
+      { length: nWorkers },
+      () => new SharedArrayBuffer(4 * Math.max(1, totalSize)),
+    );
     for (let i = 0; i < nWorkers; i++) {
-      const grads = new SharedArrayBuffer(4 * Math.max(1, totalSize));
-      gradSlots.push(new Float32Array(grads, 0, totalSize));
+      const grads = slots[i]!;
       const init: WorkerInit = {
         module,
         factory: options.factory,
@@ -218,6 +225,7 @@ export async function createTrainingEngine(
         seed: options.seed,
         backend,
         shared: { weights: sharedWeights, grads },
+        reduce: { index: i, slots, sum: summedGrads, barrier: barrierBuffer },
       };
       handles.push(new WorkerHandle(new Worker(url, { workerData: init, execArgv })));
     }
@@ -272,12 +280,14 @@ export async function createTrainingEngine(
     const shards = m.splitBatch(batch, handles.length).filter((s) => m.batchSize(s) > 0);
     const examples = shards.map((s) => m.batchSize(s));
     const total = examples.reduce((a, b) => a + b, 0);
+    resetBarrier(barrier);
     const results = await Promise.all(
       shards.map((shard, i) =>
         handles[i]!.request({
           kind: 'step',
           id: nextId++,
           scale: examples[i]! / total,
+          participants: shards.length,
           state,
           batch: shard,
         }),
@@ -288,12 +298,9 @@ export async function createTrainingEngine(
     );
     const parts = done.map((r) => ({ w: r.examples / total, r }));
     const loss = parts.reduce((s, p) => s + p.w * p.r.loss, 0);
-    // Σ over shards, in worker order (deterministic), of the pre-scaled gradients.
-    const flat = Float32Array.from(gradSlots[0]!);
-    for (let k = 1; k < done.length; k++) {
-      const slot = gradSlots[k]!;
-      for (let i = 0; i < totalSize; i++) flat[i] = flat[i]! + slot[i]!;
-    }
+    // Σ over shards, in worker order (deterministic), of the pre-scaled gradients: summed by
+    // the workers themselves, each over its own range (reduce.ts), not here.
+    const flat = new Float32Array(summedGrads, 0, totalSize);
     let off = 0;
     const grads = vars.map((v) => {
       const g = tf.tensor(flat.subarray(off, off + v.size), v.shape, 'float32');

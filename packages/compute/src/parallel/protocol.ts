@@ -16,6 +16,16 @@ export interface WorkerInit {
    * `grads` this worker's slot, written with its shard gradients × `scale`.
    */
   shared: { weights: SharedArrayBuffer; grads: SharedArrayBuffer };
+  /**
+   * The gradient reduction the workers do among themselves (src/parallel/reduce.ts): every
+   * worker's `grads` slot in worker order, the `sum` they write, and the barrier they meet at.
+   */
+  reduce: {
+    index: number;
+    slots: SharedArrayBuffer[];
+    sum: SharedArrayBuffer;
+    barrier: SharedArrayBuffer;
+  };
 }
 
 export type ToWorker =
@@ -24,6 +34,8 @@ export type ToWorker =
       id: number;
       /** Shard weight (its examples / the batch's): gradients are written pre-multiplied. */
       scale: number;
+      /** Workers taking part in this step (slots 0 … participants − 1 are summed). */
+      participants: number;
       state: Float32Array[];
       batch: HostBatch;
     }

@@ -4,6 +4,7 @@ import { initBackend } from '../backend/init-backend.js';
 import '../backend/register-gradients.js';
 import { loadTrainable } from './load-trainable.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
+import { arriveAndWait, reduceRange, reduceSlots } from './reduce.js';
 
 /**
  * A data-parallel training worker: builds the same Trainable as the main
@@ -27,6 +28,9 @@ async function main(): Promise<void> {
   }
   const sharedWeights = new Float32Array(init.shared.weights, 0, total);
   const sharedGrads = new Float32Array(init.shared.grads, 0, total);
+  const slots = init.reduce.slots.map((b) => new Float32Array(b, 0, total));
+  const summed = new Float32Array(init.reduce.sum, 0, total);
+  const barrier = new Int32Array(init.reduce.barrier);
   const post = (m: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
   post({
     kind: 'ready',
@@ -61,22 +65,35 @@ async function main(): Promise<void> {
         post({ kind: 'prediction', id: msg.id, values, shape }, [values.buffer]);
         return;
       }
-      loadWeightsAndState(msg.state);
-      const { value, grads } = tf.variableGrads(() => model.trainingLoss(msg.batch), vars);
-      const loss = value.dataSync()[0] ?? Number.NaN;
-      vars.forEach((v, i) => {
-        const g = grads[v.name];
-        const off = offsets[i]!;
-        if (g === undefined) {
-          sharedGrads.fill(0, off, off + v.size);
-          return;
+      let failed = true;
+      let loss = Number.NaN;
+      let stateArrays: Float32Array<ArrayBuffer>[] = [];
+      try {
+        loadWeightsAndState(msg.state);
+        const { value, grads } = tf.variableGrads(() => model.trainingLoss(msg.batch), vars);
+        loss = value.dataSync()[0] ?? Number.NaN;
+        vars.forEach((v, i) => {
+          const g = grads[v.name];
+          const off = offsets[i]!;
+          if (g === undefined) {
+            sharedGrads.fill(0, off, off + v.size);
+            return;
+          }
+          const d = g.dataSync();
+          for (let j = 0; j < d.length; j++) sharedGrads[off + j] = msg.scale * d[j]!;
+        });
+        value.dispose();
+        tf.dispose(grads);
+        stateArrays = states.map((v) => Float32Array.from(v.dataSync()));
+        failed = false;
+      } finally {
+        // Every participant arrives, even after an error, so none waits forever; then each
+        // sums its range of all slots (src/parallel/reduce.ts) unless someone failed.
+        if (arriveAndWait(barrier, msg.participants, failed)) {
+          const { lo, hi } = reduceRange(init.reduce.index, msg.participants, total);
+          reduceSlots(slots, msg.participants, summed, lo, hi);
         }
-        const d = g.dataSync();
-        for (let j = 0; j < d.length; j++) sharedGrads[off + j] = msg.scale * d[j]!;
-      });
-      value.dispose();
-      tf.dispose(grads);
-      const stateArrays = states.map((v) => Float32Array.from(v.dataSync()));
+      }
       post(
         {
           kind: 'result',

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -189,6 +189,21 @@ describe('fit: early stopping on named selections', () => {
       /^epoch 1: train loss \d\.\d{4}, a 5\.0000, b 5\.0000, \d+\.\d s, lr \d\.\d{3}e-\d$/,
     );
     dispose(r);
+  }, 60_000);
+
+  it('resumes from state.previous when a kill fell between the two renames', async () => {
+    await initBackend({ backend: 'cpu', quiet: true });
+    const full = await run({});
+    const ck = join(dir, 'between-renames');
+    dispose(await run({ checkpointDir: ck, stopAfterEpochs: 3 }));
+    expect(readdirSync(ck)).toEqual(['state']);
+    renameSync(join(ck, 'state'), join(ck, 'state.previous'));
+    const resumed = await run({ checkpointDir: ck, resume: true });
+    expect(resumed.history).toHaveLength(6);
+    expect(takeWeights(resumed.model)).toEqual(takeWeights(full.model));
+    expect(readdirSync(ck)).toEqual(['state']);
+    dispose(full);
+    dispose(resumed);
   }, 60_000);
 
   it('refuses to resume a state saved with other selections', async () => {

@@ -1,4 +1,4 @@
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readFile, rename, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -14,6 +14,16 @@ import { assignWeights, snapshotVariables, type WeightSnapshot } from './weights
 
 /** Sub-directory of a fit checkpoint holding the last finished epoch's whole state. */
 export const FIT_STATE_DIR = 'state';
+/** The previous state while the new one is renamed into place. */
+const PREVIOUS_STATE_DIR = 'state.previous';
+
+/** The directory holding the last complete state, if any. */
+function completeStateDir(dir: string): string | undefined {
+  for (const d of [FIT_STATE_DIR, PREVIOUS_STATE_DIR]) {
+    if (existsSync(join(dir, d, 'model.json'))) return join(dir, d);
+  }
+  return undefined;
+}
 
 /** Early-stopping state of one named selection. */
 export interface SelectionTrack {
@@ -44,12 +54,13 @@ export interface FitLoopState {
 }
 
 /**
- * Writes the whole training state into `dir/state`: every model variable,
- * the optimizer's moments and step, each selection's best weights, and the
- * loop state (epoch, RNG, tracks, history) in the metadata. The weight
- * shard gets a new name each epoch and `model.json` (renamed into place
- * last) names it, so a kill at any point leaves the previous epoch's state
- * whole; older shards are removed afterwards.
+ * Writes the whole training state into `dir/state` (`model.json` +
+ * `weights.bin`): every model variable, the optimizer's moments and step,
+ * each selection's best weights, and the loop state (epoch, RNG, tracks,
+ * history) in the metadata. It is written into a fresh directory, then the
+ * old state is renamed to `state.previous`, the new one to `state`, and the
+ * previous removed: a kill at any point leaves one complete state, which
+ * `restoreFitState` finds.
  */
 export async function saveFitState(
   dir: string,
@@ -59,7 +70,9 @@ export async function saveFitState(
   loop: FitLoopState,
 ): Promise<void> {
   const stateDir = join(dir, FIT_STATE_DIR);
-  const shard = `weights-${loop.epoch}.bin`;
+  const previous = join(dir, PREVIOUS_STATE_DIR);
+  const next = join(dir, `state.next-${process.pid}`);
+  await rm(next, { recursive: true, force: true });
   const tensors: { name: string; tensor: tf.Tensor }[] = [];
   snapshotVariables(model).forEach((v, i) => tensors.push({ name: `model/${i}`, tensor: v }));
   optimizer.slotVariables().forEach((v, i) => tensors.push({ name: `optimizer/${i}`, tensor: v }));
@@ -74,7 +87,7 @@ export async function saveFitState(
   }
   try {
     await saveNamedTensors(
-      fileIoHandler(stateDir, 'model.json', shard),
+      fileIoHandler(next),
       tensors,
       { format: 'chromflow-fit-state', version: 1 },
       { fit: { ...loop, step: optimizer.step } },
@@ -82,14 +95,19 @@ export async function saveFitState(
   } finally {
     tf.dispose(kept);
   }
-  for (const f of await readdir(stateDir)) {
-    if (/^weights-\d+\.bin$/.test(f) && f !== shard) await rm(join(stateDir, f), { force: true });
+  if (existsSync(join(stateDir, 'model.json'))) {
+    await rm(previous, { recursive: true, force: true });
+    await rename(stateDir, previous);
+  } else {
+    await rm(stateDir, { recursive: true, force: true });
   }
+  await rename(next, stateDir);
+  await rm(previous, { recursive: true, force: true });
 }
 
 /** Whether `dir` holds a state `saveFitState` wrote. */
 export function hasFitState(dir: string): boolean {
-  return existsSync(join(dir, FIT_STATE_DIR, 'model.json'));
+  return completeStateDir(dir) !== undefined;
 }
 
 /**
@@ -102,7 +120,7 @@ export async function restoreFitState(
   optimizer: Optimizer,
   selections: string[],
 ): Promise<{ loop: FitLoopState; best: Map<string, WeightSnapshot> }> {
-  const stateDir = join(dir, FIT_STATE_DIR);
+  const stateDir = completeStateDir(dir) ?? join(dir, FIT_STATE_DIR);
   const { tensors, metadata } = await loadNamedTensors(fileIoHandler(stateDir));
   try {
     const saved = metadata['fit'] as (FitLoopState & { step: number }) | undefined;
@@ -163,8 +181,9 @@ export async function restoreFitState(
 
 /** The selection names of the state saved in `dir`, or undefined when there is none. */
 export async function readFitSelections(dir: string): Promise<string[] | undefined> {
-  if (!hasFitState(dir)) return undefined;
-  const path = join(dir, FIT_STATE_DIR, 'model.json');
+  const stateDir = completeStateDir(dir);
+  if (stateDir === undefined) return undefined;
+  const path = join(stateDir, 'model.json');
   const json = JSON.parse(await readFile(path, 'utf8')) as {
     userDefinedMetadata?: { fit?: { tracks?: Record<string, unknown> } };
   };

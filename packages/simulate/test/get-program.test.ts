@@ -14,7 +14,7 @@ interface GetTruth {
   parameters: Record<string, number>;
   motifs: { id: string; effect: number; opensIn: Record<string, number> }[];
   cooperativePairs: { motifs: [string, string]; effect: number }[];
-  cellTypes: { name: string; cells: number }[];
+  cellTypes: { name: string; cells: number; activity: Record<string, number> }[];
   leftOutCellType: string;
   reference: {
     leftOutPearson: number;
@@ -26,6 +26,7 @@ interface GetTruth {
     chrom: string;
     start: number;
     end: number;
+    bias: number;
     sites: [string, number, string][];
   }[];
   genes: {
@@ -243,6 +244,52 @@ describe('the GET expression program, read back from its files', () => {
     // The reference is informative and not perfect: noise and Poisson sampling stay unexplained.
     expect(truth.reference.leftOutSpecificPearson).toBeGreaterThan(0.5);
     expect(truth.reference.leftOutPearson).toBeLessThan(0.99);
+  });
+
+  it('the stated drivers per gene and type follow from the stated program (true accessibility from bias, sites, activity)', () => {
+    const p = truth.parameters;
+    const ids = truth.motifs.map((m) => m.id);
+    const effect = new Map(truth.motifs.map((m) => [m.id, m.effect]));
+    const regionIndex = new Map(truth.regions.map((r, i) => [r.name, i]));
+    let agree = 0;
+    let total = 0;
+    for (const type of truth.cellTypes) {
+      const open = truth.regions.map((r) => {
+        let drive = 0;
+        for (const [id] of r.sites) drive += type.activity[id] ?? 0;
+        return 1 / (1 + Math.exp(-(r.bias + p['openingWeight']! * drive)));
+      });
+      for (const g of truth.genes) {
+        const share = new Map<string, number>();
+        const add = (id: string, v: number): void => void share.set(id, (share.get(id) ?? 0) + v);
+        truth.regions.forEach((r, i) => {
+          if (r.chrom !== g.chrom) return;
+          const d =
+            i === regionIndex.get(g.promoterRegion) ? 0 : Math.abs((r.start + r.end) / 2 - g.tss);
+          if (d > p['maxDistance']!) return;
+          const w = Math.exp(-d / p['decayLength']!) * open[i]!;
+          for (const [id] of r.sites) add(id, w * effect.get(id)!);
+          for (const pair of truth.cooperativePairs) {
+            const has = (m: string): boolean => r.sites.some((s) => s[0] === m);
+            if (has(pair.motifs[0]) && has(pair.motifs[1])) {
+              add(pair.motifs[0], (w * pair.effect) / 2);
+              add(pair.motifs[1], (w * pair.effect) / 2);
+            }
+          }
+        });
+        const sum = [...share.values()].reduce((a, b) => a + Math.abs(b), 0);
+        const mine = ids
+          .filter(
+            (id) =>
+              Math.abs(share.get(id) ?? 0) >= 0.05 && Math.abs(share.get(id) ?? 0) >= 0.2 * sum,
+          )
+          .sort();
+        total++;
+        if (JSON.stringify(mine) === JSON.stringify([...g.drivers[type.name]!].sort())) agree++;
+      }
+    }
+    // Equal up to the 4-decimal rounding of the stated biases.
+    expect(agree / total).toBeGreaterThan(0.99);
   });
 
   it('is deterministic for a seed and differs between seeds', () => {

@@ -26,34 +26,25 @@ const PLACEHOLDER_DTYPE: [[string, string]] = [[PLACEHOLDER_NAME, '<b']];
 /** An int8 fixed-point datatype message body (version 1, little-endian, signed, 8-bit precision). */
 const INT8_TYPE = [0x10, 0x08, 0x00, 0x00, 0x01, 0, 0, 0, 0x00, 0x00, 0x08, 0x00];
 
-/** The placeholder as HDF5 encodes it: compound version 3, 1 member, element size 1, member offset 0. */
+const ascii = (text: string): number[] => Array.from(text, (ch) => ch.charCodeAt(0));
+
+/** Datatype message headers: version 3 and class, class bits (member count), element size 1. */
+const COMPOUND_V3_1_MEMBER = [0x36, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00];
+const ENUM_V3_2_MEMBERS = [0x38, 0x02, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00];
+
+/** The placeholder as HDF5 encodes it: the header, the member name, member offset 0, int8. */
 const PLACEHOLDER_MESSAGE = Uint8Array.from([
-  0x36,
-  0x01,
-  0x00,
-  0x00,
-  0x01,
-  0,
-  0,
-  0,
-  ...new TextEncoder().encode(PLACEHOLDER_NAME),
-  0x00,
+  ...COMPOUND_V3_1_MEMBER,
+  ...ascii(`${PLACEHOLDER_NAME}\0`),
   0x00,
   ...INT8_TYPE,
 ]);
 
-/** h5py's bool: enum version 3 (names unpadded), 2 members over int8, "FALSE"=0, "TRUE"=1. */
+/** h5py's bool: the header, base type int8, names unpadded (version 3), values 0 and 1. */
 export const H5PY_BOOL_MESSAGE = Uint8Array.from([
-  0x38,
-  0x02,
-  0x00,
-  0x00,
-  0x01,
-  0,
-  0,
-  0,
+  ...ENUM_V3_2_MEMBERS,
   ...INT8_TYPE,
-  ...new TextEncoder().encode('FALSE\0TRUE\0'),
+  ...ascii('FALSE\0TRUE\0'),
   0x00,
   0x01,
 ]);

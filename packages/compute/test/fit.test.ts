@@ -15,6 +15,7 @@ import {
 import { warmupCosineSchedule } from '../src/train/schedules.js';
 import type { HostBatch, Trainable } from '../src/train/trainable.js';
 import { takeWeights } from '../src/train/weights.js';
+import { relativeError } from './kernels-harness.js';
 import { makeToyTrainable, toyBatch, toyConfig } from './parallel-toy.js';
 
 /**
@@ -155,7 +156,7 @@ describe.each(['cpu', 'wasm'] as const)('fit on %s', (backend) => {
   );
 });
 
-describe('fit: early stopping on named selections', () => {
+describe('fit: selections, state fallbacks, workers', () => {
   it('keeps each selection’s best epoch and weights, and stops when every one has waited its patience', async () => {
     await initBackend({ backend: 'cpu', quiet: true });
     // Scripted validation curves: `a` is best at epoch 1 (0-based), `b` at epoch 4.
@@ -205,6 +206,33 @@ describe('fit: early stopping on named selections', () => {
     dispose(full);
     dispose(resumed);
   }, 60_000);
+
+  it('trains data-parallel on 2 workers to the single-process weights (no batch norm: within float tolerance)', async () => {
+    await initBackend({ backend: 'cpu', quiet: true });
+    const config = { ...toyConfig, batchNorm: false };
+    const single = await run({ config, epochs: 2 });
+    const lines: string[] = [];
+    const parallel = await run({
+      config,
+      epochs: 2,
+      parallel: {
+        workers: 2,
+        module: new URL('./parallel-toy.ts', import.meta.url).href,
+        factoryName: 'makeToyTrainable',
+        backend: 'cpu',
+      },
+      log: (m) => lines.push(m),
+    });
+    expect(lines[0]).toBe('data-parallel training on 2 workers (cpu)');
+    const a = takeWeights(single.model);
+    const b = takeWeights(parallel.model);
+    a.forEach((w, i) => expect(relativeError(b[i]!, w), `variable ${i}`).toBeLessThan(1e-4));
+    expect(
+      relativeError(a[0]!, takeWeights(await makeToyTrainable(config, 3))[0]!),
+    ).toBeGreaterThan(1e-2);
+    dispose(single);
+    dispose(parallel);
+  }, 120_000);
 
   it('refuses to resume a state saved with other selections', async () => {
     await initBackend({ backend: 'cpu', quiet: true });

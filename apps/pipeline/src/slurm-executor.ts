@@ -199,6 +199,8 @@ export class SlurmExecutor implements Executor {
       }),
     );
     if (hooks.signal.aborted) throw new ChromflowError('ABORTED', 'cancelled before submission');
+    const jobIdPath = join(jobDir, `${job.key}.job-id`);
+    await this.cancelOrphan(jobIdPath, hooks);
     let id: string;
     try {
       id = await sbatch([...args, scriptPath]);
@@ -210,6 +212,7 @@ export class SlurmExecutor implements Executor {
         hint: 'check the executor settings (partition, account, qos, time, flags) and the stage resources',
       });
     }
+    await writeFileAtomic(jobIdPath, id);
     hooks.onSubmitted?.(id);
     placement.label = `slurm job ${id}`;
     const ended = this.watch(id);
@@ -253,6 +256,29 @@ export class SlurmExecutor implements Executor {
       .filter(Boolean)
       .join(', ');
     throw new ChromflowError('STAGE', error ? `${why}: ${error}` : why, { path: logPath });
+  }
+
+  /**
+   * A job an earlier orchestrator submitted for this key and left running
+   * (it was killed with SIGKILL, so it cancelled nothing). We hold the key's
+   * lock now, so that job's owner is gone: cancel it and wait until it ended
+   * before a new job uses the same working directory.
+   */
+  private async cancelOrphan(jobIdPath: string, hooks: ExecutorHooks): Promise<void> {
+    const previous = await readFile(jobIdPath, 'utf8').then(
+      (t) => t.trim(),
+      () => undefined,
+    );
+    if (!previous) return;
+    const state = (await squeueStates([previous])).get(previous);
+    if (!state || isTerminal(state.state)) return;
+    hooks.onLog(
+      'warn',
+      `slurm job ${previous} of an interrupted run is still ${state.state}: cancelling it before resubmitting`,
+    );
+    const ended = this.watch(previous);
+    await scancel([previous]);
+    await this.bounded(ended, previous);
   }
 
   /** Resolves when the job reaches a terminal state. */

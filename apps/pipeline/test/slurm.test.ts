@@ -192,6 +192,42 @@ stages:
     expect(run.stderr()).toMatch(/! running1 \(test\.sleep\) cancelled/);
   }, 120_000);
 
+  it('after kill -9 of the orchestrator, the re-run cancels the job it left running, then runs the stage once', async () => {
+    const name = uniqueName('orphan');
+    const p = await makeProject(`version: 1
+name: ${name}
+plugins: [${PLUGIN}]
+cache: cache
+executor: { kind: slurm }
+stages:
+  source:
+    uses: test.source
+    inputs: { seed: three.txt }
+  slow:
+    uses: test.sleep
+    with: { ms: 15000 }
+    inputs: { a: { from: source.out } }
+`);
+    const first = start(['run', p.wf], { cwd: p.dir, env: env(p) });
+    await waitFor(async () => (await traced(p.trace)).includes('sleep-start'), 60_000);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const [orphan] = jobsNamed(`chromflow:${name}:slow`);
+    expect(orphan?.state).toBe('RUNNING');
+    const again = start(['run', p.wf], { cwd: p.dir, env: env(p) });
+    expect(await again.exited, again.stderr()).toBe(0);
+    expect(again.stderr()).toContain(
+      `slurm job ${orphan!.id} of an interrupted run is still RUNNING: cancelling it before resubmitting`,
+    );
+    expect(jobFields(orphan!.id)['JobState']).toBe('CANCELLED');
+    // Two starts (the orphan's, cut short, and the new job's), one end.
+    expect((await traced(p.trace)).filter((t) => t.startsWith('sleep'))).toEqual([
+      'sleep-start',
+      'sleep-start',
+      'sleep-end',
+    ]);
+  }, 180_000);
+
   it('gives a GPU stage --gres=gpu:1, and it sees CUDA_VISIBLE_DEVICES; with gpu: false it gets none', async () => {
     const name = uniqueName('gpu');
     const wf = (gpu: boolean) => `version: 1

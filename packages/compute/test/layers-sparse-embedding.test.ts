@@ -171,6 +171,24 @@ describe('SparseAdam equals torch.optim.SparseAdam', () => {
   );
 });
 
+describe('sparse embedding state', () => {
+  it('saved with toNamedTensors and restored, continues with the same bits', () => {
+    const o: SparseAdamOptions = { learningRate: 0.1, beta1: 0.9, beta2: 0.99, epsilon: 1e-8 };
+    const a = new SparseEmbedding('e', 12, 3, new SeededRandom(1));
+    a.applySparseAdam(Int32Array.of(1, 5), normals(6, 2), o);
+    const saved = new Map(a.toNamedTensors().map((n) => [n.name, n.tensor]));
+    expect([...saved.keys()]).toEqual(['e/table', 'e/adam_m', 'e/adam_v']);
+    const b = new SparseEmbedding('e', 12, 3, new SeededRandom(7));
+    b.restoreNamedTensors(saved, a.step);
+    for (const t of [a, b]) t.applySparseAdam(Int32Array.of(5, 11), normals(6, 3), o);
+    expect(b.weights).toEqual(a.weights);
+    expect([b.m, b.v, b.step]).toEqual([a.m, a.v, a.step]);
+    saved.delete('e/adam_v');
+    expect(() => b.restoreNamedTensors(saved, 1)).toThrow(ChromflowError);
+    tf.dispose([...saved.values()]);
+  });
+});
+
 describe('gathering a batch', () => {
   it('unique ids ascending with each token’s index, and located errors for ids outside the table', () => {
     const { uniqueIds, inverse } = uniqueWithInverse(Int32Array.of(7, 2, 7, 9, 2), 10, 't');

@@ -105,6 +105,32 @@ export class SparseEmbedding {
       { name: `${this.name}/adam_v`, tensor: tf.tensor2d(this.v, shape) },
     ];
   }
+
+  /**
+   * Puts back what `toNamedTensors` gave (by name, e.g. read back with
+   * `loadNamedTensors`) and the step count saved beside it, so training
+   * continues with the same bits.
+   */
+  restoreNamedTensors(tensors: ReadonlyMap<string, tf.Tensor>, step: number): void {
+    const parts: [string, Float32Array][] = [
+      ['table', this.weights],
+      ['adam_m', this.m],
+      ['adam_v', this.v],
+    ];
+    for (const [suffix, target] of parts) {
+      const name = `${this.name}/${suffix}`;
+      const t = tensors.get(name);
+      if (t?.shape.join() !== `${this.rows},${this.dim}`) {
+        throw new ChromflowError('SCHEMA', 'embedding state missing or of another shape', {
+          field: name,
+          expected: `${this.rows} × ${this.dim}`,
+          found: t === undefined ? 'absent' : t.shape.join(' × '),
+        });
+      }
+      target.set(t.dataSync());
+    }
+    this.step = step;
+  }
 }
 
 /**

@@ -1,4 +1,5 @@
-import type { MotifClusterTable } from '@chromflow/genome-io';
+import { motifClusterKeys } from '@chromflow/genome-io';
+import type { Motif, MotifClusterTable } from '@chromflow/genome-io';
 
 /**
  * GET's archetype names (`AP1/1`, `CTCF`, … 282 of them) against the numeric
@@ -6,7 +7,10 @@ import type { MotifClusterTable } from '@chromflow/genome-io';
  * annotation) is not public, so names are joined only where the motif table
  * itself decides: a GET name without a `/k` family number and without `+`
  * is matched to a cluster when that name is the TF symbol of member motifs
- * of exactly one cluster, and no other name claims that cluster. On the
+ * of exactly one cluster, and no other name claims that cluster. A member's
+ * TF symbols are read from its name in the table (`CTCF_MA0139.1`,
+ * `AHR_HUMAN.H11MO.0.B`) and, where `motifs` are given, from the motif
+ * file's alt name (`MOTIF SIM.CTCF CTCF`; `FOS::JUN` gives FOS and JUN). On the
  * v1.0 table this names 53 clusters (CTCF, AHR, EBF1, SRF, YY1, ZNF143 …);
  * family names (`HD/3`, `KLF/SP/2`) and the rest keep their numeric id.
  */
@@ -24,10 +28,24 @@ export function tfSymbolsOfMotifName(motif: string): string[] {
 export function matchGetClusterNames(
   table: MotifClusterTable,
   getNames: readonly string[],
+  motifs: readonly Motif[] = [],
 ): Map<string, string> {
+  const altNames = new Map<string, string>();
+  for (const motif of motifs) {
+    if (!motif.altName) continue;
+    for (const k of motifClusterKeys(motif)) altNames.set(k, motif.altName);
+  }
   const clustersOfTf = new Map<string, Set<string>>();
   table.motifs.forEach((m, i) => {
-    for (const tf of tfSymbolsOfMotifName(m)) {
+    const alt = altNames.get(m) ?? '';
+    const symbols = [
+      ...tfSymbolsOfMotifName(m),
+      ...alt
+        .split(/::|\+/)
+        .map((s) => s.toUpperCase())
+        .filter((s) => s !== ''),
+    ];
+    for (const tf of new Set(symbols)) {
       let s = clustersOfTf.get(tf);
       if (!s) clustersOfTf.set(tf, (s = new Set()));
       s.add(table.clusters[i]!);

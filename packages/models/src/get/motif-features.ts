@@ -125,7 +125,7 @@ export async function makeGetMotifFeatures(
     onProgress: options.onProgress,
   });
   const names = options.getNames
-    ? matchGetClusterNames(table, options.getNames)
+    ? matchGetClusterNames(table, options.getNames, sources.motifs)
     : new Map<string, string>();
   const getNames = clusterIds.map((c) => names.get(c) ?? '');
   const labels = clusterIds.map((c, i) => getNames[i] || c);

@@ -3,6 +3,9 @@ export { checkWorkflow, type CheckedWorkflow, type ResolvedStage } from './workf
 export { StageRegistry } from './registry.js';
 export { CacheStore, cacheKey, type Manifest } from './cache-store.js';
 export { LocalExecutor, detectGpus } from './local-executor.js';
+export { SlurmExecutor, type SlurmExecutorOptions } from './slurm-executor.js';
+export type { Executor, ExecutorHooks, ExecutorResult } from './executor.js';
+export { acquireLock } from './cache-lock.js';
 export { runWorkflow, downstreamOf } from './run-workflow.js';
 export { runStageJob, type StageJob, type StageJobResult } from './stage-job.js';
 export { PlainReporter, TtyReporter, summaryTable, type StageOutcome } from './reporter.js';

@@ -1,7 +1,13 @@
 import { DataType, type Table } from 'apache-arrow';
 import { ChromflowError, type CsrMatrix, type SparseMatrix } from '@chromflow/core';
 import type { Regions } from '@chromflow/genome-io';
-import type { AnnData, DataFrame, DenseMatrix, FrameColumn } from './anndata-types.js';
+import type {
+  AnnData,
+  CategoricalColumn,
+  DataFrame,
+  DenseMatrix,
+  FrameColumn,
+} from './anndata-types.js';
 import { cooToSortedCsr } from './tenx-mtx.js';
 
 /**
@@ -79,6 +85,26 @@ export function obsFromCellsTable(t: Table, path?: string): DataFrame {
     }
   }
   return { index: [...bc].map(String), columns };
+}
+
+/**
+ * Labels by barcode (a `cell-labels` file, e.g. `cell-embedding.cluster`'s) as
+ * a categorical `obs` column over `index`; a cell without a label is missing
+ * (code -1, NaN in pandas).
+ */
+export function categoricalFromLabels(
+  index: readonly string[],
+  labels: ReadonlyMap<string, string>,
+): CategoricalColumn {
+  const categories = [...new Set(labels.values())].sort((x, y) =>
+    x.localeCompare(y, 'en', { numeric: true }),
+  );
+  const code = new Map(categories.map((c, i) => [c, i]));
+  const codes = Int32Array.from(index, (b) => {
+    const l = labels.get(b);
+    return l === undefined ? -1 : code.get(l)!;
+  });
+  return { categories, codes, ordered: false };
 }
 
 function categoricalOf(values: string[]): FrameColumn {

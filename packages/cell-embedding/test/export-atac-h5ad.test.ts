@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -35,6 +35,10 @@ interface ExportView {
   var_start_equal: boolean;
   var_end_equal: boolean;
   obs_dtypes: Record<string, string>;
+  obs_na: Record<string, number>;
+  obs_categories: Record<string, string[]>;
+  cluster_head: (string | null)[] | null;
+  cluster_tail: (string | null)[] | null;
   var_dtypes: Record<string, string>;
   obsm: Record<string, number[]>;
   obsm_first_rows: Record<string, number[][]>;
@@ -101,19 +105,32 @@ describe.skipIf(!dir || !py)('export-atac-h5ad on the muon PBMC multiome peaks',
         '1',
       ),
     );
+    // Cluster labels (as cell-embedding.cluster writes them) for the first 500 cells only.
+    const labels = join(work, 'clusters.tsv');
+    writeFileSync(
+      labels,
+      'barcode\tcluster\n' +
+        barcodes
+          .slice(0, 500)
+          .map((b, i) => `${b}\t${['C1', 'C2', 'C10'][i % 3]}\n`)
+          .join(''),
+    );
     const stage = stages.find((s) => s.name === 'cell-embedding.export-atac-h5ad')!;
     const out = join(work, outputFileName('h5ad', stage.outputs['h5ad']!));
     const warnings: string[] = [];
     await stage.run({
-      params: { cells: 'embedded' },
-      inputs: { counts, cells, regions: regionsPath, lsi },
+      params: { cells: 'embedded', labelColumn: 'cluster' },
+      inputs: { counts, cells, regions: regionsPath, lsi, labels },
       outputs: { h5ad: out },
       tempDir: work,
       log: { info: () => undefined, warn: (m: string) => warnings.push(m) },
       onProgress: () => undefined,
       signal: new AbortController().signal,
     });
-    expect(warnings).toEqual(['50 counted cells have no row in an embedding and were left out']);
+    expect(warnings).toEqual([
+      `100 cells have no cluster in ${labels} (NaN)`,
+      '50 counted cells have no row in an embedding and were left out',
+    ]);
 
     const o = runPythonJson<ExportView>(py!, 'atac_export_check.py', [
       out,
@@ -129,7 +146,13 @@ describe.skipIf(!dir || !py)('export-atac-h5ad on the muon PBMC multiome peaks',
       n_fragments: 'int32',
       frip: 'float64',
       pass_qc: 'bool',
+      cluster: 'category',
     });
+    // Cells 500–549 are kept (they have LSI rows) but unlabelled: NaN, as pandas shows missing.
+    expect(o.obs_na['cluster']).toBe(50);
+    expect(o.obs_categories['cluster']).toEqual(['C1', 'C2', 'C10']);
+    expect(o.cluster_head).toEqual(['C1', 'C2', 'C10']);
+    expect(o.cluster_tail).toEqual([null, null]);
     expect(o.var_dtypes).toEqual({ chrom: 'category', start: 'int32', end: 'int32' });
     expect(o.obsm).toEqual({ X_lsi: [550, 2] });
     expect(o.obsm_first_rows['X_lsi']).toEqual([

@@ -2,15 +2,18 @@ import { defineStage, readTable, requireEncoding, sparseFromTable } from '@chrom
 import { regionsFromTable } from '@chromflow/genome-io';
 import {
   type CellEmbedding,
+  categoricalFromLabels,
   cellEmbeddingFromTable,
   makeAtacAnnData,
   obsFromCellsTable,
   varFromRegions,
 } from '../atac-anndata.js';
 import { writeH5ad } from '../h5ad.js';
+import { readCellLabels } from '../pseudobulk-expression.js';
 
 export type ExportAtacH5adParams = {
   cells: 'embedded' | 'all';
+  labelColumn: string;
 };
 
 /** Embedding input port → obsm key (scanpy's `X_<method>` naming). */
@@ -32,6 +35,12 @@ export const exportAtacH5ad = defineStage<ExportAtacH5adParams>({
         default: 'embedded',
         enum: ['embedded', 'all'],
       },
+      labelColumn: {
+        type: 'string',
+        description:
+          'Column of the `labels` file to add to obs (under its own name, categorical); a missing column falls back to the second.',
+        default: 'cluster',
+      },
     },
     additionalProperties: false,
   },
@@ -49,6 +58,13 @@ export const exportAtacH5ad = defineStage<ExportAtacH5adParams>({
       kind: 'table',
       type: 'pca-scores',
       description: "cell-embedding.pca output, joined by barcode (→ obsm['X_pca']).",
+      optional: true,
+    },
+    labels: {
+      kind: 'file',
+      type: 'cell-labels',
+      description:
+        'barcode → label TSV (e.g. cell-embedding.cluster) added to obs as labelColumn; unlabelled cells NaN.',
       optional: true,
     },
   },
@@ -78,9 +94,19 @@ export const exportAtacH5ad = defineStage<ExportAtacH5adParams>({
       requireEncoding(t, port === 'lsi' ? 'lsi' : 'pca-scores', p);
       embeddings[key] = cellEmbeddingFromTable(t, p);
     }
+    const obs = obsFromCellsTable(cellsTable, cellsPath);
+    const labelsPath = ctx.inputs['labels'];
+    if (labelsPath) {
+      const col = ctx.params.labelColumn;
+      const labels = await readCellLabels(labelsPath, col);
+      const column = categoricalFromLabels(obs.index, labels);
+      const unlabelled = column.codes.filter((c) => c < 0).length;
+      if (unlabelled > 0) ctx.log.warn(`${unlabelled} cells have no ${col} in ${labelsPath} (NaN)`);
+      obs.columns[col] = column;
+    }
     const { adata, droppedCells, missingRows } = makeAtacAnnData(
       sparseFromTable(countsTable, countsPath),
-      obsFromCellsTable(cellsTable, cellsPath),
+      obs,
       varFromRegions(regionsFromTable(await readTable(regionsPath), regionsPath)),
       embeddings,
       { cells: ctx.params.cells },

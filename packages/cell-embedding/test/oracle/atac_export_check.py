@@ -26,6 +26,18 @@ out = {
     "var_start_equal": [int(x) for x in ours.var["start"]] == [int(x) for x in iv[1]],
     "var_end_equal": [int(x) for x in ours.var["end"]] == [int(x) for x in iv[2]],
     "obs_dtypes": {c: str(ours.obs[c].dtype) for c in ours.obs.columns},
+    "obs_na": {c: int(ours.obs[c].isna().sum()) for c in ours.obs.columns},
+    "obs_categories": {
+        c: [str(x) for x in ours.obs[c].cat.categories]
+        for c in ours.obs.columns
+        if str(ours.obs[c].dtype) == "category"
+    },
+    "cluster_head": [None if v != v else str(v) for v in ours.obs["cluster"][:3]]
+    if "cluster" in ours.obs
+    else None,
+    "cluster_tail": [None if v != v else str(v) for v in ours.obs["cluster"][-2:]]
+    if "cluster" in ours.obs
+    else None,
     "var_dtypes": {c: str(ours.var[c].dtype) for c in ours.var.columns},
     "obsm": {k: list(np.asarray(v).shape) for k, v in ours.obsm.items()},
     "obsm_first_rows": {k: np.asarray(v)[:2].astype(float).tolist() for k, v in ours.obsm.items()},

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { ChromflowError, SeededRandom } from '@chromflow/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLinear, linear } from '../src/layers/linear.js';
+import { createAttention, multiHeadSelfAttention } from '../src/layers/attention.js';
+import { createLinear, linear, type LinearParams } from '../src/layers/linear.js';
 import {
   createLora,
   loadLoraAdapters,
@@ -101,7 +102,11 @@ describe('LoRA wrapper: frozen base, save the adapter alone, load, merge', () =>
         .every((n) => !n.variable.trainable),
     ).toBe(true);
     const x = tf.tensor2d(normals(24, 3), [2, 12]);
-    const base = linear(tf.relu(linear(x, adapters['l1']!.base)), adapters['l2']!.base);
+    const plain = (p: LinearParams): LinearParams => ({ kernel: p.kernel, bias: p.bias });
+    const base = linear(
+      tf.relu(linear(x, plain(adapters['l1']!.base))),
+      plain(adapters['l2']!.base),
+    );
     expect(relativeError(forward(x).dataSync(), base.dataSync())).toBe(0);
     const a = adapters['l1']!.a.dataSync();
     expect(Math.max(...a.map(Math.abs))).toBeLessThanOrEqual(1 / Math.sqrt(12));
@@ -157,6 +162,29 @@ describe('LoRA wrapper: frozen base, save the adapter alone, load, merge', () =>
     tf.dispose([x, want, merged, m1.kernel, m1.bias, m2.kernel, m2.bias]);
     trained.vars.dispose();
     fresh.vars.dispose();
+  });
+
+  it('adapts a layer where it stands: attention with LoRA on its QKV equals attention with the merged QKV', () => {
+    const vars = new VariableList();
+    const rng = new SeededRandom(3);
+    const att = createAttention(vars, rng, 'att', 8, 2);
+    const x = tf.tensor3d(normals(2 * 5 * 8, 4), [2, 5, 8]);
+    const before = multiHeadSelfAttention(x, att);
+    const adapter = createLora(vars, rng, 'att/qkv', att.qkv, 2, 4);
+    expect(vars.named.filter((n) => n.trainable).map((n) => n.name)).toEqual([
+      'att/out/kernel',
+      'att/out/bias',
+      'att/qkv/lora_a',
+      'att/qkv/lora_b',
+    ]);
+    (adapter.b as tf.Variable).assign(tf.tensor(normals(adapter.b.size, 5, 0.3), adapter.b.shape));
+    const adapted = multiHeadSelfAttention(x, att);
+    expect(relativeError(adapted.dataSync(), before.dataSync())).toBeGreaterThan(1e-3);
+    const qkv = mergeLora(adapter);
+    const merged = multiHeadSelfAttention(x, { ...att, qkv });
+    expect(relativeError(merged.dataSync(), adapted.dataSync())).toBeLessThan(1e-6);
+    tf.dispose([x, before, adapted, merged, qkv.kernel, qkv.bias]);
+    vars.dispose();
   });
 
   it('refuses a file of another kind and an adapter of another shape, naming them', async () => {

@@ -9,6 +9,16 @@ import { uniformTensor, type VariableList } from './named-variables.js';
 export interface LinearParams {
   kernel: tf.Tensor2D;
   bias: tf.Tensor1D;
+  /** A LoRA adapter (set by `createLora`): every layer built on `linear` then uses it. */
+  lora?: LowRankUpdate;
+}
+
+/** (α/r)·x·A·B added to the layer's output; A [in, r], B [r, out]. */
+export interface LowRankUpdate {
+  a: tf.Tensor2D;
+  b: tf.Tensor2D;
+  rank: number;
+  alpha: number;
 }
 
 /**
@@ -38,13 +48,16 @@ export function createLinear(
   return { kernel, bias };
 }
 
-/** x [..., in] → [..., out]: `F.linear(x, kernelᵀ, bias)`. */
+/** x [..., in] → [..., out]: `F.linear(x, kernelᵀ, bias)`, plus the LoRA update when `p.lora` is set. */
 export function linear(x: tf.Tensor, p: LinearParams): tf.Tensor {
   return tf.tidy(() => {
     const [inFeatures, outFeatures] = p.kernel.shape;
     const lead = x.shape.slice(0, -1);
     const flat = tf.reshape<tf.Rank.R2>(x, [-1, inFeatures]);
-    const y = tf.add(tf.matMul(flat, p.kernel), p.bias);
+    let y = tf.add(tf.matMul(flat, p.kernel), p.bias);
+    const u = p.lora;
+    if (u !== undefined)
+      y = tf.add(y, tf.mul(tf.matMul(tf.matMul(flat, u.a), u.b), u.alpha / u.rank));
     return tf.reshape(y, [...lead, outFeatures]);
   });
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ChromflowError, type SeededRandom } from '@chromflow/core';
 import { fileIoHandler } from '../checkpoint/file-io-handler.js';
-import { linear, type LinearParams } from './linear.js';
+import { linear, type LinearParams, type LowRankUpdate } from './linear.js';
 import { uniformTensor, type VariableList } from './named-variables.js';
 
 /**
@@ -10,13 +10,13 @@ import { uniformTensor, type VariableList } from './named-variables.js';
  * `lora_A.weight` [r, in] and `lora_B.weight` [out, r], transposed). A starts
  * kaiming-uniform (a = √5, i.e. U(−1/√in, 1/√in)), B at zero, so the adapted
  * layer starts equal to the base; the base is frozen. No LoRA dropout.
+ * `createLora` attaches the adapter to the base's `LinearParams` (`lora`),
+ * so a layer built on `linear` (attention's QKV and output projections, the
+ * FFN) is adapted where it stands.
  */
-export interface LoraParams {
+export interface LoraParams extends LowRankUpdate {
+  /** The wrapped layer; its `lora` is this adapter. */
   base: LinearParams;
-  a: tf.Tensor2D;
-  b: tf.Tensor2D;
-  rank: number;
-  alpha: number;
 }
 
 /** α/r, the factor on the low-rank update. */
@@ -25,8 +25,8 @@ export function loraScale(p: Pick<LoraParams, 'rank' | 'alpha'>): number {
 }
 
 /**
- * Wraps `base` (whose variables must be in `vars`): marks them not trainable
- * and creates `<prefix>/lora_a` then `<prefix>/lora_b`.
+ * Wraps `base` (whose variables must be in `vars`): marks them not trainable,
+ * creates `<prefix>/lora_a` then `<prefix>/lora_b`, and sets `base.lora`.
  */
 export function createLora(
   vars: VariableList,
@@ -50,21 +50,17 @@ export function createLora(
     uniformTensor(rng, [inFeatures, rank], 1 / Math.sqrt(inFeatures)),
   ) as tf.Variable<tf.Rank.R2>;
   const b = vars.add(`${prefix}/lora_b`, tf.zeros([rank, outFeatures])) as tf.Variable<tf.Rank.R2>;
-  return { base, a, b, rank, alpha };
+  const adapter: LoraParams = { base, a, b, rank, alpha };
+  base.lora = adapter;
+  return adapter;
 }
 
-/** The adapted layer: x [..., in] → [..., out]. */
+/** The adapted layer: x [..., in] → [..., out] (`linear` with this adapter). */
 export function loraLinear(x: tf.Tensor, p: LoraParams): tf.Tensor {
-  return tf.tidy(() => {
-    const [inFeatures, outFeatures] = p.base.kernel.shape;
-    const flat = tf.reshape<tf.Rank.R2>(x, [-1, inFeatures]);
-    const update = tf.mul(tf.matMul(tf.matMul(flat, p.a), p.b), loraScale(p));
-    const y = tf.add(tf.reshape(linear(flat, p.base), [-1, outFeatures]), update);
-    return tf.reshape(y, [...x.shape.slice(0, -1), outFeatures]);
-  });
+  return linear(x, { kernel: p.base.kernel, bias: p.base.bias, lora: p });
 }
 
-/** The base with the adapter folded in: W + (α/r)·A·B, same bias (new tensors; caller disposes). */
+/** The base with the adapter folded in: W + (α/r)·A·B, same bias, no adapter (new tensors; caller disposes). */
 export function mergeLora(p: LoraParams): LinearParams {
   return tf.tidy(() => ({
     kernel: tf.add<tf.Tensor2D>(p.base.kernel, tf.mul(tf.matMul(p.a, p.b), loraScale(p))),

@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ChromflowError, type PortSpec } from '@chromflow/core';
 import { didYouMean } from './did-you-mean.js';
+import { inputFormatMismatch } from './input-format.js';
 import { validateParams } from './params.js';
 import type { StageCatalog, StageDeclaration } from './stage-catalog.js';
 import type { SourcePos, WorkflowFile, WorkflowStageDecl } from './workflow-file.js';
@@ -123,6 +124,13 @@ export async function checkWorkflow(
               found: isDir ? 'a directory' : 'a file',
             },
           );
+        }
+        const wrongFormat = await inputFormatMismatch(abs, spec, catalog);
+        if (wrongFormat) {
+          throw err(b.path.pos, id, `input '${port}' got a file of another format: ${abs}`, {
+            field: `inputs.${port}`,
+            ...wrongFormat,
+          });
         }
         inputs.set(port, { kind: 'path', path: abs });
         continue;

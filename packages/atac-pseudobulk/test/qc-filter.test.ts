@@ -226,3 +226,42 @@ describe.skipIf(!haveArchr)('ArchR PBSmall cell table: labelColumn', () => {
     );
   });
 });
+
+const muon = (f: string): string | undefined =>
+  sharedDataFile('multiome', 'muon_pbmc_10x_multiome', f);
+const muonFiles = ['fragments.tsv.gz', 'barcodes.tsv', 'peaks.bed'].map(muon);
+
+describe.skipIf(muonFiles.some((f) => f === undefined))(
+  'muon multiome: the 600-cell table whose QC and counts used to disagree (600 vs 587 rows)',
+  () => {
+    it('cell-qc passing → count-matrix → pseudobulk/LSI: QC kept rows = count rows = cells with fragments in the text', async () => {
+      const [fragments, barcodes, bed] = muonFiles as string[];
+      const peaks = join(dir, 'muon-peaks.parquet');
+      await writeTable(peaks, regionsToTable(await readBed(bed!)));
+      const perBarcode = fragmentsPerBarcode(fragments!);
+      const cells = readFileSync(barcodes!, 'utf8').trim().split('\n');
+      const withFragments = cells.filter((b) => (perBarcode.get(b) ?? 0) > 0);
+      const qc = await runStage(
+        'atac-pseudobulk.cell-qc',
+        { fragments, peaks, cells: barcodes },
+        { missingCells: 'keep' },
+      );
+      expect(qc.metrics['cells']).toBe(cells.length);
+      expect(qc.metrics['passQc']).toBe(withFragments.length);
+      expect(qc.metrics['dropped_min_fragments']).toBe(cells.length - withFragments.length);
+      const cm = await runStage('atac-pseudobulk.count-matrix', {
+        fragments,
+        peaks,
+        cells: qc.outputs['passing'],
+      });
+      expect(await barcodesOf(cm.outputs['cells']!)).toEqual(withFragments);
+      expect(cm.metrics['droppedCells']).toBe(0);
+      const lsi = await runStage(
+        'atac-pseudobulk.lsi',
+        { counts: cm.outputs['counts'], cells: cm.outputs['cells'] },
+        { components: 5 },
+      );
+      expect(await barcodesOf(lsi.outputs['lsi']!)).toEqual(withFragments);
+    }, 120_000);
+  },
+);

@@ -6,3 +6,6 @@ export * from './labels.js';
 export * from './motif-features.js';
 export * from './tables.js';
 export * from './windows.js';
+export * from './config.js';
+export * from './model.js';
+export * from './trainable-factory.js';

@@ -1,0 +1,179 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SeededRandom } from '@chromflow/core';
+import { getConfig, type GetConfig } from '../src/get/config.js';
+import { GetModel } from '../src/get/model.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const twin = join(here, 'twins', 'get_twin.py');
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+function torchPython(): string | undefined {
+  for (const py of ['/usr/bin/python3', 'python3']) {
+    if (!existsSync(py) && py.startsWith('/')) continue;
+    const r = spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' });
+    if (r.status === 0) return py;
+  }
+  return undefined;
+}
+const python = torchPython();
+
+/** max |a − b| / max |b|. */
+function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let num = 0;
+  let den = 0;
+  expect(a.length).toBe(b.length);
+  for (let i = 0; i < a.length; i++) {
+    num = Math.max(num, Math.abs(a[i]! - b[i]!));
+    den = Math.max(den, Math.abs(b[i]!));
+  }
+  return num / Math.max(den, 1e-30);
+}
+
+interface Case {
+  x: Float32Array;
+  y: Float32Array;
+  mask: Float32Array;
+  dropPath: Float32Array;
+  shape: [number, number, number];
+}
+
+function makeCase(c: GetConfig, b: number, t: number, seed: number): Case {
+  const rng = new SeededRandom(seed);
+  const f = c.features;
+  const x = Float32Array.from({ length: b * t * f }, () =>
+    rng.uniform() < 0.6 ? 0 : rng.uniform(),
+  );
+  const y = Float32Array.from({ length: b * t * 2 }, () =>
+    rng.uniform() < 0.7 ? 0 : 3 * rng.uniform(),
+  );
+  const mask = Float32Array.from({ length: b * t }, () => (rng.uniform() < 0.5 ? 1 : 0));
+  // Drop-path masks as the trainer draws them: 0 or 1/(1 − p).
+  const dropPath = Float32Array.from({ length: b * c.layers }, () =>
+    rng.uniform() < 0.3 ? 0 : 1 / 0.7,
+  );
+  return { x, y, mask, dropPath, shape: [b, t, f] };
+}
+
+/** Our outputs, loss and gradients (by checkpoint name) for a case. */
+function ours(m: GetModel, k: Case) {
+  const [b, t, f] = k.shape;
+  const x = tf.tensor3d(k.x, [b, t, f]);
+  const y = tf.tensor3d(k.y, [b, t, 2]);
+  const mask = tf.tensor2d(k.mask, [b, t]);
+  const dp = tf.tensor2d(k.dropPath, [b, m.config.layers]);
+  const out = m.forward(x, mask, dp);
+  const vars = m.trainableVariables();
+  const { value, grads } = tf.variableGrads(() => m.loss(x, y, mask, dp), vars);
+  const byName: Record<string, Float32Array> = {};
+  for (const n of m.vars.named) {
+    const g = grads[n.variable.name];
+    if (g) byName[n.name] = g.dataSync() as Float32Array;
+  }
+  const r = { out: out.dataSync() as Float32Array, loss: value.dataSync()[0]!, grads: byName };
+  tf.dispose([x, y, mask, dp, out, value, ...Object.values(grads)]);
+  return r;
+}
+
+function theirs(m: GetModel, k: Case) {
+  const weights: Record<string, { data: number[]; shape: number[] }> = {};
+  for (const n of m.vars.named)
+    weights[n.name] = { data: Array.from(n.variable.dataSync()), shape: n.variable.shape };
+  const req = {
+    config: m.config,
+    weights,
+    shape: k.shape,
+    x: Array.from(k.x),
+    y: Array.from(k.y),
+    mask: Array.from(k.mask),
+    dropPath: Array.from(k.dropPath),
+  };
+  const r = spawnSync(python!, [twin], {
+    input: JSON.stringify(req),
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return JSON.parse(r.stdout) as { out: number[]; loss: number; grads: Record<string, number[]> };
+}
+
+const configs: [string, GetConfig][] = [
+  ['expression', getConfig('tiny', 9, 'expression', { dim: 16, heads: 4 })],
+  ['atac', getConfig('tiny', 9, 'atac', { dim: 16, heads: 2 })],
+  [
+    'pretrain, learned positions',
+    getConfig('tiny', 9, 'pretrain', { dim: 16, positional: 'learned', maxRegions: 12 }),
+  ],
+  [
+    'expression with LoRA',
+    getConfig('tiny', 9, 'expression', { dim: 16, lora: { rank: 2, alpha: 4 } }),
+  ],
+];
+
+describe('GET model vs its PyTorch twin (float64, same weights)', () => {
+  for (const [label, c] of configs) {
+    it.skipIf(python === undefined)(
+      `${label}: outputs, loss and every gradient ≤ 1e-5 relative`,
+      () => {
+        const m = new GetModel(c, 7);
+        // LoRA's B starts at zero; give it values so the adapter path is exercised.
+        for (const n of m.vars.named)
+          if (n.name.endsWith('lora_b'))
+            n.variable.assign(tf.randomUniform(n.variable.shape, -0.2, 0.2, 'float32', 3));
+        const k = makeCase(c, 3, 10, 11);
+        const a = ours(m, k);
+        const b = theirs(m, k);
+        expect(relErr(a.out, b.out)).toBeLessThan(1e-5);
+        expect(Math.abs(a.loss - b.loss) / Math.abs(b.loss)).toBeLessThan(1e-5);
+        const trainable = m.vars.named.filter((n) => n.trainable).map((n) => n.name);
+        expect(Object.keys(a.grads).sort()).toEqual([...trainable].sort());
+        for (const name of trainable) {
+          const g = b.grads[name];
+          expect(g, name).toBeDefined();
+          expect(relErr(a.grads[name]!, g!), name).toBeLessThan(1e-5);
+        }
+        m.dispose();
+      },
+    );
+  }
+  it.skipIf(python !== undefined)('skips without torch', () => {
+    console.warn('skipping: /usr/bin/python3 with torch not found (apt install python3-torch)');
+  });
+});
+
+describe('GET model', () => {
+  it('LoRA trains only the adapters and the head', () => {
+    const c = getConfig('tiny', 9, 'expression', { lora: { rank: 4, alpha: 8 } });
+    const m = new GetModel(c, 1);
+    const names = m.vars.named.filter((n) => n.trainable).map((n) => n.name);
+    expect(
+      names.every((n) => n.startsWith('head/') || n.endsWith('/lora_a') || n.endsWith('/lora_b')),
+    ).toBe(true);
+    // 1 embedding + 4 linears × 2 blocks, A and B each, plus the head's kernel and bias.
+    expect(names.length).toBe(2 * (1 + 4 * c.layers) + 2);
+    m.dispose();
+  });
+
+  it('no positional encoding: permuting regions permutes the outputs', () => {
+    const c = getConfig('tiny', 5, 'expression', { dropPath: 0 });
+    const m = new GetModel(c, 2);
+    const k = makeCase(c, 1, 6, 3);
+    const perm = [5, 2, 0, 4, 1, 3];
+    const xp = new Float32Array(k.x.length);
+    perm.forEach((src, dst) => xp.set(k.x.subarray(src * 5, src * 5 + 5), dst * 5));
+    const a = m.forward(tf.tensor3d(k.x, [1, 6, 5])).arraySync()[0]!;
+    const b = m.forward(tf.tensor3d(xp, [1, 6, 5])).arraySync()[0]!;
+    perm.forEach((src, dst) => {
+      expect(b[dst]![0]!).toBeCloseTo(a[src]![0]!, 5);
+    });
+    m.dispose();
+  });
+});

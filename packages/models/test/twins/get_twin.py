@@ -1,0 +1,95 @@
+"""PyTorch twin of chromflow's GET model, written from shared/notes/get-reference.md.
+
+Reads one JSON request on stdin: {config, weights: {name: {data, shape}},
+x, y, mask, dropPath} (chromflow's layout: dense kernels [in, out], so
+y = x @ W + b). Builds the model in float64 with every weight a leaf
+tensor, evaluates the task's loss, back-propagates, and writes
+{out, loss, grads: {name: [...]}} to stdout. Also trains (`mode: train`).
+"""
+import json
+import math
+import sys
+
+import torch
+import torch.nn.functional as F
+
+torch.set_num_threads(1)
+DT = torch.float64
+
+
+def T(v, shape):
+    return torch.tensor(v, dtype=DT).reshape(shape)
+
+
+def linear(x, w, p):
+    y = x @ w[p + "/kernel"] + w[p + "/bias"]
+    if p + "/lora_a" in w:
+        y = y + (x @ w[p + "/lora_a"] @ w[p + "/lora_b"]) * w["__lora_scale"]
+    return y
+
+
+def attention(x, w, p, heads):
+    b, t, d = x.shape
+    dh = d // heads
+    q, k, v = linear(x, w, p + "/qkv").split(d, dim=-1)
+    split = lambda z: z.reshape(b, t, heads, dh).transpose(1, 2)
+    q, k, v = split(q), split(k), split(v)
+    a = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(dh), dim=-1) @ v
+    return linear(a.transpose(1, 2).reshape(b, t, d), w, p + "/out")
+
+
+def forward(c, w, x, mask, drop_path):
+    d = c["dim"]
+    eps = c["epsilon"]
+    ln = lambda z, p: F.layer_norm(z, (d,), w[p + "/gamma"], w[p + "/beta"], eps)
+    if c["task"] == "atac":
+        x = torch.cat([x[..., :-1], torch.zeros_like(x[..., -1:])], dim=-1)
+    h = linear(x, w, "embed")
+    if c["task"] == "pretrain" and mask is not None:
+        m = mask.unsqueeze(-1)
+        h = h * (1 - m) + w["mask_token"] * m
+    b, t, _ = h.shape
+    if c["positional"] == "learned":
+        h = h + w["pos"][:, :t]
+    y = torch.cat([w["cls"].expand(b, 1, d), h], dim=1)
+    for i in range(c["layers"]):
+        p = f"encoder/block{i}"
+        keep = drop_path[:, i].reshape(b, 1, 1) if drop_path is not None else 1.0
+        y = y + keep * attention(ln(y, p + "/norm1"), w, p + "/attention", c["heads"])
+        y = y + keep * linear(F.gelu(linear(ln(y, p + "/norm2"), w, p + "/ffn1")), w, p + "/ffn2")
+    y = ln(y, "encoder/norm")[:, 1:]
+    out = linear(y, w, "head")
+    return F.softplus(out) if c["task"] == "expression" else out
+
+
+def loss_of(c, out, x, y, mask):
+    if c["task"] == "expression":
+        return F.poisson_nll_loss(out, y, log_input=False, full=False, eps=1e-8)
+    if c["task"] == "atac":
+        return torch.mean((out[..., 0] - x[..., -1]) ** 2)
+    m = mask.unsqueeze(-1)
+    return torch.sum((out - x) ** 2 * m) / (torch.sum(m) * c["features"])
+
+
+def main():
+    r = json.load(sys.stdin)
+    c = r["config"]
+    b, t, f = r["shape"]
+    w = {n: T(v["data"], v["shape"]).requires_grad_(True) for n, v in r["weights"].items()}
+    if c.get("lora"):
+        w["__lora_scale"] = c["lora"]["alpha"] / c["lora"]["rank"]
+    x = T(r["x"], [b, t, f])
+    y = T(r["y"], [b, t, 2]) if r.get("y") is not None else None
+    mask = T(r["mask"], [b, t]) if r.get("mask") is not None else None
+    dp = T(r["dropPath"], [b, c["layers"]]) if r.get("dropPath") is not None else None
+    out = forward(c, w, x, mask, dp)
+    loss = loss_of(c, out, x, y, mask)
+    loss.backward()
+    grads = {n: v.grad.reshape(-1).tolist() for n, v in w.items()
+             if not n.startswith("__") and v.grad is not None}
+    json.dump({"out": out.detach().reshape(-1).tolist(), "loss": loss.item(), "grads": grads},
+              sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

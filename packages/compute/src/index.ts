@@ -2,6 +2,12 @@
 export * from './backend/init-backend.js';
 export { registerWasmKernels, wasmKernelsRegistered } from './kernels/register-wasm.js';
 export * as ops from './ops/index.js';
+export {
+  attentionFromQkv,
+  attentionFromQkvReference,
+  geluErfNative,
+} from './kernels/native-attention.js';
+export { nativeBlasStatus, type NativeBlasStatus } from './kernels/native-blas.js';
 export * from './ops/reference.js';
 export * from './metrics/auc.js';
 export * from './checkpoint/file-io-handler.js';

@@ -69,6 +69,12 @@ export const pseudobulkExpression = defineStage<PseudobulkExpressionParams>({
     }
     if (labelled < perCell.length)
       ctx.log.warn(`${perCell.length - labelled} cells have no label and are left out`);
+    const groups = new Set(perCell.filter((l) => l !== undefined)).size;
+    // A label column holding one value per cell (e.g. ArchR's `cell`) gives one-cell groups.
+    if (labelled > 1 && groups === labelled)
+      ctx.log.warn(
+        `every one of the ${labelled} labelled cells is its own group (label column '${ctx.params.label_column}'): is this the right label column? Set label_column`,
+      );
     const pb = sumCountsByGroup(ad.X, perCell);
     const genesPath = ctx.inputs['genes'];
     const names = ad.var.columns['gene_name']

@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { ChromflowError } from '@chromflow/core';
@@ -61,18 +60,18 @@ export async function checkReportInBrowser(
     });
     await page.setViewport({ width: 1280, height: 900 });
     await page.goto(url, { waitUntil: 'load' });
-    const figures = await page.$$eval('figure.chromflow-figure', (nodes) =>
-      nodes.map((n) => {
-        const svg = n.querySelector('svg');
-        const box = svg?.getBoundingClientRect();
-        return {
-          id: n.id,
-          width: box?.width ?? 0,
-          height: box?.height ?? 0,
-          marks: svg ? svg.querySelectorAll('path, circle, rect, line, text').length : 0,
-        };
-      }),
-    );
+    // Runs in the page; a string keeps the DOM's types out of this Node compilation.
+    const figures =
+      (await page.evaluate(`[...document.querySelectorAll('figure.chromflow-figure')].map((n) => {
+      const svg = n.querySelector('svg');
+      const box = svg ? svg.getBoundingClientRect() : undefined;
+      return {
+        id: n.id,
+        width: box ? box.width : 0,
+        height: box ? box.height : 0,
+        marks: svg ? svg.querySelectorAll('path, circle, rect, line, text').length : 0,
+      };
+    })`)) as BrowserCheck['figures'];
     await page.screenshot({ path: screenshotPath, fullPage: true });
     return { errors, figures };
   } finally {

@@ -1,7 +1,7 @@
 import { appendFile, mkdir, readdir, rename, rm, rmdir, symlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ChromflowError, isChromflowError, outputFileName } from '@chromflow/core';
+import { canonicalJson, ChromflowError, isChromflowError, outputFileName } from '@chromflow/core';
 import { CACHE_KEY_FORMAT, isPending, stageKey } from './cache-key.js';
 import type { CacheStore, Manifest } from './cache-store.js';
 import { formatReasons, rerunReasons } from './rerun-reason.js';
@@ -156,7 +156,10 @@ export async function runWorkflow(wf: CheckedWorkflow, opts: RunOptions): Promis
         stage: s.stage.name,
         version: s.stage.version,
         key,
-        params: s.params,
+        // Keys sorted: the order validation leaves depends on whether the stage's declaration
+        // came from the catalog file (sorted) or its module, and a stage that writes its params
+        // (xchrom-train's checkpoint manifest) would give different bytes for the same key.
+        params: JSON.parse(canonicalJson(s.params)) as Record<string, unknown>,
         inputs: paths,
         outDir: tempDir,
         plugins: [],

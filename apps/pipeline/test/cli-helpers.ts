@@ -66,7 +66,7 @@ export async function traced(trace: string): Promise<string[]> {
   return (await readFile(trace, 'utf8')).split('\n').filter(Boolean);
 }
 
-export async function waitFor(cond: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+export async function waitFor(cond: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
   const t0 = Date.now();
   while (!(await cond())) {
     if (Date.now() - t0 > timeoutMs) throw new Error('timed out waiting');

@@ -40,7 +40,8 @@ async function entries(cacheDir: string): Promise<string[]> {
   return out;
 }
 
-describe('running workflows (real processes, real files)', () => {
+// Real processes: on a loaded 2-core machine a test took over 120 s.
+describe('running workflows (real processes, real files)', { timeout: 600_000 }, () => {
   it('runs, then re-runs from cache with no stage executed', async () => {
     const p = await makeProject(chain(10));
     const first = chromflow(['run', p.wf], { cwd: p.dir, env: p.env });

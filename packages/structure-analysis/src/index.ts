@@ -8,3 +8,4 @@ export * from './contact-decay.js';
 export * from './abc-scores.js';
 export { stages } from './stages/all.js';
 export * from './claster-window.js';
+export * from './ice-balance.js';

@@ -19,6 +19,8 @@ import {
   PlainReporter,
   type Reporter,
   type StageOutcome,
+  qualityLines,
+  readQualityItems,
   summaryTable,
   TtyReporter,
 } from './reporter.js';
@@ -130,6 +132,14 @@ async function cmdRun(args: string[]): Promise<number> {
   const cached = outcomes.filter((o) => o.status === 'cached').length;
   const failed = outcomes.filter((o) => o.status === 'failed');
   process.stderr.write(`\n${summaryTable(outcomes)}\n\n`);
+  // What the run found (issue 17 point 6): each model's quality, QC, clusters, the report.
+  const quality = qualityLines(
+    await readQualityItems(
+      outcomes,
+      wf.file.resultsDir && resolve(wf.file.baseDir, wf.file.resultsDir.value),
+    ),
+  );
+  if (quality.length) process.stderr.write(`${quality.join('\n')}\n\n`);
   process.stderr.write(
     `${ran} ran, ${cached} cached, ${failed.length} failed in ${((performance.now() - t0) / 1000).toFixed(2)} s\n`,
   );

@@ -1,4 +1,5 @@
-import { relative } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 
 /**
  * What a run shows: one live line per running stage on a terminal, plain
@@ -173,4 +174,93 @@ export function summaryTable(outcomes: StageOutcome[], cwd = process.cwd()): str
       .join('  ')
       .trimEnd();
   return [line(head), line(widths.map((w) => '─'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** What the quality summary reads of a stage: its outcome and its manifest's metrics and outputs. */
+export interface QualityItem {
+  id: string;
+  stage: string;
+  metrics?: Record<string, number | string>;
+  /** The HTML report's path, for `report.html` stages. */
+  reportPath?: string;
+}
+
+const fmtMetric = (v: number | string | undefined): string =>
+  typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(3)) : (v ?? '?');
+
+// Metric names of model stages worth a line when the stage has no rule of its own (GET and later models).
+const QUALITY_KEY = /(auroc|auprc|pearson|spearman|r2|accuracy|ari)$/i;
+
+/**
+ * One line per stage whose quality a user wants to see at the end of a run
+ * (issue 17 point 6): XChrom's held-out AUROCs, other models' held-out
+ * figures, clusters, cells passing QC, pseudobulk groups, and the report's path.
+ */
+export function qualityLines(items: readonly QualityItem[], cwd = process.cwd()): string[] {
+  const lines: string[] = [];
+  for (const { id, stage, metrics: m = {}, reportPath } of items) {
+    const say = (text: string): number => lines.push(`${id} (${stage}): ${text}`);
+    if (stage === 'report.html') {
+      if (reportPath) say(`report ${relative(cwd, reportPath) || reportPath}`);
+    } else if (stage === 'models.xchrom-train') {
+      say(
+        `held-out peaks AUROC ${fmtMetric(m['testPeaks.auroc'])}, held-out cells AUROC ${fmtMetric(m['testCells.auroc'])}` +
+          (m['bestEpoch'] !== undefined ? ` (best epoch ${fmtMetric(m['bestEpoch'])})` : ''),
+      );
+    } else if (stage === 'cell-embedding.cluster') {
+      say(`${fmtMetric(m['clusters'])} clusters of ${fmtMetric(m['cells'])} cells`);
+    } else if (stage === 'atac-pseudobulk.cell-qc') {
+      const reasons = Object.entries(m)
+        .filter(([k, v]) => k.startsWith('dropped_') && v !== 0)
+        .map(([k, v]) => `${k.slice('dropped_'.length)} ${fmtMetric(v)}`);
+      say(
+        `${fmtMetric(m['passQc'])} of ${fmtMetric(m['cells'])} cells pass QC` +
+          (reasons.length ? ` (failed: ${reasons.join(', ')})` : ''),
+      );
+    } else if (stage === 'atac-pseudobulk.pseudobulk') {
+      say(`${fmtMetric(m['groups'])} groups of ${fmtMetric(m['cells'])} cells`);
+    } else if (stage.startsWith('models.')) {
+      const figures = Object.entries(m).filter(([k]) => QUALITY_KEY.test(k));
+      if (figures.length) say(figures.map(([k, v]) => `${k} ${fmtMetric(v)}`).join(', '));
+    }
+  }
+  return lines;
+}
+
+/** Reads each ran or cached stage's manifest for `qualityLines`; the report path goes through `resultsDir` when the workflow has one. */
+export async function readQualityItems(
+  outcomes: readonly StageOutcome[],
+  resultsDir?: string,
+): Promise<QualityItem[]> {
+  const items: QualityItem[] = [];
+  for (const o of outcomes) {
+    if (!o.entryDir || (o.status !== 'ran' && o.status !== 'cached')) continue;
+    let manifest: {
+      metrics?: Record<string, number | string>;
+      outputs?: Record<string, { file: string }>;
+    };
+    try {
+      manifest = JSON.parse(
+        await readFile(join(o.entryDir, 'manifest.json'), 'utf8'),
+      ) as typeof manifest;
+    } catch {
+      continue; // no manifest: nothing to say about this stage
+    }
+    const reportDir = manifest.outputs?.['report']?.file;
+    items.push({
+      id: o.id,
+      stage: o.stage,
+      ...(manifest.metrics ? { metrics: manifest.metrics } : {}),
+      ...(o.stage === 'report.html' && reportDir
+        ? {
+            reportPath: join(
+              resultsDir ? join(resultsDir, o.id) : o.entryDir,
+              reportDir,
+              'index.html',
+            ),
+          }
+        : {}),
+    });
+  }
+  return items;
 }

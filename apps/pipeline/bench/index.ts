@@ -1,16 +1,34 @@
 /**
  * Orchestrator overhead: wall time of re-running workflows/full.yaml with
  * every stage cached (goal < 2 s), against a bare `node` start measured in
- * the same run. Writes bench-results/pipeline.json.
+ * the same run. Writes bench-results/pipeline.json. Then the Slurm
+ * executor's submit-to-start latency and stages/s (bench/slurm.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { benchSlurm } from './slurm.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const cli = join(root, 'apps/pipeline/dist/cli.js');
 const workflow = join(root, 'workflows/full.yaml');
+
+// `npm run bench -w @chromflow/pipeline -- --slurm-only`: the Slurm executor's figures alone;
+// `npx tsx bench/index.ts --slurm-only --from-source`: the same with the CLI run from source.
+const slurmCli = process.argv.includes('--from-source')
+  ? [
+      '--import',
+      pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href,
+      '--conditions=@chromflow/source',
+      join(root, 'apps/pipeline/src/cli.ts'),
+    ]
+  : [cli];
+if (process.argv.includes('--slurm-only')) {
+  await benchSlurm(root, slurmCli);
+  process.exit(0);
+}
 
 function timed(args: string[]): { seconds: number; stderr: string; code: number | null } {
   const t0 = performance.now();
@@ -72,3 +90,6 @@ writeFileSync(
   join(root, 'apps/pipeline/bench-results/pipeline.json'),
   `${JSON.stringify(result, null, 2)}\n`,
 );
+
+// The Slurm executor, where a Slurm answers (skipped with the reason otherwise).
+await benchSlurm(root, slurmCli);

@@ -19,3 +19,5 @@ export { peakWindowsStage } from './stages/peak-windows.js';
 export { genesStage } from './stages/genes.js';
 export { regionsStage } from './stages/regions.js';
 export { stages } from './stages/all.js';
+export * from './bigwig.js';
+export * from './bigwig-write.js';

@@ -15,4 +15,7 @@ export * from './checkpoint/xchrom-checkpoint.js';
 export * from './get/index.js';
 export { getInputs, type GetInputsParams } from './stages/get-inputs.js';
 export { getMotifFeatures, type GetMotifFeaturesParams } from './stages/get-motif-features.js';
+export { getPretrain, type GetPretrainParams } from './stages/get-pretrain.js';
+export { getFinetune, type GetFinetuneParams } from './stages/get-finetune.js';
+export { getPredict, type GetPredictParams } from './stages/get-predict.js';
 export { stages } from './stages/all.js';

@@ -2,5 +2,16 @@ import { xchromPredict } from './xchrom-predict.js';
 import { xchromTrain } from './xchrom-train.js';
 import { getInputs } from './get-inputs.js';
 import { getMotifFeatures } from './get-motif-features.js';
+import { getPretrain } from './get-pretrain.js';
+import { getFinetune } from './get-finetune.js';
+import { getPredict } from './get-predict.js';
 
-export const stages = [xchromTrain, xchromPredict, getMotifFeatures, getInputs];
+export const stages = [
+  xchromTrain,
+  xchromPredict,
+  getMotifFeatures,
+  getInputs,
+  getPretrain,
+  getFinetune,
+  getPredict,
+];

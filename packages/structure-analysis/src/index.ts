@@ -9,3 +9,4 @@ export * from './abc-scores.js';
 export { stages } from './stages/all.js';
 export * from './claster-window.js';
 export * from './ice-balance.js';
+export * from './claster-tracks.js';

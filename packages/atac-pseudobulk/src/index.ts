@@ -22,4 +22,5 @@ export { tileMatrixStage, type TileMatrixParams } from './stages/tile-matrix.js'
 export { cellQcStage, type CellQcParams } from './stages/cell-qc.js';
 export { pseudobulkStage, trackFileName, type PseudobulkParams } from './stages/pseudobulk.js';
 export { lsiStage, type LsiParams } from './stages/lsi.js';
+export { tokenizeStage, type TokenizeParams } from './stages/tokenize.js';
 export { stages } from './stages/all.js';

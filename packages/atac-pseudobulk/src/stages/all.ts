@@ -4,6 +4,7 @@ import { countMatrixStage } from './count-matrix.js';
 import { lsiStage } from './lsi.js';
 import { pseudobulkStage } from './pseudobulk.js';
 import { tileMatrixStage } from './tile-matrix.js';
+import { tokenizeStage } from './tokenize.js';
 
 /** Every stage of @chromflow/atac-pseudobulk, as the orchestrator registers them. */
 export const stages: Stage[] = [
@@ -12,4 +13,5 @@ export const stages: Stage[] = [
   cellQcStage,
   pseudobulkStage,
   lsiStage,
+  tokenizeStage,
 ];

@@ -12,7 +12,8 @@
  * `--quick` (or BENCH_QUICK=1): one round per shape instead of two.
  * Environment: BENCH_SHAPES=get-small,get-medium,get-published,xchrom-small
  * BENCH_STEPS=5  BENCH_WORKERS=2  PYTHON=/usr/bin/python3 (or /tmp/torchvenv/bin/python)
- * PYTHONS=a,b (every interpreter is measured; the fastest anchors)  CHROMFLOW_NATIVE=0.
+ * PYTHONS=a,b (every interpreter is measured; the fastest anchors)  CHROMFLOW_NATIVE=0
+ * BENCH_OUT=path (default bench-results/compute.json).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -340,10 +341,10 @@ async function main(): Promise<void> {
     load_average_1m_end: loadavg()[0],
     shapes: Object.fromEntries(rows.map((r) => [r.shape, r])),
   };
-  const outDir = join(here, '..', 'bench-results');
-  if (!existsSync(outDir)) mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, 'compute.json'), `${JSON.stringify(result, null, 1)}\n`);
-  console.log(`wrote ${join(outDir, 'compute.json')}`);
+  const out = process.env['BENCH_OUT'] ?? join(here, '..', 'bench-results', 'compute.json');
+  if (!existsSync(dirname(out))) mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(result, null, 1)}\n`);
+  console.log(`wrote ${out}`);
 }
 
 await main();

@@ -10,3 +10,5 @@ export { stages } from './stages/all.js';
 export * from './claster-window.js';
 export * from './ice-balance.js';
 export * from './claster-tracks.js';
+export * from './npy.js';
+export * from './claster-layout.js';

@@ -1,2 +1,6 @@
 export * from './gradient-times-input.js';
 export * from './in-silico-mutagenesis.js';
+export * from './motif-backgrounds.js';
+export * from './xchrom-motif-activity.js';
+export * from './xchrom-cell-type-head.js';
+export * from './xchrom-ism.js';

@@ -71,8 +71,53 @@ def loss_of(c, out, x, y, mask):
     return torch.sum((out - x) ** 2 * m) / (torch.sum(m) * c["features"])
 
 
+def train(r):
+    """Trains the twin the way chromflow trains GET: AdamW (wd, betas 0.9/0.999),
+    one warm-up epoch then cosine to 0, drop-path, best weights by validation
+    loss; returns predictions for the test inputs."""
+    c = r["config"]
+    torch.manual_seed(r["seed"])
+    t, f = r["t"], c["features"]
+    w = {n: T(v["data"], v["shape"]).float().requires_grad_(True) for n, v in r["weights"].items()}
+    x = torch.tensor(r["x"], dtype=torch.float32).reshape(-1, t, f)
+    y = torch.tensor(r["y"], dtype=torch.float32).reshape(-1, t, 2)
+    vx = torch.tensor(r["vx"], dtype=torch.float32).reshape(-1, t, f)
+    vy = torch.tensor(r["vy"], dtype=torch.float32).reshape(-1, t, 2)
+    tx = torch.tensor(r["tx"], dtype=torch.float32).reshape(-1, t, f)
+    params = list(w.values())
+    opt = torch.optim.AdamW(params, lr=r["lr"], betas=(0.9, 0.999), eps=1e-8, weight_decay=r["wd"])
+    bs, epochs = r["batchSize"], r["epochs"]
+    steps = math.ceil(x.shape[0] / bs)
+    def rate(step):
+        if step < steps:
+            return step / steps
+        p = min(1.0, (step - steps) / max(1, steps * epochs - steps))
+        return 0.5 * (1 + math.cos(math.pi * p))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, rate)
+    best, best_w = float("inf"), None
+    for _ in range(epochs):
+        for idx in torch.randperm(x.shape[0]).split(bs):
+            b = idx.shape[0]
+            dp = (torch.rand(b, c["layers"]) >= c["dropPath"]).float() / (1 - c["dropPath"])
+            loss = loss_of(c, forward(c, w, x[idx], None, dp), x[idx], y[idx], None)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+        with torch.no_grad():
+            v = loss_of(c, forward(c, w, vx, None, None), vx, vy, None).item()
+        if v < best:
+            best, best_w = v, {n: p.detach().clone() for n, p in w.items()}
+    with torch.no_grad():
+        out = forward(c, best_w, tx, None, None)
+    json.dump({"out": out.reshape(-1).tolist(), "bestValLoss": best}, sys.stdout)
+
+
 def main():
     r = json.load(sys.stdin)
+    if r.get("mode") == "train":
+        torch.set_num_threads(2)
+        return train(r)
     c = r["config"]
     b, t, f = r["shape"]
     w = {n: T(v["data"], v["shape"]).requires_grad_(True) for n, v in r["weights"].items()}

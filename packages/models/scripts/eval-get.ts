@@ -1,0 +1,181 @@
+/**
+ * Planted-truth evaluation of GET on the simulator's GET program: leave out
+ * the program's left-out cell type, train ours (compute `fit`) and the
+ * PyTorch twin (`test/twins/get_twin.py`, same initial weights, same
+ * optimizer, schedule and epochs), and compare Pearson on the left-out
+ * type's TSS regions with truth.json's reference.
+ *
+ *   npm run simulate -w @chromflow/simulate -- --program get --out /tmp/gp
+ *   (run models.get-inputs on it: workflow in the models README) then
+ *   npx tsx --conditions=@chromflow/source packages/models/scripts/eval-get.ts \
+ *     <get-inputs dir> /tmp/gp/truth.json [size] [epochs] [out dir] [learning rate]
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readTable } from '@chromflow/core';
+import { initBackend } from '@chromflow/compute';
+import {
+  getArraysFromTables,
+  getConfig,
+  getMetrics,
+  GetModel,
+  labelGenes,
+  makeGetBatch,
+  makeGetSplit,
+  predictGet,
+  trainGet,
+  windowChroms,
+  type GetSamples,
+  type GetSize,
+} from '../src/index.js';
+
+const [dir, truthPath, size = 'tiny', epochsArg = '30', outDir = '/tmp/eval-get'] =
+  process.argv.slice(2);
+if (!dir || !truthPath)
+  throw new Error('usage: eval-get.ts <get-inputs dir> <truth.json> [size] [epochs] [out]');
+const epochs = Number(epochsArg);
+const backend = await initBackend();
+const windows = await readTable(join(dir, 'windows.parquet'));
+const labels = await readTable(join(dir, 'labels.parquet'));
+const a = getArraysFromTables(windows, await readTable(join(dir, 'features.parquet')), labels);
+const truth = JSON.parse(readFileSync(truthPath, 'utf8')) as {
+  leftOutCellType: string;
+  reference: { leftOutPearson: number; leftOutSpecificPearson: number };
+};
+const left = truth.leftOutCellType;
+const split = makeGetSplit(a, windowChroms(windows), { testCellTypes: [left], valEvery: 5 });
+const config = getConfig(size as GetSize, a.clusters.length + 1, 'expression');
+const seed = 0;
+const lr = Number(lrArg);
+const batchSize = 4;
+console.log(
+  `${a.cellTypes.length} types × ${a.windowFirsts.length} windows, ${a.clusters.length} clusters; left out ${left}; GET ${size}, ${epochs} epochs, lr ${lr}`,
+);
+
+const t0 = performance.now();
+const r = await trainGet(a, split, {
+  config,
+  seed,
+  epochs,
+  patience: epochs,
+  batchSize,
+  learningRate: lr,
+  log: console.log,
+});
+const ourSeconds = (performance.now() - t0) / 1000;
+const genes = labelGenes(labels, a.nRegions);
+const ours = getMetrics(predictGet(r.model, a, split.test), a, genes)[0]!;
+r.model.dispose();
+
+// The twin: same initial weights (our seed-0 model), its own shuffling and drop-path draws.
+const init = new GetModel(config, seed);
+const weights: Record<string, { data: number[]; shape: number[] }> = {};
+for (const n of init.vars.named)
+  weights[n.name] = { data: Array.from(n.variable.dataSync()), shape: n.variable.shape };
+init.dispose();
+const flat = (s: GetSamples, key: 'x' | 'y'): number[] =>
+  Array.from(
+    makeGetBatch(
+      a,
+      config,
+      s,
+      Int32Array.from({ length: s.types.length }, (_, i) => i),
+    )[key] as Float32Array,
+  );
+const req = {
+  mode: 'train',
+  config,
+  weights,
+  seed,
+  t: a.windowSize,
+  epochs,
+  batchSize,
+  lr,
+  wd: 0.05,
+  x: flat(split.train, 'x'),
+  y: flat(split.train, 'y'),
+  vx: flat(split.val, 'x'),
+  vy: flat(split.val, 'y'),
+  tx: flat(split.test, 'x'),
+};
+const t1 = performance.now();
+const py = spawnSync('/usr/bin/python3', [join(import.meta.dirname, '../test/twins/get_twin.py')], {
+  input: JSON.stringify(req),
+  encoding: 'utf8',
+  maxBuffer: 1 << 30,
+  env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' },
+});
+if (py.status !== 0) throw new Error(py.stderr);
+const twinSeconds = (performance.now() - t1) / 1000;
+const twinOut = Float32Array.from((JSON.parse(py.stdout) as { out: number[] }).out);
+const twin = getMetrics(
+  { task: 'expression', samples: split.test, values: twinOut, windowSize: a.windowSize },
+  a,
+  genes,
+)[0]!;
+
+const result = {
+  command: process.argv.slice(1).join(' '),
+  backend: backend.name,
+  leftOut: left,
+  size,
+  epochs,
+  ours: {
+    tssPearson: ours.regions.pearson,
+    genePearson: ours.genes?.pearson,
+    spearman: ours.regions.spearman,
+    r2: ours.regions.r2,
+    n: ours.regions.n,
+    seconds: ourSeconds,
+  },
+  twin: {
+    tssPearson: twin.regions.pearson,
+    genePearson: twin.genes?.pearson,
+    spearman: twin.regions.spearman,
+    r2: twin.regions.r2,
+    seconds: twinSeconds,
+  },
+  reference: truth.reference,
+};
+mkdirSync(outDir, { recursive: true });
+writeFileSync(join(outDir, 'eval-get.json'), JSON.stringify(result, null, 1));
+writeFileSync(
+  join(outDir, 'eval-get-pearson.svg'),
+  barsSvg(
+    [
+      ['ours', ours.regions.pearson],
+      ['PyTorch twin', twin.regions.pearson],
+      ['reference (truth.json)', truth.reference.leftOutPearson],
+    ],
+    `left-out ${left}: Pearson on TSS regions`,
+  ),
+);
+writeFileSync(
+  join(outDir, 'eval-get-curve.svg'),
+  curveSvg(
+    r.history.map((h) => h.losses['val'] ?? NaN),
+    'ours: validation Poisson NLL per epoch',
+  ),
+);
+console.log(JSON.stringify(result, null, 1));
+
+function barsSvg(bars: [string, number][], title: string): string {
+  const w = 420;
+  const rows = bars.map(([label, v], i) => {
+    const y = 40 + i * 34;
+    const len = Math.max(0, v) * 260;
+    return `<text x="10" y="${y + 16}" font-size="12">${label}</text><rect x="150" y="${y}" width="${len.toFixed(1)}" height="22" fill="#4a7ab5"/><text x="${(155 + len).toFixed(1)}" y="${y + 16}" font-size="12">${v.toFixed(3)}</text>`;
+  });
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${60 + bars.length * 34}"><text x="10" y="20" font-size="13">${title}</text>${rows.join('')}</svg>`;
+}
+
+function curveSvg(v: number[], title: string): string {
+  const lo = Math.min(...v);
+  const hi = Math.max(...v);
+  const pts = v.map(
+    (y, i) =>
+      `${(40 + (i / Math.max(1, v.length - 1)) * 340).toFixed(1)},${(200 - ((y - lo) / Math.max(hi - lo, 1e-9)) * 160).toFixed(1)}`,
+  );
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="420" height="230"><text x="10" y="20" font-size="13">${title}</text><polyline fill="none" stroke="#b54a4a" stroke-width="2" points="${pts.join(' ')}"/><text x="5" y="44" font-size="10">${hi.toFixed(3)}</text><text x="5" y="204" font-size="10">${lo.toFixed(3)}</text><text x="360" y="222" font-size="10">epoch ${v.length}</text></svg>`;
+}

@@ -18,6 +18,7 @@ describe('stage list', () => {
       'structure-analysis.plddt-domains',
       'structure-analysis.contact-decay',
       'structure-analysis.abc-scores',
+      'structure-analysis.ice-balance',
     ]);
     for (const s of stages) {
       for (const [k, p] of Object.entries(s.params.properties)) {

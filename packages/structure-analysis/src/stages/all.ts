@@ -1,7 +1,8 @@
 import type { Stage } from '@chromflow/core';
 import { abcScores } from './abc-scores.js';
 import { contactDecayStage } from './contact-decay.js';
+import { iceBalanceStage } from './ice-balance.js';
 import { plddtDomains } from './plddt-domains.js';
 
 /** Every stage of @chromflow/structure-analysis, as the orchestrator registers them. */
-export const stages: Stage[] = [plddtDomains, contactDecayStage, abcScores];
+export const stages: Stage[] = [plddtDomains, contactDecayStage, abcScores, iceBalanceStage];

@@ -9,6 +9,7 @@
 // Env: ATAC_BENCH_FRAGMENTS (synthetic size, default 20,000,000; 0 skips it),
 // ATAC_BENCH_SCALE_FRAGMENTS (default 50,000,000; 0 skips it),
 // ATAC_BENCH_REPS (default 2). Writes bench-results/atac-pseudobulk.json.
+// The tokenizer's bench is bench/tokenize.ts (fragments → token sets vs bedtools), run on its own.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';

@@ -30,7 +30,7 @@ import {
   type GetSize,
 } from '../src/index.js';
 
-const [dir, truthPath, size = 'tiny', epochsArg = '30', outDir = '/tmp/eval-get'] =
+const [dir, truthPath, size = 'tiny', epochsArg = '30', outDir = '/tmp/eval-get', lrArg = '1e-3'] =
   process.argv.slice(2);
 if (!dir || !truthPath)
   throw new Error('usage: eval-get.ts <get-inputs dir> <truth.json> [size] [epochs] [out]');

@@ -4,3 +4,4 @@ export * from './motif-backgrounds.js';
 export * from './xchrom-motif-activity.js';
 export * from './xchrom-cell-type-head.js';
 export * from './xchrom-ism.js';
+export { stages } from './stages/all.js';

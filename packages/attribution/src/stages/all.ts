@@ -1,0 +1,3 @@
+import { xchromMotifActivityStage } from './xchrom-motif-activity.js';
+
+export const stages = [xchromMotifActivityStage];

@@ -12,3 +12,4 @@ export * from './ice-balance.js';
 export * from './claster-tracks.js';
 export * from './npy.js';
 export * from './claster-layout.js';
+export * from './claster-samples.js';

@@ -127,7 +127,11 @@ export class CoverageCounter {
  * bedGraph text of the non-zero runs (0-based half-open, as bedGraph is), one
  * line per run, adjacent equal runs already merged by the encoding.
  */
-export function bedGraphFromCoverage(coverage: GroupCoverage, trackName?: string): string {
+export function bedGraphFromCoverage(
+  coverage: GroupCoverage,
+  trackName?: string,
+  scale = 1,
+): string {
   const out: string[] = [];
   if (trackName !== undefined) out.push(`track type=bedGraph name="${trackName}"`);
   for (const c of coverage.chroms) {
@@ -135,7 +139,9 @@ export function bedGraphFromCoverage(coverage: GroupCoverage, trackName?: string
     for (let i = 0; i < c.lengths.length; i++) {
       const len = c.lengths[i]!;
       const v = c.values[i]!;
-      if (v !== 0) out.push(`${c.chrom}\t${pos}\t${pos + len}\t${v}`);
+      // 6 significant digits for scaled values; counts stay integers.
+      const text = scale === 1 ? String(v) : String(Number((v * scale).toPrecision(6)));
+      if (v !== 0) out.push(`${c.chrom}\t${pos}\t${pos + len}\t${text}`);
       pos += len;
     }
   }
@@ -145,4 +151,24 @@ export function bedGraphFromCoverage(coverage: GroupCoverage, trackName?: string
 /** Writes `coverage` as a bedGraph file atomically. */
 export async function writeBedGraph(path: string, coverage: GroupCoverage): Promise<void> {
   await writeFileAtomic(path, bedGraphFromCoverage(coverage, coverage.group));
+}
+
+/**
+ * The factor that turns a group's insertion counts into counts per million of
+ * its insertions (CPM), so groups of different sizes and depths compare on one
+ * axis: 1e6 / (sum over bases of the coverage). 0 for an empty group.
+ */
+export function cpmScale(coverage: GroupCoverage): number {
+  let total = 0;
+  for (const c of coverage.chroms)
+    for (let i = 0; i < c.lengths.length; i++) total += c.lengths[i]! * c.values[i]!;
+  return total > 0 ? 1e6 / total : 0;
+}
+
+/** Writes `coverage` as a CPM-normalised bedGraph (`cpmScale`) atomically. */
+export async function writeCpmBedGraph(path: string, coverage: GroupCoverage): Promise<void> {
+  await writeFileAtomic(
+    path,
+    bedGraphFromCoverage(coverage, `${coverage.group} CPM`, cpmScale(coverage)),
+  );
 }

@@ -9,7 +9,7 @@ import {
   vectorFromArray,
   type Vector,
 } from 'apache-arrow';
-import { requireColumns, withEncoding } from '@chromflow/core';
+import { ChromflowError, requireColumns, withEncoding } from '@chromflow/core';
 import type { CellQc } from './cell-qc.js';
 import type { LsiResult } from './lsi.js';
 import type { PseudobulkCounts, PseudobulkScores } from './pseudobulk.js';
@@ -73,8 +73,16 @@ export function cellsFromTable(
   };
 }
 
-/** A `pseudobulk` table: one row per group × region, regions in table order within each group. */
-export function pseudobulkToTable(p: PseudobulkCounts, s: PseudobulkScores): Table {
+/**
+ * A `pseudobulk` table: one row per group × region, regions in table order within each group.
+ * `regionNames` (the regions table's `name`, one per region) adds a `region_name` column, so
+ * a reader joins on names rather than on the row position `region`.
+ */
+export function pseudobulkToTable(
+  p: PseudobulkCounts,
+  s: PseudobulkScores,
+  regionNames?: readonly string[],
+): Table {
   const n = p.nRegions;
   const total = p.groups.length * n;
   const groups: string[] = new Array<string>(total);
@@ -85,9 +93,17 @@ export function pseudobulkToTable(p: PseudobulkCounts, s: PseudobulkScores): Tab
       region[g * n + j] = j;
     }
   }
+  if (regionNames && regionNames.length !== n) {
+    throw new ChromflowError('SCHEMA', 'one region name per region is needed', {
+      field: 'region_name',
+      expected: `${n} names`,
+      found: `${regionNames.length}`,
+    });
+  }
   const t = new Table({
     group: utf8(groups),
     region: int32(region),
+    ...(regionNames ? { region_name: utf8(Array.from(region, (j) => regionNames[j]!)) } : {}),
     count: float64(Float64Array.from(p.counts)),
     cpm: float64(s.cpm),
     accessibility: float64(s.accessibility),

@@ -8,7 +8,7 @@ import {
   writeTable,
 } from '@chromflow/core';
 import { countGroups, labelWarning, readCellLabels } from '../cell-labels.js';
-import { CoverageCounter, writeBedGraph } from '../coverage.js';
+import { CoverageCounter, writeBedGraph, writeCpmBedGraph } from '../coverage.js';
 import { scorePseudobulk, sumByGroup } from '../pseudobulk.js';
 import { scanFragments } from '../scan-fragments.js';
 import { pseudobulkToTable } from '../tables.js';
@@ -29,7 +29,7 @@ export function trackFileName(group: string): string {
 /** Counts + labelled cells → per-group counts, CPM, GET accessibility; fragments → bedGraph tracks. */
 export const pseudobulkStage = defineStage<PseudobulkParams>({
   name: 'atac-pseudobulk.pseudobulk',
-  version: '1',
+  version: '2',
   description:
     'Sums cells × regions counts by cell label; CPM, GET accessibility log10(count/total·1e5+1)/max, binarised accessibility; per-group insertion bedGraphs.',
   params: {
@@ -80,13 +80,19 @@ export const pseudobulkStage = defineStage<PseudobulkParams>({
     pseudobulk: {
       kind: 'table',
       type: 'pseudobulk',
-      description: 'group × region: count, cpm, accessibility, accessible.',
+      description: 'group × region: region_name, count, cpm, accessibility, accessible.',
     },
     tracks: {
       kind: 'directory',
       type: 'bedgraph-tracks',
       description:
         'One <group>.bedGraph of per-base Tn5 insertions per group (empty without fragments).',
+    },
+    'tracks-cpm': {
+      kind: 'directory',
+      type: 'bedgraph-tracks',
+      description:
+        'The same tracks as counts per million of the group’s insertions, so groups of different size compare (empty without fragments).',
     },
   },
   resources: { cpu: 1, memoryGb: 4 },
@@ -146,10 +152,17 @@ export const pseudobulkStage = defineStage<PseudobulkParams>({
     const sums = sumByGroup(matrix, labels);
     await writeTable(
       ctx.outputs['pseudobulk']!,
-      pseudobulkToTable(sums, scorePseudobulk(sums, ctx.params.minCount)),
+      // Region names travel with the rows (issue 17): readers join on `region_name`, not position.
+      pseudobulkToTable(
+        sums,
+        scorePseudobulk(sums, ctx.params.minCount),
+        [...regions.getChild('name')!].map(String),
+      ),
     );
     const dir = ctx.outputs['tracks']!;
     await mkdir(dir, { recursive: true });
+    const cpmDir = ctx.outputs['tracks-cpm']!;
+    await mkdir(cpmDir, { recursive: true });
     const fragments = ctx.inputs['fragments'];
     if (fragments) {
       const membership = cells.barcodes.flatMap((barcode, r) =>
@@ -160,7 +173,10 @@ export const pseudobulkStage = defineStage<PseudobulkParams>({
         signal: ctx.signal,
         onProgress: ctx.onProgress,
       });
-      for (const g of coverage.finish()) await writeBedGraph(join(dir, trackFileName(g.group)), g);
+      for (const g of coverage.finish()) {
+        await writeBedGraph(join(dir, trackFileName(g.group)), g);
+        await writeCpmBedGraph(join(cpmDir, trackFileName(g.group)), g);
+      }
     }
     ctx.log.info(
       `${used.labelled} of ${labels.length} cells in ${sums.groups.length} groups × ${sums.nRegions} regions`,

@@ -118,4 +118,16 @@ describe.skipIf(!have || !hasBedtools)('atac-pseudobulk.tokenize on test-data', 
     expect([...tb.tokens]).toEqual([...ta.tokens]);
     expect(tb.vocabularyHash).toBe(ta.vocabularyHash);
   });
+
+  it('with a cell table, the rows are its cells in its order', async () => {
+    const cellsPath = join(testData, 'cells.tsv');
+    const listed = readFileSync(cellsPath, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t')[0]!)
+      .filter((b) => b !== 'barcode');
+    const out = await runTokenize({ fragments, universe: peaks, cells: cellsPath }, {}, 'cells');
+    const sets = tokenSetsFromTable(await readTable(out.tokens));
+    expect(sets.barcodes).toEqual(listed);
+  });
 });

@@ -9,7 +9,7 @@
  * Compared in the same run: ridge regression on the same motif features
  * (λ chosen on validation) and a GC-content linear baseline.
  *
- *   npx tsx --conditions=@chromflow/source packages/models/scripts/eval-get-atac-e18.ts [epochs] [size]
+ *   npx tsx --conditions=@chromflow/source packages/models/scripts/eval-get-atac-e18.ts [epochs] [size] [learning rate]
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -28,6 +28,7 @@ import { trainGet } from '../src/get/train-get.js';
 
 const epochs = Number(process.argv[2] ?? 30);
 const size = (process.argv[3] ?? 'tiny') as GetSize;
+const learningRate = Number(process.argv[4] ?? 1e-3);
 const dir = sharedDataFile('multiome', 'xchrom_e18_mouse_brain');
 const motifsDir = sharedDataFile('motifs');
 if (!dir || !motifsDir) {
@@ -128,7 +129,7 @@ const r = await trainGet(a, split, {
   epochs,
   patience: epochs,
   batchSize: 4,
-  learningRate: 1e-3,
+  learningRate,
   log: console.log,
 });
 const pred = predictGet(r.model, a, split.test);
@@ -223,7 +224,7 @@ const gcP = pearson(
   test.map((r) => y[r]!),
 );
 const result = {
-  command: `eval-get-atac-e18.ts ${epochs} ${size}`,
+  command: `eval-get-atac-e18.ts ${epochs} ${size} ${learningRate}`,
   testChroms,
   testPeaks: test.length,
   getAtacPearson: getP,

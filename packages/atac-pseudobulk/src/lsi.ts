@@ -1,4 +1,4 @@
-import { csrFromSparse, type SparseMatrix } from '@chromflow/core';
+import { csrFromSparse, pearson, type SparseMatrix } from '@chromflow/core';
 import { randomizedSvd, type SvdOptions } from './randomized-svd.js';
 
 export interface TfIdfOptions {
@@ -46,30 +46,6 @@ export interface LsiResult {
   singularValues: Float64Array;
   /** Pearson correlation of each component with log10 of the cell's total count (sequencing depth). */
   depthCorrelations: Float64Array;
-}
-
-/** Pearson correlation of two equal-length vectors (NaN when either is constant). */
-export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  const n = x.length;
-  let mx = 0;
-  let my = 0;
-  for (let i = 0; i < n; i++) {
-    mx += x[i]!;
-    my += y[i]!;
-  }
-  mx /= n;
-  my /= n;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    const dx = x[i]! - mx;
-    const dy = y[i]! - my;
-    sxy += dx * dy;
-    sxx += dx * dx;
-    syy += dy * dy;
-  }
-  return sxy / Math.sqrt(sxx * syy);
 }
 
 /**

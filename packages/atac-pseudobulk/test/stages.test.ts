@@ -13,7 +13,8 @@ import {
   type StageContext,
 } from '@chromflow/core';
 import { genesToTable, readBed, readGenes, regionsToTable } from '@chromflow/genome-io';
-import { pearson, stages } from '../src/index.js';
+import { pearson } from '@chromflow/core';
+import { stages } from '../src/index.js';
 
 const testData = resolve(__dirname, '../../../test-data');
 const have =

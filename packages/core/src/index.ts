@@ -11,3 +11,4 @@ export * from './sparse-products.js';
 export * from './dense-linalg.js';
 export * from './seeded-random.js';
 export * from './sparse-kernel-wasm.js';
+export * from './statistics.js';

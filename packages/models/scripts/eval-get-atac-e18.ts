@@ -13,14 +13,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sharedDataFile } from '@chromflow/core';
+import { pearson, sharedDataFile } from '@chromflow/core';
 import { initBackend } from '@chromflow/compute';
 import { readMotifClusters, readMotifs } from '@chromflow/genome-io';
 import { readXChromE18 } from '../src/data/read-xchrom-e18.js';
 import { parseFastaCodes } from '../src/data/read-xchrom-e18.js';
 import { getConfig, type GetSize } from '../src/get/config.js';
 import { makeGetMotifFeatures, type MotifSources } from '../src/get/motif-features.js';
-import { pearson } from '../src/get/metrics.js';
 import { predictGet } from '../src/get/predict.js';
 import { makeGetSplit } from '../src/get/samples.js';
 import type { GetArrays } from '../src/get/tables.js';

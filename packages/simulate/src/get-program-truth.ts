@@ -1,3 +1,4 @@
+import { pearson } from '@chromflow/core';
 import type { GetProgram } from './get-program.js';
 import { geneNeighbourhoods, regulatoryTerm, siteCounts } from './get-program.js';
 
@@ -6,28 +7,6 @@ import { geneNeighbourhoods, regulatoryTerm, siteCounts } from './get-program.js
  * the cooperative pairs, every parameter, and the Pearson a model can reach
  * on the left-out cell type from what its inputs carry.
  */
-
-/** Pearson correlation of two equal-length series. */
-export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  const n = x.length;
-  let mx = 0;
-  let my = 0;
-  for (let i = 0; i < n; i++) {
-    mx += x[i]!;
-    my += y[i]!;
-  }
-  mx /= n;
-  my /= n;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    sxy += (x[i]! - mx) * (y[i]! - my);
-    sxx += (x[i]! - mx) ** 2;
-    syy += (y[i]! - my) ** 2;
-  }
-  return sxy / Math.sqrt(sxx * syy);
-}
 
 /** log10(1 + CPM) of each row of a types × genes rate matrix given on the log scale (expected CPM). */
 export function expectedLogCpm(logRates: Float64Array, nGenes: number): Float64Array {

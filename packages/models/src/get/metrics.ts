@@ -1,27 +1,6 @@
-/** Pearson, Spearman (average ranks for ties) and R² (1 − SS_res/SS_tot of y about its mean), as scipy/sklearn define them. */
-export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  const n = x.length;
-  let mx = 0;
-  let my = 0;
-  for (let i = 0; i < n; i++) {
-    mx += x[i]!;
-    my += y[i]!;
-  }
-  mx /= n;
-  my /= n;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    const a = x[i]! - mx;
-    const b = y[i]! - my;
-    sxy += a * b;
-    sxx += a * a;
-    syy += b * b;
-  }
-  return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : NaN;
-}
+import { pearson } from '@chromflow/core';
 
+/** Pearson, Spearman (average ranks for ties) and R² (1 − SS_res/SS_tot of y about its mean), as scipy/sklearn define them. */
 function ranks(x: ArrayLike<number>): Float64Array {
   const idx = Array.from({ length: x.length }, (_, i) => i).sort((a, b) => x[a]! - x[b]!);
   const r = new Float64Array(x.length);

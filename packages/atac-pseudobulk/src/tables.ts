@@ -17,6 +17,8 @@ import type { PseudobulkCounts, PseudobulkScores } from './pseudobulk.js';
 export const CELLS_ENCODING = 'cells';
 export const PSEUDOBULK_ENCODING = 'pseudobulk';
 export const LSI_ENCODING = 'lsi';
+/** Schema-metadata key of a cells table's QC thresholds (a JSON object of the thresholds in force). */
+export const QC_THRESHOLDS_KEY = 'chromflow.qc-thresholds';
 
 const utf8 = (xs: readonly string[]): Vector => vectorFromArray(xs, new Utf8());
 const int32 = (xs: Int32Array): Vector => makeVector({ type: new Int32(), data: xs });

@@ -60,13 +60,14 @@ async function runStage(
 }
 
 describe('stage declarations', () => {
-  it('are the five named stages with complete parameter schemas', () => {
+  it('are the six named stages with complete parameter schemas', () => {
     expect(stages.map((s) => s.name)).toEqual([
       'atac-pseudobulk.count-matrix',
       'atac-pseudobulk.tile-matrix',
       'atac-pseudobulk.cell-qc',
       'atac-pseudobulk.pseudobulk',
       'atac-pseudobulk.lsi',
+      'atac-pseudobulk.tokenize',
     ]);
     for (const s of stages) {
       for (const [k, p] of Object.entries(s.params.properties)) {

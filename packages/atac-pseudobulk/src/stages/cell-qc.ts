@@ -10,7 +10,7 @@ import {
   type TssRegions,
 } from '../cell-qc.js';
 import { scanFragments } from '../scan-fragments.js';
-import { cellsToTable } from '../tables.js';
+import { cellsToTable, QC_THRESHOLDS_KEY } from '../tables.js';
 import { LABEL_COLUMN_PARAM, labelColumnOption } from './write-counted-cells.js';
 
 export type CellQcParams = {
@@ -44,7 +44,7 @@ async function tssFromInputs(
 /** Fragments (+ TSSs, peaks, a cell table) → per-cell QC and a pass/fail call. */
 export const cellQcStage = defineStage<CellQcParams>({
   name: 'atac-pseudobulk.cell-qc',
-  version: '2',
+  version: '3',
   description:
     'Per-cell fragments, ArchR TSS enrichment, FRiP and nucleosome ratio in one streaming pass; cells passing the thresholds are written as a cell table that counting stages take as their `cells`.',
   params: {
@@ -142,23 +142,24 @@ export const cellQcStage = defineStage<CellQcParams>({
     if (labels && p.missingCells === 'error') {
       requireCellsInFragments(qc.barcodes, qc.nFragments, cellsPath);
     }
-    const failures = qcFailures(qc, {
+    const thresholds = {
       minFragments: p.minFragments,
       minTssEnrichment: tss && p.minTssEnrichment > 0 ? p.minTssEnrichment : undefined,
       minFrip: peaks && p.minFrip > 0 ? p.minFrip : undefined,
       maxNucleosomeSignal: p.maxNucleosomeSignal > 0 ? p.maxNucleosomeSignal : undefined,
-    });
+    };
+    const failures = qcFailures(qc, thresholds);
     const pass = failures.map((f) => f.length === 0);
-    await writeTable(
-      ctx.outputs['cells']!,
-      cellsToTable({
-        barcodes: qc.barcodes,
-        labels: labels?.labels,
-        qc,
-        passQc: pass,
-        qcFail: failures.map((f) => f.join(';')),
-      }),
-    );
+    const cellsTable = cellsToTable({
+      barcodes: qc.barcodes,
+      labels: labels?.labels,
+      qc,
+      passQc: pass,
+      qcFail: failures.map((f) => f.join(';')),
+    });
+    // The thresholds in force travel with the table (the report draws them).
+    cellsTable.schema.metadata.set(QC_THRESHOLDS_KEY, JSON.stringify(thresholds));
+    await writeTable(ctx.outputs['cells']!, cellsTable);
     const kept = new Set(qc.barcodes.filter((_, r) => pass[r]));
     await writeCellTableSubset(
       ctx.outputs['passing']!,

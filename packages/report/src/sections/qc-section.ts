@@ -1,11 +1,9 @@
 import { readTable } from '@chromflow/core';
+import { QC_THRESHOLDS_KEY } from '@chromflow/atac-pseudobulk';
 import type { ReportSection } from '../html-report.js';
 import { renderVegaLite } from '../render-svg.js';
 import { qcScatterSpec } from '../figures/qc-scatter.js';
 import { numberColumn } from '../table-columns.js';
-
-/** Schema-metadata key of the QC thresholds (JSON object), where the QC stage records them. */
-export const QC_THRESHOLDS_KEY = 'chromflow.qc-thresholds';
 
 /** Cell QC: TSS enrichment against fragments with thresholds, and how many cells passed. */
 export async function qcSection(cellsPath: string): Promise<ReportSection> {

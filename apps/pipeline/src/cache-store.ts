@@ -4,7 +4,7 @@ import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { hashPath, writeFileAtomic } from '@chromflow/core';
-import { acquireLock } from './cache-lock.js';
+import { acquireLock, pidAlive } from './cache-lock.js';
 import type { CacheKeyParts } from './cache-key.js';
 
 /**
@@ -52,15 +52,6 @@ const WORK_FILES = ['job.json', 'result.json', 'error.json', 'manifest.json', '.
 
 interface FileHashMemo {
   [path: string]: { size: number; mtimeMs: number; ino: number; hash: string };
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export class CacheStore {

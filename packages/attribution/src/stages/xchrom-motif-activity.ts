@@ -31,7 +31,7 @@ const STAGE = 'attribution.xchrom-motif-activity';
 
 export const xchromMotifActivityStage = defineStage<XChromMotifActivityParams>({
   name: STAGE,
-  version: '1',
+  version: '2',
   description:
     "scBasset-style motif activity per cell on a trained XChrom (unseen-cells weights, so cells with RNA only work): each motif's consensus is written over the centre of GC-matched random backgrounds (each takes the GC fraction of a random input window; seeded), and the per-cell activity is the mean change in logit between inserted and background, z-scored per motif across cells.",
   params: {
@@ -76,6 +76,7 @@ export const xchromMotifActivityStage = defineStage<XChromMotifActivityParams>({
     h5ad: {
       kind: 'file',
       type: 'h5ad',
+      extension: '.h5ad',
       description:
         "cells × motifs z-scores as X and obsm['motif_activity'], Δlogit in obsm['motif_delta_logit']",
     },

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { defineStage, writeTable } from '@chromflow/core';
+import { defineStage, hashPath, writeTable } from '@chromflow/core';
 import { initBackend } from '@chromflow/compute';
 import { getConfig, type GetConfig, type GetSize } from '../get/config.js';
 import { assignGetWeights, readGetCheckpoint, saveGetModel } from '../get/checkpoint.js';
@@ -33,7 +33,7 @@ export interface GetFinetuneParams {
  */
 export const getFinetune = defineStage<GetFinetuneParams>({
   name: 'models.get-finetune',
-  version: '1',
+  version: '2',
   description:
     'Fine-tunes GET from a checkpoint (pretrained or fine-tuned; none: from scratch) on expression per region and strand (Softplus + Poisson NLL) or on accessibility from motifs alone, in full or as a LoRA fine-tune whose adapter is also saved alone; leave-out cell types and/or chromosomes, best weights by validation loss, resumable; metrics per cell type on TSS regions and per gene for the left-out samples.',
   params: {
@@ -188,7 +188,8 @@ export const getFinetune = defineStage<GetFinetuneParams>({
       dataHashes: d.hashes,
       metrics,
       bestEpoch: r.bestEpoch,
-      ...(from ? { from } : {}),
+      // By content, not path: a path into the cache would differ between caches.
+      ...(from ? { from: `sha256:${await hashPath(from)}` } : {}),
     });
     r.model.dispose();
     ctx.log.info(

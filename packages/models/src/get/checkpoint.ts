@@ -21,7 +21,7 @@ export interface GetManifest {
   /** sha256 of each input table. */
   dataHashes: Record<string, string>;
   metrics: Record<string, number>;
-  /** The checkpoint this one started from, as `sha256:<content hash>` of its directory. */
+  /** The checkpoint this one started from, as `sha256:<hash>` of its `weights.bin`. */
   from?: string;
   bestEpoch?: number;
 }

@@ -188,8 +188,9 @@ export const getFinetune = defineStage<GetFinetuneParams>({
       dataHashes: d.hashes,
       metrics,
       bestEpoch: r.bestEpoch,
-      // By content, not path: a path into the cache would differ between caches.
-      ...(from ? { from: `sha256:${await hashPath(from)}` } : {}),
+      // By its weights' content, not its path (a path into the cache differs between
+      // caches) nor its whole folder (which holds wall times).
+      ...(from ? { from: `sha256:${await hashPath(join(from, 'weights.bin'))}` } : {}),
     });
     r.model.dispose();
     ctx.log.info(

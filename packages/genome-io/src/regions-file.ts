@@ -1,7 +1,7 @@
 import { open, readFile } from 'node:fs/promises';
 import { tableFromIPC, type Table } from 'apache-arrow';
 import { ChromflowError, encodingOf, parquetToTable } from '@chromflow/core';
-import { readBed, type Regions } from './bed.js';
+import { readBed, regionsFromRecords, type Regions } from './bed.js';
 import { regionsFromTable } from './tables.js';
 import { isGzipFile, readLineBatches, type NumberedLine } from './text-source.js';
 
@@ -172,7 +172,7 @@ export function regionsFromAnyTable(table: Table, path: string): Regions {
         : {}),
     });
   }
-  return withRegions(records);
+  return regionsFromRecords(records);
 }
 
 function checkInterval(
@@ -194,32 +194,6 @@ function checkInterval(
       found: `start ${String(start)}, end ${String(end)}`,
     });
   }
-}
-
-function withRegions(
-  records: { chrom: string; start: number; end: number; name?: string }[],
-): Regions {
-  const chromNames: string[] = [];
-  const index = new Map<string, number>();
-  const chromIds = new Int32Array(records.length);
-  records.forEach((r, i) => {
-    let id = index.get(r.chrom);
-    if (id === undefined) {
-      id = chromNames.length;
-      index.set(r.chrom, id);
-      chromNames.push(r.chrom);
-    }
-    chromIds[i] = id;
-  });
-  return {
-    chromNames,
-    chromIds,
-    starts: Int32Array.from(records, (r) => r.start),
-    ends: Int32Array.from(records, (r) => r.end),
-    names: records.map((r) => r.name ?? `${r.chrom}:${r.start}-${r.end}`),
-    columns: {},
-    length: records.length,
-  };
 }
 
 /** A tab-separated file with a header line naming the columns (plain or gzip). */
@@ -295,5 +269,5 @@ async function readRegionsTsv(path: string, skipped: NumberedLine[]): Promise<Re
       expected: 'a header line, then one region per line',
     });
   }
-  return withRegions(records);
+  return regionsFromRecords(records);
 }

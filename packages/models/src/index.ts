@@ -10,6 +10,7 @@ export * from './data/xchrom-data.js';
 export * from './data/xchrom-split.js';
 export * from './data/read-xchrom-tables.js';
 export * from './data/read-xchrom-e18.js';
+export * from './data/read-xchrom-prediction-inputs.js';
 export * from './metrics/metrics-table.js';
 export * from './checkpoint/xchrom-checkpoint.js';
 export * from './get/index.js';

@@ -1,23 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tableFromArrays } from 'apache-arrow';
-import {
-  ChromflowError,
-  defineStage,
-  readTable,
-  requireEncoding,
-  withEncoding,
-  writeTable,
-} from '@chromflow/core';
+import { ChromflowError, defineStage, withEncoding, writeTable } from '@chromflow/core';
 import { initBackend } from '@chromflow/compute';
 import { readMotifs } from '@chromflow/genome-io';
 import { writeH5ad } from '@chromflow/cell-embedding';
-import {
-  CELLS_DIR,
-  codesFromSequenceTable,
-  joinCellEmbedding,
-  loadXChromModel,
-} from '@chromflow/models';
+import { CELLS_DIR, loadXChromModel, readXChromPredictionInputs } from '@chromflow/models';
 import { consensusCodes, gcMatchedBackgrounds } from '../motif-backgrounds.js';
 import { xchromMotifActivity } from '../xchrom-motif-activity.js';
 
@@ -115,37 +103,11 @@ export const xchromMotifActivityStage = defineStage<XChromMotifActivityParams>({
               });
             return m;
           });
-    const seqT = await readTable(need('sequences'));
-    requireEncoding(seqT, 'sequence-codes', need('sequences'));
-    const seq = codesFromSequenceTable(seqT, need('sequences'));
-    if (seq.seqLength !== model.config.seqLength) {
-      throw new ChromflowError(
-        'VALUE',
-        'the sequence windows differ in length from the training windows',
-        {
-          path: need('sequences'),
-          expected: `${model.config.seqLength} bp`,
-          found: `${seq.seqLength} bp`,
-        },
-      );
-    }
-    const embT = await readTable(need('embedding'));
-    requireEncoding(embT, 'cell-embedding', need('embedding'));
-    const barcodes = Array.from({ length: embT.numRows }, (_, i) =>
-      String(embT.getChild('barcode')?.get(i)),
+    const { seq, barcodes, emb } = await readXChromPredictionInputs(
+      model.config,
+      need('sequences'),
+      need('embedding'),
     );
-    const emb = joinCellEmbedding(embT, barcodes, need('embedding'));
-    if (emb.embeddingDim !== model.config.cellInputDim) {
-      throw new ChromflowError(
-        'SCHEMA',
-        'the cell embedding has a different width than in training',
-        {
-          path: need('embedding'),
-          expected: `pc1…pc${model.config.cellInputDim}`,
-          found: `pc1…pc${emb.embeddingDim}`,
-        },
-      );
-    }
     const bg = gcMatchedBackgrounds(
       seq.codes,
       seq.seqLength,

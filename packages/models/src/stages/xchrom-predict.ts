@@ -1,12 +1,6 @@
-import {
-  ChromflowError,
-  defineStage,
-  readTable,
-  requireEncoding,
-  writeTable,
-} from '@chromflow/core';
+import { ChromflowError, defineStage, writeTable } from '@chromflow/core';
 import { initBackend } from '@chromflow/compute';
-import { codesFromSequenceTable, joinCellEmbedding } from '../data/read-xchrom-tables.js';
+import { readXChromPredictionInputs } from '../data/read-xchrom-prediction-inputs.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CELLS_DIR, loadXChromModel } from '../checkpoint/xchrom-checkpoint.js';
@@ -87,37 +81,11 @@ export const xchromPredict = defineStage<XChromPredictParams>({
     ctx.log.info(
       `weights selected on validation ${useCells ? 'cells' : 'peaks'} (${useCells ? forCells : checkpoint})`,
     );
-    const seqT = await readTable(need('sequences'));
-    requireEncoding(seqT, 'sequence-codes', need('sequences'));
-    const embT = await readTable(need('embedding'));
-    requireEncoding(embT, 'cell-embedding', need('embedding'));
-    const seq = codesFromSequenceTable(seqT, need('sequences'));
-    if (seq.seqLength !== model.config.seqLength) {
-      throw new ChromflowError(
-        'VALUE',
-        'the sequence windows differ in length from the training windows',
-        {
-          path: need('sequences'),
-          expected: `${model.config.seqLength} bp`,
-          found: `${seq.seqLength} bp`,
-        },
-      );
-    }
-    const barcodes = Array.from({ length: embT.numRows }, (_, i) =>
-      String(embT.getChild('barcode')?.get(i)),
+    const { seq, barcodes, emb } = await readXChromPredictionInputs(
+      model.config,
+      need('sequences'),
+      need('embedding'),
     );
-    const emb = joinCellEmbedding(embT, barcodes, need('embedding'));
-    if (emb.embeddingDim !== model.config.cellInputDim) {
-      throw new ChromflowError(
-        'SCHEMA',
-        'the cell embedding has a different width than in training',
-        {
-          path: need('embedding'),
-          expected: `pc1…pc${model.config.cellInputDim}`,
-          found: `pc1…pc${emb.embeddingDim}`,
-        },
-      );
-    }
     ctx.log.info(
       `predicting ${seq.names.length} regions × ${barcodes.length} cells on ${backend.name}`,
     );

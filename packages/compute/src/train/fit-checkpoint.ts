@@ -77,6 +77,14 @@ export async function saveFitState(
   snapshotVariables(model).forEach((v, i) => tensors.push({ name: `model/${i}`, tensor: v }));
   optimizer.slotVariables().forEach((v, i) => tensors.push({ name: `optimizer/${i}`, tensor: v }));
   const kept: tf.Tensor[] = [];
+  // Sparse tables (host arrays): table, SparseAdam moments; their steps in the metadata.
+  const tables = model.sparseTables?.() ?? [];
+  for (const t of tables) {
+    for (const n of t.toNamedTensors()) {
+      kept.push(n.tensor);
+      tensors.push({ name: `sparse/${n.name}`, tensor: n.tensor });
+    }
+  }
   for (const [name, weights] of best) {
     const vars = snapshotVariables(model);
     weights.forEach((w, i) => {
@@ -90,7 +98,7 @@ export async function saveFitState(
       fileIoHandler(next),
       tensors,
       { format: 'chromflow-fit-state', version: 1 },
-      { fit: { ...loop, step: optimizer.step } },
+      { fit: { ...loop, step: optimizer.step, sparseSteps: tables.map((t) => t.step) } },
     );
   } finally {
     tf.dispose(kept);
@@ -123,7 +131,8 @@ export async function restoreFitState(
   const stateDir = completeStateDir(dir) ?? join(dir, FIT_STATE_DIR);
   const { tensors, metadata } = await loadNamedTensors(fileIoHandler(stateDir));
   try {
-    const saved = metadata['fit'] as (FitLoopState & { step: number }) | undefined;
+    const saved = metadata['fit'] as
+      (FitLoopState & { step: number; sparseSteps?: number[] }) | undefined;
     const names = Object.keys(saved?.tracks ?? {});
     if (!saved || names.join(',') !== selections.join(',')) {
       throw new ChromflowError('PARAM', 'the checkpoint was trained with other selections', {
@@ -151,22 +160,45 @@ export async function restoreFitState(
       return t.dataSync() as Float32Array;
     };
     const vars = snapshotVariables(model);
-    assignWeights(
-      model,
-      vars.map((v, i) => get(`model/${i}`, v)),
-    );
+    const tables = model.sparseTables?.() ?? [];
+    // The tables' own state is restored below with their moments.
+    assignWeights(model, [
+      ...vars.map((v, i) => get(`model/${i}`, v)),
+      ...tables.map((t) => t.weights),
+    ]);
     tf.tidy(() =>
       optimizer
         .slotVariables()
         .forEach((s, i) => s.assign(tf.tensor(get(`optimizer/${i}`, s), s.shape))),
     );
     optimizer.step = saved.step;
+    const sparse = new Map<string, tf.Tensor>();
+    for (const [name, t] of tensors) {
+      if (name.startsWith('sparse/')) sparse.set(name.slice('sparse/'.length), t);
+    }
+    tables.forEach((t, i) => t.restoreNamedTensors(sparse, saved.sparseSteps?.[i] ?? 0));
+    const tableCopy = (name: string, t: (typeof tables)[number]): Float32Array => {
+      const stored = tensors.get(name);
+      if (stored?.size !== t.weights.length) {
+        throw new ChromflowError(
+          'SCHEMA',
+          `checkpoint tensor '${name}' is missing or has the wrong size`,
+          {
+            path: stateDir,
+            field: name,
+            expected: `${t.rows} × ${t.dim}`,
+            found: stored ? `${stored.size} values` : 'absent',
+          },
+        );
+      }
+      return Float32Array.from(stored.dataSync());
+    };
     const best = new Map<string, WeightSnapshot>();
     for (const name of selections) {
-      best.set(
-        name,
-        vars.map((v, i) => Float32Array.from(get(`best/${name}/${i}`, v))),
-      );
+      best.set(name, [
+        ...vars.map((v, i) => Float32Array.from(get(`best/${name}/${i}`, v))),
+        ...tables.map((t, j) => tableCopy(`best/${name}/${vars.length + j}`, t)),
+      ]);
     }
     // JSON writes Infinity as null.
     for (const t of Object.values(saved.tracks)) {

@@ -21,6 +21,8 @@ import {
 import { localGradientStep, type GradientStep } from './gradient-step.js';
 import type { Optimizer } from './optimizer.js';
 import type { LearningRateSchedule } from './schedules.js';
+import { sparseTrainStep } from './sparse-step.js';
+import type { SparseAdamOptions } from '../layers/sparse-embedding.js';
 import type { HostBatch, Trainable, TrainableFactory } from './trainable.js';
 import { takeWeights, type WeightSnapshot } from './weights.js';
 
@@ -103,6 +105,13 @@ export interface FitResult<M extends Trainable = Trainable> {
   interrupted: boolean;
 }
 
+/** SparseAdam settings of the sparse tables: the dense optimizer's betas, ε and (AdamW) decay. */
+function sparseOptions(spec: OptimizerSpec): SparseAdamOptions {
+  const { learningRate, beta1, beta2, epsilon } = spec.options;
+  const weightDecay = spec.kind === 'adamw' ? spec.options.weightDecay : 0;
+  return { learningRate, beta1, beta2, epsilon, weightDecay };
+}
+
 function makeOptimizer(spec: OptimizerSpec, vars: tf.Variable[]): Optimizer {
   return spec.kind === 'adam' ? new Adam(vars, spec.options) : new AdamW(vars, spec.options);
 }
@@ -181,6 +190,14 @@ export async function fit<M extends Trainable>(o: FitOptions<M>): Promise<FitRes
     step = (m, b) => e.gradientStep(m, b);
     log(`data-parallel training on ${e.workers} workers (${backend})`);
   }
+  if (model.sparseTables && engine) {
+    throw new ChromflowError('PARAM', 'a model with sparse tables trains in one process', {
+      field: 'parallel.workers',
+      expected: '1 (sparse embedding tables are updated on the main thread)',
+      found: String(o.parallel?.workers),
+    });
+  }
+  const sparse = model.sparseTables ? sparseOptions(o.optimizer) : undefined;
   const optimizer = makeOptimizer(o.optimizer, model.trainableVariables());
   const names = o.selections.map((s) => s.name);
   const initial = takeWeights(model);
@@ -215,6 +232,13 @@ export async function fit<M extends Trainable>(o: FitOptions<M>): Promise<FitRes
       let seen = 0;
       for (const { batch, size } of o.batches.epoch(rng, st.epoch)) {
         throwIfAborted(o.signal);
+        if (sparse) {
+          const rate = o.schedule?.(optimizer.step);
+          const clip = (g: tf.Tensor[]): tf.Tensor[] => (o.clip ? clipped(g, o.clip) : g);
+          lossSum += (await sparseTrainStep(model, batch, optimizer, sparse, rate, clip)) * size;
+          seen += size;
+          continue;
+        }
         const r = await step(model, batch);
         const grads = o.clip ? clipped(r.grads, o.clip) : r.grads;
         optimizer.apply(grads, o.schedule?.(optimizer.step));

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import type { EmbeddingBatch, SparseEmbedding } from '../layers/sparse-embedding.js';
 
 /**
  * The contract between a model and the training engine (single-process or
@@ -26,6 +27,15 @@ export interface Trainable {
    * disposes). Lets the engine predict data-parallel (`TrainingEngine.predict`).
    */
   predictBatch?(batch: HostBatch): tf.Tensor;
+  /**
+   * Optional: host tables trained sparsely (only the rows a batch touches,
+   * by `SparseEmbedding.applySparseAdam`), in a fixed order. `fit` then
+   * calls `gatherSparseRows` before each `trainingLoss`; those two are the
+   * whole contract. Single-process only (no data-parallel engine).
+   */
+  sparseTables?(): SparseEmbedding[];
+  /** Gathers the batch's rows of each table (`sparseTables()` order) and holds them for the next `trainingLoss`. */
+  gatherSparseRows?(batch: HostBatch): EmbeddingBatch[];
 }
 
 /**

@@ -47,6 +47,21 @@ const fmtProgress = (done: number, total: number | undefined, message?: string):
   return `${pct}${message ? ` ${message}` : ''}`;
 };
 
+/**
+ * `, ETA 1 min 5 s` from the rate since the first progress report (so a resumed
+ * stage's finished part does not count), once there is a rate to go on.
+ */
+export function etaText(
+  first: { at: number; done: number },
+  now: number,
+  done: number,
+  total: number | undefined,
+): string {
+  if (!total || done <= first.done || done >= total) return '';
+  const msPerStep = (now - first.at) / (done - first.done);
+  return `, ETA ${fmtDuration(msPerStep * (total - done))}`;
+}
+
 const MARK: Record<StageStatus, string> = {
   cached: '=',
   ran: '✓',
@@ -96,7 +111,14 @@ export class PlainReporter implements Reporter {
 export class TtyReporter implements Reporter {
   private readonly running = new Map<
     string,
-    { stage: string; placement: string; t0: number; text: string }
+    {
+      stage: string;
+      placement: string;
+      t0: number;
+      text: string;
+      /** The first progress report seen (a resumed stage starts part-way), for the ETA. */
+      first?: { at: number; done: number };
+    }
   >();
   private drawn = 0;
   private readonly timer: NodeJS.Timeout;
@@ -129,7 +151,10 @@ export class TtyReporter implements Reporter {
   }
   progress(id: string, done: number, total: number | undefined, message?: string): void {
     const r = this.running.get(id);
-    if (r) r.text = fmtProgress(done, total, message);
+    if (!r) return;
+    const now = Date.now();
+    r.first ??= { at: now, done };
+    r.text = fmtProgress(done, total, message) + etaText(r.first, now, done, total);
   }
   log(id: string, level: 'info' | 'warn', message: string): void {
     if (level === 'warn') this.above(`  ${id}: warning: ${message}`);

@@ -214,7 +214,9 @@ export async function fit<M extends Trainable>(o: FitOptions<M>): Promise<FitRes
   if (o.resume && o.checkpointDir && hasFitState(o.checkpointDir)) {
     ({ loop: st, best } = await restoreFitState(o.checkpointDir, model, optimizer, names));
     const t = st.tracks[first.name]!;
-    log(`resumed from epoch ${st.epoch} (best ${t.bestLoss.toFixed(4)} at epoch ${t.bestEpoch})`);
+    log(
+      `resumed from epoch ${st.epoch} (best ${t.bestLoss.toFixed(4)} at epoch ${t.bestEpoch + 1})`,
+    );
   }
   const running = (s: Selection<M>): boolean =>
     st.tracks[s.name]!.wait < (s.patience ?? o.patience);
@@ -273,10 +275,13 @@ export async function fit<M extends Trainable>(o: FitOptions<M>): Promise<FitRes
         `epoch ${rec.epoch + 1}: train loss ${rec.trainLoss.toFixed(4)}${parts}, ` +
           `${rec.seconds.toFixed(1)} s, lr ${(o.schedule?.(optimizer.step) ?? optimizer.learningRate()).toExponential(3)}`,
       );
+      // The live line on a terminal: this epoch's figure and the best so far (issue 17).
+      const track = st.tracks[first.name]!;
       o.onProgress?.(
         st.epoch,
         o.epochs,
-        `epoch ${st.epoch}: ${first.label} ${losses[first.name]!.toFixed(4)}`,
+        `epoch ${st.epoch}: ${first.label} ${losses[first.name]!.toFixed(4)} ` +
+          `(best ${track.bestLoss.toFixed(4)} at epoch ${track.bestEpoch + 1})`,
       );
     }
   } finally {

@@ -5,3 +5,4 @@ export * from './xchrom-motif-activity.js';
 export * from './xchrom-cell-type-head.js';
 export * from './xchrom-ism.js';
 export { stages } from './stages/all.js';
+export * from './motif-interactions.js';

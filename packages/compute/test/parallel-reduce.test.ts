@@ -5,7 +5,7 @@ import {
   inProcessGradientStep,
   type TrainingEngine,
 } from '../src/parallel/engine.js';
-import { reduceRange, reduceSlots } from '../src/parallel/reduce.js';
+import { reduceSlots, variableRange } from '../src/parallel/reduce.js';
 import { toyBatch, toyConfig } from './parallel-toy.js';
 
 /**
@@ -21,20 +21,31 @@ afterAll(async () => {
 });
 
 describe('gradient reduction in the workers', () => {
-  it('reduceSlots over any split of the range equals the sequential sum in slot order', () => {
-    const n = 1001;
+  it('reduceSlots over the variable-aligned ranges equals the sequential sum in slot order', () => {
+    const offsets = [0, 10, 11, 500, 501, 1001]; // five variables of uneven size
+    const n = offsets.at(-1)!;
     const slots = [0, 1, 2].map((k) =>
       Float32Array.from({ length: n }, (_, i) => Math.sin(i * (k + 1)) / 3),
     );
     const want = Float32Array.from(slots[0]!);
     for (const s of slots.slice(1)) for (let i = 0; i < n; i++) want[i] = want[i]! + s[i]!;
     const got = new Float32Array(n);
+    let next = 0;
     for (let w = 0; w < 3; w++) {
-      const { lo, hi } = reduceRange(w, 3, n);
-      reduceSlots(slots, 3, got, lo, hi);
+      const r = variableRange(w, 3, offsets);
+      expect(r.lo).toBe(next); // contiguous, cut at variable boundaries
+      expect(offsets).toContain(r.hi);
+      next = r.hi;
+      reduceSlots(slots, 3, got, r.lo, r.hi);
     }
+    expect(next).toBe(n);
     expect(Array.from(got)).toEqual(Array.from(want));
-    expect(reduceRange(2, 3, n).hi).toBe(n);
+    // Cuts nearest to the even split: 334 → 500 (dist 166 < 323 to 11), 667 → 501.
+    expect([0, 1, 2].map((w) => variableRange(w, 3, offsets).first)).toEqual([0, 3, 4]);
+    // One participant takes everything; more participants than variables leave some empty.
+    expect(variableRange(0, 1, offsets)).toEqual({ lo: 0, hi: n, first: 0, last: 5 });
+    expect(variableRange(0, 4, [0, 7])).toEqual({ lo: 0, hi: 0, first: 0, last: 0 });
+    expect(variableRange(3, 4, [0, 7]).hi).toBe(7);
   });
 
   it.each([9, 1])(

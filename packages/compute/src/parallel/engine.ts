@@ -11,6 +11,8 @@ import type { HostBatch, Trainable } from '../train/trainable.js';
 import { Adam } from '../train/adam.js';
 import { clipGradientByNorm } from '../train/clip.js';
 import { localGradientStep } from '../train/gradient-step.js';
+import type { HostSteppable, HostUpdateRule } from '../train/host-update.js';
+import type { Optimizer } from '../train/optimizer.js';
 import { loadTrainable, moduleUrl } from './load-trainable.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 import { barrierWords, resetBarrier } from './reduce.js';
@@ -25,8 +27,11 @@ import { barrierWords, resetBarrier } from './reduce.js';
  * gradients the workers left in their shared slots pre-multiplied by their
  * shard weight (examples / batch); losses and the state (BatchNorm moving
  * statistics) are averaged with the same weights. No weight or gradient
- * array is copied through messages. The optimizer stays in the main thread.
- * With `workers ≤ 1` the same API runs in-process.
+ * array is copied through messages. With `shardedStep` the workers also step
+ * the optimizer, each over its range of whole variables, on weights and
+ * moments held in shared memory (docs/adr/0004-…): the main thread then only
+ * splits batches and averages losses and state. With `workers ≤ 1` the same
+ * API runs in-process.
  */
 
 export interface TrainingEngineOptions {
@@ -76,6 +81,26 @@ export interface TrainingEngine {
     optimizer: tf.Optimizer | Adam,
     options?: TrainStepOptions,
   ): Promise<number>;
+  /**
+   * One training step of `model` with `optimizer` run in the workers: they sum the gradients
+   * and step their ranges of the weights and moments in shared memory, with the same float32
+   * arithmetic as `optimizer.apply` on the summed gradients (same bits). The model's and
+   * optimizer's variables are refreshed only by `syncHost` (which `gradientStep` and
+   * `predict` call themselves); the model's state variables are updated every step. Returns
+   * the loss. Without workers: `gradientStep` + `optimizer.apply`.
+   */
+  shardedStep(
+    model: Trainable,
+    batch: HostBatch,
+    optimizer: Optimizer & HostSteppable,
+    learningRate?: number,
+  ): Promise<number>;
+  /**
+   * Copies the weights and moments the workers stepped back into the model's trainable
+   * variables and the optimizer's `slotVariables()`; a no-op when they are current. Call it
+   * before reading or saving them.
+   */
+  syncHost(): void;
   /**
    * The model's `predictBatch` outputs for `batch` (shards on the workers,
    * concatenated in order along axis 0) at the engine model's current weights;
@@ -204,12 +229,19 @@ export async function createTrainingEngine(
   const nWorkers = Math.max(0, Math.floor(options.workers ?? availableParallelism()));
   const handles: WorkerHandle[] = [];
   const sizes = model.trainableVariables().map((v) => v.size);
-  const totalSize = sizes.reduce((a, b) => a + b, 0);
+  const offsets: number[] = [];
+  let totalSize = 0;
+  for (const n of sizes) {
+    offsets.push(totalSize);
+    totalSize += n;
+  }
   const sharedWeights = new SharedArrayBuffer(4 * Math.max(1, totalSize));
   // The workers' reduction of their slots (src/parallel/reduce.ts) lands here.
   const summedGrads = new SharedArrayBuffer(4 * Math.max(1, totalSize));
   const barrierBuffer = new SharedArrayBuffer(4 * barrierWords);
   const barrier = new Int32Array(barrierBuffer);
+  // The optimizer's moments for shardedStep (pages are only touched once it is used).
+  const momentBuffers = [0, 1].map(() => new SharedArrayBuffer(4 * Math.max(1, totalSize)));
   if (nWorkers >= 2) {
     const { url, execArgv } = workerEntry(module);
     const slots = Array.from(
@@ -226,6 +258,7 @@ export async function createTrainingEngine(
         backend,
         shared: { weights: sharedWeights, grads },
         reduce: { index: i, slots, sum: summedGrads, barrier: barrierBuffer },
+        moments: { m: momentBuffers[0]!, v: momentBuffers[1]! },
       };
       handles.push(new WorkerHandle(new Worker(url, { workerData: init, execArgv })));
     }
@@ -263,23 +296,79 @@ export async function createTrainingEngine(
   const currentIds = (m: Trainable): unknown[] =>
     [...m.trainableVariables(), ...m.stateVariables()].map((v) => v.dataId);
 
-  const gradientStep = async (m: Trainable, batch: HostBatch): Promise<GradientResult> => {
-    if (handles.length === 0) return inProcessGradientStep(m, batch);
-    const vars = m.trainableVariables();
-    const states = m.stateVariables();
+  const checkSizes = (vars: tf.Variable[]): void => {
     if (vars.map((v) => v.size).join(',') !== sizes.join(',')) {
       throw new ChromflowError(
         'PARAM',
-        'gradientStep got a model whose variables differ from the engine model.',
+        'The engine got a model whose variables differ from the engine model.',
         { expected: sizes.join(','), found: vars.map((v) => v.size).join(',') },
       );
     }
-    writeShared(vars);
-    syncedIds = [];
+  };
+
+  /**
+   * Who owns the shared weights and moments after shardedStep: the model and optimizer whose
+   * variables they mirror, those variables' data ids when they were last copied either way,
+   * and whether the workers have stepped them since (then the shared copy is the newer one).
+   */
+  let owner: { model: Trainable; optimizer: Optimizer; ids: unknown[]; stale: boolean } | undefined;
+  const ownerIds = (m: Trainable, opt: Optimizer): unknown[] =>
+    [...m.trainableVariables(), ...opt.slotVariables()].map((v) => v.dataId);
+  const syncHost = (): void => {
+    if (owner === undefined || !owner.stale) return;
+    const vars = owner.model.trainableVariables();
+    const slots = owner.optimizer.slotVariables();
+    const [m, v] = momentBuffers.map((b) => new Float32Array(b, 0, totalSize));
+    const at = (flat: Float32Array, k: number, x: tf.Variable): tf.Tensor =>
+      tf.tensor(flat.slice(offsets[k], offsets[k]! + x.size), x.shape, 'float32');
+    const shared = new Float32Array(sharedWeights, 0, totalSize);
+    tf.tidy(() => {
+      vars.forEach((x, k) => x.assign(at(shared, k, x)));
+      slots.forEach((x, k) =>
+        x.assign(k < vars.length ? at(m!, k, x) : at(v!, k - vars.length, x)),
+      );
+    });
+    owner.ids = ownerIds(owner.model, owner.optimizer);
+    owner.stale = false;
+  };
+  /** Puts `m`'s weights and `opt`'s moments into shared memory unless they are there already. */
+  const pushOwner = (m: Trainable, opt: Optimizer): void => {
+    if (owner !== undefined && (owner.model !== m || owner.optimizer !== opt)) {
+      syncHost();
+      owner = undefined;
+    }
+    const ids = ownerIds(m, opt);
+    if (owner !== undefined && (owner.stale || ids.every((id, k) => id === owner!.ids[k]))) return;
+    const slots = opt.slotVariables();
+    const n = m.trainableVariables().length;
+    if (slots.length !== 2 * n) {
+      throw new ChromflowError(
+        'PARAM',
+        'shardedStep needs an optimizer with m and v per variable.',
+        {
+          expected: String(2 * n),
+          found: String(slots.length),
+        },
+      );
+    }
+    writeShared(m.trainableVariables());
+    const [mm, vv] = momentBuffers.map((b) => new Float32Array(b, 0, totalSize));
+    slots.forEach((x, k) => (k < n ? mm! : vv!).set(x.dataSync(), offsets[k % n]));
+    owner = { model: m, optimizer: opt, ids, stale: false };
+  };
+
+  /** One data-parallel step on the workers; gradients summed in shared memory (and stepped with `update`). */
+  const runStep = async (
+    m: Trainable,
+    batch: HostBatch,
+    update?: (participants: number) => HostUpdateRule,
+  ): Promise<number> => {
+    const states = m.stateVariables();
     const state = readAll(states);
     const shards = m.splitBatch(batch, handles.length).filter((s) => m.batchSize(s) > 0);
     const examples = shards.map((s) => m.batchSize(s));
     const total = examples.reduce((a, b) => a + b, 0);
+    const rule = update?.(shards.length);
     resetBarrier(barrier);
     const results = await Promise.all(
       shards.map((shard, i) =>
@@ -290,6 +379,7 @@ export async function createTrainingEngine(
           participants: shards.length,
           state,
           batch: shard,
+          ...(rule !== undefined ? { update: rule } : {}),
         }),
       ),
     );
@@ -297,16 +387,6 @@ export async function createTrainingEngine(
       (r): r is Extract<FromWorker, { kind: 'result' }> => r.kind === 'result',
     );
     const parts = done.map((r) => ({ w: r.examples / total, r }));
-    const loss = parts.reduce((s, p) => s + p.w * p.r.loss, 0);
-    // Σ over shards, in worker order (deterministic), of the pre-scaled gradients: summed by
-    // the workers themselves, each over its own range (reduce.ts), not here.
-    const flat = new Float32Array(summedGrads, 0, totalSize);
-    let off = 0;
-    const grads = vars.map((v) => {
-      const g = tf.tensor(flat.subarray(off, off + v.size), v.shape, 'float32');
-      off += v.size;
-      return g;
-    });
     if (states.length > 0) {
       assignAll(
         states,
@@ -316,13 +396,53 @@ export async function createTrainingEngine(
         ),
       );
     }
+    return parts.reduce((s, p) => s + p.w * p.r.loss, 0);
+  };
+
+  const gradientStep = async (m: Trainable, batch: HostBatch): Promise<GradientResult> => {
+    if (handles.length === 0) return inProcessGradientStep(m, batch);
+    syncHost();
+    const vars = m.trainableVariables();
+    checkSizes(vars);
+    writeShared(vars);
+    syncedIds = [];
+    const loss = await runStep(m, batch);
+    // Σ over shards, in worker order (deterministic), of the pre-scaled gradients: summed by
+    // the workers themselves, each over its own range (reduce.ts), not here.
+    const flat = new Float32Array(summedGrads, 0, totalSize);
+    const grads = vars.map((v, k) =>
+      tf.tensor(flat.subarray(offsets[k], offsets[k]! + v.size), v.shape, 'float32'),
+    );
     return { loss, grads };
+  };
+
+  const shardedStep = async (
+    m: Trainable,
+    batch: HostBatch,
+    optimizer: Optimizer & HostSteppable,
+    learningRate?: number,
+  ): Promise<number> => {
+    if (handles.length === 0) {
+      const { loss, grads } = await inProcessGradientStep(m, batch);
+      optimizer.apply(grads, learningRate);
+      tf.dispose(grads);
+      return loss;
+    }
+    checkSizes(m.trainableVariables());
+    pushOwner(m, optimizer);
+    syncedIds = [];
+    // The step's scalars are taken (and `optimizer.step` advanced) only once the batch is split.
+    const loss = await runStep(m, batch, () => optimizer.hostUpdate(learningRate));
+    owner!.stale = true;
+    return loss;
   };
 
   return {
     workers: handles.length,
     model,
     gradientStep,
+    shardedStep,
+    syncHost,
     async trainStep(batch, optimizer, stepOptions = {}) {
       if (optimizer instanceof Adam && stepOptions.clipNorm !== undefined) {
         throw new ChromflowError(
@@ -358,6 +478,7 @@ export async function createTrainingEngine(
         }
         return model.predictBatch(batch);
       }
+      syncHost();
       const ids = currentIds(model);
       const sync = ids.length !== syncedIds.length || ids.some((id, i) => id !== syncedIds[i]);
       if (sync) writeShared(model.trainableVariables());

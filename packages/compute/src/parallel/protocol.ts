@@ -1,4 +1,5 @@
 import type { BackendChoice } from '../backend/init-backend.js';
+import type { HostUpdateRule } from '../train/host-update.js';
 import type { HostBatch } from '../train/trainable.js';
 
 /** Messages between the training engine and its worker threads. */
@@ -26,6 +27,11 @@ export interface WorkerInit {
     sum: SharedArrayBuffer;
     barrier: SharedArrayBuffer;
   };
+  /**
+   * The optimizer's moments (float32, laid out as `weights`), stepped in place by the workers
+   * together with `weights` when a step carries an `update` (docs/adr/0004-…).
+   */
+  moments: { m: SharedArrayBuffer; v: SharedArrayBuffer };
 }
 
 export type ToWorker =
@@ -38,6 +44,8 @@ export type ToWorker =
       participants: number;
       state: Float32Array[];
       batch: HostBatch;
+      /** When set, after reducing its range each worker steps it: weights and moments in place. */
+      update?: HostUpdateRule;
     }
   | {
       kind: 'predict';

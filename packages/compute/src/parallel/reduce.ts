@@ -31,16 +31,32 @@ export function arriveAndWait(barrier: Int32Array, participants: number, failed:
   return Atomics.load(barrier, 2) === 0;
 }
 
-/** The element range worker `index` of `participants` reduces. */
-export function reduceRange(
+/**
+ * The range worker `index` of `participants` reduces (and, with the optimizer in the workers,
+ * steps): whole variables, cut at the variable boundaries nearest to an even split, since
+ * per-variable clipping needs all of a variable's gradient. `offsets` are the variables'
+ * start offsets followed by the total; `first`…`last` (exclusive) are its variables.
+ */
+export function variableRange(
   index: number,
   participants: number,
-  total: number,
-): { lo: number; hi: number } {
-  return {
-    lo: Math.floor((index * total) / participants),
-    hi: Math.floor(((index + 1) * total) / participants),
+  offsets: readonly number[],
+): { lo: number; hi: number; first: number; last: number } {
+  const vars = offsets.length - 1;
+  const total = offsets[vars] ?? 0;
+  // The first variable at or after the boundary nearest to k·total/participants.
+  const cut = (k: number): number => {
+    if (k <= 0) return 0;
+    if (k >= participants) return vars;
+    const target = (k * total) / participants;
+    let j = 0;
+    while (j < vars && offsets[j + 1]! <= target) j++;
+    // Boundary j (offsets[j] ≤ target < offsets[j + 1]): keep it or move to j + 1, whichever is nearer.
+    return j < vars && offsets[j + 1]! - target < target - offsets[j]! ? j + 1 : j;
   };
+  const first = cut(index);
+  const last = Math.max(first, cut(index + 1));
+  return { lo: offsets[first]!, hi: offsets[last]!, first, last };
 }
 
 /** sum[lo, hi) = slot₀ + slot₁ + … in slot order, each addition rounded to float32. */

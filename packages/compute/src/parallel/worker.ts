@@ -4,7 +4,8 @@ import { initBackend } from '../backend/init-backend.js';
 import '../backend/register-gradients.js';
 import { loadTrainable } from './load-trainable.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
-import { arriveAndWait, reduceRange, reduceSlots } from './reduce.js';
+import { hostUpdateVariable } from '../train/host-update.js';
+import { arriveAndWait, reduceSlots, variableRange } from './reduce.js';
 
 /**
  * A data-parallel training worker: builds the same Trainable as the main
@@ -31,6 +32,9 @@ async function main(): Promise<void> {
   const slots = init.reduce.slots.map((b) => new Float32Array(b, 0, total));
   const summed = new Float32Array(init.reduce.sum, 0, total);
   const barrier = new Int32Array(init.reduce.barrier);
+  const momentM = new Float32Array(init.moments.m, 0, total);
+  const momentV = new Float32Array(init.moments.v, 0, total);
+  const bounds = [...offsets, total];
   const post = (m: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
   post({
     kind: 'ready',
@@ -88,10 +92,18 @@ async function main(): Promise<void> {
         failed = false;
       } finally {
         // Every participant arrives, even after an error, so none waits forever; then each
-        // sums its range of all slots (src/parallel/reduce.ts) unless someone failed.
+        // sums its range of all slots (src/parallel/reduce.ts) unless someone failed, and with
+        // an update steps the weights and moments of that range in place.
         if (arriveAndWait(barrier, msg.participants, failed)) {
-          const { lo, hi } = reduceRange(init.reduce.index, msg.participants, total);
-          reduceSlots(slots, msg.participants, summed, lo, hi);
+          const r = variableRange(init.reduce.index, msg.participants, bounds);
+          reduceSlots(slots, msg.participants, summed, r.lo, r.hi);
+          if (msg.update !== undefined) {
+            for (let j = r.first; j < r.last; j++) {
+              const lo = bounds[j]!;
+              const hi = bounds[j + 1]!;
+              hostUpdateVariable(msg.update, sharedWeights, momentM, momentV, summed, lo, hi);
+            }
+          }
         }
       }
       post(

@@ -3,6 +3,7 @@ import { adamKernelName } from '../kernels/adam-update.js';
 import { fusedPathActive } from '../ops/fused.js';
 import { clipGradientByNorm } from './clip.js';
 import { Moments } from './moments.js';
+import type { HostSteppable, HostUpdateRule } from './host-update.js';
 import type { Optimizer } from './optimizer.js';
 import { exponentialDecaySchedule, type LearningRateSchedule } from './schedules.js';
 
@@ -25,7 +26,7 @@ export interface AdamOptions {
  * √v̂, as PyTorch does; that is `AdamW`), the bias corrections folded into
  * the step size.
  */
-export class Adam implements Optimizer {
+export class Adam implements Optimizer, HostSteppable {
   readonly options: AdamOptions;
   step = 0;
   private readonly moments: Moments;
@@ -71,6 +72,22 @@ export class Adam implements Optimizer {
       Moments.accumulate(g, m, v, o.beta1, o.beta2);
       x.assign(tf.sub(x, tf.div(tf.mul(m, alpha), tf.add(tf.sqrt(v), o.epsilon))));
     });
+  }
+
+  /** Advances `step` as `apply` does and returns its scalars, for the workers (src/train/host-update.ts). */
+  hostUpdate(lr = this.learningRate(this.step)): HostUpdateRule {
+    const o = this.options;
+    this.step += 1;
+    const t = this.step;
+    return {
+      kind: 'adam',
+      alpha: (lr * Math.sqrt(1 - o.beta2 ** t)) / (1 - o.beta1 ** t),
+      beta1: o.beta1,
+      beta2: o.beta2,
+      epsilon: o.epsilon,
+      clipNorm: o.clipNorm,
+      norm: fusedPathActive() ? 'exact' : 'rounded',
+    };
   }
 
   /** Moment variables, first all m then all v (for checkpoints). */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Moments } from './moments.js';
+import type { HostSteppable, HostUpdateRule } from './host-update.js';
 import type { Optimizer } from './optimizer.js';
 
 /** AdamW (Loshchilov & Hutter) as `torch.optim.AdamW`. */
@@ -29,7 +30,7 @@ export const TORCH_ADAMW: AdamWOptions = {
  * x ← x − lr/(1−β₁ᵗ) · m / (√v / √(1−β₂ᵗ) + ε).
  * Tested against `torch.optim.AdamW` (`test/fit-optimizers.test.ts`).
  */
-export class AdamW implements Optimizer {
+export class AdamW implements Optimizer, HostSteppable {
   readonly options: AdamWOptions;
   step = 0;
   private readonly moments: Moments;
@@ -55,6 +56,22 @@ export class AdamW implements Optimizer {
       const denom = tf.add(tf.div(tf.sqrt(v), bc2Sqrt), o.epsilon);
       x.assign(tf.sub(decayed, tf.mul(tf.div(m, denom), stepSize)));
     });
+  }
+
+  /** Advances `step` as `apply` does and returns its scalars, for the workers (src/train/host-update.ts). */
+  hostUpdate(lr = this.learningRate()): HostUpdateRule {
+    const o = this.options;
+    this.step += 1;
+    const t = this.step;
+    return {
+      kind: 'adamw',
+      stepSize: lr / (1 - o.beta1 ** t),
+      bc2Sqrt: Math.sqrt(1 - o.beta2 ** t),
+      beta1: o.beta1,
+      beta2: o.beta2,
+      epsilon: o.epsilon,
+      decay: o.weightDecay === 0 ? 1 : 1 - lr * o.weightDecay,
+    };
   }
 
   /** Moment variables, first all m then all v (for checkpoints). */

@@ -19,6 +19,7 @@ import {
   type SelectionTrack,
 } from './fit-checkpoint.js';
 import { localGradientStep, type GradientStep } from './gradient-step.js';
+import { isHostSteppable } from './host-update.js';
 import type { Optimizer } from './optimizer.js';
 import type { LearningRateSchedule } from './schedules.js';
 import { sparseTrainStep } from './sparse-step.js';
@@ -241,6 +242,14 @@ export async function fit<M extends Trainable>(o: FitOptions<M>): Promise<FitRes
           seen += size;
           continue;
         }
+        if (engine !== undefined && o.clip === undefined && isHostSteppable(optimizer)) {
+          // The workers sum the gradients and step the optimizer (ADR 0004); fit's own
+          // clipping needs every gradient here, so it keeps the main-thread update.
+          const rate = o.schedule?.(optimizer.step);
+          lossSum += (await engine.shardedStep(model, batch, optimizer, rate)) * size;
+          seen += size;
+          continue;
+        }
         const r = await step(model, batch);
         const grads = o.clip ? clipped(r.grads, o.clip) : r.grads;
         optimizer.apply(grads, o.schedule?.(optimizer.step));
@@ -248,6 +257,7 @@ export async function fit<M extends Trainable>(o: FitOptions<M>): Promise<FitRes
         lossSum += r.loss * size;
         seen += size;
       }
+      engine?.syncHost(); // the weights and moments the workers stepped, before anyone reads them
       const losses: Record<string, number> = {};
       for (const s of o.selections) losses[s.name] = await s.evaluate(model);
       const rec: FitEpochRecord = {

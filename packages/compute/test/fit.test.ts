@@ -136,8 +136,7 @@ describe.each(['cpu', 'wasm'] as const)('fit on %s', (backend) => {
       dispose(part);
       const resumed = await run({ ...v, checkpointDir: ck, resume: true });
       expect(resumed.interrupted).toBe(false);
-      const strip = (r: FitResult): unknown => r.history.map(({ seconds: _s, ...rest }) => rest);
-      expect(strip(resumed)).toEqual(strip(full));
+      expect(resumed.history).toEqual(full.history);
       expect(takeWeights(resumed.model)).toEqual(takeWeights(full.model));
       for (const name of ['a', 'b']) {
         expect(resumed.selections[name]!.bestEpoch).toBe(full.selections[name]!.bestEpoch);

@@ -41,7 +41,6 @@ export interface FitEpochRecord {
   trainLoss: number;
   /** Validation loss per selection name. */
   losses: Record<string, number>;
-  seconds: number;
 }
 
 /** What `fit` saves after each epoch beside the tensors. */

@@ -102,6 +102,13 @@ export interface FitResult<M extends Trainable = Trainable> {
   model: M;
   selections: Record<string, SelectionResult>;
   history: FitEpochRecord[];
+  /**
+   * Wall time of the epochs this call ran, and how many: throughput figures. Kept
+   * out of `history` (which the fit state and checkpoints hold) so that the same
+   * training writes the same bytes.
+   */
+  trainSeconds: number;
+  epochsThisCall: number;
   /** True when training ended by `stopAfterEpochs`. */
   interrupted: boolean;
 }
@@ -223,6 +230,7 @@ export async function fit<M extends Trainable>(o: FitOptions<M>): Promise<FitRes
     st.tracks[s.name]!.wait < (s.patience ?? o.patience);
   const rng = SeededRandom.fromState(st.rng);
   let ranThisCall = 0;
+  let trainSeconds = 0;
   let interrupted = false;
   try {
     while (st.epoch < o.epochs && o.selections.some(running)) {
@@ -260,12 +268,9 @@ export async function fit<M extends Trainable>(o: FitOptions<M>): Promise<FitRes
       engine?.syncHost(); // the weights and moments the workers stepped, before anyone reads them
       const losses: Record<string, number> = {};
       for (const s of o.selections) losses[s.name] = await s.evaluate(model);
-      const rec: FitEpochRecord = {
-        epoch: st.epoch,
-        trainLoss: lossSum / seen,
-        losses,
-        seconds: (performance.now() - t0) / 1000,
-      };
+      const rec: FitEpochRecord = { epoch: st.epoch, trainLoss: lossSum / seen, losses };
+      const seconds = (performance.now() - t0) / 1000;
+      trainSeconds += seconds;
       st.history.push(rec);
       let snapshot: WeightSnapshot | undefined;
       for (const s of o.selections) {
@@ -283,7 +288,7 @@ export async function fit<M extends Trainable>(o: FitOptions<M>): Promise<FitRes
       const parts = o.selections.map((s) => `, ${s.label} ${losses[s.name]!.toFixed(4)}`).join('');
       log(
         `epoch ${rec.epoch + 1}: train loss ${rec.trainLoss.toFixed(4)}${parts}, ` +
-          `${rec.seconds.toFixed(1)} s, lr ${(o.schedule?.(optimizer.step) ?? optimizer.learningRate()).toExponential(3)}`,
+          `${seconds.toFixed(1)} s, lr ${(o.schedule?.(optimizer.step) ?? optimizer.learningRate()).toExponential(3)}`,
       );
       // The live line on a terminal: this epoch's figure and the best so far (issue 17).
       const track = st.tracks[first.name]!;
@@ -305,6 +310,8 @@ export async function fit<M extends Trainable>(o: FitOptions<M>): Promise<FitRes
       names.map((n) => [n, { ...st.tracks[n]!, weights: best.get(n) ?? initial }]),
     ),
     history: st.history,
+    trainSeconds,
+    epochsThisCall: ranThisCall,
     interrupted,
   };
 }

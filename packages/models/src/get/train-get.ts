@@ -89,7 +89,8 @@ export function evaluateGetLoss(
       const x = tf.tensor3d(batch.x as Float32Array, [b, t, model.config.features]);
       const y = tf.tensor3d(batch.y as Float32Array, [b, t, 2]);
       const m = batch.mask ? tf.tensor2d(batch.mask as Float32Array, [b, t]) : undefined;
-      return model.loss(x, y, m);
+      const tss = batch.tss ? tf.tensor3d(batch.tss as Float32Array, [b, t, 2]) : undefined;
+      return model.loss(x, y, m, undefined, tss);
     });
     sum += loss.dataSync()[0]! * idx.length;
     loss.dispose();
@@ -160,13 +161,16 @@ export async function trainGet(
   });
   const sel = r.selections['val']!;
   assignWeights(r.model, sel.weights);
-  const seconds = r.history.reduce((s, h) => s + h.seconds, 0);
   return {
     model: r.model,
     bestEpoch: sel.bestEpoch,
     bestValLoss: sel.bestLoss,
     history: r.history,
     interrupted: r.interrupted,
-    trainSamplesPerSecond: (split.train.types.length * r.history.length) / Math.max(seconds, 1e-9),
+    // Over the epochs this call ran (0 when a resume found training finished).
+    trainSamplesPerSecond:
+      r.epochsThisCall === 0
+        ? 0
+        : (split.train.types.length * r.epochsThisCall) / Math.max(r.trainSeconds, 1e-9),
   };
 }

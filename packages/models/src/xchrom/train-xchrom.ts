@@ -67,7 +67,6 @@ export interface EpochRecord {
   valLoss: number;
   /** Loss of `trainPeaks × valCells`, when the split has validation cells. */
   valCellsLoss?: number;
-  seconds: number;
 }
 
 /** The weights kept for unseen cells, selected on `trainPeaks × valCells`. */
@@ -283,7 +282,6 @@ export async function trainXChrom(
       trainLoss: h.trainLoss,
       valLoss: h.losses[PEAKS]!,
       ...(h.losses[CELLS] === undefined ? {} : { valCellsLoss: h.losses[CELLS] }),
-      seconds: h.seconds,
     })),
     interrupted: r.interrupted,
   };

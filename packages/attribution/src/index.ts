@@ -4,5 +4,8 @@ export * from './motif-backgrounds.js';
 export * from './xchrom-motif-activity.js';
 export * from './xchrom-cell-type-head.js';
 export * from './xchrom-ism.js';
+export * from './get-jacobian.js';
+export * from './gene-motif.js';
+export * from './get-interpret-tables.js';
 export { stages } from './stages/all.js';
 export * from './motif-interactions.js';

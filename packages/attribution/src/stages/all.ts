@@ -1,3 +1,5 @@
+import type { Stage } from '@chromflow/core';
 import { xchromMotifActivityStage } from './xchrom-motif-activity.js';
+import { getInterpretStage } from './get-interpret.js';
 
-export const stages = [xchromMotifActivityStage];
+export const stages: Stage[] = [xchromMotifActivityStage, getInterpretStage];

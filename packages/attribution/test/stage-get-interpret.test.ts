@@ -1,0 +1,239 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { readTable, SeededRandom, writeTable } from '@chromflow/core';
+import { initBackend } from '@chromflow/compute';
+import {
+  getConfig,
+  getFeaturesToTable,
+  getLabelsToTable,
+  GetModel,
+  getWindowsToTable,
+  makeExpressionLabels,
+  makeGetWindows,
+  saveGetModel,
+  type GetInputs,
+} from '@chromflow/models';
+import { stages } from '../src/stages/all.js';
+import type { GetInterpretParams } from '../src/stages/get-interpret.js';
+
+const ctx = (dir: string) => ({
+  tempDir: dir,
+  log: { info: (): void => undefined, warn: (): void => undefined },
+  onProgress: (): void => undefined,
+  signal: new AbortController().signal,
+});
+
+const CLUSTERS = ['m0', 'm1', 'm2', 'm3'];
+const TYPES = ['A', 'B'];
+
+/** chr1: 30 regions, chr2: 24, each 200 bp every 1 kb; windows of 12 (stride 6); 5 genes, one on − strand. */
+function inputs(): GetInputs {
+  const rng = new SeededRandom(2);
+  const n1 = 30;
+  const n = 54;
+  const regions = {
+    chromNames: ['chr1', 'chr2'],
+    chromIds: Int32Array.from({ length: n }, (_, i) => (i < n1 ? 0 : 1)),
+    starts: Int32Array.from({ length: n }, (_, i) => (i % n1) * 1000),
+    ends: Int32Array.from({ length: n }, (_, i) => (i % n1) * 1000 + 200),
+    names: Array.from({ length: n }, (_, i) => `r${i}`),
+    columns: {},
+    length: n,
+  };
+  const nc = CLUSTERS.length;
+  const values = Float32Array.from({ length: n * nc }, () =>
+    rng.uniform() < 0.5 ? 0 : rng.uniform(),
+  );
+  const genes = {
+    cellTypes: TYPES,
+    geneIds: ['G1', 'G2', 'G3', 'G4', 'G5'],
+    chroms: ['chr1', 'chr1', 'chr1', 'chr2', 'chr2'],
+    tsses: Int32Array.from([2100, 14100, 27100, 5100, 20100]),
+    strands: ['+', '-', '+', '+', '-'] as ('+' | '-')[],
+    values: Float64Array.from({ length: 10 }, () => rng.uniform() * 3),
+  };
+  return {
+    regions,
+    motif: {
+      nRegions: n,
+      clusters: CLUSTERS,
+      values,
+      columnMax: new Float32Array(nc).fill(1),
+      aggregation: 'sum',
+    },
+    cellTypes: TYPES,
+    accessibility: Float32Array.from({ length: TYPES.length * n }, () => rng.uniform()),
+    accessibilitySource: ['atac', 'atac'],
+    accessibilityMode: 'quantitative',
+    labels: makeExpressionLabels(regions, genes, { flank: 50 }),
+    windows: makeGetWindows(regions, { size: 12, stride: 6 }),
+  };
+}
+
+async function writeInputs(dir: string): Promise<Record<string, string>> {
+  process.env.CHROMFLOW_BACKEND = 'cpu';
+  await initBackend({ quiet: true });
+  const inp = inputs();
+  const paths = {
+    windows: join(dir, 'windows.parquet'),
+    features: join(dir, 'features.parquet'),
+    labels: join(dir, 'labels.parquet'),
+    checkpoint: join(dir, 'ckpt'),
+  };
+  await writeTable(paths.windows, getWindowsToTable(inp));
+  await writeTable(paths.features, getFeaturesToTable(inp));
+  await writeTable(paths.labels, getLabelsToTable(inp));
+  const model = new GetModel(
+    getConfig('tiny', CLUSTERS.length + 1, 'expression', { dim: 8, heads: 2 }),
+    3,
+  );
+  await saveGetModel(paths.checkpoint, model, {
+    stage: 'test',
+    clusters: CLUSTERS,
+    cellTypes: TYPES,
+    dataHashes: {},
+    metrics: {},
+  });
+  model.dispose();
+  return paths;
+}
+
+const PARAMS: GetInterpretParams = {
+  cellTypes: [],
+  genes: [],
+  motifs: [],
+  strand: 'gene',
+  reduce: 'sum',
+  batchSize: 2,
+};
+
+function anndataPython(): boolean {
+  if (!existsSync('/usr/bin/python3')) return false;
+  return spawnSync('/usr/bin/python3', ['-c', 'import anndata'], { encoding: 'utf8' }).status === 0;
+}
+
+describe('attribution.get-interpret', () => {
+  const stage = stages.find((s) => s.name === 'attribution.get-interpret')!;
+  it('writes gene × motif (Parquet, h5ad), region importance (Parquet, bedGraph); bad input is named', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'get-interpret-'));
+    try {
+      const inputs = await writeInputs(dir);
+      const outputs = {
+        'gene-motif': join(dir, 'gm.parquet'),
+        h5ad: join(dir, 'gm.h5ad'),
+        'region-importance': join(dir, 'ri.parquet'),
+        tracks: join(dir, 'tracks'),
+      };
+      await stage.run({ ...ctx(dir), params: PARAMS, inputs, outputs });
+      const gm = await readTable(outputs['gene-motif']);
+      // 5 genes × 2 types × (4 clusters + accessibility).
+      expect(gm.numRows).toBe(5 * 2 * 5);
+      expect(gm.schema.fields.map((f) => f.name)).toEqual(['gene', 'cell_type', 'motif', 'score']);
+      const scores = Array.from(gm.getChild('score')!.toArray() as Float32Array);
+      expect(scores.some((v) => v !== 0)).toBe(true);
+      expect(new Set(gm.getChild('motif')!.toArray() as string[]).has('accessibility')).toBe(true);
+      const ri = await readTable(outputs['region-importance']);
+      expect(ri.numRows).toBe(5 * 2 * 12);
+      const imp = Array.from(ri.getChild('importance')!.toArray() as Float32Array);
+      // Per gene and type, the max is 1.
+      for (let k = 0; k < 10; k++)
+        expect(Math.max(...imp.slice(k * 12, k * 12 + 12))).toBeCloseTo(1, 6);
+      const bg = (await readFile(join(outputs.tracks, 'A.bedGraph'), 'utf8')).trim().split('\n');
+      expect(bg[0]).toMatch(/^track type=bedGraph/);
+      const first = bg[1]!.split('\t');
+      expect(first[0]).toBe('chr1');
+      expect(Number(first[2]) - Number(first[1])).toBe(200);
+      if (anndataPython()) {
+        const r = spawnSync(
+          '/usr/bin/python3',
+          [
+            '-c',
+            'import sys, json, anndata; a = anndata.read_h5ad(sys.argv[1]); ' +
+              'print(json.dumps({"shape": list(a.shape), "obs": list(a.obs_names[:2]), "var": list(a.var_names), ' +
+              '"types": sorted(set(a.obs["cell_type"])), "x00": float(a.X[0, 0])}))',
+            outputs.h5ad,
+          ],
+          { encoding: 'utf8' },
+        );
+        expect(r.status, r.stderr).toBe(0);
+        const ad = JSON.parse(r.stdout) as {
+          shape: number[];
+          obs: string[];
+          var: string[];
+          types: string[];
+          x00: number;
+        };
+        expect(ad.shape).toEqual([10, 5]);
+        expect(ad.var).toEqual([...CLUSTERS, 'accessibility']);
+        expect(ad.types).toEqual(TYPES);
+        expect(ad.obs[0]).toBe(`A:${String(gm.getChild('gene')!.get(0))}`);
+        expect(ad.x00).toBeCloseTo(scores[0]!, 6);
+      } else {
+        console.warn('skipping the anndata read-back: /usr/bin/python3 with anndata not found');
+      }
+
+      // Subsets: one type, one gene, two motif columns.
+      await stage.run({
+        ...ctx(dir),
+        params: { ...PARAMS, cellTypes: ['B'], genes: ['G2'], motifs: ['m1', 'accessibility'] },
+        inputs,
+        outputs,
+      });
+      const sub = await readTable(outputs['gene-motif']);
+      expect(sub.numRows).toBe(2);
+      const full = (m: string) =>
+        scores[
+          Array.from({ length: gm.numRows }).findIndex(
+            (_, i) =>
+              gm.getChild('gene')!.get(i) === 'G2' &&
+              gm.getChild('cell_type')!.get(i) === 'B' &&
+              gm.getChild('motif')!.get(i) === m,
+          )
+        ]!;
+      expect(sub.getChild('score')!.get(0)).toBeCloseTo(full('m1'), 6);
+
+      // Bad input, named: a gene absent, a motif cluster absent, another model's checkpoint.
+      await expect(
+        stage.run({ ...ctx(dir), params: { ...PARAMS, genes: ['NOPE'] }, inputs, outputs }),
+      ).rejects.toThrow(/gene 'NOPE' has no TSS region/);
+      await expect(
+        stage.run({ ...ctx(dir), params: { ...PARAMS, motifs: ['CTCF'] }, inputs, outputs }),
+      ).rejects.toThrow(/motif cluster 'CTCF' is not among the model's inputs/);
+      const other = join(dir, 'other');
+      await mkdir(other);
+      await writeFile(
+        join(other, 'model.json'),
+        JSON.stringify({ format: 'chromflow-xchrom', modelTopology: {}, weightsManifest: [] }),
+      );
+      await expect(
+        stage.run({
+          ...ctx(dir),
+          params: PARAMS,
+          inputs: { ...inputs, checkpoint: other },
+          outputs,
+        }),
+      ).rejects.toThrow(/not a GET checkpoint/);
+      const pre = join(dir, 'pretrain');
+      const m = new GetModel(getConfig('tiny', CLUSTERS.length + 1, 'pretrain', { dim: 8 }), 1);
+      await saveGetModel(pre, m, {
+        stage: 'test',
+        clusters: CLUSTERS,
+        cellTypes: TYPES,
+        dataHashes: {},
+        metrics: {},
+      });
+      m.dispose();
+      await expect(
+        stage.run({ ...ctx(dir), params: PARAMS, inputs: { ...inputs, checkpoint: pre }, outputs }),
+      ).rejects.toThrow(/needs an expression model/);
+      expect(tf.memory().numTensors).toBeLessThan(200);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});

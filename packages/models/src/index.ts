@@ -14,6 +14,7 @@ export * from './data/read-xchrom-prediction-inputs.js';
 export * from './metrics/metrics-table.js';
 export * from './checkpoint/xchrom-checkpoint.js';
 export * from './get/index.js';
+export * from './claster/index.js';
 export { getInputs, type GetInputsParams } from './stages/get-inputs.js';
 export { getMotifFeatures, type GetMotifFeaturesParams } from './stages/get-motif-features.js';
 export { getPretrain, type GetPretrainParams } from './stages/get-pretrain.js';

@@ -1,0 +1,203 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SeededRandom } from '@chromflow/core';
+import { clasterConfig, type ClasterConfig } from '../src/claster/config.js';
+import { conv2dSame } from '../src/claster/conv.js';
+import { ClasterModel, clasterBatchTensors } from '../src/claster/model.js';
+import { makeClasterBatch, type ClasterArrays } from '../src/claster/batches.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const twin = join(here, 'twins', 'claster_twin.py');
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+function torchPython(): string | undefined {
+  for (const py of ['/usr/bin/python3', 'python3']) {
+    if (!existsSync(py) && py.startsWith('/')) continue;
+    const r = spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' });
+    if (r.status === 0) return py;
+  }
+  return undefined;
+}
+const python = torchPython();
+
+/** max |a − b| / max |b|. */
+function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let num = 0;
+  let den = 0;
+  expect(a.length).toBe(b.length);
+  for (let i = 0; i < a.length; i++) {
+    num = Math.max(num, Math.abs(a[i]! - b[i]!));
+    den = Math.max(den, Math.abs(b[i]!));
+  }
+  return num / Math.max(den, 1e-30);
+}
+
+/** Random arrays for `n` genes: sparse positive landscape, targets, contact maps. */
+export function syntheticArrays(c: ClasterConfig, n: number, seed: number): ClasterArrays {
+  const rng = new SeededRandom(seed);
+  const lw = c.tracks * c.bins;
+  const a: ClasterArrays = {
+    landscape: Float32Array.from({ length: n * lw }, () =>
+      rng.uniform() < 0.5 ? 0 : 2 * rng.uniform(),
+    ),
+    nTracks: c.tracks,
+    nBins: c.bins,
+    targets: Float32Array.from({ length: n * c.outputs }, () => 3 * rng.uniform() - 0.5),
+  };
+  if (c.contacts) {
+    a.contacts = Float32Array.from(
+      { length: n * c.contacts.rows * c.contacts.cols },
+      () => rng.uniform() * 2 - 1,
+    );
+    a.contactRows = c.contacts.rows;
+    a.contactCols = c.contacts.cols;
+  }
+  return a;
+}
+
+function ours(m: ClasterModel, batch: ReturnType<typeof makeClasterBatch>) {
+  const t = clasterBatchTensors(m, batch, true);
+  const out = m.forward(t.inputs, t.masks);
+  const vars = m.trainableVariables();
+  const { value, grads } = tf.variableGrads(() => m.loss(t.inputs, t.y!, t.masks), vars);
+  const byName: Record<string, Float32Array> = {};
+  for (const n of m.vars.named) {
+    const g = grads[n.variable.name];
+    if (g) byName[n.name] = g.dataSync() as Float32Array;
+  }
+  const r = { out: out.dataSync() as Float32Array, loss: value.dataSync()[0]!, grads: byName };
+  tf.dispose([out, value, t.inputs.landscape, t.inputs.contacts, t.y, ...Object.values(grads)]);
+  if (t.masks) tf.dispose(Object.values(t.masks));
+  return r;
+}
+
+function theirs(m: ClasterModel, batch: ReturnType<typeof makeClasterBatch>, withMasks: boolean) {
+  const weights: Record<string, { data: number[]; shape: number[] }> = {};
+  for (const n of m.vars.named)
+    weights[n.name] = { data: Array.from(n.variable.dataSync()), shape: n.variable.shape };
+  const arr = (k: string) => Array.from(batch[k] as Float32Array);
+  const req = {
+    config: m.config,
+    weights,
+    n: batch.n,
+    x: arr('x'),
+    y: arr('y'),
+    contacts: batch.contacts ? arr('contacts') : null,
+    masks: withMasks
+      ? { blockDrop: arr('blockDrop'), fusionDrop: arr('fusionDrop'), dropPath: arr('dropPath') }
+      : null,
+  };
+  const r = spawnSync(python!, [twin], {
+    input: JSON.stringify(req),
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return JSON.parse(r.stdout) as { out: number[]; loss: number; grads: Record<string, number[]> };
+}
+
+const cases: [string, ClasterConfig, boolean][] = [
+  [
+    'landscape, training masks',
+    clasterConfig('tiny', 'landscape', { tracks: 4, bins: 61, outputs: 9 }),
+    true,
+  ],
+  [
+    'landscape, inference',
+    clasterConfig('tiny', 'landscape', { tracks: 3, bins: 40, outputs: 5 }),
+    false,
+  ],
+  [
+    'contacts, training masks',
+    clasterConfig('tiny', 'contacts', { tracks: 4, bins: 33, outputs: 7, rows: 9, cols: 21 }),
+    true,
+  ],
+];
+
+describe('CLASTER network vs its PyTorch twin (float64, same weights)', () => {
+  for (const [label, c, masks] of cases) {
+    it.skipIf(python === undefined)(
+      `${label}: outputs, loss and every gradient ≤ 1e-5 relative`,
+      () => {
+        // Zero dropout would hide the masks' wiring; keep the configured rates.
+        const m = new ClasterModel(c, 5);
+        const a = syntheticArrays(c, 3, 9);
+        const batch = makeClasterBatch(a, c, [2, 0, 1], masks ? new SeededRandom(4) : undefined);
+        const o = ours(m, batch);
+        const t = theirs(m, batch, masks);
+        expect(relErr(o.out, t.out)).toBeLessThan(1e-5);
+        expect(Math.abs(o.loss - t.loss) / Math.abs(t.loss)).toBeLessThan(1e-5);
+        const trainable = m.vars.named.map((n) => n.name);
+        for (const name of trainable) {
+          expect(t.grads[name], name).toBeDefined();
+          expect(relErr(o.grads[name]!, t.grads[name]!), name).toBeLessThan(1e-5);
+        }
+        m.dispose();
+      },
+    );
+  }
+  it.skipIf(python !== undefined)('skips without torch', () => {
+    console.warn('skipping: /usr/bin/python3 with torch not found (apt install python3-torch)');
+  });
+});
+
+describe('conv2dSame', () => {
+  it('dilated and strided forms equal a direct sum over taps', () => {
+    const rng = new SeededRandom(1);
+    const x = tf.tensor4d(
+      Float32Array.from({ length: 2 * 3 * 17 * 2 }, () => rng.normal()),
+      [2, 3, 17, 2],
+    );
+    const f = tf.tensor4d(
+      Float32Array.from({ length: 3 * 4 * 2 * 3 }, () => rng.normal()),
+      [3, 4, 2, 3],
+    );
+    const xs = x.arraySync();
+    const fs = f.arraySync();
+    for (const [stride, dilation] of [
+      [
+        [1, 2],
+        [1, 1],
+      ],
+      [
+        [1, 1],
+        [2, 3],
+      ],
+      [
+        [2, 1],
+        [1, 1],
+      ],
+    ] as [[number, number], [number, number]][]) {
+      const y = conv2dSame(x, f, undefined, stride, dilation);
+      const ys = y.arraySync();
+      const [oh, ow] = [Math.ceil(3 / stride[0]), Math.ceil(17 / stride[1])];
+      expect(y.shape).toEqual([2, oh, ow, 3]);
+      const lh = Math.floor((dilation[0] * 2) / 2);
+      const lw = Math.floor((dilation[1] * 3) / 2);
+      for (let b = 0; b < 2; b++)
+        for (let i = 0; i < oh; i++)
+          for (let j = 0; j < ow; j++)
+            for (let o = 0; o < 3; o++) {
+              let s = 0;
+              for (let p = 0; p < 3; p++)
+                for (let q = 0; q < 4; q++) {
+                  const ii = i * stride[0] + p * dilation[0] - lh;
+                  const jj = j * stride[1] + q * dilation[1] - lw;
+                  if (ii < 0 || ii >= 3 || jj < 0 || jj >= 17) continue;
+                  for (let cc = 0; cc < 2; cc++) s += xs[b]![ii]![jj]![cc]! * fs[p]![q]![cc]![o]!;
+                }
+              expect(ys[b]![i]![j]![o]!).toBeCloseTo(s, 4);
+            }
+      y.dispose();
+    }
+    tf.dispose([x, f]);
+  });
+});

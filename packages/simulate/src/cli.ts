@@ -6,10 +6,16 @@ import { DEFAULT_SIMULATION, scaleSimulation, simulateDataset } from './dataset.
 import { writeDataset } from './write-dataset.js';
 import { DEFAULT_GET_PROGRAM, scaleGetProgram, simulateGetProgram } from './get-program.js';
 import { writeGetProgram } from './write-get-program.js';
+import {
+  DEFAULT_CLASTER_PROGRAM,
+  scaleClasterProgram,
+  simulateClasterProgram,
+} from './claster-program.js';
+import { writeClasterProgram } from './write-claster-program.js';
 
 /**
- * `simulate --out <dir> --seed <n> [--scale <x>] [--program multiome|get]`:
- * writes the data set (or the GET expression program) and prints each file with its size.
+ * `simulate --out <dir> --seed <n> [--scale <x>] [--program multiome|get|claster]`:
+ * writes the data set (or the GET expression or CLASTER program) and prints each file with its size.
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -26,7 +32,8 @@ async function main(): Promise<void> {
       'usage: simulate [--out <dir>] [--seed <n>] [--scale <x>]\n' +
         '  default out: the repository test-data/, seed 1, scale 1\n' +
         '  --scale: x times the genome, peaks and per-cell depth (same cells), e.g. 10 for sequence-model evaluation\n' +
-        '  --program get: the GET expression program (8 cell types; no default out: give --out), scale = x regions\n',
+        '  --program get: the GET expression program (8 cell types; no default out: give --out), scale = x regions\n' +
+        '  --program claster: the CLASTER chromatin → EU-seq program (give --out), scale = x chromosome length and genes\n',
     );
     return;
   }
@@ -40,19 +47,19 @@ async function main(): Promise<void> {
       },
     );
   }
-  if (values.program !== 'multiome' && values.program !== 'get') {
+  if (values.program !== 'multiome' && values.program !== 'get' && values.program !== 'claster') {
     throw new ChromflowError(
       'PARAM',
-      `--program must be multiome or get, got '${values.program}'.`,
+      `--program must be multiome, get or claster, got '${values.program}'.`,
       {
         field: 'program',
       },
     );
   }
-  if (values.program === 'get' && values.out === undefined) {
+  if (values.program !== 'multiome' && values.out === undefined) {
     throw new ChromflowError(
       'PARAM',
-      '--program get needs --out (test-data/ holds the multiome program).',
+      `--program ${values.program} needs --out (test-data/ holds the multiome program).`,
       {
         field: 'out',
       },
@@ -77,6 +84,22 @@ async function main(): Promise<void> {
       `${total.toString().padStart(10)}  total in ${out}\n` +
         `GET program seed ${seed}: ${p.options.cellTypes.length} cell types, ${p.cells.length} cells, ${p.regions.length} regions, ` +
         `${p.genes.length} genes, ${p.fragments.length} fragments (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`,
+    );
+    return;
+  }
+  if (values.program === 'claster') {
+    const p = simulateClasterProgram({
+      ...scaleClasterProgram(DEFAULT_CLASTER_PROGRAM, scale),
+      seed,
+    });
+    const files = await writeClasterProgram(out, p);
+    const total = files.reduce((a, f) => a + f.bytes, 0);
+    for (const f of files) process.stdout.write(`${f.bytes.toString().padStart(10)}  ${f.path}\n`);
+    process.stdout.write(
+      `${total.toString().padStart(10)}  total in ${out}\n` +
+        `CLASTER program seed ${seed}: ${p.chroms.length} chromosomes, ${p.genes.length} genes, ` +
+        `${p.enhancers.length} enhancers, ${p.contacts.count.length} contact pixels ` +
+        `(${((performance.now() - t0) / 1000).toFixed(1)} s)\n`,
     );
     return;
   }

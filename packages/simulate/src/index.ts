@@ -16,3 +16,7 @@ export * from './get-program-truth.js';
 export * from './write-get-program.js';
 export { stages } from './stages/all.js';
 export * from './stages/simulate-dataset.js';
+export * from './claster-program.js';
+export * from './claster-program-truth.js';
+export * from './write-claster-program.js';
+export * from './stages/simulate-claster-program.js';

@@ -13,3 +13,4 @@ export * from './claster-tracks.js';
 export * from './npy.js';
 export * from './claster-layout.js';
 export * from './claster-samples.js';
+export * from './cooler-write.js';

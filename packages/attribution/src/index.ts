@@ -9,3 +9,5 @@ export * from './gene-motif.js';
 export * from './get-interpret-tables.js';
 export { stages } from './stages/all.js';
 export * from './motif-interactions.js';
+export * from './direct-lingam.js';
+export * from './lasso-lars-ic.js';

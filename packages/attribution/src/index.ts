@@ -11,3 +11,4 @@ export { stages } from './stages/all.js';
 export * from './motif-interactions.js';
 export * from './direct-lingam.js';
 export * from './lasso-lars-ic.js';
+export * from './ism-tracks.js';

@@ -9,7 +9,15 @@ import {
   XChromModel,
   type XChromConfig,
 } from '@chromflow/models';
-import { attributeSequences, xchromGroupLogit } from '../src/index.js';
+import {
+  attributeSequences,
+  gradientTimesInputPerPosition,
+  inSilicoMutagenesisMulti,
+  ismScores,
+  spanCodes,
+  xchromGroupLogit,
+  xchromGroupLogits,
+} from '../src/index.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -123,5 +131,72 @@ describe('ISM against brute-force recomputation', () => {
     expect(maxAbs).toBeGreaterThan(1e-3);
     expect(maxErr).toBeLessThan(1e-5 + 1e-4 * maxAbs);
     model.dispose();
+  });
+});
+
+describe('multi-group ISM and spans', () => {
+  const config: XChromConfig = {
+    seqLength: 20,
+    stemFilters: 4,
+    stemKernel: 5,
+    stemPool: 2,
+    towerFilters: [6],
+    towerKernel: 3,
+    towerPool: 2,
+    bottleneckFilters: 3,
+    embeddingDim: 5,
+    dropout: 0,
+    cellInputDim: 3,
+    cellHidden: 6,
+    cellNoiseSd: 0,
+    bnEpsilon: 1e-3,
+    bnMomentum: 0.9,
+    lnEpsilon: 1e-3,
+  };
+  it('one pass for K groups equals attributeSequences of each group, over a span too', async () => {
+    const model = new XChromModel(config, 3);
+    const rng = new SeededRandom(8);
+    const nCells = 6;
+    const cellInputs = Float32Array.from({ length: nCells * 3 }, () => rng.normal());
+    const depth = Float32Array.from({ length: nCells }, () => rng.normal());
+    const groups = [[0, 2], [1, 3, 5], [4]];
+    const n = 2;
+    const Lx = config.seqLength;
+    const codes = Uint8Array.from({ length: n * Lx }, () => rng.int(0, 4));
+    codes[5] = 4; // an N: score 0, raw values still f(base) − f(N)
+    const heads = await xchromGroupLogits(model, cellInputs, depth, groups);
+    const positions = { start: 3, end: 11 };
+    const raws = await inSilicoMutagenesisMulti(heads.f, 3, codes, n, Lx, {
+      positions,
+      batchSize: 5,
+    });
+    for (let g = 0; g < groups.length; g++) {
+      const single = await xchromGroupLogit(model, cellInputs, depth, groups[g]!);
+      const full = await attributeSequences(single.f, codes, n, Lx);
+      const span = await attributeSequences(single.f, codes, n, Lx, { positions });
+      single.dispose();
+      const w = positions.end - positions.start;
+      expect(span.length).toBe(w);
+      const scores = ismScores(raws[g]!, spanCodes(codes, n, Lx, 3, 11), n, 3);
+      const gxi = await gradientTimesInputPerPosition(heads.scalar(g), codes, n, Lx, 3, 11);
+      for (let b = 0; b < n; b++)
+        for (let p = 0; p < w; p++) {
+          const i = b * w + p;
+          const j = b * Lx + positions.start + p;
+          for (let base = 0; base < 4; base++) {
+            expect(raws[g]![i * 4 + base]).toBeCloseTo(full.raw[j * 4 + base]!, 5);
+            expect(span.centred[i * 4 + base]).toBeCloseTo(full.centred[j * 4 + base]!, 5);
+          }
+          expect(scores.referenceScore[i]).toBeCloseTo(full.referenceScore[j]!, 5);
+          expect(span.gradientTimesInput[i]).toBeCloseTo(full.gradientTimesInput[j]!, 5);
+          expect(gxi[i]).toBeCloseTo(full.gradientTimesInput[j]!, 5);
+        }
+      expect(full.referenceScore[5]).toBe(0);
+    }
+    heads.dispose();
+    model.dispose();
+    await expect(
+      inSilicoMutagenesisMulti(heads.f, 3, codes, n, Lx, { positions: { start: 5, end: 30 } }),
+    ).rejects.toThrow(/ISM positions are not a span of the window/);
   });
 });

@@ -1,19 +1,14 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SeededRandom } from '@chromflow/core';
-import {
-  makeXChromSplit,
-  peakIndexFromCellCounts,
-  trainXChrom,
-  type XChromConfig,
-} from '@chromflow/models';
+import { makeXChromSplit, trainXChrom } from '@chromflow/models';
 import {
   consensusCodes,
   gcMatchedBackgrounds,
   insertAtCentre,
   xchromMotifActivity,
 } from '../src/index.js';
+import { makePlantedSet, MOTIF_A, MOTIF_B, MOTIF_C, PLANTED_L, TINY } from './planted-xchrom.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -46,79 +41,18 @@ describe('backgrounds and insertion (hand-derived)', () => {
   });
 });
 
-/**
- * Planted truth small enough to train in seconds: motif A (GGGGCCCC) opens a
- * peak in type-1 cells, motif B (TTTTAAAA... as codes 3,3,3,3,0,0,0,0) in
- * type-0 cells (p 0.85, else 0.1); motif C (ACGTACGT) is planted nowhere. The
- * RNA embedding carries the type in its first dimension (±1.5). Test-data's own
- * drivers are measured by bench/motif-activity-test-data.ts (training there takes
- * minutes; see the README).
- */
-const L = 48;
-const TINY: XChromConfig = {
-  seqLength: L,
-  stemFilters: 8,
-  stemKernel: 5,
-  stemPool: 3,
-  towerFilters: [8, 12],
-  towerKernel: 3,
-  towerPool: 2,
-  bottleneckFilters: 4,
-  embeddingDim: 8,
-  dropout: 0.2,
-  cellInputDim: 6,
-  cellHidden: 8,
-  cellNoiseSd: 0.01,
-  bnEpsilon: 1e-3,
-  bnMomentum: 0.9,
-  lnEpsilon: 1e-3,
-};
-const A = new Uint8Array([2, 2, 2, 2, 1, 1, 1, 1]);
-const B = new Uint8Array([3, 3, 3, 3, 0, 0, 0, 0]);
-const C = new Uint8Array([0, 1, 2, 3, 0, 1, 2, 3]);
+// The planted set (test/planted-xchrom.ts): A opens type-1 cells' peaks, B type-0's, C nowhere.
+// Test-data's own drivers are measured by bench/motif-activity-test-data.ts (training there takes
+// minutes; see the README).
+const L = PLANTED_L;
+const A = MOTIF_A;
+const B = MOTIF_B;
+const C = MOTIF_C;
 
 describe('motif activity recovers planted cell-type drivers', () => {
   it('ranks A first in type-1 cells and B first in type-0 cells', async () => {
-    const rng = new SeededRandom(3);
-    const nPeaks = 240;
-    const nCells = 40;
-    const codes = Uint8Array.from({ length: nPeaks * L }, () => rng.int(0, 4));
-    const kind = Array.from({ length: nPeaks }, (_, p) => p % 3); // 0: A, 1: B, 2: none
-    kind.forEach((k, p) => {
-      if (k < 2) codes.set(k === 0 ? A : B, p * L + rng.int(4, L - 12));
-    });
-    const D = 6;
-    const type = Array.from({ length: nCells }, (_, c) => c % 2);
-    const cellInputs = Float32Array.from({ length: nCells * D }, () => rng.normal() * 0.5);
-    type.forEach((t, c) => (cellInputs[c * D] = (cellInputs[c * D] as number) + (t ? 1.5 : -1.5)));
-    const rows: number[] = [];
-    const cols: number[] = [];
-    for (let p = 0; p < nPeaks; p++)
-      for (let c = 0; c < nCells; c++) {
-        const open = (kind[p] === 0 && type[c] === 1) || (kind[p] === 1 && type[c] === 0);
-        if (rng.uniform() < (open ? 0.85 : 0.1)) {
-          rows.push(c);
-          cols.push(p);
-        }
-      }
-    const data = {
-      nPeaks,
-      nCells,
-      seqLength: L,
-      codes,
-      ...peakIndexFromCellCounts(
-        nCells,
-        nPeaks,
-        Int32Array.from(rows),
-        Int32Array.from(cols),
-        new Float32Array(rows.length).fill(1),
-      ),
-      cellInputs,
-      embeddingDim: D,
-      depth: new Float32Array(nCells),
-      barcodes: Array.from({ length: nCells }, (_, i) => `c${i}`),
-      peakNames: Array.from({ length: nPeaks }, (_, i) => `p${i}`),
-    };
+    const { data, type } = makePlantedSet();
+    const { nPeaks, nCells, codes, cellInputs } = data;
     const split = makeXChromSplit({
       nPeaks,
       nCells,

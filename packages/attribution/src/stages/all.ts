@@ -1,5 +1,6 @@
 import type { Stage } from '@chromflow/core';
+import { xchromIsmStage } from './xchrom-ism.js';
 import { xchromMotifActivityStage } from './xchrom-motif-activity.js';
 import { getInterpretStage } from './get-interpret.js';
 
-export const stages: Stage[] = [xchromMotifActivityStage, getInterpretStage];
+export const stages: Stage[] = [xchromMotifActivityStage, xchromIsmStage, getInterpretStage];

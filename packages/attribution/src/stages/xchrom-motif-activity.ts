@@ -9,11 +9,11 @@ import { CELLS_DIR, loadXChromModel, readXChromPredictionInputs } from '@chromfl
 import { consensusCodes, gcMatchedBackgrounds } from '../motif-backgrounds.js';
 import { xchromMotifActivity } from '../xchrom-motif-activity.js';
 
-export interface XChromMotifActivityParams {
+export type XChromMotifActivityParams = {
   backgrounds: number;
   seed: number;
   motifs: string[];
-}
+};
 
 const STAGE = 'attribution.xchrom-motif-activity';
 

@@ -88,6 +88,20 @@ function dilated(
     ]);
   const qh = (hp + eh) / dh;
   const qw = (wp + ew) / dw;
+  if (dh === 1 && kh === 1) {
+    // Width-only dilation (the landscape): rank-4 views, which wasm transposes and slices fast.
+    const ph = tf.reshape<tf.Rank.R4>(
+      tf.transpose(tf.reshape(x, [b * qh, qw, dw, c]), [0, 2, 1, 3]),
+      [b * qh * dw, 1, qw, c],
+    );
+    const yw = tf.conv2d(ph, filter, 1, 'valid');
+    const ow = qw - kw + 1;
+    const y = tf.reshape<tf.Rank.R4>(
+      tf.transpose(tf.reshape(yw, [b * qh, dw, ow, cout]), [0, 2, 1, 3]),
+      [b, qh, ow * dw, cout],
+    );
+    return tf.slice(y, [0, 0, 0, 0], [b, h, w, cout]);
+  }
   // [B, qh, dh, qw, dw, C] → [B, dh, dw, qh, qw, C] → phases as batch entries.
   const phases = tf.reshape<tf.Rank.R4>(
     tf.transpose(tf.reshape(x, [b, qh, dh, qw, dw, c]), [0, 2, 4, 1, 3, 5]),

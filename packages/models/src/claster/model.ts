@@ -5,8 +5,8 @@ import {
   applyLayerNorm,
   createLayerNorm,
   createLinear,
-  geluErf,
   linear,
+  ops,
   smoothL1Loss,
   uniformTensor,
   VariableList,
@@ -72,6 +72,11 @@ export interface ClasterInputs {
   contacts?: tf.Tensor3D;
 }
 
+/** GELU in the sigmoid form x·σ(1.702x) (fused on wasm; the CNN's activations are large). */
+function gelu(x: tf.Tensor): tf.Tensor {
+  return ops.geluSigmoid(x);
+}
+
 /** PyTorch's conv default init: U(±1/√fan_in) for weight and bias. */
 function createConv(
   vars: VariableList,
@@ -107,7 +112,8 @@ function createConv(
  * running statistics, so training, inference and every shard compute alike.
  * Fusion: residual MLP blocks (LayerNorm → linear → GELU → dropout → linear
  * → stochastic depth, + identity) over the concatenated features, then
- * LayerNorm → linear to the 401 bins.
+ * LayerNorm → linear to the 401 bins. GELU is the sigmoid form x·σ(1.702x)
+ * (scBasset/XChrom's, a fused kernel on wasm).
  */
 export class ClasterModel implements Trainable {
   readonly config: ClasterConfig;
@@ -208,13 +214,13 @@ export class ClasterModel implements Trainable {
     const b = x.shape[0];
     let ch = channelOffset;
     br.blocks.forEach((blk, i) => {
-      const h = geluErf(applyLayerNorm(x, blk.norm1)) as tf.Tensor4D;
+      const h = gelu(applyLayerNorm(x, blk.norm1)) as tf.Tensor4D;
       let identity: tf.Tensor4D = x;
       if (blk.shortcut) {
         identity = linear(subsample(h, blk.stride), blk.shortcut) as tf.Tensor4D;
       }
       let out = conv2dSame(h, blk.conv1.kernel, blk.conv1.bias, blk.stride);
-      out = geluErf(applyLayerNorm(out, blk.norm2)) as tf.Tensor4D;
+      out = gelu(applyLayerNorm(out, blk.norm2)) as tf.Tensor4D;
       const cout = out.shape[3];
       if (masks) {
         const m = tf.slice(masks.blockDrop, [0, ch], [b, cout]);
@@ -235,7 +241,7 @@ export class ClasterModel implements Trainable {
 
   /** Branch head: LayerNorm → GELU → flatten (h, w, c order) → linear. */
   private branchOut(x: tf.Tensor4D, br: CnnBranch): tf.Tensor2D {
-    const h = geluErf(applyLayerNorm(x, br.norm));
+    const h = gelu(applyLayerNorm(x, br.norm));
     return linear(tf.reshape(h, [x.shape[0], -1]), br.out) as tf.Tensor2D;
   }
 
@@ -276,7 +282,7 @@ export class ClasterModel implements Trainable {
       const nCnn = this.landscape.blocks.length + (this.contacts?.blocks.length ?? 0);
       const w = c.fusion.width;
       this.fusion.forEach((blk, i) => {
-        let h = geluErf(linear(applyLayerNorm(z, blk.norm), blk.fc1));
+        let h = gelu(linear(applyLayerNorm(z, blk.norm), blk.fc1));
         if (masks) h = tf.mul(h, tf.slice(masks.fusionDrop, [0, i * w], [b, w]));
         h = linear(h, blk.fc2);
         if (masks) {
@@ -344,13 +350,9 @@ function subsample(x: tf.Tensor4D, [sh, sw]: [number, number]): tf.Tensor4D {
     [0, ow * sw - w],
     [0, 0],
   ]);
-  const r = tf.reshape(xp, [b, oh, sh, ow, sw, c]);
-  return tf.reshape<tf.Rank.R4>(tf.slice(r, [0, 0, 0, 0, 0, 0], [b, oh, 1, ow, 1, c]), [
-    b,
-    oh,
-    ow,
-    c,
-  ]);
+  // Rank-4 views only (wasm slices rank > 4 slowly): [b·oh, sh, ow, sw·c].
+  const r = tf.reshape<tf.Rank.R4>(xp, [b * oh, sh, ow, sw * c]);
+  return tf.reshape<tf.Rank.R4>(tf.slice(r, [0, 0, 0, 0], [b * oh, 1, ow, c]), [b, oh, ow, c]);
 }
 
 /** Tensors of a host batch (masks only when `training` and present). */

@@ -30,6 +30,10 @@ def conv_w(w, p):
     return w[p + "/kernel"].permute(3, 2, 0, 1), w[p + "/bias"]
 
 
+def gelu(x):
+    return x * torch.sigmoid(1.702 * x)
+
+
 def same_pad(n, k, s, d):
     total = d * (k - 1)
     left = total // 2
@@ -71,7 +75,7 @@ def branch(x, w, name, b, eps, masks, ch0, blk0):
     ch = ch0
     for i, cout in enumerate(block_channels(b)):
         p = f"{name}/block{i}"
-        h = F.gelu(ln_c(x, w, p + "/norm1", eps))
+        h = gelu(ln_c(x, w, p + "/norm1", eps))
         if p + "/shortcut/kernel" in w:
             sub = h[:, :, :: b["stride"][0], :: b["stride"][1]]
             sk = w[p + "/shortcut/kernel"].t().reshape(cout, -1, 1, 1)
@@ -79,7 +83,7 @@ def branch(x, w, name, b, eps, masks, ch0, blk0):
         else:
             identity = x
         out = conv(h, w, p + "/conv1", stride=tuple(b["stride"]))
-        out = F.gelu(ln_c(out, w, p + "/norm2", eps))
+        out = gelu(ln_c(out, w, p + "/norm2", eps))
         if masks is not None:
             out = out * masks["blockDrop"][:, ch : ch + cout].reshape(bsz, cout, 1, 1)
         ch += cout
@@ -87,7 +91,7 @@ def branch(x, w, name, b, eps, masks, ch0, blk0):
         if masks is not None:
             out = out * masks["dropPath"][:, blk0 + i].reshape(bsz, 1, 1, 1)
         x = identity + out
-    h = F.gelu(ln_c(x, w, name + "/norm", eps))
+    h = gelu(ln_c(x, w, name + "/norm", eps))
     flat = h.permute(0, 2, 3, 1).reshape(bsz, -1)  # (h, w, c) order, as chromflow's NHWC
     return lin(flat, w, name + "/out")
 
@@ -112,7 +116,7 @@ def forward(c, w, x, contacts, masks):
     width = c["fusion"]["width"]
     for i in range(c["fusion"]["layers"]):
         p = f"fusion/block{i}"
-        h = F.gelu(lin(ln(z, w, p + "/norm", eps), w, p + "/fc1"))
+        h = gelu(lin(ln(z, w, p + "/norm", eps), w, p + "/fc1"))
         if masks is not None:
             h = h * masks["fusionDrop"][:, i * width : (i + 1) * width]
         h = lin(h, w, p + "/fc2")

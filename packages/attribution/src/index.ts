@@ -12,3 +12,4 @@ export * from './motif-interactions.js';
 export * from './direct-lingam.js';
 export * from './lasso-lars-ic.js';
 export * from './ism-tracks.js';
+export * from './tf-structures.js';

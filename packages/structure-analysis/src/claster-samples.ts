@@ -35,7 +35,7 @@ export interface ClasterSampleOptions {
 }
 
 /**
- * Samples: an Arrow table (gene, chromosome, strand, split, masked_bins) and,
+ * Samples: an Arrow table (gene, chromosome, strand, tss, split, masked_bins) and,
  * beside it, row-major float32 arrays — landscape (genes, tracks, bins),
  * its mask (genes, bins), targets (genes, 401) — ready for `.npy` or tensors.
  */
@@ -44,6 +44,8 @@ export interface ClasterSamples {
   landscape: Float32Array;
   landscapeMask: Uint8Array;
   targets: Float32Array | undefined;
+  /** (genes, target bins): 1 = target bin wholly on the chromosome. */
+  targetMask: Uint8Array | undefined;
   nTracks: number;
   nBins: number;
   /** Genes whose landscape window runs off a chromosome end (padded and masked). */
@@ -85,6 +87,7 @@ export async function makeClasterSamples(
   const landscape = new Float32Array(n * tracks.length * land.nBins);
   const landscapeMask = new Uint8Array(n * land.nBins);
   const targets = target ? new Float32Array(n * tb.nBins) : undefined;
+  const targetMask = target ? new Uint8Array(n * tb.nBins) : undefined;
   const masked: number[] = [];
   let off = 0;
   for (let g = 0; g < n; g++) {
@@ -113,10 +116,12 @@ export async function makeClasterSamples(
     }
     masked.push(m);
     if (m > 0) off++;
-    if (target && targets) {
+    if (target && targets && targetMask) {
       const [ts, te] = tssWindowRange(gene.tss, tb);
       const iv = await target.fetch(gene.chrom, Math.max(0, ts), Math.min(len, te));
-      targets.set(binAroundTss(iv, len, gene.tss, gene.strand, tb).values, g * tb.nBins);
+      const w = binAroundTss(iv, len, gene.tss, gene.strand, tb);
+      targets.set(w.values, g * tb.nBins);
+      targetMask.set(w.mask, g * tb.nBins);
     }
   }
   const table = makeTable(
@@ -124,6 +129,7 @@ export async function makeClasterSamples(
       gene: genes.map((x) => x.gene),
       chromosome: genes.map((x) => x.chrom),
       strand: genes.map((x) => x.strand),
+      tss: Int32Array.from(genes, (x) => x.tss),
       split: genes.map((x) =>
         test.has(x.chrom) ? 'test' : val.has(x.chrom) ? 'validation' : 'train',
       ),
@@ -136,6 +142,7 @@ export async function makeClasterSamples(
     landscape,
     landscapeMask,
     targets,
+    targetMask,
     nTracks: tracks.length,
     nBins: land.nBins,
     windowsOffChromosome: off,

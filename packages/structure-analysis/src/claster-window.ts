@@ -106,10 +106,63 @@ export function makeClasterWindow(
   options: ClasterWindowOptions = {},
 ): ClasterWindow {
   const half = options.halfWindow ?? 500_000;
-  const balance = options.balance ?? true;
   const region = { chrom, start: tss - half, end: tss + half };
   binRangeOf(cool, region); // a VALUE error when the window leaves the chromosome
-  const dense = fetchDense(cool, region, undefined, { balance });
+  const dense = fetchDense(cool, region, undefined, { balance: options.balance ?? true });
+  return windowFromDense(cool, dense, options);
+}
+
+/**
+ * A fixed-size window for stacking many genes: `nBins` map bins starting at the
+ * bin holding `tss − halfWindow` (default ⌈2·halfWindow / binSize⌉ + 1 = 626 at
+ * 1.6 kb, CLASTER's size). Bins off the chromosome are padded with NaN, which
+ * becomes the imputation value like any missing pixel; `paddedBins` counts them.
+ */
+export function makeClasterWindowPadded(
+  cool: Cooler,
+  chrom: string,
+  tss: number,
+  options: ClasterWindowOptions & { nBins?: number } = {},
+): ClasterWindow & { paddedBins: number } {
+  const half = options.halfWindow ?? 500_000;
+  const bs = cool.binSize;
+  const ci = cool.chromNames.indexOf(chrom);
+  if (bs === undefined || ci < 0) {
+    throw new ChromflowError(
+      'VALUE',
+      'a padded contact window needs fixed bins and the chromosome',
+      {
+        path: cool.path,
+        field: bs === undefined ? 'bin-size' : 'chrom',
+        expected: bs === undefined ? 'a fixed bin size' : `a chromosome of the map`,
+        found: bs === undefined ? 'variable bins' : chrom,
+      },
+    );
+  }
+  const n = options.nBins ?? Math.ceil((2 * half) / bs) + 1;
+  const first = Math.floor((tss - half) / bs);
+  const chromBins = cool.chromOffsets[ci + 1]! - cool.chromOffsets[ci]!;
+  const lo = Math.max(0, first);
+  const hi = Math.min(chromBins, first + n);
+  const values = new Float64Array(n * n).fill(NaN);
+  if (hi > lo) {
+    const len = cool.chromLengths[ci]!;
+    const region = { chrom, start: lo * bs, end: Math.min(hi * bs, len) };
+    const d = fetchDense(cool, region, undefined, { balance: options.balance ?? true });
+    const o = lo - first;
+    for (let i = 0; i < d.nRows; i++) {
+      for (let j = 0; j < d.nCols; j++) values[(o + i) * n + o + j] = d.values[i * d.nCols + j]!;
+    }
+  }
+  const w = windowFromDense(cool, { nRows: n, nCols: n, values }, options);
+  return { ...w, paddedBins: n - (hi - lo) };
+}
+
+function windowFromDense(
+  cool: Cooler,
+  dense: DenseMatrix,
+  options: ClasterWindowOptions,
+): ClasterWindow {
   let imputation = options.imputation;
   if (imputation === undefined) {
     let min = Infinity;

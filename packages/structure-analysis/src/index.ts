@@ -14,3 +14,5 @@ export * from './npy.js';
 export * from './claster-layout.js';
 export * from './claster-samples.js';
 export * from './cooler-write.js';
+export * from './claster-track-sources.js';
+export * from './stages/claster-inputs.js';

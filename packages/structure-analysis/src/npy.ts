@@ -9,7 +9,7 @@ import { ChromflowError } from '@chromflow/core';
 export interface NpyArray {
   shape: number[];
   /** Row-major (C order) values; a Fortran-order file is transposed on read. */
-  data: Float32Array | Float64Array | Int32Array;
+  data: Float32Array | Float64Array | Int32Array | Uint8Array;
   /** numpy dtype string of the file, e.g. `<f4`. */
   descr: string;
 }
@@ -52,26 +52,28 @@ export function parseNpy(bytes: Uint8Array, path = '<bytes>'): NpyArray {
     .map(Number);
   const n = shape.reduce((a, b) => a * b, 1);
   const off = headerStart + headerLen;
-  const size = { '<f4': 4, '<f8': 8, '<i4': 4, '<i8': 8 }[descr];
-  if (!size) throw bad(path, 'descr', "'<f4', '<f8', '<i4' or '<i8'", `'${descr}'`);
+  const size = { '<f4': 4, '<f8': 8, '<i4': 4, '<i8': 8, '|u1': 1 }[descr];
+  if (!size) throw bad(path, 'descr', "'<f4', '<f8', '<i4', '<i8' or '|u1'", `'${descr}'`);
   if (bytes.length < off + n * size)
     throw bad(path, 'data', `${n * size} bytes`, `${bytes.length - off} bytes`);
   // copy: a Node Buffer's slice() is a view on a shared pool, not a fresh ArrayBuffer
   const raw = new Uint8Array(bytes.subarray(off, off + n * size)).buffer;
-  let data: Float32Array | Float64Array | Int32Array =
-    descr === '<f4'
-      ? new Float32Array(raw)
-      : descr === '<f8'
-        ? new Float64Array(raw)
-        : descr === '<i4'
-          ? new Int32Array(raw)
-          : Float64Array.from(new BigInt64Array(raw), (x) => Number(x));
+  let data: Float32Array | Float64Array | Int32Array | Uint8Array =
+    descr === '|u1'
+      ? new Uint8Array(raw)
+      : descr === '<f4'
+        ? new Float32Array(raw)
+        : descr === '<f8'
+          ? new Float64Array(raw)
+          : descr === '<i4'
+            ? new Int32Array(raw)
+            : Float64Array.from(new BigInt64Array(raw), (x) => Number(x));
   if (fortran === 'True' && shape.length > 1) data = fortranToC(data, shape);
   return { shape, data, descr };
 }
 
 /** Reorders column-major values to row-major for any rank. */
-function fortranToC<T extends Float32Array | Float64Array | Int32Array>(
+function fortranToC<T extends Float32Array | Float64Array | Int32Array | Uint8Array>(
   src: T,
   shape: number[],
 ): T {
@@ -96,9 +98,9 @@ function fortranToC<T extends Float32Array | Float64Array | Int32Array>(
   return out;
 }
 
-/** Encodes a C-order `.npy` v1.0 file (`<f4` for Float32Array, `<f8` for Float64Array, `<i4` for Int32Array). */
+/** Encodes a C-order `.npy` v1.0 file (`<f4` Float32Array, `<f8` Float64Array, `<i4` Int32Array, `|u1` Uint8Array). */
 export function encodeNpy(
-  data: Float32Array | Float64Array | Int32Array,
+  data: Float32Array | Float64Array | Int32Array | Uint8Array,
   shape: number[],
 ): Uint8Array {
   const n = shape.reduce((a, b) => a * b, 1);
@@ -109,7 +111,14 @@ export function encodeNpy(
       found: `${data.length} values`,
     });
   }
-  const descr = data instanceof Float32Array ? '<f4' : data instanceof Float64Array ? '<f8' : '<i4';
+  const descr =
+    data instanceof Float32Array
+      ? '<f4'
+      : data instanceof Float64Array
+        ? '<f8'
+        : data instanceof Uint8Array
+          ? '|u1'
+          : '<i4';
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeText}, }`;
   // pad so that magic(6) + version(2) + length(2) + header + '\n' is a multiple of 64

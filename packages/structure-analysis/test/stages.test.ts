@@ -19,6 +19,7 @@ describe('stage list', () => {
       'structure-analysis.contact-decay',
       'structure-analysis.abc-scores',
       'structure-analysis.ice-balance',
+      'structure-analysis.claster-inputs',
     ]);
     for (const s of stages) {
       for (const [k, p] of Object.entries(s.params.properties)) {

@@ -43,6 +43,8 @@ interface Case {
   y: Float32Array;
   mask: Float32Array;
   dropPath: Float32Array;
+  /** The TSS mask, for `expressionLoss: tss`. */
+  tss?: Float32Array;
   shape: [number, number, number];
 }
 
@@ -60,7 +62,11 @@ function makeCase(c: GetConfig, b: number, t: number, seed: number): Case {
   const dropPath = Float32Array.from({ length: b * c.layers }, () =>
     rng.uniform() < 0.3 ? 0 : 1 / 0.7,
   );
-  return { x, y, mask, dropPath, shape: [b, t, f] };
+  const tss =
+    c.expressionLoss === 'tss'
+      ? Float32Array.from({ length: b * t * 2 }, () => (rng.uniform() < 0.3 ? 1 : 0))
+      : undefined;
+  return { x, y, mask, dropPath, ...(tss ? { tss } : {}), shape: [b, t, f] };
 }
 
 /** Our outputs, loss and gradients (by checkpoint name) for a case. */
@@ -70,16 +76,17 @@ function ours(m: GetModel, k: Case) {
   const y = tf.tensor3d(k.y, [b, t, 2]);
   const mask = tf.tensor2d(k.mask, [b, t]);
   const dp = tf.tensor2d(k.dropPath, [b, m.config.layers]);
+  const tss = k.tss ? tf.tensor3d(k.tss, [b, t, 2]) : undefined;
   const out = m.forward(x, mask, dp);
   const vars = m.trainableVariables();
-  const { value, grads } = tf.variableGrads(() => m.loss(x, y, mask, dp), vars);
+  const { value, grads } = tf.variableGrads(() => m.loss(x, y, mask, dp, tss), vars);
   const byName: Record<string, Float32Array> = {};
   for (const n of m.vars.named) {
     const g = grads[n.variable.name];
     if (g) byName[n.name] = g.dataSync() as Float32Array;
   }
   const r = { out: out.dataSync() as Float32Array, loss: value.dataSync()[0]!, grads: byName };
-  tf.dispose([x, y, mask, dp, out, value, ...Object.values(grads)]);
+  tf.dispose([x, y, mask, dp, out, value, ...Object.values(grads), ...(tss ? [tss] : [])]);
   return r;
 }
 
@@ -95,6 +102,7 @@ function theirs(m: GetModel, k: Case) {
     y: Array.from(k.y),
     mask: Array.from(k.mask),
     dropPath: Array.from(k.dropPath),
+    tss: k.tss ? Array.from(k.tss) : null,
   };
   const r = spawnSync(python!, [twin], {
     input: JSON.stringify(req),
@@ -107,6 +115,10 @@ function theirs(m: GetModel, k: Case) {
 
 const configs: [string, GetConfig][] = [
   ['expression', getConfig('tiny', 9, 'expression', { dim: 16, heads: 4 })],
+  [
+    'expression, loss on TSS pairs only',
+    getConfig('tiny', 9, 'expression', { dim: 16, expressionLoss: 'tss' }),
+  ],
   ['atac', getConfig('tiny', 9, 'atac', { dim: 16, heads: 2 })],
   [
     'pretrain, learned positions',

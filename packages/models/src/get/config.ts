@@ -24,6 +24,12 @@ export interface GetConfig {
   task: GetTask;
   /** Masked fraction of region positions in pretraining (GET: 0.5). */
   maskRatio: number;
+  /**
+   * Expression loss over `all` region × strand pairs (GET: non-TSS zeros are
+   * negative labels; the default) or only the `tss`-masked pairs the metrics
+   * use (where promoter status is not in the inputs, the zeros are label noise).
+   */
+  expressionLoss?: 'all' | 'tss';
   /** LoRA adapters on the region embedding and every encoder linear; the head trains in full. */
   lora?: { rank: number; alpha: number };
 }

@@ -29,6 +29,8 @@ import type { GetConfig } from './config.js';
  *    model zeroes it in `x` itself), pretrain: unused (targets are `x`);
  *  - `mask` [B, T] (pretrain): 1 where the region is replaced by [MASK];
  *  - `dropPath` [B, L] host-drawn drop-path masks (absent: none);
+ *  - `tss` [B, T, 2] (expression with `expressionLoss: tss`): 1 on the
+ *    labelled (region, strand) pairs, the only ones the loss counts;
  *  - `n` = B, `t` = T.
  * Variables are named as in the checkpoint (`embed/…`, `cls`, `mask_token`,
  * `pos`, `encoder/block<i>/…`, `encoder/norm/…`, `head/…`) so a fine-tune
@@ -154,10 +156,16 @@ export class GetModel implements Trainable {
     y: tf.Tensor | undefined,
     mask?: tf.Tensor2D,
     dropPath?: tf.Tensor2D,
+    tss?: tf.Tensor3D,
   ): tf.Scalar {
     return tf.tidy<tf.Scalar>(() => {
       const out = this.forward(x, mask, dropPath);
-      if (this.config.task === 'expression') return poissonNllLoss(out, y!);
+      if (this.config.task === 'expression') {
+        if (!tss) return poissonNllLoss(out, y!);
+        // Mean Poisson NLL (log_input = False) over the TSS pairs only.
+        const nll = tf.sub(out, tf.mul(y!, tf.log(tf.add(out, 1e-8))));
+        return tf.div(tf.sum(tf.mul(nll, tss)), tf.maximum(tf.sum(tss), 1));
+      }
       if (this.config.task === 'atac') {
         const target = tf.squeeze(tf.slice(x, [0, 0, this.config.features - 1], [-1, -1, 1]), [2]);
         return tf.mean(tf.square(tf.sub(tf.squeeze(out, [2]), target)));
@@ -172,7 +180,7 @@ export class GetModel implements Trainable {
   trainingLoss(batch: HostBatch): tf.Scalar {
     return tf.tidy(() => {
       const t = batchTensors(this.config, batch, true);
-      return this.loss(t.x, t.y, t.mask, t.dropPath);
+      return this.loss(t.x, t.y, t.mask, t.dropPath, t.tss);
     });
   }
 
@@ -207,6 +215,7 @@ interface BatchTensors {
   y?: tf.Tensor;
   mask?: tf.Tensor2D;
   dropPath?: tf.Tensor2D;
+  tss?: tf.Tensor3D;
 }
 
 function batchTensors(c: GetConfig, batch: HostBatch, training: boolean): BatchTensors {
@@ -215,6 +224,8 @@ function batchTensors(c: GetConfig, batch: HostBatch, training: boolean): BatchT
   const out: BatchTensors = { x: tf.tensor3d(batch.x as Float32Array, [b, t, c.features]) };
   if (c.task === 'expression' && batch.y !== undefined)
     out.y = tf.tensor3d(batch.y as Float32Array, [b, t, 2]);
+  if (c.task === 'expression' && batch.tss !== undefined)
+    out.tss = tf.tensor3d(batch.tss as Float32Array, [b, t, 2]);
   if (batch.mask !== undefined) out.mask = tf.tensor2d(batch.mask as Float32Array, [b, t]);
   if (training && batch.dropPath !== undefined)
     out.dropPath = tf.tensor2d(batch.dropPath as Float32Array, [b, c.layers]);
@@ -255,4 +266,6 @@ function validateConfig(c: GetConfig): void {
   if (c.dim % c.heads !== 0) bad('dim', `a multiple of heads (${c.heads})`, c.dim);
   if (!(c.dropPath >= 0 && c.dropPath < 1)) bad('dropPath', 'in [0, 1)', c.dropPath);
   if (!(c.maskRatio > 0 && c.maskRatio < 1)) bad('maskRatio', 'in (0, 1)', c.maskRatio);
+  if (c.expressionLoss !== undefined && c.expressionLoss !== 'all' && c.expressionLoss !== 'tss')
+    bad('expressionLoss', "'all' or 'tss'", c.expressionLoss);
 }

@@ -131,6 +131,15 @@ export function makeGetBatch(
     );
   }
   const batch: HostBatch = { x, y, n: b, t };
+  if (c.task === 'expression' && c.expressionLoss === 'tss') {
+    // The loss counts only labelled (region, strand) pairs: the TSS mask of each window.
+    const tss = new Float32Array(b * t * 2);
+    for (let i = 0; i < b; i++) {
+      const first = a.windowFirsts[s.windows[idx[i]!]!]!;
+      for (let k = 0; k < t * 2; k++) tss[i * t * 2 + k] = a.tssMask[first * 2 + k]!;
+    }
+    batch.tss = tss;
+  }
   if (c.task === 'pretrain') {
     // Evaluation masks come from a fixed generator so validation losses are comparable across epochs.
     const r = rng ?? new SeededRandom(evalSeed);

@@ -62,9 +62,13 @@ def forward(c, w, x, mask, drop_path):
     return F.softplus(out) if c["task"] == "expression" else out
 
 
-def loss_of(c, out, x, y, mask):
+def loss_of(c, out, x, y, mask, tss=None):
     if c["task"] == "expression":
-        return F.poisson_nll_loss(out, y, log_input=False, full=False, eps=1e-8)
+        if tss is None:
+            return F.poisson_nll_loss(out, y, log_input=False, full=False, eps=1e-8)
+        # expressionLoss "tss": mean Poisson NLL over the labelled (region, strand) pairs.
+        nll = out - y * torch.log(out + 1e-8)
+        return torch.sum(nll * tss) / torch.clamp(torch.sum(tss), min=1)
     if c["task"] == "atac":
         return torch.mean((out[..., 0] - x[..., -1]) ** 2)
     m = mask.unsqueeze(-1)
@@ -84,6 +88,9 @@ def train(r):
     vx = torch.tensor(r["vx"], dtype=torch.float32).reshape(-1, t, f)
     vy = torch.tensor(r["vy"], dtype=torch.float32).reshape(-1, t, 2)
     tx = torch.tensor(r["tx"], dtype=torch.float32).reshape(-1, t, f)
+    tss = r.get("tss") is not None
+    w_ = torch.tensor(r["tss"], dtype=torch.float32).reshape(-1, t, 2) if tss else None
+    vw = torch.tensor(r["vtss"], dtype=torch.float32).reshape(-1, t, 2) if tss else None
     params = list(w.values())
     opt = torch.optim.AdamW(params, lr=r["lr"], betas=(0.9, 0.999), eps=1e-8, weight_decay=r["wd"])
     bs, epochs = r["batchSize"], r["epochs"]
@@ -99,13 +106,14 @@ def train(r):
         for idx in torch.randperm(x.shape[0]).split(bs):
             b = idx.shape[0]
             dp = (torch.rand(b, c["layers"]) >= c["dropPath"]).float() / (1 - c["dropPath"])
-            loss = loss_of(c, forward(c, w, x[idx], None, dp), x[idx], y[idx], None)
+            loss = loss_of(c, forward(c, w, x[idx], None, dp), x[idx], y[idx], None,
+                           w_[idx] if tss else None)
             opt.zero_grad()
             loss.backward()
             opt.step()
             sched.step()
         with torch.no_grad():
-            v = loss_of(c, forward(c, w, vx, None, None), vx, vy, None).item()
+            v = loss_of(c, forward(c, w, vx, None, None), vx, vy, None, vw).item()
         if v < best:
             best, best_w = v, {n: p.detach().clone() for n, p in w.items()}
     with torch.no_grad():
@@ -127,8 +135,9 @@ def main():
     y = T(r["y"], [b, t, 2]) if r.get("y") is not None else None
     mask = T(r["mask"], [b, t]) if r.get("mask") is not None else None
     dp = T(r["dropPath"], [b, c["layers"]]) if r.get("dropPath") is not None else None
+    tss = T(r["tss"], [b, t, 2]) if r.get("tss") is not None else None
     out = forward(c, w, x, mask, dp)
-    loss = loss_of(c, out, x, y, mask)
+    loss = loss_of(c, out, x, y, mask, tss)
     loss.backward()
     grads = {n: v.grad.reshape(-1).tolist() for n, v in w.items()
              if not n.startswith("__") and v.grad is not None}

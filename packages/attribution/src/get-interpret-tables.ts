@@ -1,17 +1,35 @@
-import { Float32, Int32, Table, Utf8, makeVector, vectorFromArray } from 'apache-arrow';
+import { Float32, Float64, Int32, Table, Utf8, makeVector, vectorFromArray } from 'apache-arrow';
 import { withEncoding } from '@chromflow/core';
 import type { AnnData } from '@chromflow/cell-embedding';
+import type { DirectLingamResult } from './direct-lingam.js';
 import type { GeneMotifMatrix } from './gene-motif.js';
 
 /** What `attribution.get-interpret` writes: the gene × motif and region importance tables, h5ad, bedGraph. */
 
 export const GET_GENE_MOTIF_ENCODING = 'get-gene-motif';
 export const GET_REGION_IMPORTANCE_ENCODING = 'get-region-importance';
+export const GET_LINGAM_ENCODING = 'get-lingam';
 
 /** One cell type's matrix with the columns kept (`keep`: indices into `m.features`). */
 export interface TypedGeneMotif {
   cellType: string;
   matrix: GeneMotifMatrix;
+}
+
+/** Genes (of every part, stacked) × the `keep` columns, row-major float64: the matrix interactions and LiNGAM read. */
+export function geneMotifColumns(
+  parts: readonly TypedGeneMotif[],
+  keep: readonly number[],
+): Float64Array {
+  const n = parts.reduce((k, p) => k + p.matrix.genes.length, 0);
+  const out = new Float64Array(n * keep.length);
+  let row = 0;
+  for (const { matrix: m } of parts) {
+    const F = m.features.length;
+    for (let i = 0; i < m.genes.length; i++, row++)
+      keep.forEach((f, j) => (out[row * keep.length + j] = m.scores[i * F + f]!));
+  }
+  return out;
 }
 
 /** Long table, one row per (cell type, gene, motif): gene, cell_type, motif, score (float32). */
@@ -172,4 +190,51 @@ export function geneMotifToAnnData(
     obsm: {},
     uns,
   };
+}
+
+/**
+ * DirectLiNGAM's adjacency as a long table: one row per ordered pair of
+ * analysed motifs (effect ≠ cause): group, effect, cause, weight (B[effect,
+ * cause], the direct effect; 0 = no edge), effect_order / cause_order
+ * (0-based place in the causal order, 0 = most exogenous).
+ */
+export function lingamToTable(
+  group: string,
+  names: readonly string[],
+  r: DirectLingamResult,
+): Table {
+  const n = names.length;
+  const place = new Map(r.order.map((v, k) => [v, k]));
+  const cols = {
+    effect: [] as string[],
+    cause: [] as string[],
+    weight: [] as number[],
+    eo: [] as number[],
+    co: [] as number[],
+  };
+  for (const i of r.variables)
+    for (const j of r.variables) {
+      if (i === j) continue;
+      cols.effect.push(names[i]!);
+      cols.cause.push(names[j]!);
+      cols.weight.push(r.adjacency[i * n + j]!);
+      cols.eo.push(place.get(i)!);
+      cols.co.push(place.get(j)!);
+    }
+  const i32 = (x: number[]) => makeVector({ type: new Int32(), data: Int32Array.from(x) });
+  return withEncoding(
+    new Table({
+      group: vectorFromArray(
+        cols.effect.map(() => group),
+        new Utf8(),
+      ),
+      effect: vectorFromArray(cols.effect, new Utf8()),
+      cause: vectorFromArray(cols.cause, new Utf8()),
+      weight: makeVector({ type: new Float64(), data: Float64Array.from(cols.weight) }),
+      effect_order: i32(cols.eo),
+      cause_order: i32(cols.co),
+    }),
+    GET_LINGAM_ENCODING,
+    '1',
+  );
 }

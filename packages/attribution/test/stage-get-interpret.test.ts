@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { readTable, SeededRandom, writeTable } from '@chromflow/core';
+import { pearson, readTable, SeededRandom, writeTable } from '@chromflow/core';
 import { initBackend } from '@chromflow/compute';
 import {
   getConfig,
@@ -19,6 +19,7 @@ import {
   type GetInputs,
 } from '@chromflow/models';
 import { stages } from '../src/stages/all.js';
+import { directLingam } from '../src/direct-lingam.js';
 import type { GetInterpretParams } from '../src/stages/get-interpret.js';
 
 const ctx = (dir: string) => ({
@@ -110,6 +111,8 @@ const PARAMS: GetInterpretParams = {
   strand: 'gene',
   reduce: 'sum',
   batchSize: 2,
+  interactionFraction: 0.5,
+  lingamMaxVariables: 30,
 };
 
 function anndataPython(): boolean {
@@ -128,6 +131,8 @@ describe('attribution.get-interpret', () => {
         h5ad: join(dir, 'gm.h5ad'),
         'region-importance': join(dir, 'ri.parquet'),
         tracks: join(dir, 'tracks'),
+        interactions: join(dir, 'inter.parquet'),
+        lingam: join(dir, 'lingam.parquet'),
       };
       await stage.run({ ...ctx(dir), params: PARAMS, inputs, outputs });
       const gm = await readTable(outputs['gene-motif']);
@@ -137,6 +142,37 @@ describe('attribution.get-interpret', () => {
       const scores = Array.from(gm.getChild('score')!.toArray() as Float32Array);
       expect(scores.some((v) => v !== 0)).toBe(true);
       expect(new Set(gm.getChild('motif')!.toArray() as string[]).has('accessibility')).toBe(true);
+      // Interactions: half of the 6 motif pairs per group; r = Pearson of the written columns.
+      const inter = await readTable(outputs.interactions);
+      const group = inter.getChild('group')!.toArray() as string[];
+      expect([...new Set(group)]).toEqual(['A', 'B', 'pooled']);
+      expect(group.filter((g) => g === 'pooled').length).toBe(3);
+      const col = (m: string, type?: string): number[] =>
+        scores.filter(
+          (_, i) =>
+            gm.getChild('motif')!.get(i) === m &&
+            (type === undefined || gm.getChild('cell_type')!.get(i) === type),
+        );
+      const top = group.indexOf('pooled');
+      const ma = String(inter.getChild('motif_a')!.get(top));
+      const mb = String(inter.getChild('motif_b')!.get(top));
+      expect(ma).not.toBe('accessibility');
+      expect(Number(inter.getChild('r')!.get(top))).toBeCloseTo(
+        pearson(Float64Array.from(col(ma)), Float64Array.from(col(mb))),
+        5,
+      );
+      // LiNGAM: every ordered pair of the 4 motifs, = directLingam of the written pooled columns.
+      const lg = await readTable(outputs.lingam);
+      expect(lg.numRows).toBe(4 * 3);
+      const stacked = new Float64Array(10 * 4);
+      CLUSTERS.forEach((m, j) => col(m).forEach((v, i) => (stacked[i * 4 + j] = v)));
+      const ref = directLingam(stacked, 10, 4);
+      for (let i = 0; i < lg.numRows; i++) {
+        const e = CLUSTERS.indexOf(String(lg.getChild('effect')!.get(i)));
+        const c = CLUSTERS.indexOf(String(lg.getChild('cause')!.get(i)));
+        expect(Number(lg.getChild('weight')!.get(i))).toBeCloseTo(ref.adjacency[e * 4 + c]!, 4);
+        expect(Number(lg.getChild('effect_order')!.get(i))).toBe(ref.order.indexOf(e));
+      }
       const ri = await readTable(outputs['region-importance']);
       expect(ri.numRows).toBe(5 * 2 * 12);
       const imp = Array.from(ri.getChild('importance')!.toArray() as Float32Array);

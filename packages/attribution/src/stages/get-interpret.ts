@@ -19,8 +19,16 @@ import {
 } from '@chromflow/models';
 import { geneFocuses, requireExpressionGet, type StrandRule } from '../get-jacobian.js';
 import { getGeneMotif, type RegionReduce } from '../gene-motif.js';
+import { directLingam } from '../direct-lingam.js';
+import {
+  motifCorrelation,
+  motifInteractionsToTable,
+  topInteractions,
+} from '../motif-interactions.js';
 import {
   geneMotifToAnnData,
+  geneMotifColumns,
+  lingamToTable,
   geneMotifToTable,
   regionImportanceBedGraph,
   regionImportanceToTable,
@@ -35,13 +43,15 @@ export type GetInterpretParams = {
   strand: StrandRule;
   reduce: RegionReduce;
   batchSize: number;
+  interactionFraction: number;
+  lingamMaxVariables: number;
 };
 
 const STAGE = 'attribution.get-interpret';
 
 export const getInterpretStage = defineStage<GetInterpretParams>({
   name: STAGE,
-  version: '1',
+  version: '2',
   description:
     "GET interpretation (shared/notes/get-reference.md): per cell type and gene, the Jacobian of the predicted expression at the gene's TSS region(s) and strand (window centred on the TSS) with respect to the region × (motif clusters, accessibility) input and to each region's embedding; gene × motif = input × gradient summed (or averaged) over the window's regions; region importance = ℓ2 norm of the embedding gradient per region ÷ the gene's max.",
   params: {
@@ -86,6 +96,20 @@ export const getInterpretStage = defineStage<GetInterpretParams>({
         default: 16,
         description: 'genes per backward pass',
       },
+      interactionFraction: {
+        type: 'number',
+        exclusiveMinimum: 0,
+        maximum: 1,
+        default: 0.05,
+        description: 'motif–motif interactions kept: the top fraction by |r| (GET: 5 %)',
+      },
+      lingamMaxVariables: {
+        type: 'integer',
+        minimum: 2,
+        default: 30,
+        description:
+          'DirectLiNGAM on the pooled gene × motif matrix analyses at most this many motifs (the highest-variance ones; its cost grows as p³)',
+      },
     },
   },
   inputs: {
@@ -112,6 +136,18 @@ export const getInterpretStage = defineStage<GetInterpretParams>({
       kind: 'table',
       type: 'get-region-importance',
       description: 'cell_type, gene, position, row, chrom, start, end, importance',
+    },
+    interactions: {
+      kind: 'table',
+      type: 'motif-interactions',
+      description:
+        'top |r| motif pairs per cell type and pooled: group, motif_a, motif_b, r, abs_r, rank',
+    },
+    lingam: {
+      kind: 'table',
+      type: 'get-lingam',
+      description:
+        'DirectLiNGAM on the pooled gene × motif matrix: group, effect, cause, weight, effect_order, cause_order',
     },
     tracks: {
       kind: 'directory',
@@ -222,6 +258,37 @@ export const getInterpretStage = defineStage<GetInterpretParams>({
           get_interpret_strand: p.strand,
         }),
       );
+      // Motif–motif interactions: Pearson of motif columns across genes (accessibility is no motif),
+      // per cell type and pooled (all types' genes stacked); LiNGAM on the pooled matrix (GET's
+      // cell-type-agnostic setting).
+      const motifCols = keep.filter((f) => f < a.clusters.length);
+      const names = motifCols.map((f) => features[f]!);
+      const pooled = geneMotifColumns(parts, motifCols);
+      const nPooled = parts.length * focuses.length;
+      const groups = parts.map((part) => ({
+        group: part.cellType,
+        values: geneMotifColumns([part], motifCols),
+        n: focuses.length,
+      }));
+      if (parts.length > 1) groups.push({ group: 'pooled', values: pooled, n: nPooled });
+      await writeTable(
+        ctx.outputs.interactions as string,
+        motifInteractionsToTable(
+          groups.map((g) => ({
+            group: g.group,
+            interactions: topInteractions(
+              motifCorrelation(g.values, g.n, names.length),
+              names,
+              p.interactionFraction,
+            ),
+          })),
+        ),
+      );
+      const lingam = directLingam(pooled, nPooled, names.length, {
+        maxVariables: p.lingamMaxVariables,
+        signal: ctx.signal,
+      });
+      await writeTable(ctx.outputs.lingam as string, lingamToTable('pooled', names, lingam));
       const dir = ctx.outputs.tracks as string;
       await mkdir(dir, { recursive: true });
       for (const part of parts) {

@@ -9,7 +9,7 @@ export {
 } from './kernels/native-attention.js';
 export { nativeBlasStatus, type NativeBlasStatus } from './kernels/native-blas.js';
 export * from './ops/reference.js';
-export * from './metrics/auc.js';
+export * from './metrics/block-metrics.js';
 export * from './checkpoint/file-io-handler.js';
 export * from './train/adam.js';
 export * from './train/adamw.js';

@@ -12,3 +12,4 @@ export * from './dense-linalg.js';
 export * from './seeded-random.js';
 export * from './sparse-kernel-wasm.js';
 export * from './statistics.js';
+export * from './ranking-metrics.js';

@@ -13,7 +13,7 @@ import {
   makeDenseTargets,
 } from '../src/data/xchrom-data.js';
 import { makeXChromSplit, readXChromSplit, xchromSplitToJson } from '../src/data/xchrom-split.js';
-import { computeAuroc } from '@chromflow/compute';
+import { auroc } from '@chromflow/core';
 import { evaluateXChromBlocks, xchromBlocks } from '../src/xchrom/evaluate.js';
 import { predictXChrom } from '../src/xchrom/predict.js';
 import {
@@ -57,7 +57,7 @@ const splitWithValCells = makeXChromSplit({
 function truthAuroc(peaks: Int32Array, cells: Int32Array, labels: Uint8Array): number {
   const s = new Float32Array(peaks.length * cells.length);
   peaks.forEach((p, i) => cells.forEach((c, j) => (s[i * cells.length + j] = truth[p * 40 + c]!)));
-  return computeAuroc(s, labels);
+  return auroc(s, labels);
 }
 
 describe('XChrom training on planted truth', () => {

@@ -1,5 +1,5 @@
 export * from './render-svg.js';
-export * from './roc.js';
+export * from './thin-curve.js';
 export * from './umap.js';
 export * from './html-report.js';
 export * from './table-columns.js';

@@ -1,35 +1,4 @@
-/**
- * Area under the ROC curve of `scores` against binary `labels`
- * (Mann–Whitney U with average ranks for ties). `include` selects entries;
- * NaN when one class is empty.
- */
-export function auroc(
-  scores: ArrayLike<number>,
-  labels: ArrayLike<number>,
-  include?: (i: number) => boolean,
-): number {
-  const idx: number[] = [];
-  for (let i = 0; i < scores.length; i++) if (!include || include(i)) idx.push(i);
-  idx.sort((a, b) => scores[a]! - scores[b]!);
-  let nPos = 0;
-  let rankSumPos = 0;
-  let i = 0;
-  while (i < idx.length) {
-    let j = i;
-    while (j + 1 < idx.length && scores[idx[j + 1]!] === scores[idx[i]!]) j++;
-    const avgRank = (i + j) / 2 + 1;
-    for (let k = i; k <= j; k++) {
-      if (labels[idx[k]!]) {
-        nPos++;
-        rankSumPos += avgRank;
-      }
-    }
-    i = j + 1;
-  }
-  const nNeg = idx.length - nPos;
-  if (nPos === 0 || nNeg === 0) return NaN;
-  return (rankSumPos - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
-}
+import { auroc } from '@chromflow/core';
 
 /** Mean of per-row (per-cell) AUROCs of a row-major rows × cols matrix, skipping rows with one class only. */
 export function meanRowAuroc(

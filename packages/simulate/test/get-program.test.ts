@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auroc } from '../src/bounds.js';
+import { auroc } from '@chromflow/core';
 import { simulateGetProgram } from '../src/get-program.js';
 import { formatTruthJson } from '../src/truth.js';
 import { makeGetProgramTruth } from '../src/get-program-truth.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IndexedFasta } from '@gmod/indexedfasta';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { auroc } from '../src/bounds.js';
+import { auroc } from '@chromflow/core';
 import { TEST_DATA, hasTestData, hasTool, readGzText, readTruth } from './fixtures.js';
 import type { TruthJson } from './fixtures.js';
 

@@ -1,70 +1,14 @@
-/**
- * Ranking metrics with scikit-learn's definitions: `roc_auc_score` (ties
- * count one half) and `average_precision_score` (step-wise AP over distinct
- * score thresholds, no interpolation). Labels are 0/1.
- */
+import { auroc, averagePrecision } from '@chromflow/core';
 
-function sortedOrder(scores: ArrayLike<number>): Uint32Array {
-  const order = new Uint32Array(scores.length);
-  for (let i = 0; i < order.length; i++) order[i] = i;
-  order.sort((a, b) => (scores[b] as number) - (scores[a] as number));
-  return order;
-}
+/**
+ * XChrom's block metrics: AUROC and average precision (`@chromflow/core`'s
+ * ranking metrics, scikit-learn's definitions) overall, per cell and per peak.
+ */
 
 function countPositives(labels: ArrayLike<number>): number {
   let p = 0;
   for (let i = 0; i < labels.length; i++) if ((labels[i] as number) > 0) p++;
   return p;
-}
-
-/** Area under the ROC curve; NaN when one class is absent. */
-export function computeAuroc(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
-  const n = scores.length;
-  const pos = countPositives(labels);
-  const neg = n - pos;
-  if (pos === 0 || neg === 0) return NaN;
-  const order = sortedOrder(scores);
-  // Walk thresholds from high to low; trapezoids between distinct scores.
-  let tp = 0;
-  let area = 0;
-  let i = 0;
-  while (i < n) {
-    const s = scores[order[i] as number] as number;
-    let dtp = 0;
-    let dfp = 0;
-    while (i < n && scores[order[i] as number] === s) {
-      if ((labels[order[i] as number] as number) > 0) dtp++;
-      else dfp++;
-      i++;
-    }
-    area += dfp * (tp + dtp / 2);
-    tp += dtp;
-  }
-  return area / (pos * neg);
-}
-
-/** Average precision (area under the precision–recall step curve); NaN without positives. */
-export function computeAuprc(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
-  const n = scores.length;
-  const pos = countPositives(labels);
-  if (pos === 0) return NaN;
-  const order = sortedOrder(scores);
-  let tp = 0;
-  let fp = 0;
-  let ap = 0;
-  let i = 0;
-  while (i < n) {
-    const s = scores[order[i] as number] as number;
-    let dtp = 0;
-    while (i < n && scores[order[i] as number] === s) {
-      if ((labels[order[i] as number] as number) > 0) dtp++;
-      else fp++;
-      i++;
-    }
-    tp += dtp;
-    if (dtp > 0) ap += (dtp / pos) * (tp / (tp + fp));
-  }
-  return ap;
 }
 
 /** XChrom's metrics of one block of predictions. */
@@ -109,8 +53,8 @@ export function computeBlockMetrics(
     }
     const pos = countPositives(ls);
     if (pos > 0 && pos < nPeaks) {
-      cellRoc.push(computeAuroc(ps, ls));
-      cellPr.push(computeAuprc(ps, ls));
+      cellRoc.push(auroc(ps, ls));
+      cellPr.push(averagePrecision(ps, ls));
     }
   }
   const peakRoc: number[] = [];
@@ -120,13 +64,13 @@ export function computeBlockMetrics(
     const l = labels.subarray(p * nCells, (p + 1) * nCells);
     const pos = countPositives(l);
     if (pos > 0 && pos < nCells) {
-      peakRoc.push(computeAuroc(s, l));
-      peakPr.push(computeAuprc(s, l));
+      peakRoc.push(auroc(s, l));
+      peakPr.push(averagePrecision(s, l));
     }
   }
   return {
-    auroc: computeAuroc(probabilities, labels),
-    auprc: computeAuprc(probabilities, labels),
+    auroc: auroc(probabilities, labels),
+    auprc: averagePrecision(probabilities, labels),
     perCellAuroc: meanOf(cellRoc),
     perCellAuprc: meanOf(cellPr),
     perPeakAuroc: meanOf(peakRoc),

@@ -1,5 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite';
-import { thinCurve, type RocCurve } from '../roc.js';
+import type { RocCurve } from '@chromflow/core';
+import { thinCurve } from '../thin-curve.js';
 
 /** ROC curves of several held-out blocks in one panel, each named with its AUROC. */
 export function rocFigureSpec(curves: readonly { name: string; curve: RocCurve }[]): TopLevelSpec {

@@ -5,7 +5,7 @@ import type { ReportFigure, ReportSection, ReportTable } from '../html-report.js
 import { renderVegaLite } from '../render-svg.js';
 import { trainingCurvesSpec } from '../figures/training-curves.js';
 import { rocFigureSpec } from '../figures/roc-figure.js';
-import { rocCurve, type RocCurve } from '../roc.js';
+import { rocCurve, type RocCurve } from '@chromflow/core';
 import { numberColumn, stringColumn } from '../table-columns.js';
 
 interface XChromManifest {

@@ -13,7 +13,7 @@ const ARCHR = sharedDataFile('atac', 'archr_pbsmall_hg19', 'PBSmall.tsv.gz');
 const MUON = sharedDataFile('multiome', 'muon_pbmc_10x_multiome', 'fragments.tsv.gz');
 if (!ARCHR || !MUON)
   console.warn('skipping: ../shared/data (ArchR PBSmall, muon multiome) is absent');
-// A full run takes minutes on a loaded 2-core machine; CI sets this where it has the time.
+// A full run takes minutes on a loaded 2-core machine; .ci/run sets this (CI has the time).
 const RUN = process.env['CHROMFLOW_RUN_EXAMPLES'] === '1';
 
 // Asynchronous, unlike cli-helpers' spawnSync: a plan takes over a minute on a
@@ -55,6 +55,31 @@ describe.skipIf(!ARCHR || !MUON)('docs/own-data.md example workflows', () => {
       expect(r.out).toContain('qc (atac-pseudobulk.cell-qc): 127 of 150 cells pass QC');
       expect(r.out).toMatch(
         /report \(report\.html\): report .*results\/archr-pbsmall\/report\/report\/index\.html/,
+      );
+    },
+    620_000,
+  );
+
+  it.skipIf(!RUN)(
+    'muon-multiome runs: the cells passing QC are the cells clustered and pseudobulked',
+    async () => {
+      const cache = mkdtempSync(join(tmpdir(), 'own-data-cache-'));
+      const r = await chromflow(['run', 'workflows/examples/muon-multiome.yaml', '--cache', cache]);
+      expect(r.code, r.out).toBe(0);
+      // The muon folder holds 600 barcodes (shared data README); how many pass is the
+      // example's thresholds' business, but every later stage must see that same set.
+      const pass = /qc \(atac-pseudobulk\.cell-qc\): (\d+) of 600 cells pass QC/.exec(r.out);
+      expect(pass, r.out).not.toBeNull();
+      const n = Number(pass![1]);
+      expect(n).toBeGreaterThan(0);
+      expect(r.out).toMatch(
+        new RegExp(`clusters \\(cell-embedding\\.cluster\\): \\d+ clusters of ${n} cells`),
+      );
+      expect(r.out).toMatch(
+        new RegExp(`pseudobulk \\(atac-pseudobulk\\.pseudobulk\\): \\d+ groups of ${n} cells`),
+      );
+      expect(r.out).toMatch(
+        /report \(report\.html\): report .*results\/muon-multiome\/report\/report\/index\.html/,
       );
     },
     620_000,

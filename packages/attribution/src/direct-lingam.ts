@@ -1,5 +1,5 @@
 import { ChromflowError, type LongRunOptions, throwIfAborted } from '@chromflow/core';
-import { lassoLarsBic, olsCoefficients } from './lasso-lars-ic.js';
+import { lassoLarsBic, lassoLarsBicGram, olsFromGram } from './lasso-lars-ic.js';
 
 /**
  * DirectLiNGAM (Shimizu et al., JMLR 2011) as the `lingam` Python package
@@ -152,6 +152,47 @@ function mostExogenous(
   return best;
 }
 
+/** Gram matrix (p × p, row-major) of columns. */
+function gram(cols: readonly Float64Array[]): Float64Array {
+  const p = cols.length;
+  const g = new Float64Array(p * p);
+  for (let a = 0; a < p; a++) {
+    const ca = cols[a]!;
+    for (let b = 0; b <= a; b++) {
+      const cb = cols[b]!;
+      let s = 0;
+      for (let i = 0; i < ca.length; i++) s += ca[i]! * cb[i]!;
+      g[a * p + b] = g[b * p + a] = s;
+    }
+  }
+  return g;
+}
+
+/** OLS slopes of `target` on `predictors` from a Gram matrix of centred columns (stride p). */
+function solve(
+  g: Float64Array,
+  p: number,
+  predictors: readonly number[],
+  target: number,
+): Float64Array {
+  const k = predictors.length;
+  const sub = new Float64Array(k * k);
+  predictors.forEach((a, i) => predictors.forEach((b, j) => (sub[i * k + j] = g[a * p + b]!)));
+  const beta = olsFromGram(
+    sub,
+    Float64Array.from(predictors, (a) => g[a * p + target]!),
+    k,
+  );
+  if (!beta) {
+    throw new ChromflowError('VALUE', 'collinear variables: least squares has no unique solution', {
+      field: 'x',
+      expected: 'variables none of which is a linear combination of others',
+      found: `a singular Gram matrix for ${k} predictors of variable ${target}`,
+    });
+  }
+  return beta;
+}
+
 /** Top-variance non-constant columns (ascending), as `maxVariables` selects them. */
 export function selectLingamVariables(
   cols: readonly Float64Array[],
@@ -241,39 +282,54 @@ export function directLingam(
     onProgress?.(step + 1, total, 'causal order');
   }
 
-  // 2. Adjacency on the original data.
+  // 2. Adjacency on the original data. Every regression is on centred columns, so two p × p Gram
+  // matrices (standardised, raw) hold all they need; only near-exact fits go back to the columns.
   const adjacency = new Float64Array(nVars * nVars);
   const standardised = original.map((c) => {
     const [m, v] = moments(c);
     const sd = Math.sqrt(v) || 1; // sklearn StandardScaler leaves a zero scale as 1
     return Float64Array.from(c, (t) => (t - m) / sd);
   });
+  const centredRaw = original.map((c) => {
+    const [m] = moments(c);
+    return Float64Array.from(c, (t) => t - m);
+  });
+  const gramS = gram(standardised);
+  const gramC = gram(centredRaw);
   for (let k = 1; k < p; k++) {
     throwIfAborted(signal);
     const target = order[k]!;
     const predictors = order.slice(0, k);
     let coef: Float64Array;
     if (pruning === 'none') {
-      coef = olsCoefficients(
-        predictors.map((j) => original[j]!),
-        original[target]!,
-      );
+      coef = solve(gramC, p, predictors, target);
     } else {
-      const weights = olsCoefficients(
-        predictors.map((j) => standardised[j]!),
-        standardised[target]!,
-      ).map((b) => Math.abs(b) ** gamma);
-      const weighted = predictors.map((j, t) =>
-        Float64Array.from(standardised[j]!, (v) => v * weights[t]!),
-      );
-      const lasso = lassoLarsBic(weighted, standardised[target]!);
+      const weights = solve(gramS, p, predictors, target).map((b) => Math.abs(b) ** gamma);
+      const g = new Float64Array(k * k);
+      const xy = new Float64Array(k);
+      predictors.forEach((a, i) => {
+        xy[i] = weights[i]! * gramS[a * p + target]!;
+        predictors.forEach(
+          (b, j) => (g[i * k + j] = weights[i]! * gramS[a * p + b]! * weights[j]!),
+        );
+      });
+      const yy = gramS[target * p + target]!;
+      let lasso = lassoLarsBicGram(g, xy, yy, k, nSamples);
+      if (lasso.noiseVariance * (nSamples - k - 1) <= 1e-8 * yy) {
+        lasso = lassoLarsBic(
+          predictors.map((j, t) => Float64Array.from(standardised[j]!, (v) => v * weights[t]!)),
+          standardised[target]!,
+        );
+      }
       const kept = predictors.flatMap((_, t) =>
         Math.abs(lasso.coef[t]! * weights[t]!) > 0 ? [t] : [],
       );
-      coef = new Float64Array(predictors.length);
-      const refit = olsCoefficients(
-        kept.map((t) => original[predictors[t]!]!),
-        original[target]!,
+      coef = new Float64Array(k);
+      const refit = solve(
+        gramC,
+        p,
+        kept.map((t) => predictors[t]!),
+        target,
       );
       kept.forEach((t, i) => (coef[t] = refit[i]!));
     }

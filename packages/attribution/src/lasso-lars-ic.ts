@@ -80,38 +80,6 @@ function choleskySolve(
   return y;
 }
 
-/**
- * Ordinary least squares with an intercept (sklearn `LinearRegression()`):
- * the slopes of y on the columns, from the normal equations of the centred
- * data. Collinear columns (a singular Gram matrix) are a VALUE error.
- */
-export function olsCoefficients(cols: readonly Float64Array[], y: Float64Array): Float64Array {
-  const n = y.length;
-  const p = cols.length;
-  if (p === 0) return new Float64Array(0);
-  const xc = centred(cols, n);
-  const [yc] = centred([y], n);
-  const g = new Float64Array(p * p);
-  const xy = new Float64Array(p);
-  for (let a = 0; a < p; a++) {
-    xy[a] = dot(xc[a]!, yc!);
-    for (let b = 0; b <= a; b++) g[a * p + b] = g[b * p + a] = dot(xc[a]!, xc[b]!);
-  }
-  const l = cholesky(g, p);
-  if (!l) {
-    throw new ChromflowError(
-      'VALUE',
-      'the regressors are collinear: least squares has no unique solution',
-      {
-        field: 'x',
-        expected: 'linearly independent columns',
-        found: `${p} columns whose Gram matrix is singular`,
-      },
-    );
-  }
-  return choleskySolve(l, p, p, xy);
-}
-
 export interface LarsPath {
   /** Max |correlation| / n at each knot (sklearn's `alphas_`). */
   alphas: number[];
@@ -258,14 +226,20 @@ export interface LassoLarsIcFit {
 }
 
 /**
- * sklearn `LassoLarsIC(criterion='bic')` (fit_intercept, no normalisation,
- * noise variance from the OLS fit: RSS / (n − p − 1)): the LARS-lasso knot
- * with the smallest n·log(2πσ²) + RSS/σ² + log(n)·df, df = non-zero
- * coefficients (|b| > float64 eps).
+ * Least-squares coefficients from a Gram matrix g (p × p) and xy = Xᵀy of
+ * centred data (the normal equations); undefined when g is singular.
  */
-export function lassoLarsBic(cols: readonly Float64Array[], y: Float64Array): LassoLarsIcFit {
-  const n = y.length;
-  const p = cols.length;
+export function olsFromGram(
+  g: Float64Array,
+  xy: Float64Array,
+  p: number,
+): Float64Array | undefined {
+  if (p === 0) return new Float64Array(0);
+  const l = cholesky(g, p);
+  return l ? choleskySolve(l, p, p, xy) : undefined;
+}
+
+function checkSamples(n: number, p: number): void {
   if (n <= p + 1) {
     throw new ChromflowError(
       'VALUE',
@@ -277,6 +251,76 @@ export function lassoLarsBic(cols: readonly Float64Array[], y: Float64Array): La
       },
     );
   }
+}
+
+/**
+ * `lassoLarsBic` from the Gram matrix g (p × p), xy = Xᵀy and yy = yᵀy of
+ * centred data with n rows. `rss(b)` gives a coefficient vector's residual sum
+ * of squares; by default yᵀy − 2bᵀXᵀy + bᵀGb, which is exact enough unless the
+ * fit is (nearly) exact — `lassoLarsBic` on columns computes it from residuals.
+ */
+export function lassoLarsBicGram(
+  g: Float64Array,
+  xy: Float64Array,
+  yy: number,
+  p: number,
+  n: number,
+  rss: (b: Float64Array) => number = (b) => rssFromGram(g, xy, yy, p, b),
+): LassoLarsIcFit {
+  checkSamples(n, p);
+  const path = larsLassoPath(g, xy, p, n);
+  // Noise variance of the OLS fit on the centred data (sklearn's _estimate_noise_variance).
+  // A zero-weight column (adaptive lasso) is left out of that fit: it changes neither RSS nor the path.
+  const used = Array.from({ length: p }, (_, i) => i).filter((i) => g[i * p + i]! > 0);
+  const sub = new Float64Array(used.length * used.length);
+  used.forEach((a, i) => used.forEach((b, j) => (sub[i * used.length + j] = g[a * p + b]!)));
+  const beta = olsFromGram(
+    sub,
+    Float64Array.from(used, (i) => xy[i]!),
+    used.length,
+  );
+  const full = new Float64Array(p);
+  if (beta) used.forEach((i, t) => (full[i] = beta[t]!));
+  const noiseVariance = rss(full) / (n - p - 1);
+  const logN = Math.log(n);
+  const criterion = Float64Array.from(path.coefs, (b) => {
+    let df = 0;
+    for (let i = 0; i < p; i++) if (Math.abs(b[i]!) > EPS) df++;
+    return n * Math.log(2 * Math.PI * noiseVariance) + rss(b) / noiseVariance + logN * df;
+  });
+  let best = 0;
+  for (let k = 1; k < criterion.length; k++) if (criterion[k]! < criterion[best]!) best = k;
+  return { coef: path.coefs[best]!, criterion, best, noiseVariance, path };
+}
+
+/** yᵀy − 2bᵀXᵀy + bᵀGb. */
+export function rssFromGram(
+  g: Float64Array,
+  xy: Float64Array,
+  yy: number,
+  p: number,
+  b: Float64Array,
+): number {
+  let s = yy;
+  for (let i = 0; i < p; i++) {
+    const bi = b[i]!;
+    if (bi === 0) continue;
+    s -= 2 * bi * xy[i]!;
+    for (let j = 0; j < p; j++) s += bi * g[i * p + j]! * b[j]!;
+  }
+  return s;
+}
+
+/**
+ * sklearn `LassoLarsIC(criterion='bic')` (fit_intercept, no normalisation,
+ * noise variance from the OLS fit: RSS / (n − p − 1)): the LARS-lasso knot
+ * with the smallest n·log(2πσ²) + RSS/σ² + log(n)·df, df = non-zero
+ * coefficients (|b| > float64 eps). RSS from the residuals, as sklearn.
+ */
+export function lassoLarsBic(cols: readonly Float64Array[], y: Float64Array): LassoLarsIcFit {
+  const n = y.length;
+  const p = cols.length;
+  checkSamples(n, p);
   const xc = centred(cols, n);
   const [yc] = centred([y], n);
   const g = new Float64Array(p * p);
@@ -285,8 +329,6 @@ export function lassoLarsBic(cols: readonly Float64Array[], y: Float64Array): La
     xy[a] = dot(xc[a]!, yc!);
     for (let b = 0; b <= a; b++) g[a * p + b] = g[b * p + a] = dot(xc[a]!, xc[b]!);
   }
-  // Residual sums of squares from the residuals themselves (as sklearn), not yᵀy − 2bᵀXᵀy + bᵀGb,
-  // which cancels catastrophically when the fit is (nearly) exact.
   const residual = new Float64Array(n);
   const rss = (b: Float64Array): number => {
     residual.set(yc!);
@@ -298,33 +340,5 @@ export function lassoLarsBic(cols: readonly Float64Array[], y: Float64Array): La
     }
     return dot(residual, residual);
   };
-  const path = larsLassoPath(g, xy, p, n);
-  // Noise variance of the OLS fit on the centred data (sklearn's _estimate_noise_variance).
-  // A zero-weight column (adaptive lasso) is left out of that fit: it changes neither RSS nor the path.
-  const used = Array.from({ length: p }, (_, i) => i).filter((i) => g[i * p + i]! > 0);
-  const sub = new Float64Array(used.length * used.length);
-  used.forEach((a, i) => used.forEach((b, j) => (sub[i * used.length + j] = g[a * p + b]!)));
-  const lf = cholesky(sub, used.length);
-  let rssOls = dot(yc!, yc!);
-  if (lf && used.length > 0) {
-    const beta = choleskySolve(
-      lf,
-      used.length,
-      used.length,
-      used.map((i) => xy[i]!),
-    );
-    const full = new Float64Array(p);
-    used.forEach((i, t) => (full[i] = beta[t]!));
-    rssOls = rss(full);
-  }
-  const noiseVariance = rssOls / (n - p - 1);
-  const logN = Math.log(n);
-  const criterion = Float64Array.from(path.coefs, (b) => {
-    let df = 0;
-    for (let i = 0; i < p; i++) if (Math.abs(b[i]!) > EPS) df++;
-    return n * Math.log(2 * Math.PI * noiseVariance) + rss(b) / noiseVariance + logN * df;
-  });
-  let best = 0;
-  for (let k = 1; k < criterion.length; k++) if (criterion[k]! < criterion[best]!) best = k;
-  return { coef: path.coefs[best]!, criterion, best, noiseVariance, path };
+  return lassoLarsBicGram(g, xy, dot(yc!, yc!), p, n, rss);
 }

@@ -155,6 +155,49 @@ describe('lassoLarsBic', () => {
 
 describe('numpy twin (written from the paper and the lingam defaults)', () => {
   const py = findPython('numpy');
+  it.skipIf(!py)(
+    'LARS-lasso path with a sign-change drop and its BIC knot equal the numpy twin (≤ 1e-9)',
+    () => {
+      // Correlated regressors (a shared factor); seed 26 gives a path on which a coefficient returns to 0.
+      const rng = makeRandom(26);
+      const n = 60;
+      const p = 5;
+      const z = Array.from({ length: n }, () => rng.normal());
+      const cols = Array.from({ length: p }, () =>
+        Float64Array.from(z, (v) => 0.8 * v + 0.6 * rng.normal()),
+      );
+      const beta = Array.from({ length: p }, () => rng.normal() * 2);
+      const y = Float64Array.from(
+        z,
+        (_, i) => cols.reduce((s, c, j) => s + beta[j]! * c[i]!, 0) + rng.normal() * 2,
+      );
+      const fit = lassoLarsBic(cols, y);
+      const path = fit.path.coefs;
+      const drops = path
+        .slice(1)
+        .filter((b, k) => b.some((v, j) => v === 0 && Math.abs(path[k]![j]!) > 1e-12));
+      expect(drops.length).toBeGreaterThan(0);
+      const xy = new Float64Array(n * (p + 1));
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < p; j++) xy[i * (p + 1) + j] = cols[j]![i]!;
+        xy[i * (p + 1) + p] = y[i]!;
+      }
+      const file = join(dir, 'lasso.f64');
+      writeFileSync(file, Buffer.from(xy.buffer));
+      const want = runPythonJson<{ path: number[][]; best: number }>(py!, 'direct_lingam.py', [
+        'lasso',
+        file,
+        String(n),
+        String(p),
+      ]);
+      expect(fit.best).toBe(want.best);
+      expect(path.length).toBe(want.path.length);
+      path.forEach((b, k) =>
+        b.forEach((v, j) => expect(Math.abs(v - want.path[k]![j]!)).toBeLessThan(1e-9)),
+      );
+    },
+  );
+
   for (const [p, n, noise, seed] of [
     [6, 2000, 'laplace', 11],
     [12, 3000, 'uniform', 12],

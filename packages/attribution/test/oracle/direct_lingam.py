@@ -8,6 +8,8 @@ LassoLarsIC and LinearRegression themselves (what the lingam package calls);
 otherwise a numpy LARS-lasso path (Efron et al. 2004) with the same BIC.
 
 usage: direct_lingam.py data.f64 n_samples n_vars  -> JSON {order, adjacency, pruning_by}
+       direct_lingam.py lasso xy.f64 n_samples n_regressors  (last column y; numpy LARS-lasso + BIC)
+                                                      -> JSON {path, best}
 """
 import json
 import sys
@@ -115,7 +117,7 @@ def lars_lasso_path(G, Xy, n):
     return np.array(coefs)
 
 
-def lasso_lars_bic(Xw, y):
+def lasso_lars_bic(Xw, y, with_path=False):
     n, p = Xw.shape
     Xc = Xw - Xw.mean(axis=0)
     yc = y - y.mean()
@@ -126,7 +128,8 @@ def lasso_lars_bic(Xw, y):
     rss = np.sum((yc[:, None] - Xc @ path.T) ** 2, axis=0)
     df = np.sum(np.abs(path) > np.finfo(float).eps, axis=1)
     crit = n * np.log(2 * np.pi * sigma2) + rss / sigma2 + np.log(n) * df
-    return path[int(np.argmin(crit))]
+    best = int(np.argmin(crit))
+    return (path, best) if with_path else path[best]
 
 
 def ols(X, y):
@@ -181,7 +184,12 @@ def direct_lingam(X):
     return K, B
 
 
-if __name__ == "__main__":
+if __name__ == "__main__" and sys.argv[1] == "lasso":
+    path, n, p = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    XY = np.fromfile(path, dtype="<f8").reshape(n, p + 1)
+    coefs, best = lasso_lars_bic(XY[:, :p], XY[:, p], with_path=True)
+    print(json.dumps({"path": coefs.tolist(), "best": best}))
+elif __name__ == "__main__":
     path, n, p = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     X = np.fromfile(path, dtype="<f8").reshape(n, p)
     order, B = direct_lingam(X)

@@ -7,7 +7,9 @@
  * and OMP_NUM_THREADS set to match, OMP_WAIT_POLICY=PASSIVE) and the faster setting per
  * shape is the anchor. Medians of ≥ 5 timed steps after 2 warm-up steps. Before timing,
  * get-small's loss and every gradient at equal weights are compared with PyTorch's (float64).
- * Writes bench-results/compute.json.
+ * Each side trains as its model does, with the twin's settings: AdamW (lr 1e-4, decay 0.01)
+ * for the transformer, Adam with per-variable clipping at 1 for XChrom; chromflow's step is
+ * `shardedStep` (the optimizer in the workers, docs/adr/0004-…). Writes bench-results/compute.json.
  *
  * `--quick` (or BENCH_QUICK=1): one round per shape instead of two.
  * Environment: BENCH_SHAPES=get-small,get-medium,get-published,xchrom-small
@@ -21,7 +23,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as tf from '@tensorflow/tfjs-core';
-import { Adam, createTrainingEngine, describeBackend, initBackend } from '../src/index.js';
+import { Adam, AdamW, createTrainingEngine, describeBackend, initBackend } from '../src/index.js';
 import type { HostBatch } from '../src/train/trainable.js';
 import { nativeBlasStatus } from '../src/kernels/native-blas.js';
 import { getBatch, getShapes, type GetShape } from './get-trainable.js';
@@ -224,20 +226,32 @@ async function benchShape(shape: string, py: string[], kernelPath: string): Prom
     workers,
   });
   const params = engine.model.trainableVariables().reduce((s, x) => s + x.size, 0);
-  const optimizer = new Adam(engine.model.trainableVariables(), {
-    learningRate: 1e-4,
-    decayRate: 1,
-    decaySteps: 1,
-    beta1: 0.9,
-    beta2: 0.999,
-    epsilon: 1e-8,
-    clipNorm: 0,
-  });
+  const vars = engine.model.trainableVariables();
+  // The twins' optimizers (get_twin.py: AdamW lr 1e-4, decay 0.01; xchrom_twin.py: Adam with
+  // its decay schedule and per-variable clip_grad_norm_ 1).
+  const optimizer =
+    shape === 'xchrom-small'
+      ? new Adam(vars, {
+          learningRate: 0.01,
+          decayRate: 0.9,
+          decaySteps: 10000,
+          beta1: 0.95,
+          beta2: 0.9995,
+          epsilon: 1e-7,
+          clipNorm: 1,
+        })
+      : new AdamW(vars, {
+          learningRate: 1e-4,
+          beta1: 0.9,
+          beta2: 0.999,
+          epsilon: 1e-8,
+          weightDecay: 0.01,
+        });
   const ours = { train: 0, infer: 0 };
   const settings: Record<string, TwinResult> = {};
   const measureOurs = async (): Promise<void> => {
     const train = await medianSeconds(async () => {
-      await engine.trainStep(subject.batch, optimizer);
+      await engine.shardedStep(engine.model, subject.batch, optimizer);
     });
     const infer = await medianSeconds(async () => {
       const p: tf.Tensor = await engine.predict(subject.batch);
@@ -334,7 +348,7 @@ async function main(): Promise<void> {
     quick,
     backend: describeBackend(info),
     kernel_path: kernelPath,
-    chromflow: `data-parallel engine, ${workers} worker threads × 1 wasm thread; chromflow Adam`,
+    chromflow: `data-parallel engine, ${workers} worker threads × 1 wasm thread; optimizer in the workers (AdamW for GET, Adam for XChrom)`,
     steps: { warmup, timed: steps, rounds, statistic: 'median per round, best round' },
     cpus: cpus().length,
     load_average_1m_start: loadStart,

@@ -20,6 +20,7 @@ export * from './train/fit.js';
 export * from './train/fit-checkpoint.js';
 export * from './train/weights.js';
 export * from './train/gradient-step.js';
+export * from './train/host-update.js';
 export type * from './train/trainable.js';
 export {
   createTrainingEngine,

@@ -6,6 +6,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { SeededRandom } from '@chromflow/core';
 import { initBackend, type BackendChoice } from '../src/backend/init-backend.js';
 import { createTrainingEngine, type TrainingEngine } from '../src/parallel/engine.js';
+import {
+  allocateSharedTraining,
+  SharedStepper,
+  sharedViews,
+} from '../src/parallel/shared-memory.js';
+import { hostUpdateVariable, type HostUpdateRule } from '../src/train/host-update.js';
 import { Adam } from '../src/train/adam.js';
 import { AdamW } from '../src/train/adamw.js';
 import { fit, type FitOptions, type FitResult } from '../src/train/fit.js';
@@ -63,6 +69,87 @@ const optimizers: [string, MakeOptimizer][] = [
 const backends: BackendChoice[] = ['wasm', 'cpu'];
 const cases = backends.flatMap((b) => optimizers.map(([name, make]) => [b, name, make] as const));
 
+describe('the workers’ step on shared memory', () => {
+  const rules: HostUpdateRule[] = [
+    {
+      kind: 'adam',
+      alpha: 3e-3,
+      beta1: 0.95,
+      beta2: 0.9995,
+      epsilon: 1e-7,
+      clipNorm: 0.5,
+      norm: 'exact',
+    },
+    {
+      kind: 'adam',
+      alpha: 3e-3,
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-8,
+      clipNorm: 0,
+      norm: 'exact',
+    },
+    {
+      kind: 'adamw',
+      stepSize: 0.011,
+      bc2Sqrt: 0.0447,
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-8,
+      decay: 0.9995,
+    },
+    {
+      kind: 'adamw',
+      stepSize: 0.011,
+      bc2Sqrt: 0.0447,
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-8,
+      decay: 1,
+    },
+  ];
+  it.each(rules.map((r) => [r.kind, r] as const))(
+    'wasm-SIMD (%s) equals the JavaScript arithmetic bit for bit: reduction and update, odd sizes',
+    (_kind, rule) => {
+      const offsets = [0, 5, 6, 1007, 1010]; // tails of 1, 1, 3 and 3 floats
+      const total = offsets.at(-1)!;
+      const setup = (wasm: boolean): [SharedStepper, ReturnType<typeof sharedViews>] => {
+        if (!wasm) process.env['CHROMFLOW_SHARED_WASM'] = '0';
+        const mem = allocateSharedTraining(total, 3);
+        delete process.env['CHROMFLOW_SHARED_WASM'];
+        const v = sharedViews(mem);
+        const fill = (a: Float32Array, k: number, pos = false): void =>
+          a.forEach(
+            (_, i) => (a[i] = pos ? Math.abs(Math.sin(i * k)) * 1e-3 : Math.cos(i * k) / 7),
+          );
+        fill(v.weights, 1.1);
+        fill(v.m, 1.7);
+        fill(v.v, 2.3, true);
+        v.slots.forEach((s, k) => fill(s, 3.1 + k));
+        const stepper = new SharedStepper(mem);
+        expect(stepper.simd).toBe(wasm);
+        return [stepper, v];
+      };
+      const [simd, js] = [setup(true), setup(false)];
+      for (const [st] of [simd, js]) {
+        st.reduce(3, 0, total);
+        for (let j = 0; j + 1 < offsets.length; j++) st.step(rule, offsets[j]!, offsets[j + 1]!);
+      }
+      const all = ([, v]: [SharedStepper, ReturnType<typeof sharedViews>]): number[][] => {
+        return [v.weights, v.m, v.v, v.sum].map((a) =>
+          Array.from(new Uint32Array(a.slice().buffer)),
+        );
+      };
+      expect(all(simd)).toEqual(all(js));
+      // …and the JS form is hostUpdateVariable itself.
+      const x = Float32Array.from({ length: 9 }, (_, i) => i / 9);
+      const copy = Float32Array.from(x);
+      hostUpdateVariable(rule, x, new Float32Array(9), new Float32Array(9), copy, 0, 9);
+      expect(Array.from(x)).not.toEqual(Array.from(copy));
+    },
+  );
+});
+
 describe('optimizer step in the workers', () => {
   it.each(cases)(
     '%s, %s: bit-identical to the main-thread step on the summed gradients',
@@ -79,6 +166,7 @@ describe('optimizer step in the workers', () => {
         });
       const [oldWay, newWay] = [await make2(), await make2()];
       engines.push(oldWay, newWay);
+      expect(newWay.sharedStep).toBe('wasm-simd');
       const [a, b] = [oldWay.model, newWay.model];
       const [optA, optB] = [make(a.trainableVariables()), make(b.trainableVariables())];
       // Batch 1 leaves one participant (worker 0 steps every variable); a rate per step as a schedule gives.

@@ -16,6 +16,7 @@ import type { Optimizer } from '../train/optimizer.js';
 import { loadTrainable, moduleUrl } from './load-trainable.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 import { barrierWords, resetBarrier } from './reduce.js';
+import { allocateSharedTraining, sharedViews } from './shared-memory.js';
 
 /**
  * Data-parallel training over worker threads (the multithreaded wasm build
@@ -64,6 +65,8 @@ export interface TrainStepOptions {
 export interface TrainingEngine {
   /** Worker threads in use (0 = single-process). */
   readonly workers: number;
+  /** How the workers sum gradients and step the optimizer: wasm-SIMD on a shared wasm memory, or JavaScript loops. */
+  readonly sharedStep: 'wasm-simd' | 'javascript' | 'none';
   /** The main-thread model built from the same factory; its variables are the source of truth. */
   readonly model: Trainable;
   /**
@@ -228,6 +231,7 @@ export async function createTrainingEngine(
   const model = await loadTrainable(module, options.factory, options.config, options.seed);
   const nWorkers = Math.max(0, Math.floor(options.workers ?? availableParallelism()));
   const handles: WorkerHandle[] = [];
+  let simdStep = false;
   const sizes = model.trainableVariables().map((v) => v.size);
   const offsets: number[] = [];
   let totalSize = 0;
@@ -235,35 +239,29 @@ export async function createTrainingEngine(
     offsets.push(totalSize);
     totalSize += n;
   }
-  const sharedWeights = new SharedArrayBuffer(4 * Math.max(1, totalSize));
-  // The workers' reduction of their slots (src/parallel/reduce.ts) lands here.
-  const summedGrads = new SharedArrayBuffer(4 * Math.max(1, totalSize));
+  // Weights, moments, summed gradient and the workers' slots (pages are touched only when used).
+  const shared = allocateSharedTraining(totalSize, nWorkers >= 2 ? nWorkers : 0);
+  const views = sharedViews(shared);
   const barrierBuffer = new SharedArrayBuffer(4 * barrierWords);
   const barrier = new Int32Array(barrierBuffer);
-  // The optimizer's moments for shardedStep (pages are only touched once it is used).
-  const momentBuffers = [0, 1].map(() => new SharedArrayBuffer(4 * Math.max(1, totalSize)));
   if (nWorkers >= 2) {
     const { url, execArgv } = workerEntry(module);
-    const slots = Array.from(
-      { length: nWorkers },
-      () => new SharedArrayBuffer(4 * Math.max(1, totalSize)),
-    );
     for (let i = 0; i < nWorkers; i++) {
-      const grads = slots[i]!;
       const init: WorkerInit = {
         module,
         factory: options.factory,
         config: options.config,
         seed: options.seed,
         backend,
-        shared: { weights: sharedWeights, grads },
-        reduce: { index: i, slots, sum: summedGrads, barrier: barrierBuffer },
-        moments: { m: momentBuffers[0]!, v: momentBuffers[1]! },
+        shared,
+        index: i,
+        barrier: barrierBuffer,
       };
       handles.push(new WorkerHandle(new Worker(url, { workerData: init, execArgv })));
     }
     try {
       const ready = await Promise.all(handles.map((h) => h.ready));
+      simdStep = ready.every((r) => r.simdStep);
       for (const r of ready) {
         if (r.trainableSizes.join(',') !== sizes.join(',')) {
           throw new ChromflowError(
@@ -286,12 +284,7 @@ export async function createTrainingEngine(
   /** Data ids of the variables last written to the workers (variables change data id on assign). */
   let syncedIds: unknown[] = [];
   const writeShared = (vars: tf.Variable[]): void => {
-    const shared = new Float32Array(sharedWeights, 0, totalSize);
-    let off = 0;
-    for (const v of vars) {
-      shared.set(v.dataSync(), off);
-      off += v.size;
-    }
+    vars.forEach((v, k) => views.weights.set(v.dataSync(), offsets[k]));
   };
   const currentIds = (m: Trainable): unknown[] =>
     [...m.trainableVariables(), ...m.stateVariables()].map((v) => v.dataId);
@@ -318,14 +311,12 @@ export async function createTrainingEngine(
     if (owner === undefined || !owner.stale) return;
     const vars = owner.model.trainableVariables();
     const slots = owner.optimizer.slotVariables();
-    const [m, v] = momentBuffers.map((b) => new Float32Array(b, 0, totalSize));
     const at = (flat: Float32Array, k: number, x: tf.Variable): tf.Tensor =>
       tf.tensor(flat.slice(offsets[k], offsets[k]! + x.size), x.shape, 'float32');
-    const shared = new Float32Array(sharedWeights, 0, totalSize);
     tf.tidy(() => {
-      vars.forEach((x, k) => x.assign(at(shared, k, x)));
+      vars.forEach((x, k) => x.assign(at(views.weights, k, x)));
       slots.forEach((x, k) =>
-        x.assign(k < vars.length ? at(m!, k, x) : at(v!, k - vars.length, x)),
+        x.assign(k < vars.length ? at(views.m, k, x) : at(views.v, k - vars.length, x)),
       );
     });
     owner.ids = ownerIds(owner.model, owner.optimizer);
@@ -352,8 +343,7 @@ export async function createTrainingEngine(
       );
     }
     writeShared(m.trainableVariables());
-    const [mm, vv] = momentBuffers.map((b) => new Float32Array(b, 0, totalSize));
-    slots.forEach((x, k) => (k < n ? mm! : vv!).set(x.dataSync(), offsets[k % n]));
+    slots.forEach((x, k) => (k < n ? views.m : views.v).set(x.dataSync(), offsets[k % n]));
     owner = { model: m, optimizer: opt, ids, stale: false };
   };
 
@@ -409,7 +399,7 @@ export async function createTrainingEngine(
     const loss = await runStep(m, batch);
     // Σ over shards, in worker order (deterministic), of the pre-scaled gradients: summed by
     // the workers themselves, each over its own range (reduce.ts), not here.
-    const flat = new Float32Array(summedGrads, 0, totalSize);
+    const flat = views.sum;
     const grads = vars.map((v, k) =>
       tf.tensor(flat.subarray(offsets[k], offsets[k]! + v.size), v.shape, 'float32'),
     );
@@ -439,6 +429,7 @@ export async function createTrainingEngine(
 
   return {
     workers: handles.length,
+    sharedStep: handles.length === 0 ? 'none' : simdStep ? 'wasm-simd' : 'javascript',
     model,
     gradientStep,
     shardedStep,

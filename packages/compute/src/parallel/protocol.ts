@@ -1,5 +1,6 @@
 import type { BackendChoice } from '../backend/init-backend.js';
 import type { HostUpdateRule } from '../train/host-update.js';
+import type { SharedTrainingMemory } from './shared-memory.js';
 import type { HostBatch } from '../train/trainable.js';
 
 /** Messages between the training engine and its worker threads. */
@@ -12,26 +13,14 @@ export interface WorkerInit {
   seed: number;
   backend: BackendChoice;
   /**
-   * Shared memory (float32, the trainable variables concatenated in order):
-   * `weights` written by the engine before each step, read by every worker;
-   * `grads` this worker's slot, written with its shard gradients × `scale`.
+   * The regions shared with the engine and the other workers (src/parallel/shared-memory.ts):
+   * `weights` written by the engine (or stepped by the workers) and read by every worker
+   * before a step, this worker's gradient slot `index` (its shard gradient × `scale`), the
+   * summed gradient and the moments; and the barrier the workers meet at before reducing.
    */
-  shared: { weights: SharedArrayBuffer; grads: SharedArrayBuffer };
-  /**
-   * The gradient reduction the workers do among themselves (src/parallel/reduce.ts): every
-   * worker's `grads` slot in worker order, the `sum` they write, and the barrier they meet at.
-   */
-  reduce: {
-    index: number;
-    slots: SharedArrayBuffer[];
-    sum: SharedArrayBuffer;
-    barrier: SharedArrayBuffer;
-  };
-  /**
-   * The optimizer's moments (float32, laid out as `weights`), stepped in place by the workers
-   * together with `weights` when a step carries an `update` (docs/adr/0004-…).
-   */
-  moments: { m: SharedArrayBuffer; v: SharedArrayBuffer };
+  shared: SharedTrainingMemory;
+  index: number;
+  barrier: SharedArrayBuffer;
 }
 
 export type ToWorker =
@@ -58,7 +47,14 @@ export type ToWorker =
   | { kind: 'close' };
 
 export type FromWorker =
-  | { kind: 'ready'; trainableSizes: number[]; stateSizes: number[]; backend: string }
+  | {
+      kind: 'ready';
+      trainableSizes: number[];
+      stateSizes: number[];
+      backend: string;
+      /** Whether the optimizer step and slot sums run as wasm-SIMD on the shared memory. */
+      simdStep: boolean;
+    }
   | {
       kind: 'result';
       id: number;

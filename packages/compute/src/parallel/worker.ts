@@ -4,8 +4,8 @@ import { initBackend } from '../backend/init-backend.js';
 import '../backend/register-gradients.js';
 import { loadTrainable } from './load-trainable.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
-import { hostUpdateVariable } from '../train/host-update.js';
-import { arriveAndWait, reduceSlots, variableRange } from './reduce.js';
+import { arriveAndWait, variableRange } from './reduce.js';
+import { SharedStepper, sharedViews } from './shared-memory.js';
 
 /**
  * A data-parallel training worker: builds the same Trainable as the main
@@ -27,13 +27,11 @@ async function main(): Promise<void> {
     offsets.push(total);
     total += v.size;
   }
-  const sharedWeights = new Float32Array(init.shared.weights, 0, total);
-  const sharedGrads = new Float32Array(init.shared.grads, 0, total);
-  const slots = init.reduce.slots.map((b) => new Float32Array(b, 0, total));
-  const summed = new Float32Array(init.reduce.sum, 0, total);
-  const barrier = new Int32Array(init.reduce.barrier);
-  const momentM = new Float32Array(init.moments.m, 0, total);
-  const momentV = new Float32Array(init.moments.v, 0, total);
+  const views = sharedViews(init.shared);
+  const sharedWeights = views.weights;
+  const sharedGrads = views.slots[init.index]!;
+  const stepper = new SharedStepper(init.shared);
+  const barrier = new Int32Array(init.barrier);
   const bounds = [...offsets, total];
   const post = (m: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
   post({
@@ -41,6 +39,7 @@ async function main(): Promise<void> {
     trainableSizes: vars.map((v) => v.size),
     stateSizes: states.map((v) => v.size),
     backend: info.name,
+    simdStep: stepper.simd,
   });
   const loadWeightsAndState = (state: Float32Array[]): void => {
     tf.tidy(() => {
@@ -95,15 +94,11 @@ async function main(): Promise<void> {
         // sums its range of all slots (src/parallel/reduce.ts) unless someone failed, and with
         // an update steps the weights and moments of that range in place.
         if (arriveAndWait(barrier, msg.participants, failed)) {
-          const r = variableRange(init.reduce.index, msg.participants, bounds);
-          reduceSlots(slots, msg.participants, summed, r.lo, r.hi);
-          if (msg.update !== undefined) {
-            for (let j = r.first; j < r.last; j++) {
-              const lo = bounds[j]!;
-              const hi = bounds[j + 1]!;
-              hostUpdateVariable(msg.update, sharedWeights, momentM, momentV, summed, lo, hi);
-            }
-          }
+          const r = variableRange(init.index, msg.participants, bounds);
+          stepper.reduce(msg.participants, r.lo, r.hi);
+          if (msg.update !== undefined)
+            for (let j = r.first; j < r.last; j++)
+              stepper.step(msg.update, bounds[j]!, bounds[j + 1]!);
         }
       }
       post(

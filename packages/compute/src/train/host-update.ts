@@ -48,8 +48,8 @@ export function isHostSteppable(o: object): o is HostSteppable {
 
 const f = Math.fround;
 
-/** The scale Adam's clip applies to one variable's gradient g[lo, hi). */
-function clipScale(g: Float32Array, lo: number, hi: number, rule: HostUpdateRule): number {
+/** The scale Adam's clip applies to one variable's gradient g[lo, hi) (1 without clipping). */
+export function clipScale(g: Float32Array, lo: number, hi: number, rule: HostUpdateRule): number {
   if (rule.kind !== 'adam' || rule.clipNorm <= 0) return 1;
   let ss = 0;
   if (rule.norm === 'exact') {
@@ -79,13 +79,13 @@ export function hostUpdateVariable(
   const c1 = f(1 - rule.beta1);
   const c2 = f(1 - rule.beta2);
   const eps = f(rule.epsilon);
+  // Multiplying by a scale or decay of 1 changes no bits, so both are applied always (as the
+  // wasm form in wasm/optimizer.wat), though the op forms skip them when off.
   if (rule.kind === 'adam') {
     const scale = clipScale(g, lo, hi, rule);
     const alpha = f(rule.alpha);
-    const clip = rule.clipNorm > 0;
     for (let i = lo; i < hi; i++) {
-      // The fused kernel multiplies by the scale always, the op form only when clipping: g·1 = g.
-      const gi = clip ? f(g[i]! * scale) : g[i]!;
+      const gi = f(g[i]! * scale);
       const mi = f(f(m[i]! * b1) + f(gi * c1));
       const vi = f(f(v[i]! * b2) + f(f(gi * gi) * c2));
       m[i] = mi;
@@ -97,10 +97,9 @@ export function hostUpdateVariable(
   const bc2 = f(rule.bc2Sqrt);
   const stepSize = f(rule.stepSize);
   const decay = f(rule.decay);
-  const decays = rule.decay !== 1;
   for (let i = lo; i < hi; i++) {
     const gi = g[i]!;
-    const xi = decays ? f(x[i]! * decay) : x[i]!;
+    const xi = f(x[i]! * decay);
     const mi = f(f(m[i]! * b1) + f(gi * c1));
     const vi = f(f(v[i]! * b2) + f(f(gi * gi) * c2));
     m[i] = mi;

@@ -10,6 +10,8 @@ import {
 } from '../sections/embedding-section.js';
 import { tracksSection } from '../sections/tracks-section.js';
 import { xchromSection } from '../sections/xchrom-section.js';
+import { interpretationSection } from '../sections/interpretation-section.js';
+import { getSection } from '../sections/get-section.js';
 import { stringColumn } from '../table-columns.js';
 
 export type ReportHtmlParams = {
@@ -18,6 +20,7 @@ export type ReportHtmlParams = {
   flank: number;
   maxGenes: number;
   seed: number;
+  rnaOnlyCellTypes?: string[];
 };
 
 /** Cell id → category for each categorical column of a cells table (`label`, `cluster`). */
@@ -39,9 +42,9 @@ async function colouringsFrom(path: string): Promise<CellColouring[]> {
  */
 export const reportHtmlStage = defineStage<ReportHtmlParams>({
   name: 'report.html',
-  version: '1',
+  version: '2',
   description:
-    'A self-contained HTML report (inline SVG, no script, opens offline): cell QC, UMAPs of the cell embeddings, pseudobulk tracks around genes, XChrom training curves, metrics and ROC curves; every figure also as SVG.',
+    'A self-contained HTML report (inline SVG, no script, opens offline): cell QC, UMAPs of the cell embeddings, pseudobulk tracks around genes, XChrom training curves, metrics and ROC curves, XChrom motif activity and ISM, GET predicted vs observed; every figure also as SVG.',
   params: {
     type: 'object',
     additionalProperties: false,
@@ -69,6 +72,13 @@ export const reportHtmlStage = defineStage<ReportHtmlParams>({
         maximum: 50,
       },
       seed: { type: 'integer', description: 'Seed of the UMAPs.', default: 42, minimum: 0 },
+      rnaOnlyCellTypes: {
+        type: 'array',
+        items: { type: 'string' },
+        default: [],
+        description:
+          "Cell types without ATAC (GET's accessibility from XChrom), marked in the GET section.",
+      },
     },
   },
   inputs: {
@@ -118,6 +128,25 @@ export const reportHtmlStage = defineStage<ReportHtmlParams>({
       optional: true,
     },
     cells: { kind: 'table', type: 'cells', description: 'Rows of `counts`.', optional: true },
+    'motif-activity': {
+      kind: 'table',
+      type: 'xchrom-motif-activity',
+      description:
+        'attribution.xchrom-motif-activity (heatmap of mean z per cell type; types from cell-labels, cells or qc).',
+      optional: true,
+    },
+    'xchrom-ism': {
+      kind: 'table',
+      type: 'xchrom-ism',
+      description: 'attribution.xchrom-ism (per-peak ISM tracks per cell type, a logo).',
+      optional: true,
+    },
+    'get-predictions': {
+      kind: 'table',
+      type: 'get-predictions',
+      description: 'models.get-predict (predicted vs observed at TSSs per cell type).',
+      optional: true,
+    },
   },
   outputs: {
     report: {
@@ -163,6 +192,18 @@ export const reportHtmlStage = defineStage<ReportHtmlParams>({
           cells: input('cells'),
         }),
       );
+    const motifActivity = input('motif-activity');
+    const ism = input('xchrom-ism');
+    if (motifActivity || ism) {
+      const labelsPath = input('cell-labels') ?? input('cells') ?? qc;
+      const labels = labelsPath
+        ? (await colouringsFrom(labelsPath)).find((c) => c.title === 'label')?.byCell
+        : undefined;
+      sections.push(await interpretationSection({ motifActivity, ism, labels }));
+    }
+    const getPredictions = input('get-predictions');
+    if (getPredictions)
+      sections.push(await getSection(getPredictions, ctx.params.rnaOnlyCellTypes ?? []));
     const dir = ctx.outputs['report']!;
     await mkdir(join(dir, 'figures'), { recursive: true });
     let nFigures = 0;

@@ -17,6 +17,7 @@ export const BUILTIN_PACKAGES = [
   'attribution',
   'structure-analysis',
   'report',
+  'simulate',
 ] as const;
 
 async function importPackage(pkg: string): Promise<Stage[]> {
@@ -37,6 +38,8 @@ async function importPackage(pkg: string): Promise<Stage[]> {
         return import('@chromflow/structure-analysis');
       case 'report':
         return import('@chromflow/report');
+      case 'simulate':
+        return import('@chromflow/simulate');
       default:
         return {};
     }

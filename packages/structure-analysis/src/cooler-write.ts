@@ -93,7 +93,13 @@ export async function writeCooler(path: string, c: CoolerContent): Promise<void>
       else f.create_attribute(k, v);
     }
     for (const g of ['chroms', 'bins', 'pixels', 'indexes']) f.create_group(g);
-    f.create_dataset({ name: 'chroms/name', data: c.chroms.map((x) => x.name) });
+    // fixed-length ASCII as cooler writes it (python cooler reads variable-length names as bytes)
+    const width = Math.max(1, ...c.chroms.map((x) => x.name.length));
+    f.create_dataset({
+      name: 'chroms/name',
+      data: c.chroms.map((x) => x.name),
+      dtype: `A${width}`,
+    });
     f.create_dataset({
       name: 'chroms/length',
       data: Int32Array.from(c.chroms, (x) => x.length),

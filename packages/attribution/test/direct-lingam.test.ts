@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeRandom } from '@chromflow/core';
@@ -141,6 +141,38 @@ describe('directLingam on linear non-Gaussian SEMs', () => {
     expect(() => directLingam(x, 4, 3)).toThrow(/too few samples/);
     expect(() => directLingam(x, 4, 3, { maxVariables: 0 })).toThrow(/maxVariables/);
   });
+});
+
+describe("the lingam package's documented output", () => {
+  const py = findPython('numpy');
+  it.skipIf(!py)(
+    'its tutorial data (numpy seed 100): order [3, 0, 2, 1, 4, 5] and the adjacency printed by lingam 1.12.1',
+    () => {
+      // cdt15/lingam docs/tutorial/lingam.rst (causal_order_) and docs/tutorial/evaluate_model_fit.rst
+      // (adjacency_matrix_, lingam 1.12.1, numpy 1.26.4, printed with precision 3).
+      const file = join(dir, 'tutorial.f64');
+      runPythonJson(py!, 'lingam_tutorial_data.py', [file]);
+      const bytes = readFileSync(file);
+      const x = new Float64Array(
+        bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+      );
+      expect(x[3]).toBeCloseTo(0.543405, 6); // X.head() row 0, x3
+      const r = directLingam(x, 1000, 6);
+      expect(r.order).toEqual([3, 0, 2, 1, 4, 5]);
+      const printed = [
+        [0, 0, 0, 2.994, 0, 0],
+        [2.995, 0, 1.993, 0, 0, 0],
+        [0, 0, 0, 5.957, 0, 0],
+        [0, 0, 0, 0, 0, 0],
+        [7.998, 0, -1.005, 0, 0, 0],
+        [3.98, 0, 0, 0, 0, 0],
+      ];
+      const got = Array.from({ length: 6 }, (_, i) =>
+        Array.from(r.adjacency.slice(i * 6, i * 6 + 6), (v) => Math.round(v * 1000) / 1000 + 0),
+      );
+      expect(got).toEqual(printed);
+    },
+  );
 });
 
 describe('lassoLarsBic', () => {

@@ -104,10 +104,12 @@ function theirs(m: ClasterModel, batch: ReturnType<typeof makeClasterBatch>, wit
   return JSON.parse(r.stdout) as { out: number[]; loss: number; grads: Record<string, number[]> };
 }
 
+/** The paper's rates, so the masks' wiring is exercised. */
+const reg: [number, number, number, number] = [0.3, 0.1, 0.4, 0.5];
 const cases: [string, ClasterConfig, boolean][] = [
   [
     'landscape, training masks',
-    clasterConfig('tiny', 'landscape', { tracks: 4, bins: 61, outputs: 9 }),
+    clasterConfig('tiny', 'landscape', { tracks: 4, bins: 61, outputs: 9 }, reg),
     true,
   ],
   [
@@ -117,7 +119,7 @@ const cases: [string, ClasterConfig, boolean][] = [
   ],
   [
     'contacts, training masks',
-    clasterConfig('tiny', 'contacts', { tracks: 4, bins: 33, outputs: 7, rows: 9, cols: 21 }),
+    clasterConfig('tiny', 'contacts', { tracks: 4, bins: 33, outputs: 7, rows: 9, cols: 21 }, reg),
     true,
   ],
 ];
@@ -127,7 +129,6 @@ describe('CLASTER network vs its PyTorch twin (float64, same weights)', () => {
     it.skipIf(python === undefined)(
       `${label}: outputs, loss and every gradient ≤ 1e-5 relative`,
       () => {
-        // Zero dropout would hide the masks' wiring; keep the configured rates.
         const m = new ClasterModel(c, 5);
         const a = syntheticArrays(c, 3, 9);
         const batch = makeClasterBatch(a, c, [2, 0, 1], masks ? new SeededRandom(4) : undefined);

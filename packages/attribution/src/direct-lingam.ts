@@ -92,31 +92,46 @@ function entropyOf(u: Float64Array, scale: number): number {
   return entropyTerm(lc - u.length * Math.LN2, ue, u.length);
 }
 
-/** Ĥ of the standardised residual of a (standardised, mean ma) on b (standardised, mean mb, variance vb). */
+/**
+ * Ĥ of the residual r = a − c·b divided by its population std (lingam divides
+ * without centring). `variance` is r's variance computed as var(a) − cov²/var(b);
+ * where that cancels (r ≈ 0 relative to a) it is recomputed from r itself.
+ */
 function residualEntropy(
   a: Float64Array,
-  ma: number,
   b: Float64Array,
-  mb: number,
-  vb: number,
+  c: number,
+  variance: number,
+  varianceA: number,
   scratch: Float64Array,
 ): number {
-  const c = covariance(a, ma, b, mb) / vb;
   const n = a.length;
-  let s = 0;
-  for (let i = 0; i < n; i++) {
-    const r = a[i]! - c * b[i]!;
-    scratch[i] = r;
-    s += r;
+  let v = variance;
+  if (!(v > 1e-8 * varianceA)) {
+    let s = 0;
+    for (let i = 0; i < n; i++) {
+      const r = a[i]! - c * b[i]!;
+      scratch[i] = r;
+      s += r;
+    }
+    const m = s / n;
+    v = 0;
+    for (let i = 0; i < n; i++) {
+      const d = scratch[i]! - m;
+      v += d * d;
+    }
+    v /= n;
   }
-  const m = s / n;
-  let v = 0;
+  const scale = 1 / Math.sqrt(v);
+  let lc = 0;
+  let ue = 0;
   for (let i = 0; i < n; i++) {
-    const d = scratch[i]! - m;
-    v += d * d;
+    const u = (a[i]! - c * b[i]!) * scale;
+    const au = Math.abs(u);
+    lc += au + Math.log1p(Math.exp(-2 * au));
+    ue += u * Math.exp(-0.5 * u * u);
   }
-  // lingam divides the residual by its std without centring it (its mean is ~0).
-  return entropyOf(scratch, 1 / Math.sqrt(v / n));
+  return entropyTerm(lc - n * Math.LN2, ue, n);
 }
 
 /** Index (into `u`) of the most exogenous variable among columns `u` of `cols` (lingam `_search_causal_order`). */
@@ -139,8 +154,10 @@ function mostExogenous(
     for (let j = i + 1; j < u.length; j++) {
       const [mi, vi] = mom[i]!;
       const [mj, vj] = mom[j]!;
-      const rij = residualEntropy(std[i]!, mi, std[j]!, mj, vj, scratch);
-      const rji = residualEntropy(std[j]!, mj, std[i]!, mi, vi, scratch);
+      // OLS slopes both ways from one covariance (np.cov(bias=True) / np.var).
+      const cov = covariance(std[i]!, mi, std[j]!, mj);
+      const rij = residualEntropy(std[i]!, std[j]!, cov / vj, vi - (cov * cov) / vj, vi, scratch);
+      const rji = residualEntropy(std[j]!, std[i]!, cov / vi, vj - (cov * cov) / vi, vj, scratch);
       const d = h[j]! + rij - (h[i]! + rji);
       // diff(j, i) = −diff(i, j): the pair adds min(0, ±d)² to one side only.
       if (d < 0) score[i]! += d * d;

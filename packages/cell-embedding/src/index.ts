@@ -16,5 +16,6 @@ export * from './pseudobulk-expression.js';
 export * from './knn-graph.js';
 export * from './cluster-cells.js';
 export * from './adjusted-rand-index.js';
+export * from './kmeans.js';
 export * from './embedding-matrix.js';
 export { stages } from './stages/all.js';

@@ -21,3 +21,4 @@ export { getPretrain, type GetPretrainParams } from './stages/get-pretrain.js';
 export { getFinetune, type GetFinetuneParams } from './stages/get-finetune.js';
 export { getPredict, type GetPredictParams } from './stages/get-predict.js';
 export { stages } from './stages/all.js';
+export * from './atacformer/index.js';

@@ -1,0 +1,157 @@
+/**
+ * Zero-shot clustering of the pretrained Atacformer cell embedding against
+ * chromflow's LSI on the same cells: k-means (k = number of cell types, 10
+ * k-means++ starts) on each embedding, adjusted Rand index with the labels.
+ * LSI: atac-pseudobulk's `makeLsi` on the binarised cells × regions matrix
+ * (30 components), components with |depth r| > 0.75 dropped (ArchR), rows
+ * L2-normalised (as the data README's scikit-learn baseline). Atacformer:
+ * `trainAtacformer` (replaced-token detection) then mean-pooled embeddings,
+ * rows L2-normalised.
+ *
+ *   npx tsx --conditions=@chromflow/source packages/models/scripts/eval-atacformer.ts \
+ *     [test-data|granja] [size] [epochs] [learning rate] [batch size] [embedding init std]
+ *
+ * test-data: fragments → tokens with peaks.bed as the universe (cells.tsv
+ * labels). granja: ../shared/data/atac/granja2019_bmmc_d6t1_hg19 (10,335
+ * cells × 10,000 peaks; README LSI baseline ARI 0.284).
+ */
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { createGunzip } from 'node:zlib';
+import { join } from 'node:path';
+import { sharedDataFile } from '@chromflow/core';
+import { initBackend } from '@chromflow/compute';
+import { readRegionsFile } from '@chromflow/genome-io';
+import {
+  FIRST_REGION_TOKEN,
+  makeLsi,
+  readCellLabels,
+  tokenizeFragments,
+  vocabularySize,
+  type TokenSets,
+} from '@chromflow/atac-pseudobulk';
+import { adjustedRandIndex, kMeans, readMatrixMarketTransposed } from '@chromflow/cell-embedding';
+import { atacformerConfig, type AtacformerSize } from '../src/atacformer/config.js';
+import { atacformerInputs } from '../src/atacformer/inputs.js';
+import { trainAtacformer } from '../src/atacformer/train-atacformer.js';
+import { embedAtacformer } from '../src/atacformer/embed.js';
+
+const dataset = process.argv[2] ?? 'test-data';
+const size = (process.argv[3] ?? 'small') as AtacformerSize;
+const epochs = Number(process.argv[4] ?? 20);
+const learningRate = Number(process.argv[5] ?? 1e-3);
+const batchSize = Number(process.argv[6] ?? 16);
+const embeddingInitStd = Number(process.argv[7] ?? 1);
+
+async function gzLines(path: string): Promise<string[]> {
+  const out: string[] = [];
+  const rl = createInterface({ input: createReadStream(path).pipe(createGunzip()) });
+  for await (const l of rl) if (l !== '') out.push(l);
+  return out;
+}
+
+async function load(): Promise<{ sets: TokenSets; labels: string[]; vocab: number }> {
+  if (dataset === 'granja') {
+    const dir = sharedDataFile('atac/granja2019_bmmc_d6t1_hg19');
+    if (dir === undefined)
+      throw new Error('../shared/data/atac/granja2019_bmmc_d6t1_hg19 is absent');
+    const { regions } = await readRegionsFile(join(dir, 'peaks.bed.gz'));
+    const m = await readMatrixMarketTransposed(join(dir, 'counts_peaks_x_cells.mtx.gz'));
+    const rows = (await gzLines(join(dir, 'cells.tsv.gz'))).slice(1).map((l) => l.split('\t'));
+    const tokens = Int32Array.from(m.indices, (j) => j + FIRST_REGION_TOKEN);
+    for (let r = 0; r < m.nRows; r++) tokens.subarray(m.indptr[r], m.indptr[r + 1]).sort();
+    const nOverlapped = Int32Array.from(
+      { length: m.nRows },
+      (_, r) => m.indptr[r + 1]! - m.indptr[r]!,
+    );
+    return {
+      sets: { barcodes: rows.map((f) => f[0]!), offsets: m.indptr, tokens, nOverlapped },
+      labels: rows.map((f) => f[1]!),
+      vocab: vocabularySize({ regions }),
+    };
+  }
+  const root = join(import.meta.dirname, '../../../test-data');
+  const { regions } = await readRegionsFile(join(root, 'peaks.bed'));
+  const cells = await readCellLabels(join(root, 'cells.tsv'), { labelColumn: 'cell_type' });
+  const v = { regions };
+  const t = await tokenizeFragments(
+    join(root, 'fragments.tsv.gz'),
+    v,
+    { contextLength: 8192, seed: 0 },
+    cells.barcodes,
+  );
+  return { sets: t, labels: cells.labels!, vocab: vocabularySize(v) };
+}
+
+function l2rows(x: Float64Array, n: number, d: number): Float64Array {
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let j = 0; j < d; j++) s += x[i * d + j]! ** 2;
+    const k = 1 / Math.max(Math.sqrt(s), 1e-12);
+    for (let j = 0; j < d; j++) x[i * d + j]! *= k;
+  }
+  return x;
+}
+
+function ari(x: Float64Array, n: number, d: number, labels: string[]): number {
+  const k = new Set(labels).size;
+  const scores = [0, 1, 2].map((seed) =>
+    adjustedRandIndex(labels, Array.from(kMeans(x, n, d, k, { seed }).labels)),
+  );
+  return scores.reduce((a, b) => a + b, 0) / scores.length;
+}
+
+const backend = await initBackend({ quiet: true });
+const { sets, labels, vocab } = await load();
+const n = sets.barcodes.length;
+console.log(
+  `${dataset}: ${n} cells, ${sets.tokens.length} tokens, vocabulary ${vocab}, ${new Set(labels).size} types; backend ${backend.name}`,
+);
+
+// LSI on the binarised cells × regions matrix.
+const rows: number[] = [];
+for (let r = 0; r < n; r++)
+  for (let k = sets.offsets[r]!; k < sets.offsets[r + 1]!; k++) rows.push(r);
+const m = {
+  nRows: n,
+  nCols: vocab - FIRST_REGION_TOKEN,
+  rows: Int32Array.from(rows),
+  cols: Int32Array.from(sets.tokens, (t) => t - FIRST_REGION_TOKEN),
+  values: new Float32Array(sets.tokens.length).fill(1),
+};
+const lsi = makeLsi(m, { components: 30 });
+const keep = Array.from({ length: lsi.k }, (_, c) => c).filter(
+  (c) => Math.abs(lsi.depthCorrelations[c]!) <= 0.75,
+);
+const lx = new Float64Array(n * keep.length);
+for (let i = 0; i < n; i++)
+  keep.forEach((c, j) => (lx[i * keep.length + j] = lsi.embedding[i * lsi.k + c]!));
+const lsiAri = ari(l2rows(lx, n, keep.length), n, keep.length, labels);
+console.log(`LSI (${keep.length} of ${lsi.k} components): k-means ARI ${lsiAri.toFixed(3)}`);
+
+const config = atacformerConfig(size, vocab, { embeddingInitStd });
+const inputs = atacformerInputs(sets, vocab, config.contextLength, 0);
+const t0 = performance.now();
+const r = await trainAtacformer(inputs.sets, {
+  config,
+  seed: 0,
+  epochs,
+  patience: epochs,
+  batchSize,
+  learningRate,
+  valFraction: 0.1,
+  log: (s) => console.log(s),
+});
+const e = embedAtacformer(r.model, inputs.sets);
+const d = e.dim;
+const kept = new Set(inputs.sets.barcodes);
+const keptLabels = sets.barcodes
+  .map((b, i) => [b, labels[i]!] as const)
+  .filter(([b]) => kept.has(b))
+  .map(([, l]) => l);
+const ax = l2rows(Float64Array.from(e.cells), inputs.sets.barcodes.length, d);
+const atfAri = ari(ax, inputs.sets.barcodes.length, d, keptLabels);
+console.log(
+  `Atacformer ${size} (${r.history.length} epochs, best ${r.bestEpoch + 1}, val RTD ${r.bestValLoss.toFixed(4)}, ${r.tokensPerSecond.toFixed(0)} tokens/s, ${((performance.now() - t0) / 1000).toFixed(1)} s): k-means ARI ${atfAri.toFixed(3)}` +
+    (inputs.empty.length ? ` (${inputs.empty.length} cells with zero tokens left out)` : ''),
+);

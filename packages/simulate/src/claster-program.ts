@@ -5,7 +5,7 @@ import { Random } from './random.js';
 
 /**
  * A chromatin → nascent-transcription program CLASTER can be judged on
- * (`simulate --program claster`, ADR 0004): genes and enhancers laid on a few
+ * (`simulate --program claster`; README section): genes and enhancers laid on a few
  * chromosomes; four marks at 100 bp (ATAC, H3K4me3, H3K27ac, H3K27me3) drawn
  * from them; a 1.6 kb contact map (power law, per-bin biases, enhancer–promoter
  * loops); and EU-seq at 1 kbp computed by a stated rule *from the marks and the

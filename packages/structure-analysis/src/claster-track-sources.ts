@@ -104,8 +104,9 @@ export async function findTrackFiles(dir: string, names: readonly string[]): Pro
 
 /**
  * A bedGraph states no chromosome lengths: it takes those of `reference` (a
- * bigWig) for the chromosomes they share; an interval past a reference
- * chromosome's end means another genome build (VALUE error).
+ * bigWig); an interval past a reference chromosome's end means another genome
+ * build (VALUE error). A reference chromosome without bedGraph lines is all
+ * zero signal (bedGraphs of sparse signal list only where it is).
  */
 export function adoptLengths(bedGraph: TrackSource, reference: TrackSource): void {
   for (const [c, maxEnd] of bedGraph.chroms) {
@@ -121,6 +122,7 @@ export function adoptLengths(bedGraph: TrackSource, reference: TrackSource): voi
     }
     bedGraph.chroms.set(c, len);
   }
+  for (const [c, len] of reference.chroms) if (!bedGraph.chroms.has(c)) bedGraph.chroms.set(c, len);
 }
 
 /** Opens tracks and makes bedGraph ones adopt the lengths of the first bigWig among them. */

@@ -170,11 +170,30 @@ export const clasterInputsStage = defineStage<ClasterInputsParams>({
       strand: annotation.strands[i]!,
       tss: annotation.tsses[i]!,
     }));
+    const contactsPath = ctx.inputs['contacts'];
+    const cool = contactsPath ? await openCooler(contactsPath) : undefined;
+    if (cool && p.balance && !cool.weights) {
+      cool.close();
+      throw new ChromflowError(
+        'VALUE',
+        'balanced contacts were asked for but the .cool has no weights',
+        {
+          path: contactsPath,
+          field: 'bins/weight',
+          expected: 'a balanced cooler (bins/weight)',
+          found: 'no bins/weight',
+          hint: 'run structure-analysis.ice-balance or `cooler balance`, or set balance: false',
+        },
+      );
+    }
     const s = await makeClasterSamples(genes, tracks, target, {
       validationChroms: p.validation_chroms,
       testChroms: p.test_chroms,
       landscape: { binSize: p.landscape_bin, nBins: p.landscape_bins },
       target: { binSize: p.target_bin, nBins: p.target_bins },
+    }).catch((e: unknown) => {
+      cool?.close();
+      throw e;
     });
     const n = genes.length;
     const dir = ctx.outputs['arrays']!;
@@ -221,23 +240,8 @@ export const clasterInputsStage = defineStage<ClasterInputsParams>({
       describe['targetWindowsOffChromosome'] = targetsOff;
     }
     let contactsPadded = 0;
-    const contactsPath = ctx.inputs['contacts'];
-    if (contactsPath) {
-      const cool = await openCooler(contactsPath);
+    if (cool) {
       try {
-        if (p.balance && !cool.weights) {
-          throw new ChromflowError(
-            'VALUE',
-            'balanced contacts were asked for but the .cool has no weights',
-            {
-              path: contactsPath,
-              field: 'bins/weight',
-              expected: 'a balanced cooler (bins/weight)',
-              found: 'no bins/weight',
-              hint: 'run structure-analysis.ice-balance or `cooler balance`, or set balance: false',
-            },
-          );
-        }
         let out: Float32Array | undefined;
         let shape: [number, number] = [0, 0];
         for (let g = 0; g < n; g++) {

@@ -5,6 +5,8 @@ import { getMotifFeatures } from './get-motif-features.js';
 import { getPretrain } from './get-pretrain.js';
 import { getFinetune } from './get-finetune.js';
 import { getPredict } from './get-predict.js';
+import { atacformerPretrain } from './atacformer-pretrain.js';
+import { atacformerEmbed } from './atacformer-embed.js';
 
 export const stages = [
   xchromTrain,
@@ -14,4 +16,6 @@ export const stages = [
   getPretrain,
   getFinetune,
   getPredict,
+  atacformerPretrain,
+  atacformerEmbed,
 ];

@@ -65,8 +65,9 @@ const withTrain = `${upstream}  train:
 `;
 
 /**
- * Every output file under `dir`, relative path → bytes; JSON files with the
- * per-epoch wall-clock `seconds` dropped (the only field that differs between runs).
+ * Every output file under `dir`, relative path → bytes (base64). The checkpoint's
+ * files hold no wall time, so a resumed run's history (the report's training
+ * curve) must equal the uninterrupted one byte for byte.
  */
 async function contents(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
@@ -76,12 +77,7 @@ async function contents(dir: string): Promise<Record<string, string>> {
     const rel = relative(dir, path);
     // The cache entry's manifest describes the run (times, host), not its output.
     if (rel === 'manifest.json') continue;
-    const bytes = await readFile(path);
-    out[rel] = rel.endsWith('.json')
-      ? JSON.stringify(
-          JSON.parse(bytes.toString('utf8'), (k, v: unknown) => (k === 'seconds' ? undefined : v)),
-        )
-      : bytes.toString('base64');
+    out[rel] = (await readFile(path)).toString('base64');
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -125,7 +125,8 @@ describe.each(['cpu', 'wasm'] as const)('fit on %s', (backend) => {
     'resumes bit-exactly: 2 + 2 + 2 epochs equal 6 uninterrupted (%s)',
     async (label, v) => {
       await initBackend({ backend, quiet: true });
-      const full = await run(v);
+      const fullCk = join(dir, `${backend}-${label.slice(0, 5)}-full`);
+      const full = await run({ ...v, checkpointDir: fullCk });
       const ck = join(dir, `${backend}-${label.slice(0, 5)}`);
       let part = await run({ ...v, checkpointDir: ck, stopAfterEpochs: 2 });
       expect(part.interrupted).toBe(true);
@@ -137,6 +138,12 @@ describe.each(['cpu', 'wasm'] as const)('fit on %s', (backend) => {
       const resumed = await run({ ...v, checkpointDir: ck, resume: true });
       expect(resumed.interrupted).toBe(false);
       expect(resumed.history).toEqual(full.history);
+      // The saved state too, byte for byte (what a cache entry holds).
+      for (const f of ['model.json', 'weights.bin'])
+        expect(
+          readFileSync(join(ck, 'state', f)).equals(readFileSync(join(fullCk, 'state', f))),
+          f,
+        ).toBe(true);
       expect(takeWeights(resumed.model)).toEqual(takeWeights(full.model));
       for (const name of ['a', 'b']) {
         expect(resumed.selections[name]!.bestEpoch).toBe(full.selections[name]!.bestEpoch);

@@ -203,7 +203,9 @@ export async function restoreFitState(
     for (const t of Object.values(saved.tracks)) {
       if (t.bestLoss === null) t.bestLoss = Infinity;
     }
-    const { step: _step, ...loop } = saved;
+    // Only the loop's own fields: a resumed run must write its state byte for byte as an
+    // uninterrupted one does (`step`/`sparseSteps` are added back in that order on save).
+    const { step: _step, sparseSteps: _sparseSteps, ...loop } = saved;
     return { loop, best };
   } finally {
     for (const t of tensors.values()) t.dispose();

@@ -1,7 +1,8 @@
 import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { runsFromPositions } from '@chromflow/atac-pseudobulk';
 import { ChromflowError } from '@chromflow/core';
-import { openBigWig, readBed } from '@chromflow/genome-io';
+import { openBigWig, readBed, readFragments } from '@chromflow/genome-io';
 import type { TrackIntervals } from './claster-tracks.js';
 import type { TrackSource } from './claster-samples.js';
 
@@ -49,6 +50,15 @@ async function bedGraphSource(path: string, name: string): Promise<TrackSource> 
     });
     chroms.set(c, Math.max(...e.ends));
   }
+  return memoryTrackSource(name, chroms, arrays);
+}
+
+/** Sorted, non-overlapping intervals per chromosome as a {@link TrackSource}. */
+function memoryTrackSource(
+  name: string,
+  chroms: Map<string, number>,
+  arrays: Map<string, TrackIntervals>,
+): TrackSource {
   return {
     name,
     chroms,
@@ -64,14 +74,57 @@ async function bedGraphSource(path: string, name: string): Promise<TrackSource> 
       }
       let top = lo;
       while (top < a.starts.length && a.starts[top]! < end) top++;
-      const s = a.starts as Int32Array;
       return Promise.resolve({
-        starts: s.subarray(lo, top),
+        starts: (a.starts as Int32Array).subarray(lo, top),
         ends: (a.ends as Int32Array).subarray(lo, top),
         values: (a.values as Float32Array).subarray(lo, top),
       });
     },
   };
+}
+
+/**
+ * An accessibility track from a fragments file: Tn5 insertions (each
+ * fragment's `start` and `end − 1`, as atac-pseudobulk's coverage) per base,
+ * all barcodes pooled, run-length encoded by atac-pseudobulk's
+ * `runsFromPositions`. Binned to 100 bp it is insertions per base (mean).
+ * Chromosome lengths are the last insertion + 1 until {@link adoptLengths}.
+ */
+export async function fragmentsTrackSource(path: string, name: string): Promise<TrackSource> {
+  const positions = new Map<string, number[]>();
+  for await (const b of readFragments(path)) {
+    for (let i = 0; i < b.length; i++) {
+      const c = b.chromNames[b.chromIds[i]!]!;
+      let list = positions.get(c);
+      if (!list) positions.set(c, (list = []));
+      list.push(b.starts[i]!, b.ends[i]! - 1);
+    }
+  }
+  const chroms = new Map<string, number>();
+  const arrays = new Map<string, TrackIntervals>();
+  for (const [c, list] of positions) {
+    const runs = runsFromPositions(c, Int32Array.from(list).sort());
+    const starts: number[] = [];
+    const ends: number[] = [];
+    const values: number[] = [];
+    let pos = 0;
+    for (let k = 0; k < runs.lengths.length; k++) {
+      const v = runs.values[k]!;
+      if (v !== 0) {
+        starts.push(pos);
+        ends.push(pos + runs.lengths[k]!);
+        values.push(v);
+      }
+      pos += runs.lengths[k]!;
+    }
+    arrays.set(c, {
+      starts: Int32Array.from(starts),
+      ends: Int32Array.from(ends),
+      values: Float32Array.from(values),
+    });
+    chroms.set(c, pos);
+  }
+  return memoryTrackSource(name, chroms, arrays);
 }
 
 /** Opens one signal track, bigWig (by its magic) or bedGraph, as a {@link TrackSource}. */
@@ -103,7 +156,7 @@ export async function findTrackFiles(dir: string, names: readonly string[]): Pro
 }
 
 /**
- * A bedGraph states no chromosome lengths: it takes those of `reference` (a
+ * A bedGraph (or fragments) track states no chromosome lengths: it takes those of `reference` (a
  * bigWig); an interval past a reference chromosome's end means another genome
  * build (VALUE error). A reference chromosome without bedGraph lines is all
  * zero signal (bedGraphs of sparse signal list only where it is).

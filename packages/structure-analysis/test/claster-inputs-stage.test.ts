@@ -188,4 +188,23 @@ describe('structure-analysis.claster-inputs', () => {
       runStage(clasterInputsStage, inputs, { tracks: ['ATAC', 'H3K9me3'] }),
     ).rejects.toThrow(/no file for track H3K9me3/);
   });
+
+  it('accessibility from a fragments file: Tn5 insertions per base, binned like any track', async () => {
+    const dir = await fixture();
+    const frag = join(dir, 'fragments.tsv');
+    await writeFile(
+      frag,
+      'chr1\t599960\t600040\tAAAC-1\t1\nchr1\t599990\t600200\tAAAG-1\t2\nchr4\t95000\t95100\tAAAC-1\t1\n',
+    );
+    const inputs = { tracks: join(dir, 'tracks'), genes: join(dir, 'genes.gtf'), fragments: frag };
+    const { outputs } = await runStage(clasterInputsStage, inputs);
+    const land = parseNpy(await readFile(join(outputs['arrays']!, 'landscape.npy')));
+    // gene A's TSS bin [599,950, 600,050): insertions at 599,960, 600,039 and 599,990
+    expect(land.data[5000]).toBeCloseTo(3 / 100, 6);
+    expect(land.data[5001]).toBe(0);
+    expect(land.data[5002]).toBeCloseTo(1 / 100, 6); // 600,199 in [600,150, 600,250)
+    await expect(
+      runStage(clasterInputsStage, inputs, { fragments_track: 'DNase' }),
+    ).rejects.toThrow(/fragments were given for a track not in the list/);
+  });
 });

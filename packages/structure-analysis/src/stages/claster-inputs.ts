@@ -4,7 +4,12 @@ import { ChromflowError, defineStage, writeFileAtomic, writeTable } from '@chrom
 import { readGenes } from '@chromflow/genome-io';
 import { CLASTER_TRACKS } from '../claster-layout.js';
 import { type ClasterGene, makeClasterSamples } from '../claster-samples.js';
-import { findTrackFiles, openTrackSources } from '../claster-track-sources.js';
+import {
+  adoptLengths,
+  findTrackFiles,
+  fragmentsTrackSource,
+  openTrackSources,
+} from '../claster-track-sources.js';
 import { makeClasterWindowPadded } from '../claster-window.js';
 import { openCooler } from '../cooler.js';
 import { encodeNpy } from '../npy.js';
@@ -21,6 +26,7 @@ export type ClasterInputsParams = {
   contact_half_window: number;
   contact_form: 'rotated' | 'square';
   balance: boolean;
+  fragments_track: string;
 };
 
 /**
@@ -103,6 +109,12 @@ export const clasterInputsStage = defineStage<ClasterInputsParams>({
         description: 'Balanced contacts (needs bins/weight in the .cool), as CLASTER.',
         default: true,
       },
+      fragments_track: {
+        type: 'string',
+        description:
+          'With a fragments input, the track made from it (Tn5 insertions per base, all barcodes) instead of a file.',
+        default: 'ATAC',
+      },
     },
     additionalProperties: false,
   },
@@ -113,6 +125,12 @@ export const clasterInputsStage = defineStage<ClasterInputsParams>({
       description: 'Folder with one bigWig or bedGraph per track, named <track>.<ext>.',
     },
     genes: { kind: 'file', type: 'gtf', description: 'Gene annotation (GTF or GFF3).' },
+    fragments: {
+      kind: 'file',
+      type: 'fragments',
+      description: 'Optional 10x fragments: the `fragments_track` (ATAC) from Tn5 insertions.',
+      optional: true,
+    },
     contacts: {
       kind: 'file',
       type: 'cool',
@@ -144,15 +162,30 @@ export const clasterInputsStage = defineStage<ClasterInputsParams>({
   async run(ctx) {
     const p = ctx.params;
     const tracksDir = ctx.inputs['tracks']!;
-    const files = await findTrackFiles(tracksDir, p.tracks);
+    const fragmentsPath = ctx.inputs['fragments'];
+    if (fragmentsPath && !p.tracks.includes(p.fragments_track)) {
+      throw new ChromflowError('PARAM', 'fragments were given for a track not in the list', {
+        field: 'fragments_track',
+        expected: `one of ${p.tracks.join(', ')}`,
+        found: p.fragments_track,
+      });
+    }
+    const fromFiles = p.tracks.filter((t) => !fragmentsPath || t !== p.fragments_track);
+    const files = await findTrackFiles(tracksDir, fromFiles);
     const targetPath = ctx.inputs['targets'];
     // one call, so a bedGraph (tracks or target) adopts the lengths of a bigWig among them
     const sources = await openTrackSources(
       targetPath ? [...files, targetPath] : files,
-      targetPath ? [...p.tracks, 'targets'] : p.tracks,
+      targetPath ? [...fromFiles, 'targets'] : fromFiles,
     );
-    const tracks = sources.slice(0, files.length);
     const target = targetPath ? sources[files.length] : undefined;
+    const byName = new Map(sources.slice(0, files.length).map((t) => [t.name, t]));
+    if (fragmentsPath) {
+      const f = await fragmentsTrackSource(fragmentsPath, p.fragments_track);
+      if (sources[0]) adoptLengths(f, sources[0]);
+      byName.set(p.fragments_track, f);
+    }
+    const tracks = p.tracks.map((t) => byName.get(t)!);
     const annotation = await readGenes(ctx.inputs['genes']!, {
       biotypes: p.biotypes.length ? p.biotypes : undefined,
     });

@@ -24,6 +24,7 @@ import { predictGet } from '../src/get/predict.js';
 import { makeGetSplit } from '../src/get/samples.js';
 import type { GetArrays } from '../src/get/tables.js';
 import { trainGet } from '../src/get/train-get.js';
+import { ridge, ridgePredict } from './ridge.js';
 
 const epochs = Number(process.argv[2] ?? 30);
 const size = (process.argv[3] ?? 'tiny') as GetSize;
@@ -154,57 +155,27 @@ const getP = pearson(
   test.map((r) => sum[r]! / cnt[r]!),
   test.map((r) => y[r]!),
 );
-// Ridge on the same motif features (standardised intercept by centring), λ picked on validation.
-function ridge(rowsFit: number[], lambda: number): Float64Array {
-  const d = nc + 1;
-  const xtx = new Float64Array(d * d);
-  const xty = new Float64Array(d);
-  for (const r of rowsFit) {
-    const x = [...motif.subarray(r * nc, (r + 1) * nc), 1];
-    for (let i = 0; i < d; i++) {
-      xty[i]! += x[i]! * y[r]!;
-      for (let j = 0; j < d; j++) xtx[i * d + j]! += x[i]! * x[j]!;
-    }
-  }
-  for (let i = 0; i < nc; i++) xtx[i * d + i]! += lambda;
-  // Gaussian elimination with partial pivoting.
-  const m = xtx;
-  const b = xty;
-  for (let c = 0; c < d; c++) {
-    let p = c;
-    for (let i = c + 1; i < d; i++) if (Math.abs(m[i * d + c]!) > Math.abs(m[p * d + c]!)) p = i;
-    for (let j = 0; j < d; j++) [m[c * d + j], m[p * d + j]] = [m[p * d + j]!, m[c * d + j]!];
-    [b[c], b[p]] = [b[p]!, b[c]!];
-    for (let i = c + 1; i < d; i++) {
-      const f = m[i * d + c]! / (m[c * d + c]! || 1e-12);
-      for (let j = c; j < d; j++) m[i * d + j]! -= f * m[c * d + j]!;
-      b[i]! -= f * b[c]!;
-    }
-  }
-  const w = new Float64Array(d);
-  for (let i = d - 1; i >= 0; i--) {
-    let s = b[i]!;
-    for (let j = i + 1; j < d; j++) s -= m[i * d + j]! * w[j]!;
-    w[i] = s / (m[i * d + i]! || 1e-12);
-  }
-  return w;
-}
-const predictRidge = (w: Float64Array, r: number): number => {
-  let s = w[nc]!;
-  for (let j = 0; j < nc; j++) s += w[j]! * motif[r * nc + j]!;
-  return s;
-};
+// Ridge on the same motif features (unpenalised intercept), λ picked on validation.
+const ridgeOn = (rowsFit: number[], lambda: number): Float64Array =>
+  ridge(
+    rowsFit.map((r) => motif.subarray(r * nc, (r + 1) * nc)),
+    rowsFit.map((r) => y[r]!),
+    nc,
+    lambda,
+  );
+const predictRidge = (w: Float64Array, r: number): number =>
+  ridgePredict(w, motif.subarray(r * nc, (r + 1) * nc));
 let bestLambda = 1;
 let bestVal = -Infinity;
 for (const lambda of [0.1, 1, 10, 100, 1000]) {
-  const w = ridge(train, lambda);
+  const w = ridgeOn(train, lambda);
   const p = pearson(
     val.map((r) => predictRidge(w, r)),
     val.map((r) => y[r]!),
   );
   if (p > bestVal) [bestVal, bestLambda] = [p, lambda];
 }
-const wRidge = ridge([...train, ...val], bestLambda);
+const wRidge = ridgeOn([...train, ...val], bestLambda);
 const ridgeP = pearson(
   test.map((r) => predictRidge(wRidge, r)),
   test.map((r) => y[r]!),

@@ -8,7 +8,12 @@
  *   npm run simulate -w @chromflow/simulate -- --program get --out /tmp/gp
  *   (run models.get-inputs on it: workflow in the models README) then
  *   npx tsx --conditions=@chromflow/source packages/models/scripts/eval-get.ts \
- *     <get-inputs dir> /tmp/gp/truth.json [size] [epochs] [out dir] [learning rate]
+ *     <get-inputs dir> /tmp/gp/truth.json [size] [epochs] [out dir] [learning rate] [loss] [positional] [seed]
+ *
+ * `loss`: `all` (GET: every region and strand) or `tss` (only the labelled
+ * pairs; `expressionLoss` in the configuration), `positional`: `none` (GET)
+ * or `learned`; `seed`: initial weights (both) and our shuffling; the same
+ * configuration for both models.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -30,8 +35,17 @@ import {
   type GetSize,
 } from '../src/index.js';
 
-const [dir, truthPath, size = 'tiny', epochsArg = '30', outDir = '/tmp/eval-get', lrArg = '1e-3'] =
-  process.argv.slice(2);
+const [
+  dir,
+  truthPath,
+  size = 'tiny',
+  epochsArg = '30',
+  outDir = '/tmp/eval-get',
+  lrArg = '1e-3',
+  loss = 'all',
+  positional = 'none',
+  seedArg = '0',
+] = process.argv.slice(2);
 if (!dir || !truthPath)
   throw new Error('usage: eval-get.ts <get-inputs dir> <truth.json> [size] [epochs] [out]');
 const epochs = Number(epochsArg);
@@ -41,16 +55,24 @@ const labels = await readTable(join(dir, 'labels.parquet'));
 const a = getArraysFromTables(windows, await readTable(join(dir, 'features.parquet')), labels);
 const truth = JSON.parse(readFileSync(truthPath, 'utf8')) as {
   leftOutCellType: string;
-  reference: { leftOutPearson: number; leftOutSpecificPearson: number };
+  reference: {
+    leftOutPearson: number;
+    leftOutPearsonLearnedBaselines?: number;
+    leftOutSpecificPearson: number;
+  };
 };
 const left = truth.leftOutCellType;
 const split = makeGetSplit(a, windowChroms(windows), { testCellTypes: [left], valEvery: 5 });
-const config = getConfig(size as GetSize, a.clusters.length + 1, 'expression');
-const seed = 0;
+const config = getConfig(size as GetSize, a.clusters.length + 1, 'expression', {
+  expressionLoss: loss as 'all' | 'tss',
+  positional: positional as 'none' | 'learned',
+  maxRegions: a.windowSize,
+});
+const seed = Number(seedArg);
 const lr = Number(lrArg);
 const batchSize = 4;
 console.log(
-  `${a.cellTypes.length} types × ${a.windowFirsts.length} windows, ${a.clusters.length} clusters; left out ${left}; GET ${size}, ${epochs} epochs, lr ${lr}`,
+  `${a.cellTypes.length} types × ${a.windowFirsts.length} windows, ${a.clusters.length} clusters; left out ${left}; GET ${size}, ${epochs} epochs, lr ${lr}, loss on ${loss}, positions ${positional}`,
 );
 
 const t0 = performance.now();
@@ -68,13 +90,13 @@ const genes = labelGenes(labels, a.nRegions);
 const ours = getMetrics(predictGet(r.model, a, split.test), a, genes)[0]!;
 r.model.dispose();
 
-// The twin: same initial weights (our seed-0 model), its own shuffling and drop-path draws.
+// The twin: same initial weights (our model at `seed`), its own shuffling and drop-path draws.
 const init = new GetModel(config, seed);
 const weights: Record<string, { data: number[]; shape: number[] }> = {};
 for (const n of init.vars.named)
   weights[n.name] = { data: Array.from(n.variable.dataSync()), shape: n.variable.shape };
 init.dispose();
-const flat = (s: GetSamples, key: 'x' | 'y'): number[] =>
+const flat = (s: GetSamples, key: 'x' | 'y' | 'tss'): number[] =>
   Array.from(
     makeGetBatch(
       a,
@@ -98,6 +120,7 @@ const req = {
   vx: flat(split.val, 'x'),
   vy: flat(split.val, 'y'),
   tx: flat(split.test, 'x'),
+  ...(loss === 'tss' ? { tss: flat(split.train, 'tss'), vtss: flat(split.val, 'tss') } : {}),
 };
 const t1 = performance.now();
 const py = spawnSync('/usr/bin/python3', [join(import.meta.dirname, '../test/twins/get_twin.py')], {
@@ -121,6 +144,10 @@ const result = {
   leftOut: left,
   size,
   epochs,
+  learningRate: lr,
+  loss,
+  positional,
+  seed,
   ours: {
     tssPearson: ours.regions.pearson,
     genePearson: ours.genes?.pearson,
@@ -128,6 +155,7 @@ const result = {
     r2: ours.regions.r2,
     n: ours.regions.n,
     seconds: ourSeconds,
+    bestEpoch: r.bestEpoch,
   },
   twin: {
     tssPearson: twin.regions.pearson,
@@ -147,6 +175,14 @@ writeFileSync(
       ['ours', ours.regions.pearson],
       ['PyTorch twin', twin.regions.pearson],
       ['reference (truth.json)', truth.reference.leftOutPearson],
+      ...(truth.reference.leftOutPearsonLearnedBaselines === undefined
+        ? []
+        : [
+            ['reference, learned baselines', truth.reference.leftOutPearsonLearnedBaselines] as [
+              string,
+              number,
+            ],
+          ]),
     ],
     `left-out ${left}: Pearson on TSS regions`,
   ),

@@ -393,8 +393,9 @@ function sampleContacts(
     chromOffsets,
     binChroms,
     // cis-only (cooler --cis-only): the map has no trans pixels, and balancing
-    // disconnected chromosomes together oscillates instead of converging
-    { cisOnly: true },
+    // disconnected chromosomes together oscillates instead of converging; longer
+    // chromosomes (--scale) converge more slowly than cooler's 200 iterations
+    { cisOnly: true, maxIters: 2000 },
   );
   return {
     chromOffsets,

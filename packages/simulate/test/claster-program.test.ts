@@ -22,6 +22,7 @@ import {
   geneLevel,
   observedContactFactor,
   simulateClasterProgram,
+  simulateClasterProgramStage,
   targetWindow,
   writeClasterProgram,
 } from '../src/index.js';
@@ -245,5 +246,21 @@ print(json.dumps([bw.chroms('chr4'), [v if v == v else 0 for v in bw.values('chr
       const want = targetWindow(p.observedEu[ci]!, g, p.chroms[ci]!.length, p.options).values;
       for (let b = 0; b < 401; b += 20) expect(targets.data[gi * 401 + b]).toBeCloseTo(want[b]!, 4);
     }
+  }, 120_000);
+
+  it('the simulate.claster-program stage writes the same files as the CLI writer', async () => {
+    const { outputs, info } = await runStage(simulateClasterProgramStage, {});
+    expect(await readFile(outputs['truth']!, 'utf8')).toBe(
+      await readFile(join(dir, 'truth.json'), 'utf8'),
+    );
+    for (const f of ['H3K27ac.bw', 'H3K27me3.bw']) {
+      expect(
+        Buffer.compare(
+          await readFile(join(outputs['tracks']!, f)),
+          await readFile(join(dir, 'tracks', f)),
+        ),
+      ).toBe(0);
+    }
+    expect(info && info.metrics).toMatchObject({ genes: 300, chromosomes: 5 });
   }, 120_000);
 });

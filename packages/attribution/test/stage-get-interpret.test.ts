@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { pearson, readTable, SeededRandom, writeTable } from '@chromflow/core';
+import { makeTable, pearson, readTable, SeededRandom, writeTable } from '@chromflow/core';
 import { initBackend } from '@chromflow/compute';
 import {
   getConfig,
@@ -133,6 +133,7 @@ describe('attribution.get-interpret', () => {
         tracks: join(dir, 'tracks'),
         interactions: join(dir, 'inter.parquet'),
         lingam: join(dir, 'lingam.parquet'),
+        'interaction-tfs': join(dir, 'itf.parquet'),
       };
       await stage.run({ ...ctx(dir), params: PARAMS, inputs, outputs });
       const gm = await readTable(outputs['gene-motif']);
@@ -211,6 +212,48 @@ describe('attribution.get-interpret', () => {
         expect(ad.x00).toBeCloseTo(scores[0]!, 6);
       } else {
         console.warn('skipping the anndata read-back: /usr/bin/python3 with anndata not found');
+      }
+
+      // Without expression and motif-clusters the interaction-TF table is empty.
+      expect((await readTable(outputs['interaction-tfs'])).numRows).toBe(0);
+      // With them: per type, each kept pair's top TF of each side, with its expression in that type.
+      const clusters = join(dir, 'clusters.tsv');
+      await writeFile(
+        clusters,
+        'motif\tcluster\nSPI1_MA0080.1\tm0\nGATA1_MA0035.1\tm1\nCEBPB_MA0466.1\tm2\nEBF1_MA0154.1\tm3\n',
+      );
+      const exprPath = join(dir, 'expression.parquet');
+      const tfNames = ['SPI1', 'GATA1', 'CEBPB', 'EBF1'];
+      await writeTable(
+        exprPath,
+        makeTable(
+          {
+            group: [...tfNames.map(() => 'A'), ...tfNames.map(() => 'B')],
+            gene_id: [...tfNames, ...tfNames],
+            gene_name: [...tfNames, ...tfNames],
+            log_cpm: Float64Array.from([1, 2, 3, 4, 5, 6, 7, 8]),
+          },
+          'gene-expression',
+          '1',
+        ),
+      );
+      await stage.run({
+        ...ctx(dir),
+        params: PARAMS,
+        inputs: { ...inputs, expression: exprPath, 'motif-clusters': clusters },
+        outputs,
+      });
+      const itf = await readTable(outputs['interaction-tfs']);
+      const kept = group.filter((g) => g !== 'pooled').length;
+      expect(itf.numRows).toBe(2 * kept);
+      for (let i = 0; i < itf.numRows; i++) {
+        const tf = String(itf.getChild('tf')!.get(i));
+        const type = String(itf.getChild('group')!.get(i));
+        const motif = String(itf.getChild('motif')!.get(i));
+        expect(tf).toBe(tfNames[CLUSTERS.indexOf(motif)]);
+        expect(Number(itf.getChild('expression')!.get(i))).toBe(
+          tfNames.indexOf(tf) + 1 + (type === 'B' ? 4 : 0),
+        );
       }
 
       // Subsets: one type, one gene, two motif columns.

@@ -1,3 +1,4 @@
+import type { Table } from 'apache-arrow';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -8,7 +9,7 @@ import {
   writeTable,
 } from '@chromflow/core';
 import { initBackend } from '@chromflow/compute';
-import { int32sOf, stringsOf } from '@chromflow/genome-io';
+import { int32sOf, readMotifClusters, readTextLines, stringsOf } from '@chromflow/genome-io';
 import { writeH5ad } from '@chromflow/cell-embedding';
 import {
   getTableInputs,
@@ -20,6 +21,13 @@ import {
 import { geneFocuses, requireExpressionGet, type StrandRule } from '../get-jacobian.js';
 import { getGeneMotif, type RegionReduce } from '../gene-motif.js';
 import { directLingam } from '../direct-lingam.js';
+import {
+  clusterTfGenes,
+  groupExpression,
+  interactionTfs,
+  interactionTfsToTable,
+  motifTfAnnotationFromText,
+} from '../tf-structures.js';
 import {
   motifCorrelation,
   motifInteractionsToTable,
@@ -51,7 +59,7 @@ const STAGE = 'attribution.get-interpret';
 
 export const getInterpretStage = defineStage<GetInterpretParams>({
   name: STAGE,
-  version: '2',
+  version: '3',
   description:
     "GET interpretation (shared/notes/get-reference.md): per cell type and gene, the Jacobian of the predicted expression at the gene's TSS region(s) and strand (window centred on the TSS) with respect to the region × (motif clusters, accessibility) input and to each region's embedding; gene × motif = input × gradient summed (or averaged) over the window's regions; region importance = ℓ2 norm of the embedding gradient per region ÷ the gene's max.",
   params: {
@@ -119,6 +127,25 @@ export const getInterpretStage = defineStage<GetInterpretParams>({
       type: 'get-checkpoint',
       description: 'models.get-finetune checkpoint (expression; LoRA adapters are merged)',
     },
+    expression: {
+      kind: 'table',
+      type: 'gene-expression',
+      optional: true,
+      description:
+        'pseudobulk expression per cell type (cell-embedding.pseudobulk-expression): with motif-clusters, the TFs of each interaction',
+    },
+    'motif-clusters': {
+      kind: 'file',
+      type: 'motif-clusters',
+      optional: true,
+      description: 'motif → cluster table whose cluster labels are the features columns',
+    },
+    'motif-annotation': {
+      kind: 'file',
+      type: 'motif-annotation',
+      optional: true,
+      description: 'motif → TF symbol TSV (HOCOMOCO / Jolma annotation); else TFs from motif names',
+    },
   },
   outputs: {
     'gene-motif': {
@@ -148,6 +175,12 @@ export const getInterpretStage = defineStage<GetInterpretParams>({
       type: 'get-lingam',
       description:
         'DirectLiNGAM on the pooled gene × motif matrix: group, effect, cause, weight, effect_order, cause_order',
+    },
+    'interaction-tfs': {
+      kind: 'table',
+      type: 'interaction-tfs',
+      description:
+        "per cell type's interactions, the 2 most expressed TFs of each motif's cluster (empty without expression and motif-clusters)",
     },
     tracks: {
       kind: 'directory',
@@ -284,6 +317,10 @@ export const getInterpretStage = defineStage<GetInterpretParams>({
           })),
         ),
       );
+      await writeTable(
+        ctx.outputs['interaction-tfs'] as string,
+        await interactionTfTable(ctx.inputs, groups, names, p.interactionFraction, ctx.log),
+      );
       const lingam = directLingam(pooled, nPooled, names.length, {
         maxVariables: p.lingamMaxVariables,
         signal: ctx.signal,
@@ -306,3 +343,46 @@ export const getInterpretStage = defineStage<GetInterpretParams>({
     }
   },
 });
+
+/**
+ * GET's TF step: for each cell type's kept interactions, the two most
+ * expressed TFs of each motif's cluster in that type (tf-structures.ts). No
+ * structures are joined here (structure-analysis inputs are not wired); an
+ * empty table where expression or motif-clusters is not wired.
+ */
+async function interactionTfTable(
+  inputs: Record<string, string | undefined>,
+  groups: readonly { group: string; values: Float64Array; n: number }[],
+  names: readonly string[],
+  fraction: number,
+  log: { info: (m: string) => void },
+): Promise<Table> {
+  const exprPath = inputs['expression'];
+  const clustersPath = inputs['motif-clusters'];
+  if (!exprPath || !clustersPath) {
+    log.info('interaction TFs: expression or motif-clusters not wired, table left empty');
+    return interactionTfsToTable('', []);
+  }
+  const annPath = inputs['motif-annotation'];
+  const annotation = annPath
+    ? motifTfAnnotationFromText((await readLines(annPath)).join('\n'), annPath)
+    : undefined;
+  const tfs = clusterTfGenes(await readMotifClusters(clustersPath), { annotation });
+  const expression = await readTable(exprPath);
+  const parts = groups
+    .filter((g) => g.group !== 'pooled')
+    .map((g) => {
+      const kept = topInteractions(motifCorrelation(g.values, g.n, names.length), names, fraction);
+      const r = interactionTfs(kept, tfs, groupExpression(expression, g.group));
+      if (r.missing.length > 0)
+        log.info(`interaction TFs in ${g.group}: no expressed TF for ${r.missing.join(', ')}`);
+      return interactionTfsToTable(g.group, r.rows);
+    });
+  return parts.length === 1 ? parts[0]! : parts.reduce((a, b) => a.concat(b));
+}
+
+async function readLines(path: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const line of readTextLines(path)) out.push(line);
+  return out;
+}

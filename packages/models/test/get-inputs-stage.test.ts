@@ -9,6 +9,8 @@ import type { Regions } from '@chromflow/genome-io';
 import { pseudobulkToTable, scorePseudobulk } from '@chromflow/atac-pseudobulk';
 import { getInputs } from '../src/stages/get-inputs.js';
 import type { GetInputsParams } from '../src/stages/get-inputs.js';
+import { getFinetune, type GetFinetuneParams } from '../src/stages/get-finetune.js';
+import { readGetCheckpoint } from '../src/get/checkpoint.js';
 
 const quiet = (dir: string) => ({
   tempDir: dir,
@@ -153,4 +155,51 @@ describe('models.get-inputs', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('feeds models.get-finetune, whose expressionLoss and positional reach the checkpoint only when asked', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'get-stage-'));
+    try {
+      const inputs = await writeUpstream(dir, (c) => c);
+      const tables = {
+        windows: join(dir, 'windows.parquet'),
+        features: join(dir, 'features.parquet'),
+        labels: join(dir, 'labels.parquet'),
+      };
+      await getInputs.run({ ...quiet(dir), params, inputs, outputs: tables });
+      const base: GetFinetuneParams = {
+        task: 'expression',
+        size: 'tiny',
+        loraRank: 0,
+        loraAlpha: 16,
+        epochs: 1,
+        patience: 1,
+        batchSize: 2,
+        learningRate: 1e-3,
+        seed: 0,
+        workers: 1,
+        expressionLoss: 'all',
+        positional: 'none',
+        testCellTypes: ['T2'],
+        testChroms: [],
+        valChroms: ['chr2'],
+      };
+      const configOf = async (p: GetFinetuneParams, name: string) => {
+        const outputs = {
+          checkpoint: join(dir, name),
+          metrics: join(dir, `${name}-metrics.parquet`),
+        };
+        await getFinetune.run({ ...quiet(dir), params: p, inputs: tables, outputs });
+        return (await readGetCheckpoint(outputs.checkpoint)).config;
+      };
+      const plain = await configOf(base, 'plain');
+      expect(plain.expressionLoss).toBeUndefined();
+      expect(plain.positional).toBe('none');
+      const tss = await configOf({ ...base, expressionLoss: 'tss', positional: 'learned' }, 'tss');
+      expect(tss.expressionLoss).toBe('tss');
+      expect(tss.positional).toBe('learned');
+      expect(tss.maxRegions).toBe(params.windowSize);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

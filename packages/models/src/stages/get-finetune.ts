@@ -21,6 +21,8 @@ export interface GetFinetuneParams {
   learningRate: number;
   seed: number;
   workers: number;
+  expressionLoss: 'all' | 'tss';
+  positional: 'none' | 'learned';
   testCellTypes: string[];
   testChroms: string[];
   valChroms: string[];
@@ -86,6 +88,20 @@ export const getFinetune = defineStage<GetFinetuneParams>({
         default: 1,
         description: 'data-parallel worker threads',
       },
+      expressionLoss: {
+        type: 'string',
+        enum: ['all', 'tss'],
+        default: 'all',
+        description:
+          "expression loss on every region and strand ('all', GET) or only on the TSS-masked pairs ('tss'; on the simulated GET program: 0.805 vs 0.502 with learned positions, packages/models README)",
+      },
+      positional: {
+        type: 'string',
+        enum: ['none', 'learned'],
+        default: 'none',
+        description:
+          "positional encoding when no checkpoint is given (else the checkpoint's): none (GET) or learned",
+      },
       ...getSplitParams,
     },
   },
@@ -119,11 +135,24 @@ export const getFinetune = defineStage<GetFinetuneParams>({
     const features = d.arrays.clusters.length + 1;
     const from = ctx.inputs['pretrained'];
     const ck = from ? await readGetCheckpoint(from) : undefined;
-    const { lora: _old, ...base } = ck?.config ?? getConfig(p.size, features);
+    const {
+      lora: _old,
+      expressionLoss: _loss,
+      ...base
+    } = ck?.config ??
+    getConfig(p.size, features, p.task, {
+      ...(p.positional === 'learned'
+        ? { positional: 'learned', maxRegions: d.arrays.windowSize }
+        : {}),
+    });
     const config: GetConfig = {
       ...base,
       features: ck ? ck.config.features : features,
       task: p.task,
+      // Set only when asked, so the default run's configuration (and checkpoint) stays as it was.
+      ...(p.task === 'expression' && p.expressionLoss === 'tss'
+        ? { expressionLoss: 'tss' as const }
+        : {}),
       ...(p.loraRank > 0 ? { lora: { rank: p.loraRank, alpha: p.loraAlpha } } : {}),
     };
     // The head is new unless continuing a checkpoint of the same task.

@@ -266,10 +266,11 @@ export function directLingam(
   });
   const variables = selectLingamVariables(all, maxVariables);
   const p = variables.length;
-  if (p > 1 && nSamples <= p + 1 && pruning === 'adaptive-lasso') {
+  // The last variable's BIC needs more samples than its p − 1 predictors + 2 (sklearn's noise variance).
+  if (p > 1 && nSamples <= p && pruning === 'adaptive-lasso') {
     throw new ChromflowError('VALUE', 'too few samples for DirectLiNGAM with BIC pruning', {
       field: 'nSamples',
-      expected: `more than ${p + 1} samples for ${p} variables (or a smaller maxVariables)`,
+      expected: `more than ${p} samples for ${p} variables (or a smaller maxVariables)`,
       found: String(nSamples),
     });
   }

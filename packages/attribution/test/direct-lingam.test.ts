@@ -138,7 +138,8 @@ describe('directLingam on linear non-Gaussian SEMs', () => {
     }
     expect(error).toMatchObject({ code: 'VALUE', found: 'NaN at sample 1, variable 1' });
     x[4] = 0.5;
-    expect(() => directLingam(x, 4, 3)).toThrow(/too few samples/);
+    expect(() => directLingam(x, 3, 4)).toThrow(/too few samples/);
+    expect(directLingam(x, 4, 3).order).toHaveLength(3); // n = p + 1 is enough for the last BIC
     expect(() => directLingam(x, 4, 3, { maxVariables: 0 })).toThrow(/maxVariables/);
   });
 });

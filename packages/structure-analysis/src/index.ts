@@ -16,3 +16,4 @@ export * from './claster-samples.js';
 export * from './cooler-write.js';
 export * from './claster-track-sources.js';
 export * from './stages/claster-inputs.js';
+export * from './stages/claster-published-inputs.js';

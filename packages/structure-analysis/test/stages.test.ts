@@ -20,6 +20,7 @@ describe('stage list', () => {
       'structure-analysis.abc-scores',
       'structure-analysis.ice-balance',
       'structure-analysis.claster-inputs',
+      'structure-analysis.claster-published-inputs',
     ]);
     for (const s of stages) {
       for (const [k, p] of Object.entries(s.params.properties)) {

@@ -1,6 +1,7 @@
 import type { Stage } from '@chromflow/core';
 import { abcScores } from './abc-scores.js';
 import { clasterInputsStage } from './claster-inputs.js';
+import { clasterPublishedInputsStage } from './claster-published-inputs.js';
 import { contactDecayStage } from './contact-decay.js';
 import { iceBalanceStage } from './ice-balance.js';
 import { plddtDomains } from './plddt-domains.js';
@@ -12,4 +13,5 @@ export const stages: Stage[] = [
   abcScores,
   iceBalanceStage,
   clasterInputsStage,
+  clasterPublishedInputsStage,
 ];

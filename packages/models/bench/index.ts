@@ -21,6 +21,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { Adam, createTrainingEngine, describeBackend, initBackend } from '@chromflow/compute';
 import { XCHROM_ADAM } from '../src/index.js';
 import { benchBatch, type BenchCnnConfig } from './cnn-trainable.js';
+import { benchGetMotifFeatures } from './get-motif-features.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const archs = (process.env['BENCH_CONFIGS'] ?? 'note,small,published').split(
@@ -270,6 +271,8 @@ async function main(): Promise<void> {
     train_ratio_vs_pytorch_1thread: headline1?.train_ratio_vs_pytorch,
     rows,
     one_thread: oneThread,
+    // GET's motif-feature step vs genome-io's scan alone (regions × motifs per second).
+    get_motif_features: await benchGetMotifFeatures(workers),
   };
   const outDir = join(here, '..', 'bench-results');
   if (!existsSync(outDir)) mkdirSync(outDir, { recursive: true });

@@ -20,5 +20,8 @@ export { getMotifFeatures, type GetMotifFeaturesParams } from './stages/get-moti
 export { getPretrain, type GetPretrainParams } from './stages/get-pretrain.js';
 export { getFinetune, type GetFinetuneParams } from './stages/get-finetune.js';
 export { getPredict, type GetPredictParams } from './stages/get-predict.js';
+export { clasterTrain, type ClasterTrainParams } from './stages/claster-train.js';
+export { clasterPredict, type ClasterPredictParams } from './stages/claster-predict.js';
+export { clasterPerturb, type ClasterPerturbParams } from './stages/claster-perturb.js';
 export { stages } from './stages/all.js';
 export * from './atacformer/index.js';

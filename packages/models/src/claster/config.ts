@@ -57,6 +57,12 @@ export interface ClasterConfig {
   epsilon: number;
   /** SmoothL1 β (PyTorch's default 1). */
   smoothL1Beta: number;
+  /**
+   * `log1p`: the network sees log(1 + landscape) and is trained on log(1 +
+   * target), its outputs mapped back by expm1 (`predictClaster`); raw counts
+   * span orders of magnitude. `none` (default): values as given.
+   */
+  transform?: 'none' | 'log1p';
 }
 
 export type ClasterSize = 'published' | 'small' | 'tiny';

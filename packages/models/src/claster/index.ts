@@ -9,3 +9,4 @@ export * from './checkpoint.js';
 export * from './predict.js';
 export * from './perturb.js';
 export * from './locality.js';
+export * from './stage-inputs.js';

@@ -245,19 +245,15 @@ export class ClasterModel implements Trainable {
     return linear(tf.reshape(h, [x.shape[0], -1]), br.out) as tf.Tensor2D;
   }
 
-  /** Predicted 401-bin profiles [B, outputs]; `masks` only in training. */
+  /** Network outputs [B, outputs] (log1p space under `transform: 'log1p'`); `masks` only in training. */
   forward(inputs: ClasterInputs, masks?: ClasterMasks): tf.Tensor2D {
     return tf.tidy(() => {
       const c = this.config;
       const b = inputs.landscape.shape[0];
+      const land = c.transform === 'log1p' ? tf.log1p(inputs.landscape) : inputs.landscape;
       // [B, tracks, bins] → [B, 1, bins, tracks]: the 4 × 10 kernel over a one-channel
       // image equals a 1 × 10 kernel with the tracks as channels.
-      const lx = tf.reshape<tf.Rank.R4>(tf.transpose(inputs.landscape, [0, 2, 1]), [
-        b,
-        1,
-        c.bins,
-        c.tracks,
-      ]);
+      const lx = tf.reshape<tf.Rank.R4>(tf.transpose(land, [0, 2, 1]), [b, 1, c.bins, c.tracks]);
       const lf = this.landscape.first;
       const [fh, fw] = c.landscape.firstKernel;
       const k = tf.reshape<tf.Rank.R4>(tf.transpose(lf.kernel, [1, 0, 2, 3]), [
@@ -295,9 +291,12 @@ export class ClasterModel implements Trainable {
     });
   }
 
-  /** Mean SmoothL1 of the predictions against targets [B, outputs]. */
+  /** Mean SmoothL1 of the outputs against targets [B, outputs] (log1p-transformed under `transform: 'log1p'`). */
   loss(inputs: ClasterInputs, y: tf.Tensor2D, masks?: ClasterMasks): tf.Scalar {
-    return tf.tidy(() => smoothL1Loss(this.forward(inputs, masks), y, this.config.smoothL1Beta));
+    return tf.tidy(() => {
+      const t = this.config.transform === 'log1p' ? tf.log1p(y) : y;
+      return smoothL1Loss(this.forward(inputs, masks), t, this.config.smoothL1Beta);
+    });
   }
 
   /** Widths of the host-drawn masks per example: [blockDrop, fusionDrop, dropPath]. */

@@ -4,7 +4,7 @@ import type { Table } from 'apache-arrow';
 import { makeClasterBatch, type ClasterArrays } from './batches.js';
 import type { ClasterModel } from './model.js';
 
-/** Predicted profiles [idx.length, outputs] of the samples `idx` (inference mode). */
+/** Predicted profiles [idx.length, outputs] of the samples `idx` (inference mode; back from log1p space where trained there). */
 export function predictClaster(
   model: ClasterModel,
   a: ClasterArrays,
@@ -19,6 +19,8 @@ export function predictClaster(
     out.set(y.dataSync(), lo * o);
     y.dispose();
   }
+  if (model.config.transform === 'log1p')
+    for (let i = 0; i < out.length; i++) out[i] = Math.expm1(out[i]!);
   return out;
 }
 

@@ -7,6 +7,9 @@ import { getFinetune } from './get-finetune.js';
 import { getPredict } from './get-predict.js';
 import { atacformerPretrain } from './atacformer-pretrain.js';
 import { atacformerEmbed } from './atacformer-embed.js';
+import { clasterTrain } from './claster-train.js';
+import { clasterPredict } from './claster-predict.js';
+import { clasterPerturb } from './claster-perturb.js';
 
 export const stages = [
   xchromTrain,
@@ -18,4 +21,7 @@ export const stages = [
   getPredict,
   atacformerPretrain,
   atacformerEmbed,
+  clasterTrain,
+  clasterPredict,
+  clasterPerturb,
 ];

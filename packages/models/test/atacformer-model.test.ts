@@ -19,6 +19,13 @@ import {
   saveAtacformerModel,
 } from '../src/atacformer/checkpoint.js';
 import { trainAtacformer } from '../src/atacformer/train-atacformer.js';
+import {
+  finetuneAtacformerTriplet,
+  makeTripletBatch,
+  cellClasses,
+} from '../src/atacformer/finetune-triplet.js';
+import { embedAtacformer } from '../src/atacformer/embed.js';
+import { adjustedRandIndex, kMeans } from '@chromflow/cell-embedding';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const twin = join(here, 'twins', 'atacformer_twin.py');
@@ -293,5 +300,63 @@ describe('Atacformer model', () => {
       await rm(dir, { recursive: true, force: true });
       r.model.dispose();
     }
+  }, 120_000);
+
+  it('triplet fine-tune: draws valid triplets, lowers the held-out triplet loss, separates the labels', async () => {
+    // Three labels whose cells share most tokens (a common background) and
+    // differ in a few: an untrained model mixes them.
+    const rng = new SeededRandom(4);
+    const offsets = [0];
+    const toks: number[] = [];
+    const labels: string[] = [];
+    for (let r = 0; r < 90; r++) {
+      const k = r % 3;
+      const set = new Set<number>();
+      while (set.size < 10) set.add(7 + rng.int(0, 30));
+      while (set.size < 13) set.add(37 + 5 * k + rng.int(0, 5));
+      toks.push(...[...set].sort((a, b) => a - b));
+      offsets.push(toks.length);
+      labels.push(['B', 'T', 'NK'][k]!);
+    }
+    const sets: TokenSets = {
+      barcodes: labels.map((_, i) => `c${i}`),
+      offsets: Int32Array.from(offsets),
+      tokens: Int32Array.from(toks),
+      nOverlapped: Int32Array.from({ length: 90 }, (_, r) => offsets[r + 1]! - offsets[r]!),
+    };
+    const classes = cellClasses(labels);
+    const b = makeTripletBatch(sets, classes, [0, 1, 2], new SeededRandom(1));
+    expect(b['n']).toBe(9);
+    const pretrained = new AtacformerModel(
+      atacformerConfig('tiny', 52, { dim: 16, ffnDim: 32, heads: 2, embeddingInitStd: 0.1 }),
+      3,
+    );
+    const r = await finetuneAtacformerTriplet(sets, labels, {
+      pretrained,
+      seed: 0,
+      epochs: 10,
+      patience: 10,
+      batchSize: 8,
+      learningRate: 1e-2,
+      valFraction: 0.2,
+    });
+    const v = r.history.map((h) => h.losses['val']!);
+    expect(r.bestValLoss).toBeLessThan(0.5 * v[0]!);
+    const e = embedAtacformer(r.model, sets);
+    const km = kMeans(Float64Array.from(e.cells), 90, 16, 3, { seed: 0 });
+    expect(adjustedRandIndex(labels, Array.from(km.labels))).toBeGreaterThan(0.8);
+    const one = labels.map(() => 'B');
+    const o = {
+      pretrained,
+      seed: 0,
+      epochs: 1,
+      patience: 1,
+      batchSize: 8,
+      learningRate: 1e-2,
+      valFraction: 0.2,
+    };
+    await expect(finetuneAtacformerTriplet(sets, one, o)).rejects.toThrow(/at least two labels/);
+    pretrained.dispose();
+    r.model.dispose();
   }, 120_000);
 });

@@ -7,3 +7,4 @@ export * from './train-atacformer.js';
 export * from './checkpoint.js';
 export * from './embed.js';
 export * from './tables.js';
+export * from './finetune-triplet.js';

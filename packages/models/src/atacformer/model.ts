@@ -14,6 +14,7 @@ import {
   type LinearParams,
   type Trainable,
   type TransformerEncoderParams,
+  tripletMarginLoss,
 } from '@chromflow/compute';
 import { validateAtacformerConfig, type AtacformerConfig } from './config.js';
 
@@ -91,6 +92,13 @@ export class AtacformerModel implements Trainable {
     }
   }
 
+  /** Copies every weight of `other` (same configuration), e.g. a pretrained model into a fine-tune. */
+  assignFrom(other: AtacformerModel): void {
+    this.table.weights.set(other.table.weights);
+    const src = new Map(other.vars.named.map((n) => [n.name, n.variable]));
+    tf.tidy(() => this.vars.named.forEach((n) => n.variable.assign(src.get(n.name)!)));
+  }
+
   /** Per-token replaced logits [B, T] from contextual embeddings. */
   rtdLogits(h: tf.Tensor3D): tf.Tensor2D {
     return tf.tidy(() => tf.squeeze<tf.Tensor2D>(linear(h, this.head), [2]));
@@ -113,7 +121,24 @@ export class AtacformerModel implements Trainable {
     });
   }
 
+  /**
+   * Triplet margin loss (margin 1, p 2; the cell-type fine-tune) of the
+   * mean-pooled embeddings of 3·K cells: anchors, then positives, then negatives.
+   */
+  tripletLoss(tokens: Int32Array, n: number, t: number, rows?: EmbeddingBatch): tf.Scalar {
+    return tf.tidy(() => {
+      const e = meanPool(this.encode(tokens, n, t, rows), tokens);
+      const [a, p, q] = tf.split<tf.Tensor2D>(e, 3, 0) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+      return tripletMarginLoss(a, p, q, 1);
+    });
+  }
+
+  /** RTD loss, or with `triplets` in the batch the triplet loss (`makeTripletBatch`). */
   trainingLoss(batch: HostBatch): tf.Scalar {
+    if (batch['triplets'] !== undefined) {
+      const { tokens, n, t } = batch as { tokens: Int32Array; n: number; t: number };
+      return this.tripletLoss(tokens, n, t, this.held);
+    }
     const { tokens, labels, n, t } = batch as {
       tokens: Int32Array;
       labels: Float32Array;

@@ -1,0 +1,189 @@
+import { ChromflowError, SeededRandom, type ProgressCallback } from '@chromflow/core';
+import {
+  assignWeights,
+  fit,
+  warmupCosineSchedule,
+  type FitEpochRecord,
+  type HostBatch,
+} from '@chromflow/compute';
+import type { TokenSets } from '@chromflow/atac-pseudobulk';
+import { AtacformerModel } from './model.js';
+import { padCells } from './replaced-tokens.js';
+import { splitAtacformerCells } from './train-atacformer.js';
+
+/**
+ * Atacformer's cell-type fine-tune: triplet margin loss (margin 1, p 2) on
+ * the mean-pooled cell embeddings of labelled cells. A triplet is an anchor
+ * cell, a random other cell of its type and a random cell of another type.
+ */
+
+/** Cells grouped by label: `classOf[r]` is the label index of cell r (−1: unlabelled, never drawn). */
+export interface CellClasses {
+  classOf: Int32Array;
+  /** Cell indices of each label. */
+  members: Int32Array[];
+  names: string[];
+}
+
+export function cellClasses(labels: readonly string[], cells?: ArrayLike<number>): CellClasses {
+  const names = [...new Set(labels.filter((l) => l !== ''))].sort();
+  const index = new Map(names.map((n, i) => [n, i]));
+  const classOf = Int32Array.from(labels, (l) => index.get(l) ?? -1);
+  const lists: number[][] = names.map(() => []);
+  const pool = cells ?? Int32Array.from({ length: labels.length }, (_, i) => i);
+  for (let i = 0; i < pool.length; i++) {
+    const r = pool[i]!;
+    if (classOf[r]! >= 0) lists[classOf[r]!]!.push(r);
+  }
+  return { classOf, members: lists.map((l) => Int32Array.from(l)), names };
+}
+
+/**
+ * A triplet batch for `anchors` (labelled cells): tokens of anchors, then
+ * positives, then negatives, padded to the longest; draws from `rng`.
+ * Needs two labels with cells.
+ */
+export function makeTripletBatch(
+  sets: TokenSets,
+  classes: CellClasses,
+  anchors: ArrayLike<number>,
+  rng: SeededRandom,
+): HostBatch {
+  const k = anchors.length;
+  const cells = new Int32Array(3 * k);
+  const present = classes.members.map((m, i) => (m.length > 0 ? i : -1)).filter((i) => i >= 0);
+  for (let i = 0; i < k; i++) {
+    const a = anchors[i]!;
+    const c = classes.classOf[a]!;
+    const same = classes.members[c]!;
+    let p = same[rng.int(0, same.length)]!;
+    if (same.length > 1) while (p === a) p = same[rng.int(0, same.length)]!;
+    let other = present[rng.int(0, present.length)]!;
+    while (other === c) other = present[rng.int(0, present.length)]!;
+    const diff = classes.members[other]!;
+    cells[i] = a;
+    cells[k + i] = p;
+    cells[2 * k + i] = diff[rng.int(0, diff.length)]!;
+  }
+  const { tokens, t } = padCells(sets, cells);
+  return { tokens, n: 3 * k, t, triplets: k };
+}
+
+export interface FinetuneTripletOptions {
+  /** The pretrained model (its configuration and weights are the start). */
+  pretrained: AtacformerModel;
+  seed: number;
+  epochs: number;
+  patience: number;
+  /** Triplets per batch. */
+  batchSize: number;
+  learningRate: number;
+  valFraction: number;
+  checkpointDir?: string;
+  resume?: boolean;
+  signal?: AbortSignal;
+  onProgress?: ProgressCallback;
+  log?: (message: string) => void;
+}
+
+export interface FinetuneTripletResult {
+  model: AtacformerModel;
+  bestEpoch: number;
+  bestValLoss: number;
+  history: FitEpochRecord[];
+  trainCells: number;
+  valCells: number;
+}
+
+/**
+ * Fine-tunes a pretrained Atacformer with the triplet loss on the labelled
+ * cells of `sets` (`labels[r]`, '' = unlabelled: left out): the whole model
+ * trains (AdamW + SparseAdam, warm-up + cosine, global-norm clip 1); best
+ * weights by the triplet loss on held-out labelled cells with fixed triplets.
+ */
+export async function finetuneAtacformerTriplet(
+  sets: TokenSets,
+  labels: readonly string[],
+  o: FinetuneTripletOptions,
+): Promise<FinetuneTripletResult> {
+  const labelled = Int32Array.from(labels.flatMap((l, i) => (l === '' ? [] : [i])));
+  const split = splitAtacformerCells(labelled.length, o.valFraction, o.seed);
+  const train = Int32Array.from(split.train, (i) => labelled[i]!);
+  const val = Int32Array.from(split.val.length > 0 ? split.val : split.train, (i) => labelled[i]!);
+  const trainClasses = cellClasses(labels, train);
+  const valClasses = cellClasses(labels, val);
+  if (trainClasses.members.filter((m) => m.length > 0).length < 2) {
+    throw new ChromflowError('VALUE', 'the triplet fine-tune needs cells of at least two labels', {
+      field: 'labels',
+      expected: 'two or more cell types among the labelled cells',
+      found: `${trainClasses.members.filter((m) => m.length > 0).length}`,
+    });
+  }
+  const valTriplets = (m: AtacformerModel): number => {
+    const rng = new SeededRandom(o.seed ^ 0x3a1);
+    let sum = 0;
+    for (let lo = 0; lo < val.length; lo += o.batchSize) {
+      const anchors = val.subarray(lo, Math.min(val.length, lo + o.batchSize));
+      const b = makeTripletBatch(sets, valClasses, anchors, rng);
+      const l = m.tripletLoss(b['tokens'] as Int32Array, b['n'] as number, b['t'] as number);
+      sum += l.dataSync()[0]! * anchors.length;
+      l.dispose();
+    }
+    return sum / val.length;
+  };
+  const steps = Math.ceil(train.length / o.batchSize);
+  const r = await fit<AtacformerModel>({
+    factory: (config, seed) => {
+      const m = new AtacformerModel(config as AtacformerModel['config'], seed);
+      m.assignFrom(o.pretrained);
+      return m;
+    },
+    config: o.pretrained.config,
+    seed: o.seed,
+    batches: {
+      *epoch(rng: SeededRandom) {
+        const order = rng.shuffle(Int32Array.from(train));
+        for (let lo = 0; lo < order.length; lo += o.batchSize) {
+          const anchors = order.subarray(lo, Math.min(order.length, lo + o.batchSize));
+          yield { batch: makeTripletBatch(sets, trainClasses, anchors, rng), size: anchors.length };
+        }
+      },
+    },
+    selections: [
+      { name: 'val', label: 'val triplet loss', evaluate: (m) => Promise.resolve(valTriplets(m)) },
+    ],
+    epochs: o.epochs,
+    patience: o.patience,
+    optimizer: {
+      kind: 'adamw',
+      options: {
+        learningRate: o.learningRate,
+        beta1: 0.9,
+        beta2: 0.999,
+        epsilon: 1e-8,
+        weightDecay: 0.01,
+      },
+    },
+    schedule: warmupCosineSchedule({
+      learningRate: o.learningRate,
+      warmupSteps: steps,
+      totalSteps: steps * o.epochs,
+    }),
+    clip: { globalNorm: 1 },
+    ...(o.checkpointDir ? { checkpointDir: o.checkpointDir } : {}),
+    ...(o.resume ? { resume: true } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+    ...(o.log ? { log: o.log } : {}),
+  });
+  const sel = r.selections['val']!;
+  assignWeights(r.model, sel.weights);
+  return {
+    model: r.model,
+    bestEpoch: sel.bestEpoch,
+    bestValLoss: sel.bestLoss,
+    history: r.history,
+    trainCells: train.length,
+    valCells: split.val.length,
+  };
+}

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -67,7 +67,7 @@ async function writeInputs(dir: string): Promise<{ tokens: string; vocabulary: s
 
 const stage = (name: string) => stages.find((s) => s.name === name)!;
 
-describe('models.atacformer-pretrain and models.atacformer-embed', () => {
+describe('models.atacformer-pretrain, -finetune and -embed', () => {
   it('pretrain on token sets, then embed cells (Parquet + h5ad obsm) and regions; zero-token cells left out', async () => {
     process.env.CHROMFLOW_BACKEND = 'cpu';
     const dir = await mkdtemp(join(tmpdir(), 'atacformer-stage-'));
@@ -141,6 +141,35 @@ describe('models.atacformer-pretrain and models.atacformer-embed', () => {
       );
       if (py.status === 0) expect(py.stdout.trim()).toBe('40 32');
       else console.warn('skipping the anndata read: /usr/bin/python3 with anndata not found');
+
+      // Triplet fine-tune on the labels (cell0 unlabelled), then embed from its checkpoint.
+      const labelsPath = join(dir, 'cells.tsv');
+      const rows = Array.from({ length: 40 }, (_, r) => `cell${r}\t${r % 2 === 0 ? 'A' : 'B'}`);
+      await writeFile(labelsPath, ['barcode\tcell_type', ...rows.slice(1)].join('\n') + '\n');
+      const tuned = join(dir, 'tuned');
+      const ft = await stage('models.atacformer-finetune').run({
+        ...quietCtx(dir),
+        params: {
+          labelColumn: 'cell_type',
+          epochs: 2,
+          patience: 2,
+          batchSize: 8,
+          learningRate: 1e-2,
+          valFraction: 0.2,
+          seed: 0,
+        } as never,
+        inputs: { ...inputs, checkpoint, labels: labelsPath },
+        outputs: { checkpoint: tuned },
+      });
+      expect(ft?.metrics?.['unlabelledCells']).toBe(1);
+      const tunedCells = join(dir, 'tuned-cells.parquet');
+      await stage('models.atacformer-embed').run({
+        ...quietCtx(dir),
+        params: { batchSize: 16, seed: 0 } as never,
+        inputs: { ...inputs, checkpoint: tuned },
+        outputs: { ...out, cells: tunedCells },
+      });
+      expect((await readTable(tunedCells)).numRows).toBe(40);
 
       // Tokens made with another vocabulary than the checkpoint's.
       const other = join(dir, 'other-vocabulary.tsv');

@@ -7,6 +7,7 @@ import { getFinetune } from './get-finetune.js';
 import { getPredict } from './get-predict.js';
 import { atacformerPretrain } from './atacformer-pretrain.js';
 import { atacformerEmbed } from './atacformer-embed.js';
+import { atacformerFinetune } from './atacformer-finetune.js';
 import { clasterTrain } from './claster-train.js';
 import { clasterPredict } from './claster-predict.js';
 import { clasterPerturb } from './claster-perturb.js';
@@ -20,6 +21,7 @@ export const stages = [
   getFinetune,
   getPredict,
   atacformerPretrain,
+  atacformerFinetune,
   atacformerEmbed,
   clasterTrain,
   clasterPredict,

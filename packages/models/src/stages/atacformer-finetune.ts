@@ -1,0 +1,163 @@
+import { ChromflowError, defineStage, hashFile, readTable } from '@chromflow/core';
+import { initBackend } from '@chromflow/compute';
+import {
+  readCellLabels,
+  readVocabulary,
+  requireVocabularyHash,
+  tokenSetsFromTable,
+} from '@chromflow/atac-pseudobulk';
+import {
+  loadAtacformerModel,
+  requireCheckpointVocabulary,
+  saveAtacformerModel,
+} from '../atacformer/checkpoint.js';
+import { finetuneAtacformerTriplet } from '../atacformer/finetune-triplet.js';
+import { atacformerInputs } from '../atacformer/inputs.js';
+
+export interface AtacformerFinetuneParams {
+  labelColumn: string;
+  epochs: number;
+  patience: number;
+  batchSize: number;
+  learningRate: number;
+  valFraction: number;
+  seed: number;
+}
+
+const STAGE = 'models.atacformer-finetune';
+
+/** `models.atacformer-finetune`: cell-type fine-tune (triplet loss) of a pretrained Atacformer. */
+export const atacformerFinetune = defineStage<AtacformerFinetuneParams>({
+  name: STAGE,
+  version: '1',
+  description:
+    "Atacformer's cell-type fine-tune: triplet margin loss (margin 1, p 2) on the mean-pooled embeddings of labelled cells (anchor, a cell of its type, a cell of another type), the whole model trained from the pretrained checkpoint; best weights by the triplet loss of held-out labelled cells, resumable. Cells without a label or without tokens are not trained on. The output is a checkpoint models.atacformer-embed reads.",
+  params: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      labelColumn: {
+        type: 'string',
+        default: 'cell_type',
+        description: 'column of the labels table holding the cell type',
+      },
+      epochs: { type: 'integer', minimum: 1, default: 10, description: 'maximum epochs' },
+      patience: {
+        type: 'integer',
+        minimum: 1,
+        default: 3,
+        description: 'epochs without a lower validation loss before stopping',
+      },
+      batchSize: { type: 'integer', minimum: 1, default: 16, description: 'triplets per batch' },
+      learningRate: {
+        type: 'number',
+        exclusiveMinimum: 0,
+        default: 5e-4,
+        description: 'peak rate after the warm-up epoch',
+      },
+      valFraction: {
+        type: 'number',
+        minimum: 0,
+        maximum: 0.5,
+        default: 0.1,
+        description: 'fraction of labelled cells held out for the validation loss',
+      },
+      seed: { type: 'integer', default: 0, description: 'split, shuffling, triplets' },
+    },
+  },
+  inputs: {
+    checkpoint: {
+      kind: 'directory',
+      type: 'atacformer-checkpoint',
+      description: 'models.atacformer-pretrain checkpoint',
+    },
+    tokens: { kind: 'table', type: 'token-sets', description: 'atac-pseudobulk.tokenize tokens' },
+    vocabulary: {
+      kind: 'file',
+      type: 'token-vocabulary',
+      description: 'the vocabulary the tokens were made with',
+    },
+    labels: {
+      kind: 'file',
+      type: 'cell-labels',
+      description: 'TSV with a barcode column and the label column (e.g. test-data/cells.tsv)',
+    },
+  },
+  outputs: {
+    checkpoint: {
+      kind: 'directory',
+      type: 'atacformer-checkpoint',
+      description:
+        'the fine-tuned Atacformer (same format as the pretrained one) and the training state',
+    },
+  },
+  resources: { cpu: 2, memoryGb: 4, gpu: true },
+  async run(ctx) {
+    const p = ctx.params;
+    const backend = await initBackend({ quiet: true });
+    const tokensPath = ctx.inputs['tokens']!;
+    const labelsPath = ctx.inputs['labels']!;
+    const v = await readVocabulary(ctx.inputs['vocabulary']!);
+    const sets = tokenSetsFromTable(await readTable(tokensPath), tokensPath);
+    requireVocabularyHash(v, sets.vocabularyHash, tokensPath);
+    const { model: pretrained, manifest } = await loadAtacformerModel(ctx.inputs['checkpoint']!);
+    try {
+      requireCheckpointVocabulary(manifest, sets.vocabularyHash, tokensPath);
+      const c = pretrained.config;
+      const inputs = atacformerInputs(sets, c.vocabSize, c.contextLength, p.seed, tokensPath);
+      const table = await readCellLabels(labelsPath, { labelColumn: p.labelColumn });
+      const byBarcode = new Map(table.barcodes.map((b, i) => [b, table.labels![i]!]));
+      const labels = inputs.sets.barcodes.map((b) => byBarcode.get(b) ?? '');
+      const labelled = labels.filter((l) => l !== '').length;
+      if (labelled === 0) {
+        throw new ChromflowError('VALUE', 'no tokenized cell has a label', {
+          path: labelsPath,
+          field: 'barcode',
+          expected: 'barcodes of the token table',
+          found: `${table.barcodes.length} labelled barcodes, none among the ${inputs.sets.barcodes.length} cells`,
+        });
+      }
+      ctx.log.info(
+        `Atacformer triplet fine-tune on ${labelled} labelled cells of ${inputs.sets.barcodes.length}; backend ${backend.name}`,
+      );
+      const dir = ctx.outputs.checkpoint as string;
+      const r = await finetuneAtacformerTriplet(inputs.sets, labels, {
+        pretrained,
+        seed: p.seed,
+        epochs: p.epochs,
+        patience: p.patience,
+        batchSize: p.batchSize,
+        learningRate: p.learningRate,
+        valFraction: p.valFraction,
+        checkpointDir: dir,
+        resume: true,
+        signal: ctx.signal,
+        onProgress: ctx.onProgress,
+        log: (m) => ctx.log.info(m),
+      });
+      const metrics = {
+        bestValLoss: r.bestValLoss,
+        bestEpoch: r.bestEpoch,
+        epochsRun: r.history.length,
+        trainCells: r.trainCells,
+        valCells: r.valCells,
+        unlabelledCells: inputs.sets.barcodes.length - labelled,
+      };
+      await saveAtacformerModel(dir, r.model, {
+        stage: STAGE,
+        vocabularyHash: manifest.vocabularyHash,
+        dataHashes: {
+          ...manifest.dataHashes,
+          labels: await hashFile(labelsPath),
+          pretrained: await hashFile(`${ctx.inputs['checkpoint']!}/weights.bin`),
+        },
+        metrics,
+        bestEpoch: r.bestEpoch,
+      });
+      r.model.dispose();
+      return { backend: backend.name, metrics };
+    } finally {
+      pretrained.dispose();
+    }
+  },
+});

@@ -126,8 +126,38 @@ def forward(c, w, x, contacts, masks):
     return lin(ln(z, w, "head/norm", eps), w, "head/linear")
 
 
+def speed(r):
+    """Samples/s of a training step (forward, SmoothL1, backward, AdamW) and of inference, float32."""
+    import time
+
+    torch.set_num_threads(r.get("threads", 1))
+    c, n, reps = r["config"], r["n"], r["reps"]
+    g = torch.Generator().manual_seed(0)
+    w = {k: (torch.rand(v, generator=g) * 0.2 - 0.1).requires_grad_(True) for k, v in r["shapes"].items()}
+    x = torch.rand(n, c["tracks"], c["bins"], generator=g)
+    y = torch.rand(n, c["outputs"], generator=g)
+    opt = torch.optim.AdamW(list(w.values()), lr=1e-4, weight_decay=0.01)
+    times = []
+    for _ in range(reps + 1):
+        t0 = time.perf_counter()
+        loss = F.smooth_l1_loss(forward(c, w, x, None, None), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        times.append(time.perf_counter() - t0)
+    with torch.no_grad():
+        t0 = time.perf_counter()
+        for _ in range(reps):
+            forward(c, w, x, None, None)
+        infer = (time.perf_counter() - t0) / reps
+    train = sorted(times[1:])[len(times[1:]) // 2]
+    json.dump({"train": n / train, "infer": n / infer, "torch": torch.__version__}, sys.stdout)
+
+
 def main():
     r = json.load(sys.stdin)
+    if r.get("mode") == "speed":
+        return speed(r)
     c = r["config"]
     b = r["n"]
     w = {n: T(v["data"], v["shape"]).requires_grad_(True) for n, v in r["weights"].items()}

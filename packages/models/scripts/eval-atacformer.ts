@@ -154,23 +154,41 @@ const r = await trainAtacformer(inputs.sets, {
   valFraction: 0.1,
   log: (s) => console.log(s),
 });
-const e = embedAtacformer(r.model, inputs.sets);
-const d = e.dim;
 const kept = new Set(inputs.sets.barcodes);
 const keptLabels = sets.barcodes
   .map((b, i) => [b, labels[i]!] as const)
   .filter(([b]) => kept.has(b))
   .map(([, l]) => l);
-const ax = l2rows(Float64Array.from(e.cells), inputs.sets.barcodes.length, d);
-const atfAri = heldOutOnly ? NaN : ari(ax, inputs.sets.barcodes.length, d, keptLabels);
+const nKept = inputs.sets.barcodes.length;
+// The 20 % scored after a fine-tune; with EVAL_HELD_OUT_ONLY only these cells are embedded.
+const { train, val: test } = splitAtacformerCells(nKept, 0.2, 1);
+const embedded = heldOutOnly ? test : Int32Array.from({ length: nKept }, (_, i) => i);
+const embedCells = (model: typeof r.model): Float32Array => {
+  const off = [0];
+  const toks: number[] = [];
+  for (const i of embedded) {
+    toks.push(...inputs.sets.tokens.subarray(inputs.sets.offsets[i], inputs.sets.offsets[i + 1]));
+    off.push(toks.length);
+  }
+  const sub = {
+    barcodes: Array.from(embedded, (i) => inputs.sets.barcodes[i]!),
+    offsets: Int32Array.from(off),
+    tokens: Int32Array.from(toks),
+    nOverlapped: Int32Array.from(embedded, (i) => inputs.sets.nOverlapped[i]!),
+  };
+  return embedAtacformer(model, sub).cells;
+};
+const d = config.dim;
+const pretrainedCells = embedCells(r.model);
+const atfAri = heldOutOnly
+  ? NaN
+  : ari(l2rows(Float64Array.from(pretrainedCells), nKept, d), nKept, d, keptLabels);
 console.log(
   `Atacformer ${size} (${r.history.length} epochs, best ${r.bestEpoch + 1}, val RTD ${r.bestValLoss.toFixed(4)}, ${r.tokensPerSecond.toFixed(0)} tokens/s, ${((performance.now() - t0) / 1000).toFixed(1)} s): k-means ARI ${atfAri.toFixed(3)}` +
     (inputs.empty.length ? ` (${inputs.empty.length} cells with zero tokens left out)` : ''),
 );
 
 if (finetuneEpochs > 0) {
-  const m = inputs.sets.barcodes.length;
-  const { train, val: test } = splitAtacformerCells(m, 0.2, 1);
   const shuffled = new SeededRandom(2).shuffle(Int32Array.from(train));
   const used = new Set(maxFinetuneCells > 0 ? shuffled.slice(0, maxFinetuneCells) : shuffled);
   const trainLabels = keptLabels.map((l, i) => (used.has(i) ? l : ''));
@@ -184,11 +202,13 @@ if (finetuneEpochs > 0) {
     valFraction: 0.1,
     log: (s) => console.log(s),
   });
-  const fe = embedAtacformer(ft.model, inputs.sets);
-  const rowsOf = (x: ArrayLike<number>, dim: number): Float64Array => {
+  const tunedCells = embedCells(ft.model);
+  // Rows of the test cells (cell i of the kept cells; embedded rows follow `embedded`).
+  const rowsOf = (x: ArrayLike<number>, dim: number, byEmbedded: boolean): Float64Array => {
     const out = new Float64Array(test.length * dim);
     test.forEach((i, k) => {
-      for (let j = 0; j < dim; j++) out[k * dim + j] = x[i * dim + j]!;
+      const src = byEmbedded && heldOutOnly ? k : i;
+      for (let j = 0; j < dim; j++) out[k * dim + j] = x[src * dim + j]!;
     });
     return out;
   };
@@ -201,9 +221,9 @@ if (finetuneEpochs > 0) {
     }),
   );
   const scores = [
-    ['LSI', rowsOf(lsiRows, keep.length), keep.length],
-    ['pretrained', l2rows(rowsOf(e.cells, d), test.length, d), d],
-    ['triplet fine-tuned', l2rows(rowsOf(fe.cells, d), test.length, d), d],
+    ['LSI', rowsOf(lsiRows, keep.length, false), keep.length],
+    ['pretrained', l2rows(rowsOf(pretrainedCells, d, true), test.length, d), d],
+    ['triplet fine-tuned', l2rows(rowsOf(tunedCells, d, true), test.length, d), d],
   ] as const;
   for (const [name, x, dim] of scores)
     console.log(

@@ -120,20 +120,16 @@ export async function trainClaster(
   });
   const sel = r.selections['val']!;
   assignWeights(r.model, sel.weights);
-  // Wall time: `trainSeconds` of this call where compute reports it, else the epochs' records.
-  const timing = r as unknown as {
-    trainSeconds?: number;
-    epochsThisCall?: number;
-    history: { seconds?: number }[];
-  };
-  const seconds = timing.trainSeconds ?? timing.history.reduce((s, h) => s + (h.seconds ?? 0), 0);
-  const epochsRun = timing.epochsThisCall ?? r.history.length;
   return {
     model: r.model,
     bestEpoch: sel.bestEpoch,
     bestValLoss: sel.bestLoss,
     history: r.history,
     interrupted: r.interrupted,
-    trainSamplesPerSecond: (split.train.length * epochsRun) / Math.max(seconds, 1e-9),
+    // Over the epochs this call ran (0 when a resume found training finished).
+    trainSamplesPerSecond:
+      r.epochsThisCall === 0
+        ? 0
+        : (split.train.length * r.epochsThisCall) / Math.max(r.trainSeconds, 1e-9),
   };
 }

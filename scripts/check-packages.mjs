@@ -21,7 +21,7 @@ const keep = args.includes('--keep');
 const onlyArg = args.indexOf('--only');
 const only = onlyArg >= 0 ? (args[onlyArg + 1] ?? '').split(',') : undefined;
 
-// Every package a user installs; simulate is the project's data generator, not a library.
+// Every package a user installs (simulate too: the CLI registers its stages, e.g. the CLASTER program).
 const PACKAGES = [
   'packages/core',
   'packages/genome-io',
@@ -32,6 +32,7 @@ const PACKAGES = [
   'packages/attribution',
   'packages/structure-analysis',
   'packages/report',
+  'packages/simulate',
   'apps/pipeline',
 ];
 const testData = join(root, 'test-data');

@@ -47,7 +47,14 @@ export type PortSpec =
       format?: 'parquet' | 'arrow';
       optional?: boolean;
     }
-  | { kind: 'file'; type: string; description: string; extension?: string; optional?: boolean }
+  | {
+      kind: 'file';
+      type: string;
+      description: string;
+      /** The output file's extension, dot included (`.tsv`): the type says so at compile time. */
+      extension?: `.${string}`;
+      optional?: boolean;
+    }
   | { kind: 'directory'; type: string; description: string; optional?: boolean };
 
 export interface StageResources {

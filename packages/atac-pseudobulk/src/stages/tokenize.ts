@@ -46,7 +46,7 @@ async function vocabularyOfInputs(
 /** Fragments or one BED sample + a universe or vocabulary → cells as token sets (Atacformer's input). */
 export const tokenizeStage = defineStage<TokenizeParams>({
   name: 'atac-pseudobulk.tokenize',
-  version: '1',
+  version: '2',
   description:
     'Cells as sets of universe-region tokens (a region is a token of a cell when any of its fragments overlaps it by ≥ 1 bp, half-open), subsampled to the context length; writes the vocabulary beside.',
   params: {
@@ -120,7 +120,7 @@ export const tokenizeStage = defineStage<TokenizeParams>({
     vocabulary: {
       kind: 'file',
       type: 'token-vocabulary',
-      extension: 'tsv',
+      extension: '.tsv',
       description:
         'token_id, token, chrom, start, end: 7 special tokens (pad mask cls bos eos sep unk) then the regions.',
     },

@@ -168,10 +168,13 @@ if (!Array.isArray(stages) || !stages.some((s) => s.name === 'models.xchrom-trai
 console.log('models:', stages.length, 'stages');
 `,
   report: `
-import { rocCurve, renderVegaLite } from '@chromflow/report';
+import { rocCurve } from '@chromflow/core';
+import { renderVegaLite, thinCurve } from '@chromflow/report';
 // scikit-learn's roc_auc_score documentation example: 0.75.
-const { auc } = rocCurve([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1]);
+const curve = rocCurve([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1]);
+const { auc } = curve;
 if (auc !== 0.75) throw new Error('AUROC ' + auc);
+if (thinCurve(curve, 3).fpr.length !== 3) throw new Error('thinCurve');
 const svg = await renderVegaLite({ data: { values: [{ a: 1, b: 2 }, { a: 2, b: 3 }] }, mark: 'point', encoding: { x: { field: 'a', type: 'quantitative' }, y: { field: 'b', type: 'quantitative' } } });
 if (!svg.startsWith('<svg') || !svg.includes('</svg>')) throw new Error('not an SVG: ' + svg.slice(0, 80));
 console.log('report: AUROC', auc, 'and an SVG of', svg.length, 'bytes');

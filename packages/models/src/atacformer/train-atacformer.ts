@@ -115,7 +115,6 @@ export async function trainAtacformer(
   };
   const stepsPerEpoch = Math.ceil(split.train.length / o.batchSize);
   const valCells = split.val.length > 0 ? split.val : split.train;
-  const t0 = performance.now();
   const r = await fit<AtacformerModel>({
     factory: (config, seed) => new AtacformerModel(config as AtacformerConfig, seed),
     config: c,
@@ -154,7 +153,6 @@ export async function trainAtacformer(
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     ...(o.log ? { log: o.log } : {}),
   });
-  const seconds = (performance.now() - t0) / 1000;
   const sel = r.selections['val']!;
   assignWeights(r.model, sel.weights);
   return {
@@ -163,7 +161,8 @@ export async function trainAtacformer(
     bestValLoss: sel.bestLoss,
     history: r.history,
     interrupted: r.interrupted,
-    tokensPerSecond: trainedTokens / Math.max(seconds, 1e-9),
+    // Over the epochs this call ran (0 when a resume found training finished).
+    tokensPerSecond: r.epochsThisCall === 0 ? 0 : trainedTokens / Math.max(r.trainSeconds, 1e-9),
     trainCells: split.train.length,
     valCells: split.val.length,
   };

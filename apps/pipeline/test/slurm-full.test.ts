@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { readH5ad } from '@chromflow/cell-embedding';
+import { openCooler, readCoolerPixels } from '@chromflow/structure-analysis';
 import { describe, expect, it } from 'vitest';
 import { startChromflow } from './cli-helpers.js';
 import { slurmMissing } from './slurm-helpers.js';
@@ -25,6 +26,24 @@ async function fullWorkflow(): Promise<string> {
     .replaceAll('../test-data/', `${join(ROOT, 'test-data')}/`)
     .replace(/^cache: .*$/m, 'cache: cache')
     .replace(/^results: .*$/m, 'results: results');
+}
+
+/** What a `.cool` holds: chromosomes, bins, weights and pixels (its HDF5 headers carry write times). */
+async function coolerContent(path: string): Promise<unknown> {
+  const cool = await openCooler(path);
+  try {
+    return {
+      binSize: cool.binSize,
+      chromNames: cool.chromNames,
+      chromLengths: cool.chromLengths,
+      bins: [cool.binChroms, cool.binStarts, cool.binEnds],
+      offsets: [cool.chromOffsets, cool.bin1Offsets],
+      weights: cool.weights,
+      pixels: readCoolerPixels(cool),
+    };
+  } finally {
+    cool.close();
+  }
 }
 
 /** Stage id → its entry directory, from the cache's run record of the workflow. */
@@ -89,6 +108,11 @@ describe.skipIf(missing !== undefined)('full.yaml through Slurm', () => {
           // compare what they hold.
           expect(await readH5ad(join(viaSlurm.get(id)!, path)), `${id}/${path}`).toEqual(
             await readH5ad(join(entry, path)),
+          );
+        } else if (path.endsWith('.cool')) {
+          // HDF5 too (the CLASTER program's contact map).
+          expect(await coolerContent(join(viaSlurm.get(id)!, path)), `${id}/${path}`).toEqual(
+            await coolerContent(join(entry, path)),
           );
         } else {
           // Everything else byte for byte: checkpoints hold no wall time (throughput

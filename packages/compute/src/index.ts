@@ -18,6 +18,7 @@ export * from './train/schedules.js';
 export type * from './train/optimizer.js';
 export * from './train/fit.js';
 export * from './train/fit-checkpoint.js';
+export * from './train/fit-run-controls.js';
 export * from './train/weights.js';
 export * from './train/gradient-step.js';
 export * from './train/host-update.js';

@@ -5,6 +5,7 @@ import {
   warmupCosineSchedule,
   type FitEpochRecord,
   type HostBatch,
+  fitRunControls,
 } from '@chromflow/compute';
 import type { TokenSets } from '@chromflow/atac-pseudobulk';
 import { AtacformerModel } from './model.js';
@@ -170,11 +171,7 @@ export async function finetuneAtacformerTriplet(
       totalSteps: steps * o.epochs,
     }),
     clip: { globalNorm: 1 },
-    ...(o.checkpointDir ? { checkpointDir: o.checkpointDir } : {}),
-    ...(o.resume ? { resume: true } : {}),
-    ...(o.signal ? { signal: o.signal } : {}),
-    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
-    ...(o.log ? { log: o.log } : {}),
+    ...fitRunControls(o),
   });
   const sel = r.selections['val']!;
   assignWeights(r.model, sel.weights);

@@ -6,6 +6,7 @@ import {
   type BatchSource,
   type FitBatch,
   type FitEpochRecord,
+  fitRunControls,
 } from '@chromflow/compute';
 import type { TokenSets } from '@chromflow/atac-pseudobulk';
 import type { AtacformerConfig } from './config.js';
@@ -146,12 +147,7 @@ export async function trainAtacformer(
       totalSteps: stepsPerEpoch * o.epochs,
     }),
     clip: { globalNorm: 1 },
-    ...(o.checkpointDir ? { checkpointDir: o.checkpointDir } : {}),
-    ...(o.resume ? { resume: true } : {}),
-    ...(o.stopAfterEpochs !== undefined ? { stopAfterEpochs: o.stopAfterEpochs } : {}),
-    ...(o.signal ? { signal: o.signal } : {}),
-    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
-    ...(o.log ? { log: o.log } : {}),
+    ...fitRunControls(o),
   });
   const sel = r.selections['val']!;
   assignWeights(r.model, sel.weights);
@@ -161,7 +157,7 @@ export async function trainAtacformer(
     bestValLoss: sel.bestLoss,
     history: r.history,
     interrupted: r.interrupted,
-    // Over the epochs this call ran (0 when a resume found training finished).
+    // trainedTokens counts the epochs this call ran (0 when a resume found training finished).
     tokensPerSecond: r.epochsThisCall === 0 ? 0 : trainedTokens / Math.max(r.trainSeconds, 1e-9),
     trainCells: split.train.length,
     valCells: split.val.length,

@@ -2,7 +2,14 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ProgressCallback } from '@chromflow/core';
-import { assignWeights, constantSchedule, fit, type FitEpochRecord } from '@chromflow/compute';
+import {
+  assignWeights,
+  constantSchedule,
+  fit,
+  type FitEpochRecord,
+  fitRunControls,
+  fitThroughput,
+} from '@chromflow/compute';
 import { clasterBatchSource, makeClasterBatch, type ClasterArrays } from './batches.js';
 import type { ClasterConfig } from './config.js';
 import { ClasterModel, clasterBatchTensors } from './model.js';
@@ -111,12 +118,7 @@ export async function trainClaster(
           },
         }
       : {}),
-    ...(o.checkpointDir ? { checkpointDir: o.checkpointDir } : {}),
-    ...(o.resume ? { resume: true } : {}),
-    ...(o.stopAfterEpochs !== undefined ? { stopAfterEpochs: o.stopAfterEpochs } : {}),
-    ...(o.signal ? { signal: o.signal } : {}),
-    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
-    ...(o.log ? { log: o.log } : {}),
+    ...fitRunControls(o),
   });
   const sel = r.selections['val']!;
   assignWeights(r.model, sel.weights);
@@ -126,10 +128,6 @@ export async function trainClaster(
     bestValLoss: sel.bestLoss,
     history: r.history,
     interrupted: r.interrupted,
-    // Over the epochs this call ran (0 when a resume found training finished).
-    trainSamplesPerSecond:
-      r.epochsThisCall === 0
-        ? 0
-        : (split.train.length * r.epochsThisCall) / Math.max(r.trainSeconds, 1e-9),
+    trainSamplesPerSecond: fitThroughput(r, split.train.length),
   };
 }

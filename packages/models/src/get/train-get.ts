@@ -9,6 +9,8 @@ import {
   type BatchSource,
   type FitBatch,
   type FitEpochRecord,
+  fitRunControls,
+  fitThroughput,
 } from '@chromflow/compute';
 import type { GetConfig } from './config.js';
 import type { GetModel } from './model.js';
@@ -152,12 +154,7 @@ export async function trainGet(
           },
         }
       : {}),
-    ...(o.checkpointDir ? { checkpointDir: o.checkpointDir } : {}),
-    ...(o.resume ? { resume: true } : {}),
-    ...(o.stopAfterEpochs !== undefined ? { stopAfterEpochs: o.stopAfterEpochs } : {}),
-    ...(o.signal ? { signal: o.signal } : {}),
-    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
-    ...(o.log ? { log: o.log } : {}),
+    ...fitRunControls(o),
   });
   const sel = r.selections['val']!;
   assignWeights(r.model, sel.weights);
@@ -167,10 +164,6 @@ export async function trainGet(
     bestValLoss: sel.bestLoss,
     history: r.history,
     interrupted: r.interrupted,
-    // Over the epochs this call ran (0 when a resume found training finished).
-    trainSamplesPerSecond:
-      r.epochsThisCall === 0
-        ? 0
-        : (split.train.types.length * r.epochsThisCall) / Math.max(r.trainSeconds, 1e-9),
+    trainSamplesPerSecond: fitThroughput(r, split.train.types.length),
   };
 }

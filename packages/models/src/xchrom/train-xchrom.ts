@@ -11,6 +11,7 @@ import {
   type GradientStep,
   type HostBatch,
   type Selection,
+  fitRunControls,
 } from '@chromflow/compute';
 import { saveXChromModel, CELLS_DIR } from '../checkpoint/xchrom-checkpoint.js';
 import {
@@ -249,12 +250,7 @@ export async function trainXChrom(
             factoryName: 'createXChromTrainable',
           },
         }),
-    ...(dir ? { checkpointDir: dir } : {}),
-    ...(o.resume !== undefined ? { resume: o.resume } : {}),
-    ...(o.stopAfterEpochs !== undefined ? { stopAfterEpochs: o.stopAfterEpochs } : {}),
-    ...(o.signal ? { signal: o.signal } : {}),
-    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
-    ...(o.log ? { log: o.log } : {}),
+    ...fitRunControls({ ...o, checkpointDir: dir }),
     onImproved: async (name, model, bestEpoch, loss) => {
       if (!dir) return;
       const training =

@@ -1,5 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -26,6 +25,7 @@ import {
 } from '../src/atacformer/finetune-triplet.js';
 import { embedAtacformer } from '../src/atacformer/embed.js';
 import { adjustedRandIndex, kMeans } from '@chromflow/cell-embedding';
+import { torchPython, relErr } from './twins/twin-helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const twin = join(here, 'twins', 'atacformer_twin.py');
@@ -34,27 +34,7 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-function torchPython(): string | undefined {
-  for (const py of ['/usr/bin/python3', 'python3']) {
-    if (!existsSync(py) && py.startsWith('/')) continue;
-    const r = spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' });
-    if (r.status === 0) return py;
-  }
-  return undefined;
-}
 const python = torchPython();
-
-/** max |a − b| / max |b|. */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  expect(a.length).toBe(b.length);
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i]! - b[i]!));
-    den = Math.max(den, Math.abs(b[i]!));
-  }
-  return num / Math.max(den, 1e-30);
-}
 
 /** `n` cells of 3…`maxLen` distinct region tokens in a vocabulary of `vocab`. */
 function randomSets(n: number, maxLen: number, vocab: number, seed: number): TokenSets {

@@ -1,5 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
@@ -10,6 +9,7 @@ import { clasterConfig, type ClasterConfig } from '../src/claster/config.js';
 import { conv2dSame } from '../src/claster/conv.js';
 import { ClasterModel, clasterBatchTensors } from '../src/claster/model.js';
 import { makeClasterBatch, type ClasterArrays } from '../src/claster/batches.js';
+import { torchPython, relErr } from './twins/twin-helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const twin = join(here, 'twins', 'claster_twin.py');
@@ -18,27 +18,7 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-function torchPython(): string | undefined {
-  for (const py of ['/usr/bin/python3', 'python3']) {
-    if (!existsSync(py) && py.startsWith('/')) continue;
-    const r = spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' });
-    if (r.status === 0) return py;
-  }
-  return undefined;
-}
 const python = torchPython();
-
-/** max |a − b| / max |b|. */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  expect(a.length).toBe(b.length);
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i]! - b[i]!));
-    den = Math.max(den, Math.abs(b[i]!));
-  }
-  return num / Math.max(den, 1e-30);
-}
 
 /** Random arrays for `n` genes: sparse positive landscape, targets, contact maps. */
 export function syntheticArrays(c: ClasterConfig, n: number, seed: number): ClasterArrays {

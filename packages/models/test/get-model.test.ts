@@ -1,5 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
@@ -8,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { SeededRandom } from '@chromflow/core';
 import { getConfig, type GetConfig } from '../src/get/config.js';
 import { GetModel } from '../src/get/model.js';
+import { torchPython, relErr } from './twins/twin-helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const twin = join(here, 'twins', 'get_twin.py');
@@ -16,27 +16,7 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-function torchPython(): string | undefined {
-  for (const py of ['/usr/bin/python3', 'python3']) {
-    if (!existsSync(py) && py.startsWith('/')) continue;
-    const r = spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' });
-    if (r.status === 0) return py;
-  }
-  return undefined;
-}
 const python = torchPython();
-
-/** max |a − b| / max |b|. */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  expect(a.length).toBe(b.length);
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i]! - b[i]!));
-    den = Math.max(den, Math.abs(b[i]!));
-  }
-  return num / Math.max(den, 1e-30);
-}
 
 interface Case {
   x: Float32Array;

@@ -96,11 +96,10 @@ interface Comparison {
   bins: number;
 }
 
-function compare(
-  p: ClasterProgram,
-  genes: ClasterGeneTruth[],
-  predicted: Float64Array[],
-): Comparison {
+/** A prediction as a chromosome-wide 1-kbp track per chromosome, or one track per gene (its own window's). */
+type Predicted = Float64Array[] | ((g: ClasterGeneTruth, chromIndex: number) => ArrayLike<number>);
+
+function compare(p: ClasterProgram, genes: ClasterGeneTruth[], predicted: Predicted): Comparison {
   const xs: number[] = [];
   const ys: number[] = [];
   const gx: number[] = [];
@@ -109,7 +108,8 @@ function compare(
     const c = p.chroms.findIndex((x) => x.name === g.chrom);
     const len = p.chroms[c]!.length;
     const obs = targetWindow(p.observedEu[c]!, g, len, p.options);
-    const pre = targetWindow(predicted[c]!, g, len, p.options);
+    const track = typeof predicted === 'function' ? predicted(g, c) : predicted[c]!;
+    const pre = targetWindow(track, g, len, p.options);
     for (let k = 0; k < obs.values.length; k++) {
       if (!obs.mask[k]) continue;
       xs.push(pre.values[k]!);
@@ -129,6 +129,11 @@ function compare(
 
 /** The rule on the observed marks and the observed balanced contacts: the plug-in reference. */
 export function referenceEu(p: ClasterProgram): Float64Array[] {
+  return referenceRule(p).map((r) => r.eu);
+}
+
+/** {@link referenceEu} with the rule's per-gene terms (genes of each chromosome in program order). */
+export function referenceRule(p: ClasterProgram): { eu: Float64Array; terms: GeneRuleTerms[] }[] {
   const o = p.options;
   return p.chroms.map((c, ci) => {
     const nBins = Math.ceil(c.length / o.contactBin);
@@ -145,8 +150,103 @@ export function referenceEu(p: ClasterProgram): Float64Array[] {
       p.genes.filter((g) => g.chrom === c.name),
       o,
       k,
-    ).eu;
+    );
   });
+}
+
+/**
+ * P(a gene body covers the 100-bp bin d bins downstream of its TSS), d = 0 …
+ * maxBins − 1, under the generator's length law (integer lengths uniform on
+ * [geneLength[0], geneLength[1])) and `expectedEuOf`'s body bins for a TSS at
+ * a bin's centre: + covers d < ⌈(tb/2 + L)/tb⌉, − covers d ≤ −⌊(tb/2 + 1 − L)/tb⌋.
+ */
+export function bodyCoverage(
+  o: ClasterProgramOptions,
+  strand: '+' | '-',
+  maxBins: number,
+): Float64Array {
+  const tb = o.trackBin;
+  const [lo, hi] = o.geneLength;
+  const counts = new Float64Array(maxBins + 1);
+  for (let len = lo; len < hi; len++) {
+    const covered =
+      strand === '+' ? Math.ceil((tb / 2 + len) / tb) : 1 - Math.floor((tb / 2 + 1 - len) / tb);
+    counts[Math.min(maxBins, covered)]! += 1;
+  }
+  // S(d) = P(covered > d)
+  const s = new Float64Array(maxBins);
+  let above = hi - lo;
+  for (let d = 0; d < maxBins; d++) {
+    above -= counts[d]!;
+    s[d] = above / (hi - lo);
+  }
+  return s;
+}
+
+/**
+ * The landscape-only reference: the rule from what CLASTER's inputs hold. The
+ * window of gene g carries the marks around g in g's orientation, so g's own
+ * strand is known, but not where any gene body ends nor which way g's
+ * neighbours run (the four marks are symmetric about a TSS). So each gene h
+ * of the chromosome adds its rule rate (observed marks and contacts, as
+ * {@link referenceEu}) times the expected body: the pause over the first kb
+ * and P(body covers the bin) ({@link bodyCoverage}); g downstream in its own
+ * direction, every other gene half each way. Enhancer RNA as the rule. Returns
+ * g's 1-kbp track on its chromosome (`targetWindow` takes the window).
+ */
+export function landscapeOnlyEu(
+  p: ClasterProgram,
+): (g: ClasterGeneTruth, chromIndex: number) => Float64Array {
+  const o = p.options;
+  const tb = o.trackBin;
+  const ratio = o.targetBin / tb;
+  const maxBins = Math.ceil(o.geneLength[1] / tb) + 2;
+  const cover = { '+': bodyCoverage(o, '+', maxBins), '-': bodyCoverage(o, '-', maxBins) };
+  const rule = referenceRule(p);
+  const rate = new Map<string, number>();
+  p.chroms.forEach((c, ci) =>
+    p.genes
+      .filter((g) => g.chrom === c.name)
+      .forEach((g, i) => rate.set(g.geneId, rule[ci]!.terms[i]!.rate)),
+  );
+  /** Adds w × h's expected body running `dir` (+1 up the genome) onto a 100-bp track. */
+  const addBody = (fine: Float64Array, h: ClasterGeneTruth, dir: 1 | -1, w: number): void => {
+    const t = Math.floor(h.tss / tb);
+    const s = cover[dir === 1 ? '+' : '-'];
+    const r = (w * rate.get(h.geneId)!) / 10;
+    for (let d = 0; d < maxBins; d++) {
+      const j = t + dir * d;
+      if (j < 0 || j >= fine.length) break;
+      fine[j] = fine[j]! + r * s[d]! * (d < 1000 / tb ? o.rule.pause : 1);
+    }
+  };
+  const toGrid = (fine: Float64Array, length: number): Float64Array => {
+    const eu = new Float64Array(Math.ceil(length / o.targetBin));
+    for (let j = 0; j < fine.length; j++) eu[Math.floor(j / ratio)]! += fine[j]!;
+    return eu;
+  };
+  // per chromosome: every gene half each way, plus enhancer RNA
+  const symmetric = p.chroms.map((c) => {
+    const [atac, , k27ac] = c.observedMarks;
+    const fine = new Float64Array(atac!.length);
+    for (let j = 0; j < fine.length; j++)
+      fine[j] = (o.rule.eRna * Math.sqrt(Math.max(0, atac![j]!) * Math.max(0, k27ac![j]!))) / ratio;
+    for (const h of p.genes) {
+      if (h.chrom !== c.name) continue;
+      addBody(fine, h, 1, 0.5);
+      addBody(fine, h, -1, 0.5);
+    }
+    return toGrid(fine, c.length);
+  });
+  return (g, ci) => {
+    const c = p.chroms[ci]!;
+    const fine = new Float64Array(c.observedMarks[0]!.length);
+    const own = g.strand === '+' ? 1 : -1;
+    addBody(fine, g, own, 0.5);
+    addBody(fine, g, own === 1 ? -1 : 1, -0.5);
+    const diff = toGrid(fine, c.length);
+    return symmetric[ci]!.map((v, k) => v + diff[k]!);
+  };
 }
 
 export interface PlantedPerturbation {
@@ -264,6 +364,8 @@ export function makeClasterProgramTruth(p: ClasterProgram): Record<string, unkno
   const held = (chroms: string[]) => p.genes.filter((g) => chroms.includes(g.chrom));
   const reference: Record<string, Comparison> = {};
   const ceiling: Record<string, Comparison> = {};
+  const landscape: Record<string, Comparison> = {};
+  const fromLandscape = landscapeOnlyEu(p);
   for (const [name, chroms] of [
     ['test', o.testChroms],
     ['validation', o.validationChroms],
@@ -271,6 +373,7 @@ export function makeClasterProgramTruth(p: ClasterProgram): Record<string, unkno
     const gs = held(chroms);
     reference[name] = compare(p, gs, ref);
     ceiling[name] = compare(p, gs, p.expectedEu);
+    landscape[name] = compare(p, gs, fromLandscape);
   }
   const terms = ruleTerms(p);
   const shares = [...terms.values()].map((t) => t.shareWithin10kb);
@@ -278,7 +381,7 @@ export function makeClasterProgramTruth(p: ClasterProgram): Record<string, unkno
     Object.fromEntries(Object.entries(c).map(([k, v]) => [k, r6(v as number)]));
   return {
     format: 'chromflow-simulate-claster-truth',
-    version: 1,
+    version: 2,
     seed: o.seed,
     parameters: { ...o, seed: undefined },
     conventions: [
@@ -291,11 +394,16 @@ export function makeClasterProgramTruth(p: ClasterProgram): Record<string, unkno
       'Samples: CLASTER windows centred on the TSS (10,001 × 100 bp, 401 × 1 kbp, − strand reversed), binned by structure-analysis binAroundTss; off-chromosome bins are masked and left out of the Pearson.',
       'Gene level = Σ of the target window from the TSS bin over ⌊(gene length − 1)/1 kbp⌋ further bins (gene orientation).',
       'reference: the rule on the observed marks and the observed balanced contacts (K̂ = balanced / (2 · mean balanced at distance 1)) against the observed EU; ceiling: the true expectation against the observed EU.',
+      'landscapeReference: the reference without the annotation, which CLASTER’s inputs do not hold: each gene’s rule rate times its expected body (pause over the first kb, P(body covers the bin) under the length law), the window’s own gene downstream, every other gene half each way (marks are symmetric about a TSS); the bin level a landscape-only model can approach.',
       'shareWithin10kb: Σ |grad × input| of log λ over mark bins within ±10 kbp of the TSS / the total.',
     ],
     splits: { validation: o.validationChroms, test: o.testChroms },
     reference: { test: round(reference['test']!), validation: round(reference['validation']!) },
     ceiling: { test: round(ceiling['test']!), validation: round(ceiling['validation']!) },
+    landscapeReference: {
+      test: round(landscape['test']!),
+      validation: round(landscape['validation']!),
+    },
     locality: {
       meanShareWithin10kb: r6(shares.reduce((a, b) => a + b, 0) / shares.length),
       medianShareWithin10kb: r6([...shares].sort((a, b) => a - b)[shares.length >> 1]!),

@@ -18,8 +18,10 @@ import {
   type ClasterGeneTruth,
   type ClasterProgram,
   DEFAULT_CLASTER_PROGRAM,
+  bodyCoverage,
   expectedEuOf,
   geneLevel,
+  landscapeOnlyEu,
   observedContactFactor,
   simulateClasterProgram,
   simulateClasterProgramStage,
@@ -63,6 +65,7 @@ let p: ClasterProgram;
 let truth: {
   reference: Record<string, { binPearson: number; genePearson: number; genes: number }>;
   ceiling: Record<string, { binPearson: number; genePearson: number }>;
+  landscapeReference: Record<string, { binPearson: number; genePearson: number; genes: number }>;
   locality: { meanShareWithin10kb: number };
   perturbations: {
     gene: string;
@@ -144,6 +147,73 @@ describe('CLASTER program (simulate --program claster)', () => {
       expect(truth.reference[s]!.binPearson).toBeGreaterThan(0.85);
       expect(truth.reference[s]!.binPearson).toBeLessThan(truth.ceiling[s]!.binPearson);
       expect(truth.reference[s]!.genes).toBe(60);
+    }
+  });
+
+  it('landscapeReference uses nothing a window lacks: other genes’ strands and every body end', () => {
+    // the annotation-aware reference would change with these; a model of the marks cannot see them
+    const own = p.genes.find((g) => g.chrom === 'chr4' && g.strand === '-')!;
+    const ci = p.chroms.findIndex((c) => c.name === 'chr4');
+    const moved = p.genes.map((g) => {
+      const len = 5000 + ((g.end - g.start) % 7) * 3000;
+      const strand = g === own ? g.strand : g.strand === '+' ? '-' : '+';
+      return g === own
+        ? { ...g, end: g.tss + 1, start: g.tss + 1 - len }
+        : {
+            ...g,
+            strand,
+            start: strand === '+' ? g.tss : g.tss + 1 - len,
+            end: strand === '+' ? g.tss + len : g.tss + 1,
+          };
+    }) as ClasterGeneTruth[];
+    const a = landscapeOnlyEu(p)(own, ci);
+    const b = landscapeOnlyEu({ ...p, genes: moved })(moved[p.genes.indexOf(own)]!, ci);
+    a.forEach((v, k) => expect(b[k]).toBeCloseTo(v, 9));
+    // what it costs: the bin level without the annotation is well below the reference, the gene level near it
+    for (const s of ['test', 'validation']) {
+      const l = truth.landscapeReference[s]!;
+      expect(l.genes).toBe(60);
+      expect(l.binPearson).toBeLessThan(truth.reference[s]!.binPearson - 0.1);
+      expect(l.binPearson).toBeGreaterThan(0.5);
+      expect(l.genePearson).toBeGreaterThan(truth.reference[s]!.genePearson - 0.1);
+    }
+  });
+
+  it('bodyCoverage is the generator’s mean body over its length law', () => {
+    // rate e^base on unmarked chromosomes; a 100-bp target grid shows the body bin by bin
+    const o = {
+      ...DEFAULT_CLASTER_PROGRAM,
+      geneLength: [5000, 5450] as [number, number],
+      targetBin: 100,
+    };
+    const rate = Math.exp(o.rule.base);
+    const length = 20_000;
+    const zero = Array.from({ length: 4 }, () => new Float64Array(length / 100));
+    for (const strand of ['+', '-'] as const) {
+      const tss = 10_050;
+      const mean = new Float64Array(80);
+      for (let len = o.geneLength[0]; len < o.geneLength[1]; len++) {
+        const g = {
+          geneId: 'g',
+          chrom: 'c',
+          strand,
+          tss,
+          start: strand === '+' ? tss : tss + 1 - len,
+          end: strand === '+' ? tss + len : tss + 1,
+        } as ClasterGeneTruth;
+        const eu = expectedEuOf({ name: 'c', length, marks: zero }, [g], o, () => 0).eu;
+        for (let d = 0; d < 80; d++) mean[d]! += eu[100 + (strand === '+' ? d : -d)]!;
+      }
+      const s = bodyCoverage(o, strand, 80);
+      for (let d = 0; d < 80; d++) {
+        const want = (rate / 10) * s[d]! * (d < 10 ? o.rule.pause : 1);
+        expect(mean[d]! / (o.geneLength[1] - o.geneLength[0]), `${strand} ${d}`).toBeCloseTo(
+          want,
+          12,
+        );
+      }
+      expect(s[49]).toBe(1);
+      expect(s[55]).toBe(0);
     }
   });
 

@@ -18,9 +18,10 @@ export type SimulateClasterProgramParams = {
  */
 export const simulateClasterProgramStage = defineStage<SimulateClasterProgramParams>({
   name: 'simulate.claster-program',
-  version: '1',
+  // v2: truth.json adds landscapeReference (the rule without the annotation)
+  version: '2',
   description:
-    'Simulates the CLASTER program: four marks at 100 bp (bigWig), a 1.6 kb contact map with ICE weights (.cool), genes (GTF) and EU-seq at 1 kbp (bigWig) from a stated rule, with truth.json (reference Pearson, planted perturbations, locality).',
+    'Simulates the CLASTER program: four marks at 100 bp (bigWig), a 1.6 kb contact map with ICE weights (.cool), genes (GTF) and EU-seq at 1 kbp (bigWig) from a stated rule, with truth.json (reference Pearson with and without the annotation, planted perturbations, locality).',
   params: {
     type: 'object',
     properties: {

@@ -20,3 +20,6 @@ export * from './claster-program.js';
 export * from './claster-program-truth.js';
 export * from './write-claster-program.js';
 export * from './stages/simulate-claster-program.js';
+export * from './batch-effect.js';
+export * from './write-batch-cells.js';
+export * from './stages/simulate-batch-cells.js';

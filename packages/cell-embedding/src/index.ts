@@ -19,3 +19,4 @@ export * from './adjusted-rand-index.js';
 export * from './kmeans.js';
 export * from './embedding-matrix.js';
 export { stages } from './stages/all.js';
+export * from './batch-mixing.js';

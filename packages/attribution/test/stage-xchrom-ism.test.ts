@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Float32, makeVector, Table, Utf8, vectorFromArray } from 'apache-arrow';
@@ -223,7 +223,7 @@ print(json.dumps({"chroms": bw.chroms(), "iv": {c: list(bw.intervals(c) or ()) f
     expect(start - (p % (planted.data.nPeaks / 2)) * 100).toBe(Math.floor((L - 10) / 2));
   }, 120_000);
 
-  it('names a missing peak, cell type or label column', async () => {
+  it('names a missing peak, cell type, label column or a checkpoint of another model', async () => {
     const outputs = { ism: join(dir, 'bad.parquet'), tracks: join(dir, 'bad') };
     const run = (params: Partial<typeof PARAMS> & Record<string, unknown>) =>
       stage.run({ ...ctx(dir), params: { ...PARAMS, ...params }, inputs, outputs });
@@ -236,5 +236,23 @@ print(json.dumps({"chroms": bw.chroms(), "iv": {c: list(bw.intervals(c) or ()) f
     await expect(run({ peaks: ['p0'], labelColumn: 'cluster' })).rejects.toThrow(
       /the cell table has no column 'cluster'/,
     );
+    const other = join(dir, 'get-ckpt');
+    await mkdir(other);
+    await writeFile(
+      join(other, 'model.json'),
+      JSON.stringify({
+        format: 'layers-model',
+        modelTopology: { format: 'chromflow-get' },
+        weightsManifest: [],
+      }),
+    );
+    await expect(
+      stage.run({
+        ...ctx(dir),
+        params: { ...PARAMS, peaks: ['p0'] },
+        inputs: { ...inputs, checkpoint: other },
+        outputs,
+      }),
+    ).rejects.toThrow(/not an XChrom checkpoint/);
   }, 60_000);
 });

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tableFromArrays } from 'apache-arrow';
@@ -13,7 +12,8 @@ import {
 import { initBackend } from '@chromflow/compute';
 import { writeBigWig } from '@chromflow/genome-io';
 import { readCellLabels } from '@chromflow/atac-pseudobulk';
-import { CELLS_DIR, loadXChromModel, readXChromPredictionInputs } from '@chromflow/models';
+import { readXChromPredictionInputs } from '@chromflow/models';
+import { loadXChromForCells, wiredInput, xchromExplainPorts } from './xchrom-stage-inputs.js';
 import { evaluateHead, inSilicoMutagenesisMulti } from '../in-silico-mutagenesis.js';
 import { gradientTimesInputPerPosition, ismScores, spanCodes } from '../xchrom-ism.js';
 import { xchromGroupLogits } from '../xchrom-cell-type-head.js';
@@ -86,12 +86,7 @@ export const xchromIsmStage = defineStage<XChromIsmParams>({
     },
   },
   inputs: {
-    checkpoint: {
-      kind: 'directory',
-      type: 'xchrom-checkpoint',
-      description: 'models.xchrom-train',
-    },
-    embedding: { kind: 'table', type: 'cell-embedding', description: 'cells: RNA embedding' },
+    ...xchromExplainPorts,
     sequences: {
       kind: 'table',
       type: 'sequence-codes',
@@ -120,20 +115,8 @@ export const xchromIsmStage = defineStage<XChromIsmParams>({
   resources: { cpu: 2, memoryGb: 4, gpu: true },
   async run(ctx) {
     const backend = await initBackend({ quiet: true });
-    const need = (port: string): string => {
-      const path = ctx.inputs[port];
-      if (!path)
-        throw new ChromflowError('STAGE', `input '${port}' is not wired`, {
-          stage: STAGE,
-          field: port,
-        });
-      return path;
-    };
-    const checkpoint = need('checkpoint');
-    const forCells = join(checkpoint, CELLS_DIR);
-    const { model } = await loadXChromModel(
-      existsSync(join(forCells, 'model.json')) ? forCells : checkpoint,
-    );
+    const need = (port: string): string => wiredInput(ctx.inputs, port, STAGE);
+    const { model } = await loadXChromForCells(need('checkpoint'));
     const seqPath = need('sequences');
     const { seq, barcodes, emb } = await readXChromPredictionInputs(
       model.config,

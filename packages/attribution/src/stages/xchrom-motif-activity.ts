@@ -1,11 +1,10 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { tableFromArrays } from 'apache-arrow';
 import { ChromflowError, defineStage, withEncoding, writeTable } from '@chromflow/core';
 import { initBackend } from '@chromflow/compute';
 import { readMotifs } from '@chromflow/genome-io';
 import { writeH5ad } from '@chromflow/cell-embedding';
-import { CELLS_DIR, loadXChromModel, readXChromPredictionInputs } from '@chromflow/models';
+import { readXChromPredictionInputs } from '@chromflow/models';
+import { loadXChromForCells, wiredInput, xchromExplainPorts } from './xchrom-stage-inputs.js';
 import { consensusCodes, gcMatchedBackgrounds } from '../motif-backgrounds.js';
 import { xchromMotifActivity } from '../xchrom-motif-activity.js';
 
@@ -42,12 +41,7 @@ export const xchromMotifActivityStage = defineStage<XChromMotifActivityParams>({
     },
   },
   inputs: {
-    checkpoint: {
-      kind: 'directory',
-      type: 'xchrom-checkpoint',
-      description: 'models.xchrom-train',
-    },
-    embedding: { kind: 'table', type: 'cell-embedding', description: 'cells: RNA embedding' },
+    ...xchromExplainPorts,
     motifs: { kind: 'file', type: 'motifs', description: 'a MEME or JASPAR motif file' },
     sequences: {
       kind: 'table',
@@ -72,20 +66,8 @@ export const xchromMotifActivityStage = defineStage<XChromMotifActivityParams>({
   resources: { cpu: 2, memoryGb: 4, gpu: true },
   async run(ctx) {
     const backend = await initBackend({ quiet: true });
-    const need = (port: string): string => {
-      const path = ctx.inputs[port];
-      if (!path)
-        throw new ChromflowError('STAGE', `input '${port}' is not wired`, {
-          stage: STAGE,
-          field: port,
-        });
-      return path;
-    };
-    const checkpoint = need('checkpoint');
-    const forCells = join(checkpoint, CELLS_DIR);
-    const { model } = await loadXChromModel(
-      existsSync(join(forCells, 'model.json')) ? forCells : checkpoint,
-    );
+    const need = (port: string): string => wiredInput(ctx.inputs, port, STAGE);
+    const { model } = await loadXChromForCells(need('checkpoint'));
     const motifPath = need('motifs');
     const all = (await readMotifs(motifPath)).motifs;
     const wanted = ctx.params.motifs ?? [];

@@ -20,3 +20,7 @@ export * from './kmeans.js';
 export * from './embedding-matrix.js';
 export { stages } from './stages/all.js';
 export * from './batch-mixing.js';
+export * from './mutual-information.js';
+export * from './lbfgs.js';
+export * from './logistic-regression.js';
+export * from './classification-accuracy.js';

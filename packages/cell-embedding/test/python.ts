@@ -28,3 +28,14 @@ export function runPythonJson<T>(python: string, script: string, args: string[])
   if (r.status !== 0) throw new Error(`${script} failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as T;
 }
+
+/** Like `runPythonJson`, with `input` sent as JSON on stdin. */
+export function runPythonJsonInput<T>(python: string, script: string, input: unknown): T {
+  const r = spawnSync(python, [new URL(`./oracle/${script}`, import.meta.url).pathname], {
+    input: JSON.stringify(input),
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
+  if (r.status !== 0) throw new Error(`${script} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
+}

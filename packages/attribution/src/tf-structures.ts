@@ -1,5 +1,11 @@
-import { ChromflowError, makeTable } from '@chromflow/core';
-import type { MotifClusterTable } from '@chromflow/genome-io';
+import { ChromflowError, makeTable, requireColumns, requireEncoding } from '@chromflow/core';
+import {
+  int32sOf,
+  motifClusterKeys,
+  stringsOf,
+  type Motif,
+  type MotifClusterTable,
+} from '@chromflow/genome-io';
 import { tfSymbolsOfMotifName } from '@chromflow/models';
 import type { Table } from 'apache-arrow';
 
@@ -91,6 +97,7 @@ function tfsOfMotif(
   motif: string,
   annotation: ReadonlyMap<string, string>,
   byProtein: ReadonlyMap<string, string>,
+  altNames: ReadonlyMap<string, string>,
 ): string[] {
   const direct = annotation.get(motif);
   if (direct) return [direct];
@@ -99,18 +106,43 @@ function tfsOfMotif(
     const viaHuman = byProtein.get(hoco[1]!);
     if (viaHuman) return [viaHuman];
   }
+  const alt = altNames.get(motif);
+  if (alt) {
+    const symbols = alt
+      .split(/::|\+/)
+      .map((t) => t.trim().toUpperCase())
+      .filter((t) => t !== '');
+    if (symbols.length > 0) return symbols;
+  }
   return tfSymbolsOfMotifName(motif).map((s) => s.replace(/\.MOUSE$/, ''));
+}
+
+/**
+ * The motif → cluster table of a motif file scanned without one (genome-io's
+ * motif-scan then writes one column per motif, named by its id): each motif
+ * is its own cluster.
+ */
+export function motifsAsClusters(motifs: readonly Motif[]): MotifClusterTable {
+  const ids = motifs.map((m) => m.id);
+  return { motifs: ids, clusters: [...ids] };
 }
 
 /**
  * Cluster → TF symbols (sorted, unique) from a motif → cluster table and
  * motif annotations. `names` renames clusters (cluster label → the column name
  * used in the gene × motif matrix, e.g. GET's archetype name); unnamed
- * clusters keep their label.
+ * clusters keep their label. `motifs` (the motif file) gives a table motif
+ * found under any of its `motifClusterKeys` the symbols of its alt name
+ * (`FOS::JUN` → FOS, JUN) when the annotation has none: ids such as
+ * `SIM.AP1` or `MA0099.3` name no TF themselves.
  */
 export function clusterTfGenes(
   table: MotifClusterTable,
-  options: { annotation?: ReadonlyMap<string, string>; names?: ReadonlyMap<string, string> } = {},
+  options: {
+    annotation?: ReadonlyMap<string, string>;
+    names?: ReadonlyMap<string, string>;
+    motifs?: readonly Motif[];
+  } = {},
 ): Map<string, string[]> {
   const annotation = options.annotation ?? new Map<string, string>();
   const byProtein = new Map<string, string>();
@@ -118,13 +150,16 @@ export function clusterTfGenes(
     const hoco = /^([A-Z0-9]+)_HUMAN\.H\d+MO\./.exec(motif);
     if (hoco) byProtein.set(hoco[1]!, tf);
   }
+  const altNames = new Map<string, string>();
+  for (const m of options.motifs ?? [])
+    if (m.altName) for (const k of motifClusterKeys(m)) altNames.set(k, m.altName);
   const sets = new Map<string, Set<string>>();
   table.motifs.forEach((motif, i) => {
     const label = table.clusters[i]!;
     const key = options.names?.get(label) ?? label;
     let s = sets.get(key);
     if (!s) sets.set(key, (s = new Set()));
-    for (const tf of tfsOfMotif(motif, annotation, byProtein)) s.add(tf);
+    for (const tf of tfsOfMotif(motif, annotation, byProtein, altNames)) s.add(tf);
   });
   return new Map([...sets].map(([k, s]) => [k, [...s].sort()]));
 }
@@ -159,6 +194,70 @@ export function groupExpression(table: Table, group: string): Map<string, number
     });
   }
   return out;
+}
+
+/**
+ * TF structures from a `plddt-domains` table (structure-analysis.plddt-domains,
+ * whose `protein` param names the TF; several proteins' rows may share one
+ * table): TF symbol (the `protein` column, upper-cased) → its domains. One
+ * protein under two chains is ambiguous and a VALUE error.
+ */
+export function tfStructuresFromTable(table: Table, path?: string): Map<string, TfStructure> {
+  requireEncoding(table, 'plddt-domains', path);
+  requireColumns(
+    table,
+    [
+      'protein',
+      'chain',
+      'residue_start',
+      'residue_end',
+      'confidence',
+      'mean_plddt',
+      'positive_ratio',
+      'is_dbd',
+    ],
+    path,
+  );
+  const protein = stringsOf(table, 'protein', path);
+  const chain = stringsOf(table, 'chain', path);
+  const start = int32sOf(table, 'residue_start', path);
+  const end = int32sOf(table, 'residue_end', path);
+  const confidence = stringsOf(table, 'confidence', path);
+  const plddt = table.getChild('mean_plddt')!;
+  const positive = table.getChild('positive_ratio')!;
+  const dbd = table.getChild('is_dbd')!;
+  const out = new Map<string, TfStructure & { chain: string; domains: TfDomain[] }>();
+  for (let i = 0; i < table.numRows; i++) {
+    const key = protein[i]!.toUpperCase();
+    let s = out.get(key);
+    if (!s) out.set(key, (s = { protein: protein[i]!, chain: chain[i]!, domains: [] }));
+    if (s.chain !== chain[i]) {
+      throw new ChromflowError('VALUE', `protein '${protein[i]}' has domains on two chains`, {
+        path,
+        field: 'chain',
+        expected: `one chain per TF (chain ${s.chain} as before)`,
+        found: chain[i]!,
+      });
+    }
+    const c = confidence[i];
+    if (c !== 'high' && c !== 'low') {
+      throw new ChromflowError('VALUE', `domain row ${i} has confidence '${c}'`, {
+        path,
+        field: 'confidence',
+        expected: "'high' or 'low'",
+        found: String(c),
+      });
+    }
+    s.domains.push({
+      residueStart: start[i]!,
+      residueEnd: end[i]!,
+      confidence: c,
+      meanPlddt: Number(plddt.get(i)),
+      positiveRatio: Number(positive.get(i)),
+      isDbd: dbd.get(i) === true,
+    });
+  }
+  return new Map([...out].map(([k, s]) => [k, { protein: s.protein, domains: s.domains }]));
 }
 
 function structureSummary(s: TfStructure): NonNullable<InteractionTf['structure']> {

@@ -18,6 +18,7 @@ import {
   saveGetModel,
   type GetInputs,
 } from '@chromflow/models';
+import { stages as structureStages } from '@chromflow/structure-analysis';
 import { stages } from '../src/stages/all.js';
 import { directLingam } from '../src/direct-lingam.js';
 import type { GetInterpretParams } from '../src/stages/get-interpret.js';
@@ -104,6 +105,16 @@ async function writeInputs(dir: string): Promise<Record<string, string>> {
   return paths;
 }
 
+const outputsIn = (dir: string) => ({
+  'gene-motif': join(dir, 'gm.parquet'),
+  h5ad: join(dir, 'gm.h5ad'),
+  'region-importance': join(dir, 'ri.parquet'),
+  tracks: join(dir, 'tracks'),
+  interactions: join(dir, 'inter.parquet'),
+  lingam: join(dir, 'lingam.parquet'),
+  'interaction-tfs': join(dir, 'itf.parquet'),
+});
+
 const PARAMS: GetInterpretParams = {
   cellTypes: [],
   genes: [],
@@ -126,15 +137,7 @@ describe('attribution.get-interpret', () => {
     const dir = await mkdtemp(join(tmpdir(), 'get-interpret-'));
     try {
       const inputs = await writeInputs(dir);
-      const outputs = {
-        'gene-motif': join(dir, 'gm.parquet'),
-        h5ad: join(dir, 'gm.h5ad'),
-        'region-importance': join(dir, 'ri.parquet'),
-        tracks: join(dir, 'tracks'),
-        interactions: join(dir, 'inter.parquet'),
-        lingam: join(dir, 'lingam.parquet'),
-        'interaction-tfs': join(dir, 'itf.parquet'),
-      };
+      const outputs = outputsIn(dir);
       await stage.run({ ...ctx(dir), params: PARAMS, inputs, outputs });
       const gm = await readTable(outputs['gene-motif']);
       // 5 genes × 2 types × (4 clusters + accessibility).
@@ -311,6 +314,184 @@ describe('attribution.get-interpret', () => {
         stage.run({ ...ctx(dir), params: PARAMS, inputs: { ...inputs, checkpoint: pre }, outputs }),
       ).rejects.toThrow(/needs an expression model/);
       expect(tf.memory().numTensors).toBeLessThan(200);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+/** A MEME file of the four clusters as motifs (motif-scan without a cluster table names columns by id). */
+function memeText(alts: readonly string[]): string {
+  const rows = ' 0.7 0.1 0.1 0.1\n 0.1 0.1 0.1 0.7\n';
+  return (
+    'MEME version 4\n\nALPHABET= ACGT\n\n' +
+    CLUSTERS.map(
+      (id, i) =>
+        `MOTIF ${id} ${alts[i]}\n\nletter-probability matrix: alength= 4 w= 2 nsites= 20 E= 0\n${rows}\n`,
+    ).join('')
+  );
+}
+
+/**
+ * A made AlphaFold-like chain of 200 residues: pLDDT 30 on 1–40 and 101–140,
+ * 90 on 41–100 (Lys/Arg: the DNA-binding call) and on 141–200 (Ala).
+ */
+function madeStructure(): string {
+  const lines: string[] = [];
+  for (let r = 1; r <= 200; r++) {
+    const high = (r > 40 && r <= 100) || r > 140;
+    const res = r > 40 && r <= 100 ? (r % 2 ? 'LYS' : 'ARG') : 'ALA';
+    const b = (high ? 90 : 30).toFixed(2);
+    lines.push(
+      `ATOM  ${String(r).padStart(5)}  CA  ${res} A${String(r).padStart(4)}    ` +
+        `   0.000   0.000   0.000  1.00${b.padStart(6)}           C  `,
+    );
+  }
+  return lines.join('\n') + '\nEND\n';
+}
+
+describe('attribution.get-interpret TF table from a motif file, with structures', () => {
+  const stage = stages.find((s) => s.name === 'attribution.get-interpret')!;
+  const domainsStage = structureStages.find((s) => s.name === 'structure-analysis.plddt-domains')!;
+  it("takes each motif as its cluster and its alt name's TFs; joins pLDDT domains by TF symbol", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'get-interpret-tfs-'));
+    try {
+      const inputs = await writeInputs(dir);
+      const outputs = outputsIn(dir);
+      // m3 is a heterodimer motif (FOS::JUN): both TFs are candidates for it.
+      const motifs = join(dir, 'motifs.meme');
+      await writeFile(motifs, memeText(['SPI1', 'GATA1', 'CEBPB', 'FOS::JUN']));
+      const symbols = ['SPI1', 'GATA1', 'CEBPB', 'FOS', 'JUN'];
+      const exprPath = join(dir, 'expression.parquet');
+      await writeTable(
+        exprPath,
+        makeTable(
+          {
+            group: [...symbols.map(() => 'A'), ...symbols.map(() => 'B')],
+            gene_id: [...symbols, ...symbols],
+            gene_name: [...symbols, ...symbols],
+            log_cpm: Float64Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]),
+          },
+          'gene-expression',
+          '1',
+        ),
+      );
+      const pdb = join(dir, 'spi1.pdb');
+      await writeFile(pdb, madeStructure());
+      const domains = join(dir, 'domains.parquet');
+      await domainsStage.run({
+        ...ctx(dir),
+        params: {
+          chain: 'A',
+          protein: 'SPI1',
+          window: 10,
+          threshold: 0.6,
+          merge_gap: 30,
+          min_length: 30,
+          convention: 'get',
+          include_histidine: false,
+          dbd_count: 1,
+        },
+        inputs: { structure: pdb },
+        outputs: { 'plddt-domains': domains },
+      });
+      const dt = await readTable(domains);
+      const isDbd = dt.getChild('is_dbd')!.toArray() as boolean[];
+      const d = Array.from(isDbd).findIndex((v) => v);
+      const dbdStart = Number(dt.getChild('residue_start')!.get(d));
+      const dbdEnd = Number(dt.getChild('residue_end')!.get(d));
+      // The Lys/Arg block is the call (its ends move by the smoothing window).
+      expect(dbdStart).toBeGreaterThan(35);
+      expect(dbdEnd).toBeLessThan(106);
+      const nHigh = (dt.getChild('confidence')!.toArray() as string[]).filter(
+        (c) => c === 'high',
+      ).length;
+      expect(nHigh).toBe(2);
+
+      await stage.run({
+        ...ctx(dir),
+        params: { ...PARAMS, interactionFraction: 1 },
+        inputs: { ...inputs, expression: exprPath, motifs, 'tf-domains': domains },
+        outputs,
+      });
+      const itf = await readTable(outputs['interaction-tfs']);
+      // Every pair of the 4 motifs, per type; m3 has two TFs (FOS, JUN), the others one.
+      const tfsOf: Record<string, string[]> = {
+        m0: ['SPI1'],
+        m1: ['GATA1'],
+        m2: ['CEBPB'],
+        m3: ['JUN', 'FOS'],
+      };
+      const perPair = (a: string, b: string) => tfsOf[a]!.length + tfsOf[b]!.length;
+      let expected = 0;
+      for (let i = 0; i < 4; i++)
+        for (let j = i + 1; j < 4; j++) expected += perPair(CLUSTERS[i]!, CLUSTERS[j]!);
+      expect(itf.numRows).toBe(2 * expected);
+      let spi1Rows = 0;
+      for (let i = 0; i < itf.numRows; i++) {
+        const motif = String(itf.getChild('motif')!.get(i));
+        const tf = String(itf.getChild('tf')!.get(i));
+        const rank = Number(itf.getChild('tf_rank')!.get(i));
+        const type = String(itf.getChild('group')!.get(i));
+        // Ranked by expression: JUN (5 / 10) above FOS (4 / 9).
+        expect(tf).toBe(tfsOf[motif]![rank - 1]);
+        expect(Number(itf.getChild('expression')!.get(i))).toBe(
+          symbols.indexOf(tf) + 1 + (type === 'B' ? 5 : 0),
+        );
+        const protein = String(itf.getChild('protein')!.get(i));
+        if (tf === 'SPI1') {
+          spi1Rows++;
+          expect(protein).toBe('SPI1');
+          expect(Number(itf.getChild('dbd_residue_start')!.get(i))).toBe(dbdStart);
+          expect(Number(itf.getChild('dbd_residue_end')!.get(i))).toBe(dbdEnd);
+          expect(Number(itf.getChild('high_confidence_domains')!.get(i))).toBe(2);
+          expect(String(itf.getChild('domains')!.get(i))).toContain(`${dbdStart}-${dbdEnd}:high`);
+        } else {
+          expect(protein).toBe('');
+          expect(Number(itf.getChild('high_confidence_domains')!.get(i))).toBe(-1);
+          expect(Number.isNaN(Number(itf.getChild('dbd_residue_start')!.get(i)))).toBe(true);
+        }
+      }
+      expect(spi1Rows).toBe(2 * 3);
+
+      // A cluster table none of whose clusters is a model column is named, not an empty table.
+      const clusters = join(dir, 'clusters.tsv');
+      await writeFile(clusters, 'motif\tcluster\nSPI1_MA0080.1\t84\n');
+      await expect(
+        stage.run({
+          ...ctx(dir),
+          params: PARAMS,
+          inputs: { ...inputs, expression: exprPath, 'motif-clusters': clusters },
+          outputs,
+        }),
+      ).rejects.toThrow(/no motif column of the model is a cluster of the TF table/);
+      // Domains of one TF on two chains are ambiguous.
+      const twoChains = join(dir, 'two.parquet');
+      const t = await readTable(domains);
+      const chains = (t.getChild('chain')!.toArray() as string[]).map((c, i) =>
+        i === 0 ? 'B' : c,
+      );
+      await writeTable(
+        twoChains,
+        makeTable(
+          {
+            ...Object.fromEntries(
+              t.schema.fields.map((f) => [f.name, t.getChild(f.name)!.toArray()]),
+            ),
+            chain: chains,
+          },
+          'plddt-domains',
+          '1',
+        ),
+      );
+      await expect(
+        stage.run({
+          ...ctx(dir),
+          params: PARAMS,
+          inputs: { ...inputs, expression: exprPath, motifs, 'tf-domains': twoChains },
+          outputs,
+        }),
+      ).rejects.toThrow(/protein 'SPI1' has domains on two chains/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

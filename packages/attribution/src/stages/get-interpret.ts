@@ -9,7 +9,13 @@ import {
   writeTable,
 } from '@chromflow/core';
 import { initBackend } from '@chromflow/compute';
-import { int32sOf, readMotifClusters, readTextLines, stringsOf } from '@chromflow/genome-io';
+import {
+  int32sOf,
+  readMotifClusters,
+  readMotifs,
+  readTextLines,
+  stringsOf,
+} from '@chromflow/genome-io';
 import { writeH5ad } from '@chromflow/cell-embedding';
 import {
   getTableInputs,
@@ -26,7 +32,9 @@ import {
   groupExpression,
   interactionTfs,
   interactionTfsToTable,
+  motifsAsClusters,
   motifTfAnnotationFromText,
+  tfStructuresFromTable,
 } from '../tf-structures.js';
 import {
   motifCorrelation,
@@ -59,7 +67,7 @@ const STAGE = 'attribution.get-interpret';
 
 export const getInterpretStage = defineStage<GetInterpretParams>({
   name: STAGE,
-  version: '3',
+  version: '4',
   description:
     "GET interpretation (shared/notes/get-reference.md): per cell type and gene, the Jacobian of the predicted expression at the gene's TSS region(s) and strand (window centred on the TSS) with respect to the region × (motif clusters, accessibility) input and to each region's embedding; gene × motif = input × gradient summed (or averaged) over the window's regions; region importance = ℓ2 norm of the embedding gradient per region ÷ the gene's max.",
   params: {
@@ -140,11 +148,25 @@ export const getInterpretStage = defineStage<GetInterpretParams>({
       optional: true,
       description: 'motif → cluster table whose cluster labels are the features columns',
     },
+    motifs: {
+      kind: 'file',
+      type: 'motifs',
+      optional: true,
+      description:
+        'the MEME/JASPAR file the features were scanned with: TF symbols from its alt names (FOS::JUN → FOS, JUN); without motif-clusters each motif is its own cluster (motif-scan without a cluster table)',
+    },
     'motif-annotation': {
       kind: 'file',
       type: 'motif-annotation',
       optional: true,
       description: 'motif → TF symbol TSV (HOCOMOCO / Jolma annotation); else TFs from motif names',
+    },
+    'tf-domains': {
+      kind: 'table',
+      type: 'plddt-domains',
+      optional: true,
+      description:
+        'structure-analysis.plddt-domains of TF structures, protein = TF symbol: pLDDT domains and DBD call joined to interaction-tfs',
     },
   },
   outputs: {
@@ -180,7 +202,7 @@ export const getInterpretStage = defineStage<GetInterpretParams>({
       kind: 'table',
       type: 'interaction-tfs',
       description:
-        "per cell type's interactions, the 2 most expressed TFs of each motif's cluster (empty without expression and motif-clusters)",
+        "per cell type's interactions, the 2 most expressed TFs of each motif's cluster, with their pLDDT domains where tf-domains has them (empty without expression, or without both motif-clusters and motifs)",
     },
     tracks: {
       kind: 'directory',
@@ -346,9 +368,10 @@ export const getInterpretStage = defineStage<GetInterpretParams>({
 
 /**
  * GET's TF step: for each cell type's kept interactions, the two most
- * expressed TFs of each motif's cluster in that type (tf-structures.ts). No
- * structures are joined here (structure-analysis inputs are not wired); an
- * empty table where expression or motif-clusters is not wired.
+ * expressed TFs of each motif's cluster in that type (tf-structures.ts),
+ * joined to the structures of `tf-domains` where given. Clusters come from
+ * `motif-clusters`, else one per motif of `motifs`; an empty table where
+ * expression or both of those are not wired.
  */
 async function interactionTfTable(
   inputs: Record<string, string | undefined>,
@@ -359,21 +382,39 @@ async function interactionTfTable(
 ): Promise<Table> {
   const exprPath = inputs['expression'];
   const clustersPath = inputs['motif-clusters'];
-  if (!exprPath || !clustersPath) {
-    log.info('interaction TFs: expression or motif-clusters not wired, table left empty');
+  const motifsPath = inputs['motifs'];
+  if (!exprPath || (!clustersPath && !motifsPath)) {
+    log.info(
+      'interaction TFs: expression, or motif-clusters and motifs, not wired; table left empty',
+    );
     return interactionTfsToTable('', []);
   }
   const annPath = inputs['motif-annotation'];
   const annotation = annPath
     ? motifTfAnnotationFromText((await readLines(annPath)).join('\n'), annPath)
     : undefined;
-  const tfs = clusterTfGenes(await readMotifClusters(clustersPath), { annotation });
+  const motifs = motifsPath ? (await readMotifs(motifsPath)).motifs : undefined;
+  const table = clustersPath ? await readMotifClusters(clustersPath) : motifsAsClusters(motifs!);
+  const tfs = clusterTfGenes(table, { annotation, motifs });
+  const unknown = names.filter((n) => !tfs.has(n));
+  if (unknown.length === names.length)
+    throw new ChromflowError('VALUE', 'no motif column of the model is a cluster of the TF table', {
+      path: clustersPath ?? motifsPath,
+      field: clustersPath ? 'motif-clusters' : 'motifs',
+      expected: `clusters such as ${names.slice(0, 3).join(', ')}`,
+      found: [...tfs.keys()].slice(0, 3).join(', '),
+    });
+  if (unknown.length > 0) log.info(`interaction TFs: no TF table entry for ${unknown.join(', ')}`);
+  const domainsPath = inputs['tf-domains'];
+  const structures = domainsPath
+    ? tfStructuresFromTable(await readTable(domainsPath), domainsPath)
+    : undefined;
   const expression = await readTable(exprPath);
   const parts = groups
     .filter((g) => g.group !== 'pooled')
     .map((g) => {
       const kept = topInteractions(motifCorrelation(g.values, g.n, names.length), names, fraction);
-      const r = interactionTfs(kept, tfs, groupExpression(expression, g.group));
+      const r = interactionTfs(kept, tfs, groupExpression(expression, g.group), { structures });
       if (r.missing.length > 0)
         log.info(`interaction TFs in ${g.group}: no expressed TF for ${r.missing.join(', ')}`);
       return interactionTfsToTable(g.group, r.rows);

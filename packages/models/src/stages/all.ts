@@ -8,6 +8,7 @@ import { getPredict } from './get-predict.js';
 import { atacformerPretrain } from './atacformer-pretrain.js';
 import { atacformerEmbed } from './atacformer-embed.js';
 import { atacformerFinetune } from './atacformer-finetune.js';
+import { atacformerCraft } from './atacformer-craft.js';
 import { clasterTrain } from './claster-train.js';
 import { clasterPredict } from './claster-predict.js';
 import { clasterPerturb } from './claster-perturb.js';
@@ -22,6 +23,7 @@ export const stages = [
   getPredict,
   atacformerPretrain,
   atacformerFinetune,
+  atacformerCraft,
   atacformerEmbed,
   clasterTrain,
   clasterPredict,

@@ -147,29 +147,69 @@ describe('models.atacformer-pretrain, -finetune and -embed', () => {
       const rows = Array.from({ length: 40 }, (_, r) => `cell${r}\t${r % 2 === 0 ? 'A' : 'B'}`);
       await writeFile(labelsPath, ['barcode\tcell_type', ...rows.slice(1)].join('\n') + '\n');
       const tuned = join(dir, 'tuned');
+      const predictions = join(dir, 'predictions.parquet');
       const ft = await stage('models.atacformer-finetune').run({
         ...quietCtx(dir),
         params: {
           labelColumn: 'cell_type',
-          epochs: 2,
-          patience: 2,
+          epochs: 4,
+          patience: 4,
           batchSize: 8,
           learningRate: 1e-2,
           valFraction: 0.2,
+          crossEntropyWeight: 1,
           seed: 0,
         } as never,
         inputs: { ...inputs, checkpoint, labels: labelsPath },
-        outputs: { checkpoint: tuned },
+        outputs: { checkpoint: tuned, predictions },
       });
       expect(ft?.metrics?.['unlabelledCells']).toBe(1);
+      // Every tokenized cell predicted, with probabilities over A and B summing to 1;
+      // the groups differ in their tokens, so the head gets the labelled cells right.
+      const pt = await readTable(predictions);
+      expect(pt.schema.metadata.get('chromflow.encoding-type')).toBe('atacformer-cell-types');
+      expect(pt.schema.fields.map((f) => f.name)).toEqual([
+        'barcode',
+        'label',
+        'split',
+        'predicted_cell_type',
+        'probability',
+        'prob_A',
+        'prob_B',
+      ]);
+      expect(pt.numRows).toBe(40);
+      const col = (name: string) => [...pt.getChild(name)!] as unknown[];
+      expect(col('split').filter((s) => s === 'unlabelled')).toHaveLength(1);
+      expect(col('split').filter((s) => s === 'val')).toHaveLength(8);
+      const pa = col('prob_A') as number[];
+      const pb = col('prob_B') as number[];
+      pa.forEach((p, i) => {
+        expect(p + pb[i]!).toBeCloseTo(1, 5);
+        expect(col('probability')[i]).toBeCloseTo(Math.max(p, pb[i]!), 6);
+      });
+      const labelled = col('label').map((l, i) => [l, col('predicted_cell_type')[i]] as const);
+      const right = labelled.filter(([l, p]) => l !== '' && l === p).length;
+      expect(right / 39).toBeGreaterThan(0.9);
+      expect(ft?.metrics?.['valAccuracy']).toBeGreaterThan(0.8);
       const tunedCells = join(dir, 'tuned-cells.parquet');
+      const tunedH5ad = join(dir, 'tuned.h5ad');
       await stage('models.atacformer-embed').run({
         ...quietCtx(dir),
         params: { batchSize: 16, seed: 0 } as never,
         inputs: { ...inputs, checkpoint: tuned },
-        outputs: { ...out, cells: tunedCells },
+        outputs: { ...out, cells: tunedCells, h5ad: tunedH5ad },
       });
       expect((await readTable(tunedCells)).numRows).toBe(40);
+      // The embed stage puts the head's predictions in the h5ad obs, equal to the table's.
+      const tad = await readH5ad(tunedH5ad);
+      const cat = tad.obs.columns['predicted_cell_type'] as {
+        categories: string[];
+        codes: Int32Array;
+      };
+      expect(cat.categories).toEqual(['A', 'B']);
+      expect(Array.from(cat.codes, (c) => cat.categories[c])).toEqual(col('predicted_cell_type'));
+      const obsProb = tad.obs.columns['prob_A'] as Float32Array;
+      pa.forEach((p, i) => expect(obsProb[i]).toBeCloseTo(p, 5));
 
       // Tokens made with another vocabulary than the checkpoint's.
       const other = join(dir, 'other-vocabulary.tsv');

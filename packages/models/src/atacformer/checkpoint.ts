@@ -4,6 +4,7 @@ import { ChromflowError } from '@chromflow/core';
 import { fileIoHandler, saveNamedTensors } from '@chromflow/compute';
 import type { AtacformerConfig } from './config.js';
 import { AtacformerModel } from './model.js';
+import type { CellTypeHead } from './classifier.js';
 
 /**
  * Atacformer checkpoints: TF.js `model.json` + `weights.bin` holding every
@@ -22,6 +23,8 @@ export interface AtacformerManifest {
   dataHashes: Record<string, string>;
   metrics: Record<string, number>;
   bestEpoch?: number;
+  /** Classes of the cell-type head (`celltype/kernel`, `celltype/bias`), when the checkpoint holds one. */
+  cellTypes?: string[];
 }
 
 interface Topology {
@@ -33,14 +36,26 @@ export async function saveAtacformerModel(
   dir: string,
   model: AtacformerModel,
   manifest: AtacformerManifest,
+  head?: CellTypeHead,
 ): Promise<void> {
   const table = tf.tensor2d(model.table.weights, [model.config.vocabSize, model.config.dim]);
+  const k = head?.classes.length ?? 0;
+  const headTensors = head
+    ? [
+        { name: 'celltype/kernel', tensor: tf.tensor2d(head.kernel, [model.config.dim, k]) },
+        { name: 'celltype/bias', tensor: tf.tensor1d(head.bias) },
+      ]
+    : [];
   try {
     const tensors = [
       { name: 'tokens/table', tensor: table as tf.Tensor },
       ...model.vars.named.map((n) => ({ name: n.name, tensor: n.variable })),
+      ...headTensors,
     ];
-    const topology: Topology = { config: model.config, manifest };
+    const topology: Topology = {
+      config: model.config,
+      manifest: head ? { ...manifest, cellTypes: [...head.classes] } : manifest,
+    };
     await saveNamedTensors(
       fileIoHandler(dir),
       tensors,
@@ -53,13 +68,18 @@ export async function saveAtacformerModel(
     );
   } finally {
     table.dispose();
+    tf.dispose(headTensors.map((h) => h.tensor));
   }
 }
 
-/** Builds the model a checkpoint describes and loads every weight; another model's checkpoint is a PARSE error. */
+/**
+ * Builds the model a checkpoint describes and loads every weight (and the
+ * cell-type head, when the manifest names its classes); another model's
+ * checkpoint is a PARSE error.
+ */
 export async function loadAtacformerModel(
   dir: string,
-): Promise<{ model: AtacformerModel; manifest: AtacformerManifest }> {
+): Promise<{ model: AtacformerModel; manifest: AtacformerManifest; head?: CellTypeHead }> {
   const path = join(dir, 'model.json');
   const a = await fileIoHandler(dir).load!();
   const topo = a.modelTopology as Partial<Topology> | undefined;
@@ -99,13 +119,21 @@ export async function loadAtacformerModel(
     tf.tidy(() => {
       for (const n of model.vars.named) n.variable.assign(need(n.name, n.variable.shape));
     });
+    const classes = topo.manifest.cellTypes;
+    const head = classes
+      ? {
+          classes,
+          kernel: Float32Array.from(need('celltype/kernel', [c.dim, classes.length]).dataSync()),
+          bias: Float32Array.from(need('celltype/bias', [classes.length]).dataSync()),
+        }
+      : undefined;
+    return { model, manifest: topo.manifest, head };
   } catch (e) {
     model.dispose();
     throw e;
   } finally {
     tf.dispose(Object.values(named));
   }
-  return { model, manifest: topo.manifest };
 }
 
 /**

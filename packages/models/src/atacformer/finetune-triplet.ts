@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import { ChromflowError, SeededRandom, type ProgressCallback } from '@chromflow/core';
 import {
   assignWeights,
@@ -9,13 +10,15 @@ import {
 } from '@chromflow/compute';
 import type { TokenSets } from '@chromflow/atac-pseudobulk';
 import { AtacformerModel } from './model.js';
+import { AtacformerCellTypeModel, type CellTypeHead } from './classifier.js';
 import { padCells } from './replaced-tokens.js';
 import { splitAtacformerCells } from './train-atacformer.js';
 
 /**
  * Atacformer's cell-type fine-tune: triplet margin loss (margin 1, p 2) on
- * the mean-pooled cell embeddings of labelled cells. A triplet is an anchor
- * cell, a random other cell of its type and a random cell of another type.
+ * the mean-pooled cell embeddings of labelled cells, optionally jointly with
+ * a classification head's cross-entropy (`classifier.ts`). A triplet is an
+ * anchor cell, a random other cell of its type and a random cell of another type.
  */
 
 /** Cells grouped by label: `classOf[r]` is the label index of cell r (−1: unlabelled, never drawn). */
@@ -67,7 +70,9 @@ export function makeTripletBatch(
     cells[2 * k + i] = diff[rng.int(0, diff.length)]!;
   }
   const { tokens, t } = padCells(sets, cells);
-  return { tokens, n: 3 * k, t, triplets: k };
+  // Class of each of the 3K cells, for the classification head's cross-entropy.
+  const classIds = Int32Array.from(cells, (r) => classes.classOf[r]!);
+  return { tokens, n: 3 * k, t, triplets: k, classIds };
 }
 
 export interface FinetuneTripletOptions {
@@ -80,6 +85,11 @@ export interface FinetuneTripletOptions {
   batchSize: number;
   learningRate: number;
   valFraction: number;
+  /**
+   * > 0: train a classification head jointly, loss = triplet + weight · CE
+   * (the validation loss too); 0 or absent: triplet loss only.
+   */
+  crossEntropyWeight?: number;
   checkpointDir?: string;
   resume?: boolean;
   signal?: AbortSignal;
@@ -92,8 +102,12 @@ export interface FinetuneTripletResult {
   bestEpoch: number;
   bestValLoss: number;
   history: FitEpochRecord[];
+  /** The classification head, with `crossEntropyWeight` > 0. */
+  head?: CellTypeHead;
   trainCells: number;
   valCells: number;
+  /** Barcodes of the labelled cells held out for the validation loss. */
+  valBarcodes: string[];
 }
 
 /**
@@ -120,24 +134,34 @@ export async function finetuneAtacformerTriplet(
       found: `${trainClasses.members.filter((m) => m.length > 0).length}`,
     });
   }
-  const valTriplets = (m: AtacformerModel): number => {
+  const withHead = (o.crossEntropyWeight ?? 0) > 0;
+  type Tuned = AtacformerModel | AtacformerCellTypeModel;
+  const valTriplets = (m: Tuned): number => {
     const rng = new SeededRandom(o.seed ^ 0x3a1);
     let sum = 0;
     for (let lo = 0; lo < val.length; lo += o.batchSize) {
       const anchors = val.subarray(lo, Math.min(val.length, lo + o.batchSize));
       const b = makeTripletBatch(sets, valClasses, anchors, rng);
-      const l = m.tripletLoss(b['tokens'] as Int32Array, b['n'] as number, b['t'] as number);
+      const [tokens, n, t] = [b['tokens'] as Int32Array, b['n'] as number, b['t'] as number];
+      let l: tf.Scalar;
+      if (m instanceof AtacformerCellTypeModel) {
+        const parts = m.loss(tokens, n, t, b['classIds'] as Int32Array);
+        tf.dispose([parts.triplet, parts.crossEntropy]);
+        l = parts.total;
+      } else l = m.tripletLoss(tokens, n, t);
       sum += l.dataSync()[0]! * anchors.length;
       l.dispose();
     }
     return sum / val.length;
   };
   const steps = Math.ceil(train.length / o.batchSize);
-  const r = await fit<AtacformerModel>({
+  const r = await fit<Tuned>({
     factory: (config, seed) => {
       const m = new AtacformerModel(config as AtacformerModel['config'], seed);
       m.assignFrom(o.pretrained);
-      return m;
+      return withHead
+        ? new AtacformerCellTypeModel(m, trainClasses.names, seed, o.crossEntropyWeight)
+        : m;
     },
     config: o.pretrained.config,
     seed: o.seed,
@@ -151,7 +175,11 @@ export async function finetuneAtacformerTriplet(
       },
     },
     selections: [
-      { name: 'val', label: 'val triplet loss', evaluate: (m) => Promise.resolve(valTriplets(m)) },
+      {
+        name: 'val',
+        label: withHead ? 'val triplet + CE loss' : 'val triplet loss',
+        evaluate: (m) => Promise.resolve(valTriplets(m)),
+      },
     ],
     epochs: o.epochs,
     patience: o.patience,
@@ -175,12 +203,21 @@ export async function finetuneAtacformerTriplet(
   });
   const sel = r.selections['val']!;
   assignWeights(r.model, sel.weights);
+  let model: AtacformerModel;
+  let head: CellTypeHead | undefined;
+  if (r.model instanceof AtacformerCellTypeModel) {
+    model = r.model.base;
+    head = { classes: [...r.model.classes], ...r.model.headWeights() };
+    r.model.dispose();
+  } else model = r.model;
   return {
-    model: r.model,
+    model,
     bestEpoch: sel.bestEpoch,
     bestValLoss: sel.bestLoss,
     history: r.history,
+    head,
     trainCells: train.length,
     valCells: split.val.length,
+    valBarcodes: Array.from(split.val, (i) => sets.barcodes[labelled[i]!]!),
   };
 }

@@ -15,3 +15,4 @@ export * from './craft-embed.js';
 export * from './craft-checkpoint.js';
 export * from './partner-retrieval.js';
 export * from './per-gene-pearson.js';
+export * from './classifier.js';

@@ -10,6 +10,7 @@ import { loadAtacformerModel, requireCheckpointVocabulary } from '../atacformer/
 import { embedAtacformer } from '../atacformer/embed.js';
 import { atacformerInputs } from '../atacformer/inputs.js';
 import { atacformerCellsToTable, atacformerRegionsToTable } from '../atacformer/tables.js';
+import { cellTypeObsColumns, cellTypeProbabilities } from '../atacformer/classifier.js';
 
 export interface AtacformerEmbedParams {
   batchSize: number;
@@ -19,9 +20,9 @@ export interface AtacformerEmbedParams {
 /** `models.atacformer-embed`: cell and region embeddings from a pretrained Atacformer. */
 export const atacformerEmbed = defineStage<AtacformerEmbedParams>({
   name: 'models.atacformer-embed',
-  version: '1',
+  version: '2',
   description:
-    "Cell embeddings (mean of the contextual token embeddings over a cell's tokens) and region embeddings (each region's contextual embedding averaged over the cells holding it) from a pretrained Atacformer, in inference mode. The tokens must come from the checkpoint's vocabulary (checked by sha256). Cells with zero tokens are left out of the outputs (counted in the metrics).",
+    "Cell embeddings (mean of the contextual token embeddings over a cell's tokens) and region embeddings (each region's contextual embedding averaged over the cells holding it) from a pretrained Atacformer, in inference mode. The tokens must come from the checkpoint's vocabulary (checked by sha256). Cells with zero tokens are left out of the outputs (counted in the metrics). A fine-tuned checkpoint with a cell-type head adds each cell's predicted type and probabilities to the h5ad obs (predicted_cell_type, probability, prob_<type>).",
   params: {
     type: 'object',
     additionalProperties: false,
@@ -59,7 +60,7 @@ export const atacformerEmbed = defineStage<AtacformerEmbedParams>({
       type: 'h5ad',
       extension: '.h5ad',
       description:
-        "cells as obs (n_tokens); the cell embedding as obsm['X_atacformer'] and as X (cells × D, var atacformer1…D): scanpy/muon use sc.pp.neighbors(adata, use_rep='X_atacformer')",
+        "cells as obs (n_tokens; with a cell-type head also predicted_cell_type, probability, prob_<type>); the cell embedding as obsm['X_atacformer'] and as X (cells × D, var atacformer1…D): scanpy/muon use sc.pp.neighbors(adata, use_rep='X_atacformer')",
     },
     regions: {
       kind: 'table',
@@ -76,7 +77,7 @@ export const atacformerEmbed = defineStage<AtacformerEmbedParams>({
     const v = await readVocabulary(ctx.inputs['vocabulary']!);
     const sets = tokenSetsFromTable(await readTable(tokensPath), tokensPath);
     requireVocabularyHash(v, sets.vocabularyHash, tokensPath);
-    const { model, manifest } = await loadAtacformerModel(ctx.inputs['checkpoint']!);
+    const { model, manifest, head } = await loadAtacformerModel(ctx.inputs['checkpoint']!);
     try {
       requireCheckpointVocabulary(manifest, sets.vocabularyHash, tokensPath);
       const c = model.config;
@@ -99,6 +100,7 @@ export const atacformerEmbed = defineStage<AtacformerEmbedParams>({
       );
       // X holds the embedding too (cells × D; an empty var does not round-trip through h5ad readers).
       const n = b.length;
+      const pred = head ? cellTypeProbabilities(head, e.cells, n) : undefined;
       await writeH5ad(ctx.outputs.h5ad as string, {
         X: {
           nRows: n,
@@ -107,7 +109,10 @@ export const atacformerEmbed = defineStage<AtacformerEmbedParams>({
           indices: Int32Array.from({ length: n * e.dim }, (_, i) => i % e.dim),
           values: e.cells,
         },
-        obs: { index: [...b], columns: { n_tokens: nTokens } },
+        obs: {
+          index: [...b],
+          columns: { n_tokens: nTokens, ...(head && pred ? cellTypeObsColumns(head, pred) : {}) },
+        },
         var: { index: Array.from({ length: e.dim }, (_, c) => `atacformer${c + 1}`), columns: {} },
         obsm: { X_atacformer: { nRows: n, nCols: e.dim, values: e.cells } },
         uns: { atacformer_checkpoint_stage: manifest.stage },

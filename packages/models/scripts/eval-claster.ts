@@ -1,8 +1,10 @@
 /**
  * CLASTER on `simulate.claster-program` against its truth.json: bin- and
  * gene-level Pearson on the test (and validation) genes beside the truth's
- * reference, predicted vs true effects of the planted perturbations, and the
- * gradient × input share within ±10 kbp beside the generator's.
+ * references (with and without the annotation) and the constant baseline
+ * (the training genes' mean profile), predicted vs true effects of the
+ * planted perturbations, and the gradient × input share within ±10 kbp
+ * beside the generator's.
  *
  *   npx tsx --conditions=@chromflow/source packages/models/scripts/eval-claster.ts \
  *     <claster-program entry> <claster-inputs entry> <claster-train entry>
@@ -25,6 +27,8 @@ import {
 
 interface Truth {
   reference: Record<string, { binPearson: number; genePearson: number }>;
+  /** truth.json version 2: the rule without the annotation the windows lack. */
+  landscapeReference?: Record<string, { binPearson: number; genePearson: number }>;
   locality: { meanShareWithin10kb: number };
   perturbations: {
     gene: string;
@@ -58,10 +62,11 @@ const o = model.config.outputs;
 const c = (o - 1) / 2;
 const length = new Map(truth.genes.map((g) => [g.geneId, g.end - g.start]));
 
-const out: Record<string, unknown> = { backend: backend.name };
-for (const split of ['validation', 'test']) {
-  const idx = splitIndices(d.rows, split);
-  const pred = predictClaster(model, d.arrays, idx);
+/** Bin- and gene-level Pearson of profiles `pred` (row i = sample idx[i]) against the targets. */
+function agreement(
+  idx: Int32Array,
+  pred: ArrayLike<number>,
+): { binPearson: number; genePearson: number } {
   const xs: number[] = [];
   const ys: number[] = [];
   const gx: number[] = [];
@@ -86,11 +91,26 @@ for (const split of ['validation', 'test']) {
     gx.push(sp);
     gy.push(so);
   });
+  return { binPearson: pearson(xs, ys), genePearson: pearson(gx, gy) };
+}
+
+// The constant baseline: every gene gets the training genes' mean profile. A
+// model at this level has learnt the average window shape and nothing gene-specific.
+const train = splitIndices(d.rows, 'train');
+const meanProfile = new Float64Array(o);
+for (const g of train)
+  for (let k = 0; k < o; k++) meanProfile[k]! += d.arrays.targets![g * o + k]! / train.length;
+
+const out: Record<string, unknown> = { backend: backend.name };
+for (const split of ['validation', 'test']) {
+  const idx = splitIndices(d.rows, split);
+  const constant = Float64Array.from({ length: idx.length * o }, (_, i) => meanProfile[i % o]!);
   out[split] = {
     genes: idx.length,
-    binPearson: pearson(xs, ys),
-    genePearson: pearson(gx, gy),
+    ...agreement(idx, predictClaster(model, d.arrays, idx)),
+    constant: agreement(idx, constant),
     reference: truth.reference[split],
+    landscapeReference: truth.landscapeReference?.[split],
   };
 }
 

@@ -1,4 +1,4 @@
-import type { SeededRandom } from '@chromflow/core';
+import { ChromflowError, type SeededRandom } from '@chromflow/core';
 import {
   drawDropoutMask,
   type BatchSource,
@@ -53,9 +53,11 @@ export function drawClasterMasks(
 }
 
 /**
- * A batch of the samples `idx` (targets when present). With `rng`: training
- * masks, and with `reverse` each example's landscape, contacts and targets
- * flipped with probability ½ (CLASTER's reverse-copy augmentation).
+ * A batch of the samples `idx` (targets when present). The landscape is the
+ * central `c.bins` of the samples' bins (all of them unless the network was
+ * configured on a crop, `landscapeBins`). With `rng`: training masks, and
+ * with `reverse` each example's landscape, contacts and targets flipped with
+ * probability ½ (CLASTER's reverse-copy augmentation).
  */
 export function makeClasterBatch(
   a: ClasterArrays,
@@ -65,7 +67,16 @@ export function makeClasterBatch(
   reverse = false,
 ): HostBatch {
   const b = idx.length;
-  const lw = a.nTracks * a.nBins;
+  const nb = c.bins;
+  const off = (a.nBins - nb) / 2;
+  if (!(Number.isInteger(off) && off >= 0)) {
+    throw new ChromflowError('PARAM', 'the network window does not fit the samples', {
+      field: 'bins',
+      expected: `at most ${a.nBins} bins with an even difference (a centred crop of the samples)`,
+      found: String(nb),
+    });
+  }
+  const lw = a.nTracks * nb;
   const x = new Float32Array(b * lw);
   const y = a.targets ? new Float32Array(b * c.outputs) : undefined;
   const cw = c.contacts ? c.contacts.rows * c.contacts.cols : 0;
@@ -73,12 +84,12 @@ export function makeClasterBatch(
   for (let e = 0; e < b; e++) {
     const g = idx[e]!;
     const flip = reverse && rng !== undefined && rng.uniform() < 0.5;
-    const src = a.landscape.subarray(g * lw, (g + 1) * lw);
-    if (!flip) x.set(src, e * lw);
-    else
-      for (let t = 0; t < a.nTracks; t++)
-        for (let i = 0; i < a.nBins; i++)
-          x[e * lw + t * a.nBins + i] = src[t * a.nBins + a.nBins - 1 - i]!;
+    for (let t = 0; t < a.nTracks; t++) {
+      const from = (g * a.nTracks + t) * a.nBins + off;
+      const src = a.landscape.subarray(from, from + nb);
+      if (!flip) x.set(src, e * lw + t * nb);
+      else for (let i = 0; i < nb; i++) x[e * lw + t * nb + i] = src[nb - 1 - i]!;
+    }
     if (y && a.targets) {
       const ys = a.targets.subarray(g * c.outputs, (g + 1) * c.outputs);
       if (!flip) y.set(ys, e * c.outputs);

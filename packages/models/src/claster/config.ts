@@ -45,7 +45,7 @@ export interface ClasterFusionConfig {
 export interface ClasterConfig {
   /** Landscape tracks (ATAC, H3K4me3, H3K27ac, H3K27me3). */
   tracks: number;
-  /** Landscape bins (10,001 × 100 bp). */
+  /** Landscape bins the network sees (10,001 × 100 bp; a centred crop of the samples' when fewer). */
   bins: number;
   /** Target bins (401 × 1 kbp). */
   outputs: number;
@@ -63,6 +63,24 @@ export interface ClasterConfig {
    * span orders of magnitude. `none` (default): values as given.
    */
   transform?: 'none' | 'log1p';
+}
+
+/**
+ * Bins of a centred crop of ±`halfWidthKb` kbp out of a window of `nBins`
+ * (odd, ±500 kbp: 100 bp per bin at CLASTER's 10,001). The whole window
+ * when the half-width reaches its edge.
+ */
+export function clasterCropBins(nBins: number, halfWidthKb: number): number {
+  const binBp = 1_000_000 / (nBins - 1);
+  const half = Math.round((halfWidthKb * 1000) / binBp);
+  if (!(half >= 1) || halfWidthKb > 500) {
+    throw new ChromflowError('PARAM', 'landscape half-width outside the samples’ window', {
+      field: 'landscapeHalfWidthKb',
+      expected: `${binBp / 1000} … 500 kbp`,
+      found: String(halfWidthKb),
+    });
+  }
+  return Math.min(nBins, 2 * half + 1);
 }
 
 export type ClasterSize = 'published' | 'small' | 'tiny';

@@ -26,9 +26,13 @@ export function clasterLocality(
 ): ClasterLocality {
   const hw = o.halfWidthBins ?? 100;
   const ghw = o.geneHalfWidth ?? 10;
-  const edges = o.edges ?? [1, 10, 50, 100, 500, 1000, 2500, a.nBins];
+  // the network's window: the samples' bins or a centred crop of them
+  const nb = model.config.bins;
+  const edges =
+    o.edges ??
+    [1, 10, 50, 100, 500, 1000, 2500, nb].filter((e, i, l) => e <= nb || i === l.length - 1);
   const bs = o.batchSize ?? 8;
-  const c = (a.nBins - 1) / 2;
+  const c = (nb - 1) / 2;
   const oc = (model.config.outputs - 1) / 2;
   const pick = tf.tidy(() => {
     const m = new Float32Array(model.config.outputs);
@@ -54,8 +58,8 @@ export function clasterLocality(
     for (let e = 0; e < part.length; e++) {
       let near = 0;
       let all = 0;
-      for (let i = 0; i < a.nBins; i++) {
-        const s = v[e * a.nBins + i]!;
+      for (let i = 0; i < nb; i++) {
+        const s = v[e * nb + i]!;
         const d = Math.abs(i - c);
         all += s;
         if (d <= hw) near += s;

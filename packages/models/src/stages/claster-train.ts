@@ -1,7 +1,12 @@
 import { defineStage } from '@chromflow/core';
 import { initBackend } from '@chromflow/compute';
 import { saveClasterModel } from '../claster/checkpoint.js';
-import { clasterConfig, type ClasterSize, type ClasterVariant } from '../claster/config.js';
+import {
+  clasterConfig,
+  clasterCropBins,
+  type ClasterSize,
+  type ClasterVariant,
+} from '../claster/config.js';
 import {
   clasterSampleInputs,
   readClasterStageData,
@@ -21,6 +26,7 @@ export interface ClasterTrainParams {
   seed: number;
   workers: number;
   transform: 'none' | 'log1p';
+  landscapeHalfWidthKb: number;
 }
 
 /** `models.claster-train`: CLASTER trained on the train split, best weights by validation loss. */
@@ -88,6 +94,13 @@ export const clasterTrain = defineStage<ClasterTrainParams>({
         default: 'log1p',
         description: 'log1p: inputs and targets as log(1 + x), predictions mapped back by expm1',
       },
+      landscapeHalfWidthKb: {
+        type: 'number',
+        exclusiveMinimum: 0,
+        default: 500,
+        description:
+          "±kbp of the landscape the network sees, a centred crop of the samples' window (CLASTER: 500, all of it); smaller trains faster and leaves out what the paper finds unused beyond ±10 kbp",
+      },
       seed: { type: 'integer', default: 0, description: 'weights, shuffling, masks' },
       workers: {
         type: 'integer',
@@ -115,7 +128,7 @@ export const clasterTrain = defineStage<ClasterTrainParams>({
     const config = {
       ...clasterConfig(p.size, p.variant, {
         tracks: a.nTracks,
-        bins: a.nBins,
+        bins: clasterCropBins(a.nBins, p.landscapeHalfWidthKb),
         outputs: a.targets!.length / d.rows.length,
         ...(a.contactRows !== undefined ? { rows: a.contactRows, cols: a.contactCols! } : {}),
       }),
@@ -126,7 +139,7 @@ export const clasterTrain = defineStage<ClasterTrainParams>({
       validation: splitIndices(d.rows, 'validation'),
     };
     ctx.log.info(
-      `CLASTER ${p.size}/${p.variant} on ${split.train.length} genes (${split.validation.length} validation), ${a.nTracks} tracks × ${a.nBins} bins; backend ${backend.name}`,
+      `CLASTER ${p.size}/${p.variant} on ${split.train.length} genes (${split.validation.length} validation), ${a.nTracks} tracks × ${config.bins} of ${a.nBins} bins; backend ${backend.name}`,
     );
     const dir = ctx.outputs.checkpoint as string;
     const r = await trainClaster(a, split, {

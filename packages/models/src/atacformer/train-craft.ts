@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import type { SeededRandom } from '@chromflow/core';
 import { ChromflowError, type ProgressCallback } from '@chromflow/core';
 import {
@@ -99,11 +100,18 @@ export async function trainCraft(
     }
     return sum / val.length;
   };
+  // The decoder's output bias starts at the training cells' mean expression, so
+  // imputation starts from the mean baseline instead of 0 (log1p CP10k is far from 0).
+  const g = pairs.genes;
+  const mean = new Float32Array(g);
+  for (const r of train)
+    for (let j = 0; j < g; j++) mean[j]! += pairs.rna[r * g + j]! / train.length;
   const steps = Math.ceil(train.length / o.batchSize);
   const r = await fit<CraftModel>({
     factory: (c, seed) => {
       const m = new CraftModel(c as CraftConfig, seed);
       m.atac.assignFrom(o.pretrained);
+      tf.tidy(() => (m.decoder[1].bias as tf.Variable).assign(tf.tensor1d(mean)));
       return m;
     },
     config,

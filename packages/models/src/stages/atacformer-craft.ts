@@ -54,9 +54,9 @@ function jointTable(barcodes: string[], atac: Float32Array, rna: Float32Array, p
 /** `models.atacformer-craft`: contrastive RNA–ATAC fine-tune (CRAFT) and RNA imputation from ATAC. */
 export const atacformerCraft = defineStage<AtacformerCraftParams>({
   name: STAGE,
-  version: '1',
+  version: '2',
   description:
-    "CRAFT: contrastive RNA–ATAC fine-tune of a pretrained Atacformer on paired multiome cells (matched by barcode). ATAC side: the Atacformer's mean-pooled cell embedding; RNA side: cell-embedding's normalised expression (log1p CP10k) through a 2-layer MLP; both projected to a shared space, symmetric CLIP loss with a learnable temperature (ln(1/0.07) at start). An MLP decodes the normalised expression from the ATAC projection (MSE, weighted by imputeWeight). The whole model trains on fit (resumable); best weights by the loss of held-out cells, on which partner-retrieval top-1/top-10 and per-gene Pearson of the imputation are reported. Cells in one modality only, or without tokens, are left out.",
+    "CRAFT: contrastive RNA–ATAC fine-tune of a pretrained Atacformer on paired multiome cells (matched by barcode). ATAC side: the Atacformer's mean-pooled cell embedding; RNA side: cell-embedding's normalised expression (log1p CP10k) through a 2-layer MLP; both projected to a shared space, symmetric CLIP loss with a learnable temperature (ln(1/0.07) at start). An MLP decodes the normalised expression from the ATAC projection (MSE, weighted by imputeWeight; its output bias starts at the training cells' mean). The whole model trains on fit (resumable); best weights by the loss of held-out cells, on which partner-retrieval top-1/top-10 and per-gene Pearson of the imputation are reported. Cells in one modality only, or without tokens, are left out.",
   params: {
     type: 'object',
     additionalProperties: false,

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core alone registers no gradients; tfjs-layers' Node bundle registers them all.
 import '@tensorflow/tfjs-layers';
 import { ChromflowError, throwIfAborted, type ProgressCallback } from '@chromflow/core';
-import { getWindowInput, type GetArrays, type GetModel } from '@chromflow/models';
+import { getWindowInput, windowPositions, type GetArrays, type GetModel } from '@chromflow/models';
 
 /**
  * GET's Jacobian (shared/notes/get-reference.md, "Interpretation"): for a
@@ -164,18 +164,28 @@ export function forEachGetJacobianBatch(
     const B = part.length;
     const x = new Float32Array(B * T * F);
     const weights = new Float32Array(B * T * 2);
+    // `positional: relative` models read region centres (bp from the window's first).
+    const pos = model.config.positional === 'relative' ? new Float32Array(B * T) : undefined;
     part.forEach((g, i) => {
-      x.set(getWindowInput({ ...a, windowFirsts: Int32Array.of(g.first) }, cellType, 0), i * T * F);
+      const at = { ...a, windowFirsts: Int32Array.of(g.first) };
+      x.set(getWindowInput(at, cellType, 0), i * T * F);
+      pos?.set(windowPositions(at, 0), i * T);
       for (const c of g.outputs) weights[i * T * 2 + c]! += 1 / g.outputs.length;
     });
     const [gx, gh, f] = tf.tidy(() => {
       const xt = tf.tensor3d(x, [B, T, F]);
       const w = tf.tensor3d(weights, [B, T, 2]);
       const delta = tf.zeros([B, T, D]);
+      const pt = pos && tf.tensor2d(pos, [B, T]);
       const scalar = (xi: tf.Tensor, di: tf.Tensor): tf.Tensor1D =>
         tf.sum(
           tf.mul(
-            model.forwardEmbedded(tf.add<tf.Tensor3D>(model.embedRegions(xi as tf.Tensor3D), di)),
+            model.forwardEmbedded(
+              tf.add<tf.Tensor3D>(model.embedRegions(xi as tf.Tensor3D), di),
+              undefined,
+              undefined,
+              pt,
+            ),
             w,
           ),
           [1, 2],

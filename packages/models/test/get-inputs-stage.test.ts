@@ -156,7 +156,7 @@ describe('models.get-inputs', () => {
     }
   });
 
-  it('feeds models.get-finetune, whose expressionLoss and positional reach the checkpoint only when asked', async () => {
+  it('feeds models.get-finetune, whose expressionLoss and positional (learned, relative) reach the checkpoint only when asked', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'get-stage-'));
     try {
       const inputs = await writeUpstream(dir, (c) => c);
@@ -198,6 +198,11 @@ describe('models.get-inputs', () => {
       expect(tss.expressionLoss).toBe('tss');
       expect(tss.positional).toBe('learned');
       expect(tss.maxRegions).toBe(params.windowSize);
+      // Relative positions train, select and predict from the features' region coordinates.
+      const rel = await configOf({ ...base, positional: 'relative' }, 'relative');
+      expect(rel.positional).toBe('relative');
+      const metrics = await readTable(join(dir, 'relative-metrics.parquet'));
+      expect(metrics.numRows).toBeGreaterThan(0);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

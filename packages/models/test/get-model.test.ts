@@ -25,6 +25,8 @@ interface Case {
   dropPath: Float32Array;
   /** The TSS mask, for `expressionLoss: tss`. */
   tss?: Float32Array;
+  /** Region centres in bp, for `positional: relative`. */
+  pos?: Float32Array;
   shape: [number, number, number];
 }
 
@@ -46,7 +48,24 @@ function makeCase(c: GetConfig, b: number, t: number, seed: number): Case {
     c.expressionLoss === 'tss'
       ? Float32Array.from({ length: b * t * 2 }, () => (rng.uniform() < 0.3 ? 1 : 0))
       : undefined;
-  return { x, y, mask, dropPath, ...(tss ? { tss } : {}), shape: [b, t, f] };
+  // Sorted centres 0.5–20 kb apart (the length scales the bias spans).
+  let at = 0;
+  const pos =
+    c.positional === 'relative'
+      ? Float32Array.from({ length: b * t }, (_, i) => {
+          at = i % t === 0 ? 0 : at + 500 + 19_500 * rng.uniform();
+          return at;
+        })
+      : undefined;
+  return {
+    x,
+    y,
+    mask,
+    dropPath,
+    ...(tss ? { tss } : {}),
+    ...(pos ? { pos } : {}),
+    shape: [b, t, f],
+  };
 }
 
 /** Our outputs, loss and gradients (by checkpoint name) for a case. */
@@ -57,16 +76,27 @@ function ours(m: GetModel, k: Case) {
   const mask = tf.tensor2d(k.mask, [b, t]);
   const dp = tf.tensor2d(k.dropPath, [b, m.config.layers]);
   const tss = k.tss ? tf.tensor3d(k.tss, [b, t, 2]) : undefined;
-  const out = m.forward(x, mask, dp);
+  const pos = k.pos ? tf.tensor2d(k.pos, [b, t]) : undefined;
+  const out = m.forward(x, mask, dp, pos);
   const vars = m.trainableVariables();
-  const { value, grads } = tf.variableGrads(() => m.loss(x, y, mask, dp, tss), vars);
+  const { value, grads } = tf.variableGrads(() => m.loss(x, y, mask, dp, tss, pos), vars);
   const byName: Record<string, Float32Array> = {};
   for (const n of m.vars.named) {
     const g = grads[n.variable.name];
     if (g) byName[n.name] = g.dataSync() as Float32Array;
   }
   const r = { out: out.dataSync() as Float32Array, loss: value.dataSync()[0]!, grads: byName };
-  tf.dispose([x, y, mask, dp, out, value, ...Object.values(grads), ...(tss ? [tss] : [])]);
+  tf.dispose([
+    x,
+    y,
+    mask,
+    dp,
+    out,
+    value,
+    ...Object.values(grads),
+    ...(tss ? [tss] : []),
+    ...(pos ? [pos] : []),
+  ]);
   return r;
 }
 
@@ -83,6 +113,7 @@ function theirs(m: GetModel, k: Case) {
     mask: Array.from(k.mask),
     dropPath: Array.from(k.dropPath),
     tss: k.tss ? Array.from(k.tss) : null,
+    pos: k.pos ? Array.from(k.pos) : null,
   };
   const r = spawnSync(python!, [twin], {
     input: JSON.stringify(req),
@@ -105,6 +136,10 @@ const configs: [string, GetConfig][] = [
     getConfig('tiny', 9, 'pretrain', { dim: 16, positional: 'learned', maxRegions: 12 }),
   ],
   [
+    'expression, relative positions (bp), loss on TSS pairs',
+    getConfig('tiny', 9, 'expression', { dim: 16, positional: 'relative', expressionLoss: 'tss' }),
+  ],
+  [
     'expression with LoRA',
     getConfig('tiny', 9, 'expression', { dim: 16, lora: { rank: 2, alpha: 4 } }),
   ],
@@ -120,6 +155,10 @@ describe('GET model vs its PyTorch twin (float64, same weights)', () => {
         for (const n of m.vars.named)
           if (n.name.endsWith('lora_b'))
             n.variable.assign(tf.randomUniform(n.variable.shape, -0.2, 0.2, 'float32', 3));
+        // Relative-position weights start sparse; give every scale and head a value.
+        for (const n of m.vars.named)
+          if (n.name.endsWith('/relpos'))
+            n.variable.assign(tf.randomUniform(n.variable.shape, -2, 2, 'float32', 5));
         const k = makeCase(c, 3, 10, 11);
         const a = ours(m, k);
         const b = theirs(m, k);
@@ -166,6 +205,45 @@ describe('GET model', () => {
     perm.forEach((src, dst) => {
       expect(b[dst]![0]!).toBeCloseTo(a[src]![0]!, 5);
     });
+    m.dispose();
+  });
+
+  it('relative positions: outputs depend on distances in bp, not on where the window sits or its order', () => {
+    const c = getConfig('tiny', 5, 'expression', { dropPath: 0, positional: 'relative' });
+    const m = new GetModel(c, 2);
+    const k = makeCase(c, 1, 6, 3);
+    const run = (x: Float32Array, pos: ArrayLike<number>) =>
+      m
+        .forward(
+          tf.tensor3d(x, [1, 6, 5]),
+          undefined,
+          undefined,
+          tf.tensor2d(Array.from(pos), [1, 6]),
+        )
+        .arraySync()[0]!;
+    const a = run(k.x, k.pos!);
+    // The same window 1 Mb further along the chromosome.
+    const shifted = run(
+      k.x,
+      Array.from(k.pos!, (p) => p + 1e6),
+    );
+    a.forEach((row, i) => expect(shifted[i]![0]!).toBeCloseTo(row[0]!, 4));
+    // Regions listed in another order, each with its own position.
+    const perm = [5, 2, 0, 4, 1, 3];
+    const xp = new Float32Array(k.x.length);
+    perm.forEach((src, dst) => xp.set(k.x.subarray(src * 5, src * 5 + 5), dst * 5));
+    const b = run(
+      xp,
+      perm.map((src) => k.pos![src]!),
+    );
+    perm.forEach((src, dst) => expect(b[dst]![0]!).toBeCloseTo(a[src]![0]!, 4));
+    // Other distances, other outputs.
+    const far = run(
+      k.x,
+      Array.from(k.pos!, (p) => p * 10),
+    );
+    expect(Math.max(...a.map((row, i) => Math.abs(row[0]! - far[i]![0]!)))).toBeGreaterThan(1e-3);
+    expect(() => m.forward(tf.tensor3d(k.x, [1, 6, 5]))).toThrow(/region positions/);
     m.dispose();
   });
 });

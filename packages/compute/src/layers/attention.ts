@@ -66,11 +66,14 @@ const maskedScore = -1e30;
  * keys to ignore with true/1, PyTorch's `key_padding_mask` convention. An
  * example whose keys are all masked gets a zero attention context (its output
  * is the output projection's bias) and zero gradients, where PyTorch gives NaN.
+ * `scoreBias` [B or 1, H, T, T] is added to the scaled scores before the
+ * softmax (PyTorch's float `attn_mask`): relative-position biases.
  */
 export function multiHeadSelfAttention(
   x: tf.Tensor3D,
   p: AttentionParams,
   keyPaddingMask?: tf.Tensor2D,
+  scoreBias?: tf.Tensor4D,
 ): tf.Tensor3D {
   return tf.tidy(() => {
     const [b, t, d] = x.shape;
@@ -81,6 +84,7 @@ export function multiHeadSelfAttention(
       tf.transpose(tf.reshape<tf.Rank.R4>(part, [b, t, h, dh]), [0, 2, 1, 3]);
     const [q, k, v] = tf.split(qkv, 3, 2).map(heads) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
     let scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dh));
+    if (scoreBias !== undefined) scores = tf.add(scores, scoreBias);
     let keep: tf.Tensor | undefined;
     if (keyPaddingMask !== undefined) {
       const masked = tf.cast(keyPaddingMask, 'float32');

@@ -45,6 +45,8 @@ export interface TransformerBlockMasks {
   hidden?: tf.Tensor;
   output?: tf.Tensor;
   dropPath?: tf.Tensor1D;
+  /** [B or 1, H, T, T] added to the attention scores (see `multiHeadSelfAttention`); not random, but per batch like the masks. */
+  scoreBias?: tf.Tensor4D;
 }
 
 /** Creates norm1, attention (qkv, out), norm2, ffn1, ffn2 under `<prefix>/…` in that order. */
@@ -83,6 +85,7 @@ export function transformerBlock(
       applyLayerNorm(x, p.norm1) as tf.Tensor3D,
       p.attention,
       keyPaddingMask,
+      masks.scoreBias,
     );
     const x1 = tf.add(x, branch(a, masks.attention, masks.dropPath));
     let hidden = linear(applyLayerNorm(x1, p.norm2), p.ffn1);

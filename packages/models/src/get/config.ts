@@ -15,8 +15,13 @@ export interface GetConfig {
   heads: number;
   /** Drop-path rate of each block's residual branches (GET: 0.1). */
   dropPath: number;
-  /** `none` (GET's default) or a learned embedding per region position (up to `maxRegions`). */
-  positional: 'none' | 'learned';
+  /**
+   * `none` (GET's default), `learned`: an embedding per region position in
+   * the window (up to `maxRegions`; in fixed windows it names each region),
+   * or `relative`: an attention bias by genomic distance in bp between
+   * regions, learned per layer and head (`relative-position.ts`).
+   */
+  positional: 'none' | 'learned' | 'relative';
   maxRegions: number;
   /** LayerNorm epsilon (timm blocks: 1e-6). */
   epsilon: number;

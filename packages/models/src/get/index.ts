@@ -14,4 +14,5 @@ export * from './train-get.js';
 export * from './checkpoint.js';
 export * from './metrics.js';
 export * from './predict.js';
+export * from './relative-position.js';
 export * from './stage-inputs.js';

@@ -20,6 +20,7 @@ import {
   type TransformerBlockParams,
 } from '@chromflow/compute';
 import type { GetConfig } from './config.js';
+import { pairDistances, relativeScoreBias } from './relative-position.js';
 
 /**
  * GET as a `Trainable`. A batch (examples along the first axis of every
@@ -31,9 +32,11 @@ import type { GetConfig } from './config.js';
  *  - `dropPath` [B, L] host-drawn drop-path masks (absent: none);
  *  - `tss` [B, T, 2] (expression with `expressionLoss: tss`): 1 on the
  *    labelled (region, strand) pairs, the only ones the loss counts;
+ *  - `pos` [B, T] (`positional: relative`): region centres in bp from the
+ *    window's first;
  *  - `n` = B, `t` = T.
  * Variables are named as in the checkpoint (`embed/…`, `cls`, `mask_token`,
- * `pos`, `encoder/block<i>/…`, `encoder/norm/…`, `head/…`) so a fine-tune
+ * `pos`, `encoder/block<i>/…` (`…/relpos` [H]: slopes with relative positions), `encoder/norm/…`, `head/…`) so a fine-tune
  * loads the pretrained encoder by name.
  */
 export class GetModel implements Trainable {
@@ -44,6 +47,8 @@ export class GetModel implements Trainable {
   readonly maskToken?: tf.Variable;
   readonly pos?: tf.Variable;
   readonly blocks: TransformerBlockParams[] = [];
+  /** Per block: relative-position slopes [H] (`positional: relative`). */
+  readonly relpos: tf.Variable[] = [];
   readonly norm: LayerNormParams;
   readonly head: LinearParams;
   /** LoRA adapters by layer name (empty without `config.lora`). */
@@ -67,8 +72,11 @@ export class GetModel implements Trainable {
       activation: 'gelu-erf' as const,
       epsilon: config.epsilon,
     };
-    for (let i = 0; i < config.layers; i++)
+    for (let i = 0; i < config.layers; i++) {
       this.blocks.push(createTransformerBlock(this.vars, rng, `encoder/block${i}`, shape));
+      if (config.positional === 'relative')
+        this.relpos.push(this.vars.add(`encoder/block${i}/relpos`, tf.ones([config.heads])));
+    }
     this.norm = createLayerNorm(this.vars, 'encoder/norm', dim, config.epsilon);
     const out = config.task === 'expression' ? 2 : config.task === 'atac' ? 1 : features;
     this.head = createLinear(this.vars, rng, 'head', dim, out);
@@ -106,10 +114,16 @@ export class GetModel implements Trainable {
 
   /**
    * Region-token outputs [B, T, out] (expression after Softplus). `mask`
-   * [B, T] replaces regions by the mask token (pretrain); `dropPath` [B, L].
+   * [B, T] replaces regions by the mask token (pretrain); `dropPath` [B, L];
+   * `positions` [B, T] region centres in bp (required by `positional: relative`).
    */
-  forward(x: tf.Tensor3D, mask?: tf.Tensor2D, dropPath?: tf.Tensor2D): tf.Tensor3D {
-    return tf.tidy(() => this.forwardEmbedded(this.embedRegions(x), mask, dropPath));
+  forward(
+    x: tf.Tensor3D,
+    mask?: tf.Tensor2D,
+    dropPath?: tf.Tensor2D,
+    positions?: tf.Tensor2D,
+  ): tf.Tensor3D {
+    return tf.tidy(() => this.forwardEmbedded(this.embedRegions(x), mask, dropPath, positions));
   }
 
   /** Region embeddings [B, T, D]: Linear(F → D) of the inputs (the accessibility column zeroed for atac). */
@@ -124,9 +138,25 @@ export class GetModel implements Trainable {
    * `forward` from the region embeddings on (mask token, positions, CLS,
    * encoder, head), so attribution can differentiate with respect to them.
    */
-  forwardEmbedded(embedded: tf.Tensor3D, mask?: tf.Tensor2D, dropPath?: tf.Tensor2D): tf.Tensor3D {
+  forwardEmbedded(
+    embedded: tf.Tensor3D,
+    mask?: tf.Tensor2D,
+    dropPath?: tf.Tensor2D,
+    positions?: tf.Tensor2D,
+  ): tf.Tensor3D {
     return tf.tidy(() => {
       const [b, t] = embedded.shape;
+      if (this.relpos.length > 0 && positions === undefined) {
+        throw new ChromflowError(
+          'PARAM',
+          'a GET model with relative positions needs region positions',
+          {
+            field: 'positions',
+            expected: '[batch, regions] region centres in bp (makeGetBatch `pos`)',
+          },
+        );
+      }
+      const distances = this.relpos.length > 0 ? pairDistances(positions!) : undefined;
       let h = embedded;
       if (this.maskToken && mask) {
         const m = tf.expandDims(mask, 2);
@@ -138,10 +168,11 @@ export class GetModel implements Trainable {
         const dp = dropPath
           ? tf.squeeze<tf.Tensor1D>(tf.slice(dropPath, [0, i], [b, 1]), [1])
           : undefined;
-        y =
-          dp === undefined
-            ? transformerBlock(y, blk)
-            : transformerBlock(y, blk, undefined, { dropPath: dp });
+        const scoreBias = distances && relativeScoreBias(distances, this.relpos[i] as tf.Tensor1D);
+        y = transformerBlock(y, blk, undefined, {
+          ...(dp === undefined ? {} : { dropPath: dp }),
+          ...(scoreBias === undefined ? {} : { scoreBias }),
+        });
       });
       y = applyLayerNorm(y, this.norm) as tf.Tensor3D;
       const tokens = tf.slice(y, [0, 1, 0], [b, t, this.config.dim]);
@@ -157,9 +188,10 @@ export class GetModel implements Trainable {
     mask?: tf.Tensor2D,
     dropPath?: tf.Tensor2D,
     tss?: tf.Tensor3D,
+    positions?: tf.Tensor2D,
   ): tf.Scalar {
     return tf.tidy<tf.Scalar>(() => {
-      const out = this.forward(x, mask, dropPath);
+      const out = this.forward(x, mask, dropPath, positions);
       if (this.config.task === 'expression') {
         if (!tss) return poissonNllLoss(out, y!);
         // Mean Poisson NLL (log_input = False) over the TSS pairs only.
@@ -180,7 +212,7 @@ export class GetModel implements Trainable {
   trainingLoss(batch: HostBatch): tf.Scalar {
     return tf.tidy(() => {
       const t = batchTensors(this.config, batch, true);
-      return this.loss(t.x, t.y, t.mask, t.dropPath, t.tss);
+      return this.loss(t.x, t.y, t.mask, t.dropPath, t.tss, t.pos);
     });
   }
 
@@ -195,7 +227,7 @@ export class GetModel implements Trainable {
   predictBatch(batch: HostBatch): tf.Tensor {
     return tf.tidy(() => {
       const t = batchTensors(this.config, batch, false);
-      return this.forward(t.x, t.mask);
+      return this.forward(t.x, t.mask, undefined, t.pos);
     });
   }
 
@@ -216,6 +248,7 @@ interface BatchTensors {
   mask?: tf.Tensor2D;
   dropPath?: tf.Tensor2D;
   tss?: tf.Tensor3D;
+  pos?: tf.Tensor2D;
 }
 
 function batchTensors(c: GetConfig, batch: HostBatch, training: boolean): BatchTensors {
@@ -227,6 +260,7 @@ function batchTensors(c: GetConfig, batch: HostBatch, training: boolean): BatchT
   if (c.task === 'expression' && batch.tss !== undefined)
     out.tss = tf.tensor3d(batch.tss as Float32Array, [b, t, 2]);
   if (batch.mask !== undefined) out.mask = tf.tensor2d(batch.mask as Float32Array, [b, t]);
+  if (batch.pos !== undefined) out.pos = tf.tensor2d(batch.pos as Float32Array, [b, t]);
   if (training && batch.dropPath !== undefined)
     out.dropPath = tf.tensor2d(batch.dropPath as Float32Array, [b, c.layers]);
   return out;
@@ -266,6 +300,8 @@ function validateConfig(c: GetConfig): void {
   if (c.dim % c.heads !== 0) bad('dim', `a multiple of heads (${c.heads})`, c.dim);
   if (!(c.dropPath >= 0 && c.dropPath < 1)) bad('dropPath', 'in [0, 1)', c.dropPath);
   if (!(c.maskRatio > 0 && c.maskRatio < 1)) bad('maskRatio', 'in (0, 1)', c.maskRatio);
+  if (!['none', 'learned', 'relative'].includes(c.positional))
+    bad('positional', "'none', 'learned' or 'relative'", c.positional);
   if (c.expressionLoss !== undefined && c.expressionLoss !== 'all' && c.expressionLoss !== 'tss')
     bad('expressionLoss', "'all' or 'tss'", c.expressionLoss);
 }

@@ -37,7 +37,14 @@ export function predictGet(
     );
     const batch = makeGetBatch(a, model.config, s, idx);
     const y = tf.tidy(() =>
-      model.forward(tf.tensor3d(batch.x as Float32Array, [idx.length, t, model.config.features])),
+      model.forward(
+        tf.tensor3d(batch.x as Float32Array, [idx.length, t, model.config.features]),
+        undefined,
+        undefined,
+        batch.pos === undefined
+          ? undefined
+          : tf.tensor2d(batch.pos as Float32Array, [idx.length, t]),
+      ),
     );
     values.set(y.dataSync(), lo * t * out);
     y.dispose();

@@ -3,6 +3,7 @@ import type { HostBatch } from '@chromflow/compute';
 import type { Table } from 'apache-arrow';
 import type { GetConfig } from './config.js';
 import { getWindowInput, type GetArrays } from './tables.js';
+import { windowPositions } from './relative-position.js';
 
 /**
  * GET's samples are (cell type, window) pairs. A split leaves out whole cell
@@ -131,6 +132,11 @@ export function makeGetBatch(
     );
   }
   const batch: HostBatch = { x, y, n: b, t };
+  if (c.positional === 'relative') {
+    const pos = new Float32Array(b * t);
+    for (let i = 0; i < b; i++) pos.set(windowPositions(a, s.windows[idx[i]!]!), i * t);
+    batch.pos = pos;
+  }
   if (c.task === 'expression' && c.expressionLoss === 'tss') {
     // The loss counts only labelled (region, strand) pairs: the TSS mask of each window.
     const tss = new Float32Array(b * t * 2);

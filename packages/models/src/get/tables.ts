@@ -175,6 +175,8 @@ export interface GetArrays {
   tssMask: Uint8Array;
   windowFirsts: Int32Array;
   windowSize: number;
+  /** Region centres in bp (genomic order), from the features' start/end; absent in tables without them. */
+  centres?: Float64Array;
 }
 
 function float32sOf(table: Table, name: string, path?: string): Float32Array {
@@ -237,7 +239,17 @@ export function getArraysFromTables(
     if (tp.get(i) === true) tssMask[r * 2] = 1;
     if (tm.get(i) === true) tssMask[r * 2 + 1] = 1;
   }
+  const starts = features.getChild('start');
+  const ends = features.getChild('end');
+  const centres =
+    starts && ends
+      ? Float64Array.from(
+          { length: n },
+          (_, i) => (Number(starts.get(i)) + Number(ends.get(i))) / 2,
+        )
+      : undefined;
   return {
+    ...(centres ? { centres } : {}),
     clusters,
     cellTypes,
     nRegions: n,

@@ -92,7 +92,8 @@ export function evaluateGetLoss(
       const y = tf.tensor3d(batch.y as Float32Array, [b, t, 2]);
       const m = batch.mask ? tf.tensor2d(batch.mask as Float32Array, [b, t]) : undefined;
       const tss = batch.tss ? tf.tensor3d(batch.tss as Float32Array, [b, t, 2]) : undefined;
-      return model.loss(x, y, m, undefined, tss);
+      const pos = batch.pos ? tf.tensor2d(batch.pos as Float32Array, [b, t]) : undefined;
+      return model.loss(x, y, m, undefined, tss, pos);
     });
     sum += loss.dataSync()[0]! * idx.length;
     loss.dispose();

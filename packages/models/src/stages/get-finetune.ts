@@ -22,7 +22,7 @@ export interface GetFinetuneParams {
   seed: number;
   workers: number;
   expressionLoss: 'all' | 'tss';
-  positional: 'none' | 'learned';
+  positional: 'none' | 'learned' | 'relative';
   testCellTypes: string[];
   testChroms: string[];
   valChroms: string[];
@@ -97,10 +97,10 @@ export const getFinetune = defineStage<GetFinetuneParams>({
       },
       positional: {
         type: 'string',
-        enum: ['none', 'learned'],
+        enum: ['none', 'learned', 'relative'],
         default: 'none',
         description:
-          "positional encoding when no checkpoint is given (else the checkpoint's): none (GET) or learned",
+          "positional encoding when no checkpoint is given (else the checkpoint's): none (GET), learned (per window position) or relative (attention bias by genomic distance in bp, per layer and head)",
       },
       ...getSplitParams,
     },
@@ -143,7 +143,9 @@ export const getFinetune = defineStage<GetFinetuneParams>({
     getConfig(p.size, features, p.task, {
       ...(p.positional === 'learned'
         ? { positional: 'learned', maxRegions: d.arrays.windowSize }
-        : {}),
+        : p.positional === 'relative'
+          ? { positional: 'relative' }
+          : {}),
     });
     const config: GetConfig = {
       ...base,

@@ -8,7 +8,7 @@ import { trainGet } from '../get/train-get.js';
 
 export interface GetPretrainParams {
   size: GetSize;
-  positional: 'none' | 'learned';
+  positional: 'none' | 'learned' | 'relative';
   epochs: number;
   patience: number;
   batchSize: number;
@@ -38,9 +38,10 @@ export const getPretrain = defineStage<GetPretrainParams>({
       },
       positional: {
         type: 'string',
-        enum: ['none', 'learned'],
+        enum: ['none', 'learned', 'relative'],
         default: 'none',
-        description: 'positional encoding (GET: none)',
+        description:
+          'positional encoding (GET: none; learned: per window position; relative: attention bias by genomic distance in bp)',
       },
       epochs: { type: 'integer', minimum: 1, default: 20, description: 'maximum epochs' },
       patience: {

@@ -1,7 +1,7 @@
 """PyTorch twin of chromflow's GET model, written from shared/notes/get-reference.md.
 
 Reads one JSON request on stdin: {config, weights: {name: {data, shape}},
-x, y, mask, dropPath} (chromflow's layout: dense kernels [in, out], so
+x, y, mask, dropPath, pos} (chromflow's layout: dense kernels [in, out], so
 y = x @ W + b). Builds the model in float64 with every weight a leaf
 tensor, evaluates the task's loss, back-propagates, and writes
 {out, loss, grads: {name: [...]}} to stdout. Also trains (`mode: train`).
@@ -28,17 +28,33 @@ def linear(x, w, p):
     return y
 
 
-def attention(x, w, p, heads):
+# positional "relative": ALiBi-like bias by distance in bp, -w_h |d| / L_h, L_h geometric 2-128 kb.
+def relative_scales(heads):
+    return torch.tensor([2000.0 if heads == 1 else 2000.0 * 64.0 ** (h / (heads - 1))
+                         for h in range(heads)], dtype=torch.float64)
+
+
+def relative_bias(pos, slopes):
+    """[B, H, 1+T, 1+T] from positions [B, T] (bp) and slopes [H]; CLS row/column 0."""
+    d = (pos[:, None, :, None] - pos[:, None, None, :]).abs()
+    per_bp = (slopes / relative_scales(slopes.shape[0]).to(slopes.dtype)).reshape(1, -1, 1, 1)
+    return F.pad(-d * per_bp, (1, 0, 1, 0))
+
+
+def attention(x, w, p, heads, bias=None):
     b, t, d = x.shape
     dh = d // heads
     q, k, v = linear(x, w, p + "/qkv").split(d, dim=-1)
     split = lambda z: z.reshape(b, t, heads, dh).transpose(1, 2)
     q, k, v = split(q), split(k), split(v)
-    a = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(dh), dim=-1) @ v
+    scores = q @ k.transpose(-1, -2) / math.sqrt(dh)
+    if bias is not None:
+        scores = scores + bias
+    a = torch.softmax(scores, dim=-1) @ v
     return linear(a.transpose(1, 2).reshape(b, t, d), w, p + "/out")
 
 
-def forward(c, w, x, mask, drop_path):
+def forward(c, w, x, mask, drop_path, pos=None):
     d = c["dim"]
     eps = c["epsilon"]
     ln = lambda z, p: F.layer_norm(z, (d,), w[p + "/gamma"], w[p + "/beta"], eps)
@@ -52,10 +68,12 @@ def forward(c, w, x, mask, drop_path):
     if c["positional"] == "learned":
         h = h + w["pos"][:, :t]
     y = torch.cat([w["cls"].expand(b, 1, d), h], dim=1)
+    rel = c["positional"] == "relative"
     for i in range(c["layers"]):
         p = f"encoder/block{i}"
         keep = drop_path[:, i].reshape(b, 1, 1) if drop_path is not None else 1.0
-        y = y + keep * attention(ln(y, p + "/norm1"), w, p + "/attention", c["heads"])
+        bias = relative_bias(pos, w[p + "/relpos"]) if rel else None
+        y = y + keep * attention(ln(y, p + "/norm1"), w, p + "/attention", c["heads"], bias)
         y = y + keep * linear(F.gelu(linear(ln(y, p + "/norm2"), w, p + "/ffn1")), w, p + "/ffn2")
     y = ln(y, "encoder/norm")[:, 1:]
     out = linear(y, w, "head")
@@ -88,6 +106,9 @@ def train(r):
     vx = torch.tensor(r["vx"], dtype=torch.float32).reshape(-1, t, f)
     vy = torch.tensor(r["vy"], dtype=torch.float32).reshape(-1, t, 2)
     tx = torch.tensor(r["tx"], dtype=torch.float32).reshape(-1, t, f)
+    rel = c["positional"] == "relative"
+    ps, vps, tps = ((torch.tensor(r[k], dtype=torch.float32).reshape(-1, t) if rel else None)
+                    for k in ("pos", "vpos", "tpos"))
     tss = r.get("tss") is not None
     w_ = torch.tensor(r["tss"], dtype=torch.float32).reshape(-1, t, 2) if tss else None
     vw = torch.tensor(r["vtss"], dtype=torch.float32).reshape(-1, t, 2) if tss else None
@@ -106,18 +127,19 @@ def train(r):
         for idx in torch.randperm(x.shape[0]).split(bs):
             b = idx.shape[0]
             dp = (torch.rand(b, c["layers"]) >= c["dropPath"]).float() / (1 - c["dropPath"])
-            loss = loss_of(c, forward(c, w, x[idx], None, dp), x[idx], y[idx], None,
+            loss = loss_of(c, forward(c, w, x[idx], None, dp, ps[idx] if rel else None),
+                           x[idx], y[idx], None,
                            w_[idx] if tss else None)
             opt.zero_grad()
             loss.backward()
             opt.step()
             sched.step()
         with torch.no_grad():
-            v = loss_of(c, forward(c, w, vx, None, None), vx, vy, None, vw).item()
+            v = loss_of(c, forward(c, w, vx, None, None, vps), vx, vy, None, vw).item()
         if v < best:
             best, best_w = v, {n: p.detach().clone() for n, p in w.items()}
     with torch.no_grad():
-        out = forward(c, best_w, tx, None, None)
+        out = forward(c, best_w, tx, None, None, tps)
     json.dump({"out": out.reshape(-1).tolist(), "bestValLoss": best}, sys.stdout)
 
 
@@ -136,7 +158,8 @@ def main():
     mask = T(r["mask"], [b, t]) if r.get("mask") is not None else None
     dp = T(r["dropPath"], [b, c["layers"]]) if r.get("dropPath") is not None else None
     tss = T(r["tss"], [b, t, 2]) if r.get("tss") is not None else None
-    out = forward(c, w, x, mask, dp)
+    pos = T(r["pos"], [b, t]) if r.get("pos") is not None else None
+    out = forward(c, w, x, mask, dp, pos)
     loss = loss_of(c, out, x, y, mask, tss)
     loss.backward()
     grads = {n: v.grad.reshape(-1).tolist() for n, v in w.items()

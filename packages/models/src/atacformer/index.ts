@@ -16,3 +16,4 @@ export * from './craft-checkpoint.js';
 export * from './partner-retrieval.js';
 export * from './per-gene-pearson.js';
 export * from './classifier.js';
+export * from './finetune-batch.js';

@@ -15,6 +15,7 @@ import { finetuneAtacformerTriplet } from '../atacformer/finetune-triplet.js';
 import { cellTypePredictionsToTable, cellTypeProbabilities } from '../atacformer/classifier.js';
 import { embedAtacformer } from '../atacformer/embed.js';
 import { atacformerInputs } from '../atacformer/inputs.js';
+import { runAtacformerBatchMode } from './atacformer-batch-mode.js';
 
 export interface AtacformerFinetuneParams {
   labelColumn: string;
@@ -23,6 +24,11 @@ export interface AtacformerFinetuneParams {
   batchSize: number;
   learningRate: number;
   valFraction: number;
+  mode: 'cell-type' | 'batch';
+  batchColumn: string;
+  adversaryWeight: number;
+  reversal: number;
+  unfrozenLayers: number;
   crossEntropyWeight: number;
   seed: number;
 }
@@ -73,6 +79,37 @@ export const atacformerFinetune = defineStage<AtacformerFinetuneParams>({
           'weight of the classification head cross-entropy added to the triplet loss (0: triplet only, no head and no predictions)',
       },
       seed: { type: 'integer', default: 0, description: 'split, shuffling, triplets' },
+      mode: {
+        type: 'string',
+        enum: ['cell-type', 'batch'],
+        default: 'cell-type',
+        description:
+          "'cell-type': the fine-tune above; 'batch': batch correction, a gradient-reversal batch adversary on the mean-pooled embedding plus RTD with batch-conditional replacements, last unfrozenLayers blocks trained, best by held-out batch-mixing error + RTD loss (labels = batchColumn)",
+      },
+      batchColumn: {
+        type: 'string',
+        default: 'batch',
+        description: "mode 'batch': column of the labels table holding each cell's batch",
+      },
+      adversaryWeight: {
+        type: 'number',
+        minimum: 0,
+        default: 1,
+        description: "mode 'batch': λ, weight of the adversary's cross-entropy",
+      },
+      reversal: {
+        type: 'number',
+        exclusiveMinimum: 0,
+        default: 0.1,
+        description:
+          "mode 'batch': GRL α, the encoder gets −α times the adversary's gradient (the reference's 1 let the encoder outrun the adversary here; models README)",
+      },
+      unfrozenLayers: {
+        type: 'integer',
+        minimum: 1,
+        default: 2,
+        description: "mode 'batch': encoder blocks trained, from the last (token table frozen)",
+      },
     },
   },
   inputs: {
@@ -121,6 +158,10 @@ export const atacformerFinetune = defineStage<AtacformerFinetuneParams>({
       requireCheckpointVocabulary(manifest, sets.vocabularyHash, tokensPath);
       const c = pretrained.config;
       const inputs = atacformerInputs(sets, c.vocabSize, c.contextLength, p.seed, tokensPath);
+      if (p.mode === 'batch') {
+        const metrics = await runAtacformerBatchMode(ctx, STAGE, inputs.sets, pretrained, manifest);
+        return { backend: backend.name, metrics };
+      }
       const table = await readCellLabels(labelsPath, { labelColumn: p.labelColumn });
       const byBarcode = new Map(table.barcodes.map((b, i) => [b, table.labels![i]!]));
       const labels = inputs.sets.barcodes.map((b) => byBarcode.get(b) ?? '');

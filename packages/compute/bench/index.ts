@@ -1,18 +1,24 @@
 /**
  * `npm run bench -w @chromflow/compute`: training and inference samples/s of the GET-shaped
- * transformer (get-small, get-medium, get-published; `bench/get-trainable.ts`) and of the
- * small XChrom CNN (`xchrom-small`, models' `bench/cnn-trainable.ts`), each side by side
- * with its PyTorch twin (`bench/get_twin.py`, models' `bench/xchrom_twin.py`) in the same
- * run, alternating which goes first. PyTorch runs at 1 and 2 threads (OPENBLAS_NUM_THREADS
+ * transformer (get-small, get-medium, get-published; `bench/get-trainable.ts`), of the
+ * small XChrom CNN (`xchrom-small`, models' `bench/cnn-trainable.ts`), of Atacformer
+ * (atacformer-small, atacformer-published; models' `bench/atacformer-bench.ts`) and of
+ * CLASTER (`claster`; models' `bench/claster-bench.ts`), each side by side with its PyTorch
+ * twin (`bench/get_twin.py`, models' `bench/xchrom_twin.py`, `test/twins/atacformer_twin.py`,
+ * `test/twins/claster_twin.py`) in the same run, alternating which goes first. PyTorch runs at 1 and 2 threads (OPENBLAS_NUM_THREADS
  * and OMP_NUM_THREADS set to match, OMP_WAIT_POLICY=PASSIVE) and the faster setting per
  * shape is the anchor. Medians of ≥ 5 timed steps after 2 warm-up steps. Before timing,
  * get-small's loss and every gradient at equal weights are compared with PyTorch's (float64).
  * Each side trains as its model does, with the twin's settings: AdamW (lr 1e-4, decay 0.01)
- * for the transformer, Adam with per-variable clipping at 1 for XChrom; chromflow's step is
- * `shardedStep` (the optimizer in the workers, docs/adr/0004-…). Writes bench-results/compute.json.
+ * for GET and CLASTER, Adam with per-variable clipping at 1 for XChrom, AdamW + SparseAdam
+ * (lr 1e-3) for Atacformer; chromflow's step is `shardedStep` (the optimizer in the workers,
+ * docs/adr/0004-…), except Atacformer's, which trains in one process as `fit` does a model
+ * with sparse tables (`sparseTrainStep`; `threads` 1). Atacformer's samples are cells of
+ * `tokens_per_sample` tokens. Writes bench-results/compute.json.
  *
  * `--quick` (or BENCH_QUICK=1): one round per shape instead of two.
- * Environment: BENCH_SHAPES=get-small,get-medium,get-published,xchrom-small
+ * Environment: BENCH_SHAPES=get-small,get-medium,get-published,xchrom-small,
+ * atacformer-small,atacformer-published,claster (the default: all)
  * BENCH_STEPS=5  BENCH_WORKERS=2  PYTHON=/usr/bin/python3 (or /tmp/torchvenv/bin/python)
  * PYTHONS=a,b (every interpreter is measured; the fastest anchors)  CHROMFLOW_NATIVE=0
  * BENCH_OUT=path (default bench-results/compute.json).
@@ -22,17 +28,23 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type * as tf from '@tensorflow/tfjs-core';
-import { Adam, AdamW, createTrainingEngine, describeBackend, initBackend } from '../src/index.js';
-import type { HostBatch } from '../src/train/trainable.js';
+import * as tf from '@tensorflow/tfjs-core';
+import { createTrainingEngine, describeBackend, initBackend } from '../src/index.js';
+import { makeOptimizer, sparseOptions, type OptimizerSpec } from '../src/train/fit.js';
+import { isHostSteppable } from '../src/train/host-update.js';
+import { sparseTrainStep } from '../src/train/sparse-step.js';
+import type { AdamOptions } from '../src/train/adam.js';
+import type { HostBatch, Trainable, TrainableFactory } from '../src/train/trainable.js';
 import { nativeBlasStatus } from '../src/kernels/native-blas.js';
 import { getBatch, getShapes, type GetShape } from './get-trainable.js';
 import { checkGetAgainstTwin } from './get-check.js';
+import type { BenchSubjectSpec } from './subject.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.argv.includes('--quick') || process.env['BENCH_QUICK'] === '1';
 const shapes = (
-  process.env['BENCH_SHAPES'] ?? 'get-small,get-medium,get-published,xchrom-small'
+  process.env['BENCH_SHAPES'] ??
+  'get-small,get-medium,get-published,xchrom-small,atacformer-small,atacformer-published,claster'
 ).split(',');
 const steps = Math.max(5, Number(process.env['BENCH_STEPS'] ?? 5));
 const warmup = 2;
@@ -81,45 +93,46 @@ function threadEnv(threads: number): NodeJS.ProcessEnv {
   };
 }
 
-function runTwin(py: string, shape: string, threads: number): TwinResult {
-  if (shape === 'xchrom-small') {
-    const out = execFileSync(
-      py,
-      [
-        join(modelsBench, 'xchrom_twin.py'),
-        'bench',
-        '--configs',
-        'small',
-        '--batches',
-        String(xchromBatch),
-        '--threads',
-        String(threads),
-        '--cells',
-        String(xchromCells),
-        '--seconds',
-        '0',
-        '--min-steps',
-        String(steps),
-      ],
-      { encoding: 'utf8', maxBuffer: 1 << 24, env: threadEnv(threads) },
-    );
-    const row = (
-      JSON.parse(out) as {
-        results: { trainable: number; train_seq_per_s: number; infer_seq_per_s: number }[];
-      }
-    ).results[0];
-    if (row === undefined) throw new Error('xchrom twin returned no result');
-    const torch = execFileSync(py, ['-c', 'import torch; print(torch.__version__)'], {
-      encoding: 'utf8',
-    }).trim();
-    return {
-      trainable: row.trainable,
-      train: row.train_seq_per_s,
-      infer: row.infer_seq_per_s,
-      threads,
-      torch,
-    };
-  }
+function xchromTwin(py: string, threads: number): TwinResult {
+  const out = execFileSync(
+    py,
+    [
+      join(modelsBench, 'xchrom_twin.py'),
+      'bench',
+      '--configs',
+      'small',
+      '--batches',
+      String(xchromBatch),
+      '--threads',
+      String(threads),
+      '--cells',
+      String(xchromCells),
+      '--seconds',
+      '0',
+      '--min-steps',
+      String(steps),
+    ],
+    { encoding: 'utf8', maxBuffer: 1 << 24, env: threadEnv(threads) },
+  );
+  const row = (
+    JSON.parse(out) as {
+      results: { trainable: number; train_seq_per_s: number; infer_seq_per_s: number }[];
+    }
+  ).results[0];
+  if (row === undefined) throw new Error('xchrom twin returned no result');
+  const torch = execFileSync(py, ['-c', 'import torch; print(torch.__version__)'], {
+    encoding: 'utf8',
+  }).trim();
+  return {
+    trainable: row.trainable,
+    train: row.train_seq_per_s,
+    infer: row.infer_seq_per_s,
+    threads,
+    torch,
+  };
+}
+
+function getTwin(py: string, shape: string, threads: number): TwinResult {
   const out = execFileSync(
     py,
     [
@@ -151,6 +164,23 @@ function runTwin(py: string, shape: string, threads: number): TwinResult {
   };
 }
 
+/** A twin speaking `BenchSubjectSpec.twin`'s JSON protocol on stdin/stdout. */
+function jsonTwin(
+  py: string,
+  twin: BenchSubjectSpec['twin'],
+  model: Trainable,
+  threads: number,
+): TwinResult {
+  const out = execFileSync(py, [twin.script], {
+    input: JSON.stringify({ mode: 'bench', threads, steps, warmup, ...twin.request(model) }),
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+    env: threadEnv(threads),
+  });
+  const r = JSON.parse(out) as { trainable: number; train: number; infer: number; torch: string };
+  return { ...r, threads };
+}
+
 async function medianSeconds(step: () => Promise<void>): Promise<number> {
   for (let i = 0; i < warmup; i++) await step();
   const times: number[] = [];
@@ -163,13 +193,16 @@ async function medianSeconds(step: () => Promise<void>): Promise<number> {
   return times[Math.floor(times.length / 2)]! / 1000;
 }
 
-interface Subject {
-  module: string;
-  factory: string;
-  config: unknown;
-  batch: HostBatch;
-  n: number;
+/** One row's model: what to build and train, and how its twin runs. */
+interface Subject extends Omit<BenchSubjectSpec, 'twin'> {
+  twin: (py: string, model: Trainable, threads: number) => TwinResult;
 }
+
+// get_twin.py's optimizer: AdamW lr 1e-4, decay 0.01 (XChrom's is models' XCHROM_ADAM, as its twin).
+const getAdamW: OptimizerSpec = {
+  kind: 'adamw',
+  options: { learningRate: 1e-4, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01 },
+};
 
 async function subjectOf(shape: string): Promise<Subject> {
   if (shape === 'xchrom-small') {
@@ -177,13 +210,32 @@ async function subjectOf(shape: string): Promise<Subject> {
     const mod = (await import(module)) as {
       benchBatch(n: number, cells: number, seed: number): HostBatch;
     };
+    const { XCHROM_ADAM } = (await import(
+      join(modelsBench, '..', 'src', 'xchrom', 'xchrom-adam.ts')
+    )) as { XCHROM_ADAM: AdamOptions };
     return {
       module,
       factory: 'makeBenchCnn',
       config: { arch: 'small', cells: xchromCells },
       batch: mod.benchBatch(xchromBatch, xchromCells, 7),
       n: xchromBatch,
+      optimizer: { kind: 'adam', options: XCHROM_ADAM },
+      twin: (py, _model, threads) => xchromTwin(py, threads),
     };
+  }
+  if (shape.startsWith('atacformer-') || shape === 'claster') {
+    const spec = shape.startsWith('atacformer-')
+      ? (
+          (await import(join(modelsBench, 'atacformer-bench.ts'))) as {
+            atacformerSubject(shape: string): BenchSubjectSpec;
+          }
+        ).atacformerSubject(shape)
+      : (
+          (await import(join(modelsBench, 'claster-bench.ts'))) as {
+            clasterSubject(): BenchSubjectSpec;
+          }
+        ).clasterSubject();
+    return { ...spec, twin: (py, model, threads) => jsonTwin(py, spec.twin, model, threads) };
   }
   const s = getShapes[shape as GetShape];
   if (s === undefined) throw new Error(`unknown bench shape '${shape}'`);
@@ -193,7 +245,85 @@ async function subjectOf(shape: string): Promise<Subject> {
     config: { d: s.d, layers: s.layers, heads: s.heads },
     batch: getBatch(s.batch, 7),
     n: s.batch,
+    optimizer: getAdamW,
+    twin: (py, _model, threads) => getTwin(py, shape, threads),
   };
+}
+
+/** chromflow's side of a row: a training step and an inference pass of the subject's batch. */
+interface Runner {
+  model: Trainable;
+  threads: number;
+  train: () => Promise<void>;
+  infer: () => Promise<void>;
+  dispose: () => Promise<void>;
+}
+
+/** On the data-parallel engine, the optimizer stepped in the workers (`shardedStep`). */
+async function engineRunner(subject: Subject): Promise<Runner> {
+  const engine = await createTrainingEngine({
+    module: subject.module,
+    factory: subject.factory,
+    config: subject.config,
+    seed: 1,
+    workers,
+  });
+  const optimizer = makeOptimizer(subject.optimizer, engine.model.trainableVariables());
+  if (!isHostSteppable(optimizer))
+    throw new Error(`${subject.factory}: optimizer cannot step in the workers`);
+  return {
+    model: engine.model,
+    threads: Math.max(1, workers),
+    train: async () => {
+      await engine.shardedStep(engine.model, subject.batch, optimizer);
+    },
+    infer: async () => {
+      const p: tf.Tensor = await engine.predict(subject.batch);
+      await p.data();
+      p.dispose();
+    },
+    dispose: async () => {
+      optimizer.dispose();
+      await engine.dispose();
+    },
+  };
+}
+
+/** In this process, as `fit` trains a model with sparse tables (`sparseTrainStep`, no clipping). */
+async function sparseRunner(subject: Subject): Promise<Runner> {
+  const mod = (await import(subject.module)) as Record<string, TrainableFactory>;
+  const factory = mod[subject.factory];
+  if (factory === undefined) throw new Error(`${subject.module} exports no ${subject.factory}`);
+  const model = await factory(subject.config, 1);
+  if (model.predictBatch === undefined) throw new Error(`${subject.factory}: no predictBatch`);
+  const optimizer = makeOptimizer(subject.optimizer, model.trainableVariables());
+  const sparse = sparseOptions(subject.optimizer);
+  return {
+    model,
+    threads: 1,
+    train: async () => {
+      await sparseTrainStep(model, subject.batch, optimizer, sparse, undefined, (g) => g);
+    },
+    infer: async () => {
+      const p = model.predictBatch!(subject.batch);
+      await p.data();
+      p.dispose();
+    },
+    dispose: () => {
+      optimizer.dispose();
+      const own = model as Trainable & { dispose?: () => void };
+      if (own.dispose) own.dispose();
+      else tf.dispose(model.trainableVariables());
+      return Promise.resolve();
+    },
+  };
+}
+
+/** Trainable parameters, the rows of sparse tables included (the twins count their tables). */
+function parameterCount(model: Trainable): number {
+  const dense = model.trainableVariables().reduce((s, x) => s + x.size, 0);
+  const tables = model.sparseTables?.() ?? [];
+  return dense + tables.reduce((s, t) => s + t.rows * t.dim, 0);
 }
 
 interface Row {
@@ -206,7 +336,7 @@ interface Row {
   infer_samples_per_s: number;
   pytorch_infer_samples_per_s: number;
   infer_ratio_vs_pytorch: number;
-  /** chromflow's threads (data-parallel workers × 1 wasm/BLAS thread). */
+  /** chromflow's threads (data-parallel workers × 1 wasm/BLAS thread; 1 for Atacformer). */
   threads: number;
   /** PyTorch's faster thread setting for this shape, and its version. */
   pytorch_threads: number;
@@ -214,57 +344,25 @@ interface Row {
   /** Every PyTorch setting measured: `torch@threads` → train, infer samples/s. */
   pytorch_settings: Record<string, { train: number; infer: number }>;
   kernel_path: string;
+  [extra: string]: unknown;
 }
 
 async function benchShape(shape: string, py: string[], kernelPath: string): Promise<Row> {
   const subject = await subjectOf(shape);
-  const engine = await createTrainingEngine({
-    module: subject.module,
-    factory: subject.factory,
-    config: subject.config,
-    seed: 1,
-    workers,
-  });
-  const params = engine.model.trainableVariables().reduce((s, x) => s + x.size, 0);
-  const vars = engine.model.trainableVariables();
-  // The twins' optimizers (get_twin.py: AdamW lr 1e-4, decay 0.01; xchrom_twin.py: Adam with
-  // its decay schedule and per-variable clip_grad_norm_ 1).
-  const optimizer =
-    shape === 'xchrom-small'
-      ? new Adam(vars, {
-          learningRate: 0.01,
-          decayRate: 0.9,
-          decaySteps: 10000,
-          beta1: 0.95,
-          beta2: 0.9995,
-          epsilon: 1e-7,
-          clipNorm: 1,
-        })
-      : new AdamW(vars, {
-          learningRate: 1e-4,
-          beta1: 0.9,
-          beta2: 0.999,
-          epsilon: 1e-8,
-          weightDecay: 0.01,
-        });
+  const runner = subject.sparse ? await sparseRunner(subject) : await engineRunner(subject);
+  const params = parameterCount(runner.model);
   const ours = { train: 0, infer: 0 };
   const settings: Record<string, TwinResult> = {};
   const measureOurs = async (): Promise<void> => {
-    const train = await medianSeconds(async () => {
-      await engine.shardedStep(engine.model, subject.batch, optimizer);
-    });
-    const infer = await medianSeconds(async () => {
-      const p: tf.Tensor = await engine.predict(subject.batch);
-      await p.data();
-      p.dispose();
-    });
+    const train = await medianSeconds(runner.train);
+    const infer = await medianSeconds(runner.infer);
     ours.train = Math.max(ours.train, subject.n / train);
     ours.infer = Math.max(ours.infer, subject.n / infer);
   };
   const measureTheirs = (): void => {
     for (const p of py) {
       for (const threads of [1, 2]) {
-        const r = runTwin(p, shape, threads);
+        const r = subject.twin(p, runner.model, threads);
         if (r.trainable !== params)
           throw new Error(
             `${shape}: chromflow has ${params} trainable parameters, the twin ${r.trainable}`,
@@ -288,8 +386,7 @@ async function benchShape(shape: string, py: string[], kernelPath: string): Prom
       await measureOurs();
     }
   }
-  optimizer.dispose();
-  await engine.dispose();
+  await runner.dispose();
   const best = Object.values(settings).reduce((a, b) => (b.train > a.train ? b : a));
   const bestInfer = Math.max(...Object.values(settings).map((r) => r.infer));
   return {
@@ -302,13 +399,14 @@ async function benchShape(shape: string, py: string[], kernelPath: string): Prom
     infer_samples_per_s: ours.infer,
     pytorch_infer_samples_per_s: bestInfer,
     infer_ratio_vs_pytorch: ours.infer / bestInfer,
-    threads: Math.max(1, workers),
+    threads: runner.threads,
     pytorch_threads: best.threads,
     pytorch: best.torch,
     pytorch_settings: Object.fromEntries(
       Object.entries(settings).map(([k, r]) => [k, { train: r.train, infer: r.infer }]),
     ),
     kernel_path: kernelPath,
+    ...subject.extra,
   };
 }
 
@@ -336,9 +434,9 @@ async function main(): Promise<void> {
     const row = await benchShape(shape, py, kernelPath);
     rows.push(row);
     console.log(
-      `${shape.padEnd(13)} B${String(row.batch).padEnd(3)} params ${String(row.trainable_parameters).padStart(9)}  ` +
+      `${shape.padEnd(20)} B${String(row.batch).padEnd(3)} params ${String(row.trainable_parameters).padStart(9)}  ` +
         `train ${row.train_samples_per_s.toFixed(2)} vs PyTorch ${row.pytorch_train_samples_per_s.toFixed(2)} samples/s ` +
-        `(×${row.train_ratio_vs_pytorch.toFixed(2)}; torch ${row.pytorch}, ${row.pytorch_threads} thread(s))  ` +
+        `(×${row.train_ratio_vs_pytorch.toFixed(2)}; ${row.threads} thread(s) vs torch ${row.pytorch}, ${row.pytorch_threads})  ` +
         `infer ${row.infer_samples_per_s.toFixed(2)} vs ${row.pytorch_infer_samples_per_s.toFixed(2)} (×${row.infer_ratio_vs_pytorch.toFixed(2)})`,
     );
   }
@@ -348,7 +446,7 @@ async function main(): Promise<void> {
     quick,
     backend: describeBackend(info),
     kernel_path: kernelPath,
-    chromflow: `data-parallel engine, ${workers} worker threads × 1 wasm thread; optimizer in the workers (AdamW for GET, Adam for XChrom)`,
+    chromflow: `data-parallel engine, ${workers} worker threads × 1 wasm thread, optimizer in the workers (AdamW for GET and CLASTER, Adam for XChrom); Atacformer in one process (sparse token table)`,
     steps: { warmup, timed: steps, rounds, statistic: 'median per round, best round' },
     cpus: cpus().length,
     load_average_1m_start: loadStart,

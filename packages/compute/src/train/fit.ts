@@ -114,13 +114,14 @@ export interface FitResult<M extends Trainable = Trainable> {
 }
 
 /** SparseAdam settings of the sparse tables: the dense optimizer's betas, ε and (AdamW) decay. */
-function sparseOptions(spec: OptimizerSpec): SparseAdamOptions {
+export function sparseOptions(spec: OptimizerSpec): SparseAdamOptions {
   const { learningRate, beta1, beta2, epsilon } = spec.options;
   const weightDecay = spec.kind === 'adamw' ? spec.options.weightDecay : 0;
   return { learningRate, beta1, beta2, epsilon, weightDecay };
 }
 
-function makeOptimizer(spec: OptimizerSpec, vars: tf.Variable[]): Optimizer {
+/** The dense optimizer an `OptimizerSpec` names, over `vars`. */
+export function makeOptimizer(spec: OptimizerSpec, vars: tf.Variable[]): Optimizer {
   return spec.kind === 'adam' ? new Adam(vars, spec.options) : new AdamW(vars, spec.options);
 }
 

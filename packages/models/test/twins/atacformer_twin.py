@@ -10,7 +10,7 @@ in float64 with the given weights, runs it with key_padding_mask, and writes
 contextual embeddings, mean-pooled cell embeddings over non-pad tokens,
 replaced-token logits, the mean per-token BCE over non-pad tokens, and the
 gradient of that loss for every weight (the token table's as a dense [V, D]).
-With `mode: bench` it times training steps instead (`bench`).
+With `mode: bench` it times training and inference instead (`bench`).
 """
 import json
 import sys
@@ -24,36 +24,52 @@ DT = torch.float64
 
 
 def bench(r):
-    """Training tokens/s of the torch model (float32, AdamW on the encoder,
-    SparseAdam on an nn.Embedding(sparse=True) table) at a shape."""
-    import time
-    torch.set_num_threads(r.get("threads", 2))
+    """The compute benchmark's Atacformer row (packages/compute/bench/index.ts):
+    training and inference samples (cells)/s of the torch model at a shape,
+    float32. A training step: forward, BCE, backward, AdamW on the encoder and
+    head, SparseAdam on an nn.Embedding(sparse=True) table; inference: the
+    forward pass to the replaced-token logits under no_grad. Medians of
+    `steps` timed steps after `warmup`. Writes {trainable, train, infer, torch}."""
+    from bench_timing import median_seconds
+
+    torch.set_num_threads(r["threads"])
     c = r["config"]
-    b, t, steps = r["batch"], r["tokens"], r["steps"]
+    b, t = r["batch"], r["tokens"]
     d = c["dim"]
     emb = nn.Embedding(c["vocabSize"], d, padding_idx=0, sparse=True)
     layer = nn.TransformerEncoderLayer(d, c["heads"], c["ffnDim"], dropout=0.0, activation="relu",
                                        layer_norm_eps=c["epsilon"], batch_first=True, norm_first=True)
-    enc = nn.TransformerEncoder(layer, c["layers"], norm=nn.LayerNorm(d), enable_nested_tensor=False)
+    enc = nn.TransformerEncoder(layer, c["layers"], norm=nn.LayerNorm(d, eps=c["epsilon"]),
+                                enable_nested_tensor=False)
     head = nn.Linear(d, 1)
-    dense = torch.optim.AdamW(list(enc.parameters()) + list(head.parameters()), lr=1e-3)
-    sparse = torch.optim.SparseAdam(list(emb.parameters()), lr=1e-3)
+    params = [*emb.parameters(), *enc.parameters(), *head.parameters()]
+    dense = torch.optim.AdamW(list(enc.parameters()) + list(head.parameters()), lr=r["learningRate"],
+                              weight_decay=r["weightDecay"])
+    sparse = torch.optim.SparseAdam(list(emb.parameters()), lr=r["learningRate"])
     g = torch.Generator().manual_seed(0)
     tokens = torch.randint(7, c["vocabSize"], (b, t), generator=g)
-    labels = (torch.rand(b, t, generator=g) < 0.45).float()
+    labels = (torch.rand(b, t, generator=g) < c["replaceProbability"]).float()
     pad = tokens == 0
-    def step():
-        logits = head(enc(emb(tokens), src_key_padding_mask=pad)).squeeze(-1)
-        loss = F.binary_cross_entropy_with_logits(logits, labels)
+
+    def logits():
+        return head(enc(emb(tokens), src_key_padding_mask=pad)).squeeze(-1)
+
+    def train():
+        enc.train()
+        loss = F.binary_cross_entropy_with_logits(logits(), labels)
         dense.zero_grad(); sparse.zero_grad()
         loss.backward()
         dense.step(); sparse.step()
-    step()
-    t0 = time.perf_counter()
-    for _ in range(steps):
-        step()
-    sec = (time.perf_counter() - t0) / steps
-    json.dump({"secondsPerStep": sec, "tokensPerSecond": b * t / sec}, sys.stdout)
+
+    def infer():
+        enc.eval()  # torch's inference fast path where it applies (no dropout either way)
+        with torch.no_grad():
+            logits()
+
+    train_s = median_seconds(train, r["steps"], r["warmup"])
+    infer_s = median_seconds(infer, r["steps"], r["warmup"])
+    json.dump({"trainable": sum(p.numel() for p in params), "train": b / train_s, "infer": b / infer_s,
+               "torch": torch.__version__}, sys.stdout)
 
 
 def main():

@@ -8,7 +8,8 @@ convolution kernels [kh, kw, cin, cout], dense kernels [in, out]. Builds the
 network in float64 with torch's own ops (nn.functional.conv2d with stride,
 dilation and explicit padding; the landscape's first kernel as a 4 × 10
 kernel over a one-channel image), evaluates SmoothL1, back-propagates and
-writes {out, loss, grads: {name: [...]}} to stdout.
+writes {out, loss, grads: {name: [...]}} to stdout. With `mode: bench` it
+times training and inference instead (`bench`).
 """
 import json
 import math
@@ -126,38 +127,42 @@ def forward(c, w, x, contacts, masks):
     return lin(ln(z, w, "head/norm", eps), w, "head/linear")
 
 
-def speed(r):
-    """Samples/s of a training step (forward, SmoothL1, backward, AdamW) and of inference, float32."""
-    import time
+def bench(r):
+    """The compute benchmark's CLASTER row (packages/compute/bench/index.ts):
+    samples/s of a training step (forward, SmoothL1, backward, AdamW) and of
+    inference (forward under no_grad), float32, weights of chromflow's names
+    and `shapes`, no dropout. Medians of `steps` timed steps after `warmup`.
+    Writes {trainable, train, infer, torch}."""
+    from bench_timing import median_seconds
 
-    torch.set_num_threads(r.get("threads", 1))
-    c, n, reps = r["config"], r["n"], r["reps"]
+    torch.set_num_threads(r["threads"])
+    c, n = r["config"], r["n"]
     g = torch.Generator().manual_seed(0)
     w = {k: (torch.rand(v, generator=g) * 0.2 - 0.1).requires_grad_(True) for k, v in r["shapes"].items()}
     x = torch.rand(n, c["tracks"], c["bins"], generator=g)
     y = torch.rand(n, c["outputs"], generator=g)
-    opt = torch.optim.AdamW(list(w.values()), lr=1e-4, weight_decay=0.01)
-    times = []
-    for _ in range(reps + 1):
-        t0 = time.perf_counter()
-        loss = F.smooth_l1_loss(forward(c, w, x, None, None), y)
+    opt = torch.optim.AdamW(list(w.values()), lr=r["learningRate"], weight_decay=r["weightDecay"])
+
+    def train():
+        loss = F.smooth_l1_loss(forward(c, w, x, None, None), y, beta=c["smoothL1Beta"])
         opt.zero_grad()
         loss.backward()
         opt.step()
-        times.append(time.perf_counter() - t0)
-    with torch.no_grad():
-        t0 = time.perf_counter()
-        for _ in range(reps):
+
+    def infer():
+        with torch.no_grad():
             forward(c, w, x, None, None)
-        infer = (time.perf_counter() - t0) / reps
-    train = sorted(times[1:])[len(times[1:]) // 2]
-    json.dump({"train": n / train, "infer": n / infer, "torch": torch.__version__}, sys.stdout)
+
+    train_s = median_seconds(train, r["steps"], r["warmup"])
+    infer_s = median_seconds(infer, r["steps"], r["warmup"])
+    json.dump({"trainable": sum(v.numel() for v in w.values()), "train": n / train_s, "infer": n / infer_s,
+               "torch": torch.__version__}, sys.stdout)
 
 
 def main():
     r = json.load(sys.stdin)
-    if r.get("mode") == "speed":
-        return speed(r)
+    if r.get("mode") == "bench":
+        return bench(r)
     c = r["config"]
     b = r["n"]
     w = {n: T(v["data"], v["shape"]).requires_grad_(True) for n, v in r["weights"].items()}

@@ -60,8 +60,12 @@ function toy(): { a: GetArrays; chroms: string[]; genesByPair: string[] } {
   genesByPair[47 * 2 + 1] = 'gEnd';
   genesByPair[52 * 2] = 'gShort'; // chr3: no window
   const tssMask = Uint8Array.from(genesByPair, (g) => (g ? 1 : 0));
+  // Region centres 0.5–20 kb apart (relative-position models read them).
+  let at = 0;
+  const centres = Float64Array.from({ length: n }, () => (at += 500 + 19_500 * rng.uniform()));
   return {
     a: {
+      centres,
       clusters: Array.from({ length: NC }, (_, i) => `m${i}`),
       cellTypes: ['A', 'B'],
       nRegions: n,
@@ -83,11 +87,21 @@ function model(c: GetConfig, seed: number): GetModel {
   for (const n of m.vars.named)
     if (n.name.endsWith('lora_b'))
       n.variable.assign(tf.randomUniform(n.variable.shape, -0.2, 0.2, 'float32', 3));
+  // Relative-position slopes start at 1; give each head its own.
+  for (const n of m.vars.named)
+    if (n.name.endsWith('/relpos'))
+      n.variable.assign(tf.randomUniform(n.variable.shape, 0, 3, 'float32', 4));
   return m;
 }
 
-function theirs(m: GetModel, b: GetJacobianBatch) {
+function theirs(m: GetModel, b: GetJacobianBatch, a: GetArrays) {
   const B = b.focuses.length;
+  const pos =
+    m.config.positional === 'relative'
+      ? b.focuses.flatMap((g) =>
+          Array.from({ length: T }, (_, k) => a.centres![g.first + k]! - a.centres![g.first]!),
+        )
+      : null;
   const select = new Float32Array(B * T * 2);
   b.focuses.forEach((g, i) => {
     for (const c of g.outputs) select[i * T * 2 + c]! += 1 / g.outputs.length;
@@ -102,6 +116,7 @@ function theirs(m: GetModel, b: GetJacobianBatch) {
       shape: [B, T, m.config.features],
       x: Array.from(b.x),
       select: Array.from(select),
+      pos,
     }),
     encoding: 'utf8',
     maxBuffer: 1 << 28,
@@ -163,6 +178,10 @@ describe('gene windows (geneFocuses)', () => {
 const configs: [string, GetConfig][] = [
   ['expression', getConfig('tiny', NC + 1, 'expression', { dim: 16, heads: 4 })],
   [
+    'expression, relative positions',
+    getConfig('tiny', NC + 1, 'expression', { dim: 16, heads: 4, positional: 'relative' }),
+  ],
+  [
     'expression with LoRA (unmerged)',
     getConfig('tiny', NC + 1, 'expression', { dim: 16, heads: 2, lora: { rank: 2, alpha: 4 } }),
   ],
@@ -184,7 +203,7 @@ describe('GET Jacobian vs PyTorch autograd on the GET twin (float64, same weight
         const gm = getGeneMotif(m, a, 1, focuses, { batchSize: 3 });
         let g = 0;
         for (const b of batches) {
-          const r = theirs(m, b);
+          const r = theirs(m, b, a);
           expect(relErr(b.prediction, r.f)).toBeLessThan(1e-5);
           expect(relErr(b.inputGradient, r.jx)).toBeLessThan(1e-5);
           expect(relErr(b.embeddingGradient, r.jh)).toBeLessThan(1e-5);

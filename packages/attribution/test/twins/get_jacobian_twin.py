@@ -1,6 +1,7 @@
 """GET Jacobians by PyTorch autograd, on the GET twin of @chromflow/models.
 
-Reads {config, weights, shape: [B, T, F], x, select: [B·T·2]} on stdin; the
+Reads {config, weights, shape: [B, T, F], x, select: [B·T·2], pos} on stdin
+(pos [B·T]: region centres in bp, for `positional: relative`); the
 model is packages/models/test/twins/get_twin.py's forward (float64, same
 weights). f_b = Σ select[b] ⊙ output[b]; writes {f, jx (∂f/∂x), jh (∂f/∂ each
 region's embedding), geneMotif (Σ_t x·jx), importance (‖jh‖₂ per region ÷
@@ -41,7 +42,8 @@ def main():
         w["__lora_scale"] = c["lora"]["alpha"] / c["lora"]["rank"]
     x = get_twin.T(r["x"], [b, t, f]).requires_grad_(True)
     sel = get_twin.T(r["select"], [b, t, 2])
-    out = get_twin.forward(c, w, x, None, None)
+    pos = get_twin.T(r["pos"], [b, t]) if r.get("pos") is not None else None
+    out = get_twin.forward(c, w, x, None, None, pos)
     fb = (out * sel).sum(dim=(1, 2))
     fb.sum().backward()
     jx = x.grad

@@ -8,12 +8,17 @@
  *   npm run simulate -w @chromflow/simulate -- --program get --out /tmp/gp
  *   (run models.get-inputs on it: workflow in the models README) then
  *   npx tsx --conditions=@chromflow/source packages/models/scripts/eval-get.ts \
- *     <get-inputs dir> /tmp/gp/truth.json [size] [epochs] [out dir] [learning rate] [loss] [positional] [seed]
+ *     <get-inputs dir> /tmp/gp/truth.json [size] [epochs] [out dir] [learning rate] [loss] [positional] [seed] [split]
  *
  * `loss`: `all` (GET: every region and strand) or `tss` (only the labelled
- * pairs; `expressionLoss` in the configuration), `positional`: `none` (GET)
- * or `learned`; `seed`: initial weights (both) and our shuffling; the same
- * configuration for both models.
+ * pairs; `expressionLoss` in the configuration), `positional`: `none` (GET),
+ * `learned` (absolute, per window position) or `relative` (attention bias by
+ * distance in bp); `seed`: initial weights (both) and our shuffling; the same
+ * configuration for both models. `split`: `type` (default: truth.json's
+ * left-out cell type), `chrom:<chr>[,<chr>]` (every type on those
+ * chromosomes: regions, hence genes, the model never saw) or
+ * `type+chrom:<chr>` (the left-out type on those chromosomes only). Metrics
+ * per test type; `mean` averages them.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -45,6 +50,7 @@ const [
   loss = 'all',
   positional = 'none',
   seedArg = '0',
+  splitArg = 'type',
 ] = process.argv.slice(2);
 if (!dir || !truthPath)
   throw new Error('usage: eval-get.ts <get-inputs dir> <truth.json> [size] [epochs] [out]');
@@ -62,17 +68,24 @@ const truth = JSON.parse(readFileSync(truthPath, 'utf8')) as {
   };
 };
 const left = truth.leftOutCellType;
-const split = makeGetSplit(a, windowChroms(windows), { testCellTypes: [left], valEvery: 5 });
+const testChroms = splitArg.includes('chrom:') ? splitArg.split('chrom:')[1]!.split(',') : [];
+if (!['type', 'chrom', 'type+chrom'].includes(splitArg.split(':')[0]!))
+  throw new Error(`split: type, chrom:<chr> or type+chrom:<chr>, got ${splitArg}`);
+const split = makeGetSplit(a, windowChroms(windows), {
+  ...(splitArg.startsWith('chrom:') ? {} : { testCellTypes: [left] }),
+  ...(testChroms.length > 0 ? { testChroms } : {}),
+  valEvery: 5,
+});
 const config = getConfig(size as GetSize, a.clusters.length + 1, 'expression', {
   expressionLoss: loss as 'all' | 'tss',
-  positional: positional as 'none' | 'learned',
+  positional: positional as 'none' | 'learned' | 'relative',
   maxRegions: a.windowSize,
 });
 const seed = Number(seedArg);
 const lr = Number(lrArg);
 const batchSize = 4;
 console.log(
-  `${a.cellTypes.length} types × ${a.windowFirsts.length} windows, ${a.clusters.length} clusters; left out ${left}; GET ${size}, ${epochs} epochs, lr ${lr}, loss on ${loss}, positions ${positional}`,
+  `${a.cellTypes.length} types × ${a.windowFirsts.length} windows, ${a.clusters.length} clusters; split ${splitArg} (${split.train.types.length} train / ${split.val.types.length} val / ${split.test.types.length} test samples); GET ${size}, ${epochs} epochs, lr ${lr}, loss on ${loss}, positions ${positional}`,
 );
 
 const t0 = performance.now();
@@ -87,7 +100,8 @@ const r = await trainGet(a, split, {
 });
 const ourSeconds = (performance.now() - t0) / 1000;
 const genes = labelGenes(labels, a.nRegions);
-const ours = getMetrics(predictGet(r.model, a, split.test), a, genes)[0]!;
+const oursByType = getMetrics(predictGet(r.model, a, split.test), a, genes);
+const ours = oursByType.find((m) => m.cellType === left) ?? oursByType[0]!;
 r.model.dispose();
 
 // The twin: same initial weights (our model at `seed`), its own shuffling and drop-path draws.
@@ -96,7 +110,7 @@ const weights: Record<string, { data: number[]; shape: number[] }> = {};
 for (const n of init.vars.named)
   weights[n.name] = { data: Array.from(n.variable.dataSync()), shape: n.variable.shape };
 init.dispose();
-const flat = (s: GetSamples, key: 'x' | 'y' | 'tss'): number[] =>
+const flat = (s: GetSamples, key: 'x' | 'y' | 'tss' | 'pos'): number[] =>
   Array.from(
     makeGetBatch(
       a,
@@ -121,6 +135,9 @@ const req = {
   vy: flat(split.val, 'y'),
   tx: flat(split.test, 'x'),
   ...(loss === 'tss' ? { tss: flat(split.train, 'tss'), vtss: flat(split.val, 'tss') } : {}),
+  ...(positional === 'relative'
+    ? { pos: flat(split.train, 'pos'), vpos: flat(split.val, 'pos'), tpos: flat(split.test, 'pos') }
+    : {}),
 };
 const t1 = performance.now();
 const py = spawnSync('/usr/bin/python3', [join(import.meta.dirname, '../test/twins/get_twin.py')], {
@@ -132,11 +149,15 @@ const py = spawnSync('/usr/bin/python3', [join(import.meta.dirname, '../test/twi
 if (py.status !== 0) throw new Error(py.stderr);
 const twinSeconds = (performance.now() - t1) / 1000;
 const twinOut = Float32Array.from((JSON.parse(py.stdout) as { out: number[] }).out);
-const twin = getMetrics(
+const twinByType = getMetrics(
   { task: 'expression', samples: split.test, values: twinOut, windowSize: a.windowSize },
   a,
   genes,
-)[0]!;
+);
+const twin = twinByType.find((m) => m.cellType === left) ?? twinByType[0]!;
+const mean = (v: number[]): number => v.reduce((x, y) => x + y, 0) / v.length;
+const perType = (ms: typeof oursByType) =>
+  Object.fromEntries(ms.map((m) => [m.cellType, m.regions.pearson]));
 
 const result = {
   command: process.argv.slice(1).join(' '),
@@ -148,6 +169,14 @@ const result = {
   loss,
   positional,
   seed,
+  split: splitArg,
+  testChroms,
+  byType: {
+    ours: perType(oursByType),
+    twin: perType(twinByType),
+    oursMean: mean(oursByType.map((m) => m.regions.pearson)),
+    twinMean: mean(twinByType.map((m) => m.regions.pearson)),
+  },
   ours: {
     tssPearson: ours.regions.pearson,
     genePearson: ours.genes?.pearson,
@@ -172,8 +201,8 @@ writeFileSync(
   join(outDir, 'eval-get-pearson.svg'),
   barsSvg(
     [
-      ['ours', ours.regions.pearson],
-      ['PyTorch twin', twin.regions.pearson],
+      [`ours (${ours.cellType})`, ours.regions.pearson],
+      [`PyTorch twin (${twin.cellType})`, twin.regions.pearson],
       ['reference (truth.json)', truth.reference.leftOutPearson],
       ...(truth.reference.leftOutPearsonLearnedBaselines === undefined
         ? []
@@ -184,7 +213,7 @@ writeFileSync(
             ],
           ]),
     ],
-    `left-out ${left}: Pearson on TSS regions`,
+    `split ${splitArg}: Pearson on TSS regions`,
   ),
 );
 writeFileSync(

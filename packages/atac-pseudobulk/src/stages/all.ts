@@ -5,6 +5,7 @@ import { lsiStage } from './lsi.js';
 import { pseudobulkStage } from './pseudobulk.js';
 import { tileMatrixStage } from './tile-matrix.js';
 import { tokenizeStage } from './tokenize.js';
+import { universeStage } from './universe.js';
 
 /** Every stage of @chromflow/atac-pseudobulk, as the orchestrator registers them. */
 export const stages: Stage[] = [
@@ -14,4 +15,5 @@ export const stages: Stage[] = [
   pseudobulkStage,
   lsiStage,
   tokenizeStage,
+  universeStage,
 ];

@@ -56,7 +56,10 @@ export const universeStage = defineStage<UniverseParams>({
     }
     const n = u.starts.length;
     await writeBed(ctx.outputs['universe']!, {
-      ...u,
+      chromNames: [...u.chromNames],
+      chromIds: Int32Array.from(u.chromIds),
+      starts: u.starts,
+      ends: u.ends,
       names: Array.from(
         { length: n },
         (_, i) => `${u.chromNames[u.chromIds[i]!]}:${u.starts[i]}-${u.ends[i]}`,

@@ -2,7 +2,12 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { makeTable, sharedDataFile } from '@chromflow/core';
 import { readMotifClusters } from '@chromflow/genome-io';
-import { callPlddtDomains, readStructure, selectChain } from '@chromflow/structure-analysis';
+import {
+  callPlddtDomains,
+  plddtDomainsToTable,
+  readStructure,
+  selectChain,
+} from '@chromflow/structure-analysis';
 import { describe, expect, it } from 'vitest';
 import {
   clusterTfGenes,
@@ -10,6 +15,7 @@ import {
   interactionTfs,
   interactionTfsToTable,
   motifTfAnnotationFromText,
+  tfStructuresFromTable,
   type TfStructure,
 } from '../src/index.js';
 
@@ -163,6 +169,26 @@ describe('interactionTfs', () => {
       const t = interactionTfsToTable('ESC', rows);
       expect(t.getChild('dbd_residue_start')!.get(0)).toBe(pou.residueStart);
       expect(t.getChild('protein')!.get(0)).toBe('Q01860');
+      // The stage's path: the same chains as a plddt-domains table (protein = TF symbol), read back.
+      const domainsOf = async (file: string) =>
+        callPlddtDomains(selectChain(await readStructure(join(structures, file)), 'A'));
+      const viaTable = tfStructuresFromTable(
+        plddtDomainsToTable([
+          { protein: 'POU5F1', chain: 'A', domains: await domainsOf('Q01860_P35244.pdb') },
+          { protein: 'SOX2', chain: 'A', domains: await domainsOf('P48431_P53803.pdb') },
+        ]),
+      );
+      const again = interactionTfs([{ motifA: '84', motifB: '93', r: 0.62 }], tfs, expression, {
+        structures: viaTable,
+      }).rows;
+      const dbdOf = (r: (typeof rows)[number]) => {
+        const d = r.structure?.dbd;
+        return d && [d.residueStart, d.residueEnd, d.confidence, d.meanPlddt, d.positiveRatio];
+      };
+      expect(again.map((r) => [r.tf, dbdOf(r), r.structure?.domains])).toEqual(
+        rows.map((r) => [r.tf, dbdOf(r), r.structure?.domains]),
+      );
+      expect(again[0]!.structure!.protein).toBe('POU5F1');
     },
   );
 });

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Float32, makeVector, Table, Utf8, vectorFromArray } from 'apache-arrow';
@@ -10,6 +10,7 @@ import { sequenceCodesToTable } from '@chromflow/genome-io';
 import { initBackend } from '@chromflow/compute';
 import { makeXChromSplit, saveXChromModel, trainXChrom } from '@chromflow/models';
 import { stages } from '../src/stages/all.js';
+import { writeGetModelJson } from './foreign-checkpoint.js';
 import { makePlantedSet, PLANTED_D, PLANTED_L, TINY } from './planted-xchrom.js';
 
 /** Debian's python3 with pyBigWig (apt python3-pybigwig), else undefined. */
@@ -236,16 +237,7 @@ print(json.dumps({"chroms": bw.chroms(), "iv": {c: list(bw.intervals(c) or ()) f
     await expect(run({ peaks: ['p0'], labelColumn: 'cluster' })).rejects.toThrow(
       /the cell table has no column 'cluster'/,
     );
-    const other = join(dir, 'get-ckpt');
-    await mkdir(other);
-    await writeFile(
-      join(other, 'model.json'),
-      JSON.stringify({
-        format: 'layers-model',
-        modelTopology: { format: 'chromflow-get' },
-        weightsManifest: [],
-      }),
-    );
+    const other = await writeGetModelJson(join(dir, 'get-ckpt'));
     await expect(
       stage.run({
         ...ctx(dir),

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Float32, makeVector, Table, Utf8, vectorFromArray } from 'apache-arrow';
@@ -8,6 +8,7 @@ import { sequenceCodesToTable } from '@chromflow/genome-io';
 import { initBackend } from '@chromflow/compute';
 import { saveXChromModel, XChromModel, type XChromConfig } from '@chromflow/models';
 import { stages } from '../src/stages/all.js';
+import { writeGetModelJson } from './foreign-checkpoint.js';
 
 const L = 24;
 const D = 4;
@@ -129,16 +130,7 @@ describe('attribution.xchrom-motif-activity', () => {
         }),
       ).rejects.toThrow(/motif 'NOPE' is not in the motif file/);
       // Bad input: a checkpoint of another model.
-      const other = join(dir, 'other');
-      await mkdir(other);
-      await writeFile(
-        join(other, 'model.json'),
-        JSON.stringify({
-          format: 'layers-model',
-          modelTopology: { format: 'chromflow-get' },
-          weightsManifest: [],
-        }),
-      );
+      const other = await writeGetModelJson(join(dir, 'other'));
       await expect(
         stage.run({
           ...ctx(dir),

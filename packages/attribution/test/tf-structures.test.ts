@@ -14,6 +14,7 @@ import {
   groupExpression,
   interactionTfs,
   interactionTfsToTable,
+  motifsAsClusters,
   motifTfAnnotationFromText,
   tfStructuresFromTable,
   type TfStructure,
@@ -53,6 +54,46 @@ describe('TF annotation and cluster → TF genes', () => {
     expect(m.get('POU/SOX')).toEqual(['POU5F1', 'SOX2']);
     expect(m.get('1')).toEqual(['LHX8']);
     expect(m.get('2')).toEqual(['X']);
+  });
+});
+
+describe('TF symbols from a motif file, structures from a plddt-domains table', () => {
+  const motif = (id: string, altName: string) => ({
+    id,
+    altName,
+    width: 1,
+    probabilities: Float64Array.from([0.25, 0.25, 0.25, 0.25]),
+    nsites: 20,
+  });
+  const motifs = [motif('SIM.AP1', 'FOS::JUN'), motif('MA0080.1', 'Spi1'), motif('X1', '')];
+
+  it('takes each motif as its cluster, TFs from the alt name; the annotation wins; Vierstra keys match', () => {
+    const own = motifsAsClusters(motifs);
+    expect(own).toEqual({
+      motifs: ['SIM.AP1', 'MA0080.1', 'X1'],
+      clusters: ['SIM.AP1', 'MA0080.1', 'X1'],
+    });
+    const tfs = clusterTfGenes(own, { motifs });
+    expect(tfs.get('SIM.AP1')).toEqual(['FOS', 'JUN']);
+    expect(tfs.get('MA0080.1')).toEqual(['SPI1']);
+    expect(tfs.get('X1')).toEqual(['X1']);
+    // Without the motif file an id names no TF: the id itself comes back.
+    expect(clusterTfGenes(own).get('SIM.AP1')).toEqual(['SIM.AP1']);
+    expect(
+      clusterTfGenes(own, { motifs, annotation: new Map([['MA0080.1', 'SPIB']]) }).get('MA0080.1'),
+    ).toEqual(['SPIB']);
+    // A clustered table naming the motif as <alt>_<id> (Vierstra's JASPAR form).
+    const vierstra = { motifs: ['Spi1_MA0080.1', 'FOS+JUN_SIM.AP1'], clusters: ['5', '5'] };
+    expect(clusterTfGenes(vierstra, { motifs }).get('5')).toEqual(['FOS', 'JUN', 'SPI1']);
+  });
+
+  it('a table of another kind, or without a column, is a SCHEMA error naming the file', () => {
+    expect(() => tfStructuresFromTable(makeTable({ x: [1] }, 'other'), 'd.parquet')).toThrow(
+      /not of the expected kind/,
+    );
+    expect(() =>
+      tfStructuresFromTable(makeTable({ protein: ['SPI1'] }, 'plddt-domains'), 'd.parquet'),
+    ).toThrow(/no column 'chain'/);
   });
 });
 

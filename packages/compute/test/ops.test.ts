@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadNativeBlas } from '../src/kernels/native-blas.js';
+import { setNativeConvEnabled } from '../src/kernels/native-conv.js';
 import { setRelaxedSimdEnabled, setSimdKernelsEnabled } from '../src/kernels/simd.js';
 import * as ops from '../src/ops/index.js';
 import * as ref from '../src/ops/reference.js';
@@ -44,19 +46,31 @@ const as3 = (t: tf.Tensor): tf.Tensor3D => t as tf.Tensor3D;
 const as1 = (t: tf.Tensor): tf.Tensor1D => t as tf.Tensor1D;
 
 // wasm-SIMD with the relaxed-SIMD (FMA) convolution variant where V8 has it, the plain
-// SIMD module, and the JavaScript/XNNPACK fallbacks.
+// SIMD module, the JavaScript/XNNPACK fallbacks, and the 1-D convolutions on the native
+// GEMM addon (where it is built; elsewhere that run repeats the first).
+const nativeBuilt = loadNativeBlas() !== undefined;
 describe.each([
-  ['wasm-SIMD', true, true],
-  ['wasm-SIMD without relaxed-SIMD', true, false],
-  ['JavaScript', false, false],
+  ['wasm-SIMD', true, true, false],
+  ['wasm-SIMD without relaxed-SIMD', true, false, false],
+  ['JavaScript', false, false, false],
+  [
+    nativeBuilt ? 'native GEMM convolution' : 'wasm-SIMD (native addon not built)',
+    true,
+    true,
+    true,
+  ],
 ])(
   'ops on wasm (%s kernels) match the cpu reference (values and gradients)',
-  (_, simd, relaxed) => {
+  (_, simd, relaxed, native) => {
     beforeAll(() => {
       setSimdKernelsEnabled(simd);
       setRelaxedSimdEnabled(relaxed);
+      setNativeConvEnabled(native);
     });
-    afterAll(() => setRelaxedSimdEnabled(true));
+    afterAll(() => {
+      setRelaxedSimdEnabled(true);
+      setNativeConvEnabled(true);
+    });
 
     it.each([[[3, 7, 5]], [[2, 1, 33]]])('geluSigmoid %j', async (shape) => {
       await compare(

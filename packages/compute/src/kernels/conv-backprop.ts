@@ -15,6 +15,7 @@ import { conv1dStride1, copyIntoPadded } from './conv-forward.js';
 import { conv1dTableFilterGrad, maxPatternChannels, rowDictionary } from './conv-table.js';
 import type { SimdKernels } from './simd.js';
 import { simdKernels } from './simd.js';
+import { conv1dNativeFilterGrad, conv1dNativeForward, nativeConvBlas } from './native-conv.js';
 import { stock } from './stock.js';
 
 /**
@@ -27,6 +28,8 @@ import { stock } from './stock.js';
  * - input gradient (stock one is a scalar loop): for stride 1, an XNNPACK
  *   convolution of dy with the spatially flipped, in/out-swapped filter and
  *   explicit "full" padding (1-D: chromflow's SIMD convolution, else XNNPACK);
+ * - 1-D stride-1 filter and input gradients go to the native GEMM where the
+ *   addon is built (`native-conv.ts`);
  *   other strides fall back to the stock kernel.
  */
 
@@ -276,6 +279,19 @@ function conv2dBackpropFilter(args: KernelArgs): TensorInfo {
         return out;
       }
     }
+    const blas = nativeConvBlas();
+    if (blas !== undefined) {
+      const geometry = {
+        batch: info.batchSize,
+        inWidth: info.inWidth,
+        outWidth: info.outWidth,
+        padLeft: info.padInfo.left,
+        filterWidth: info.filterWidth,
+        channels: info.inChannels,
+        outChannels: info.outChannels,
+      };
+      return conv1dNativeFilterGrad(backend, blas, x, dy, geometry, [...filterShape]);
+    }
     if (simd !== undefined) return filterGrad1dSimd(backend, simd, x, dy, info, [...filterShape]);
     const out = filterGrad1d(backend, x, dy, info);
     return { dataId: out.dataId, shape: [...filterShape], dtype: 'float32' };
@@ -347,15 +363,18 @@ function conv2dBackpropInput(args: KernelArgs): TensorInfo {
   if (top < 0 || left < 0 || bottom < 0 || right < 0) return fallback();
   const w = flippedFilter(backend, filter);
   const simd = simdKernels(backend);
-  if (simd !== undefined && H === 1 && FH === 1 && OH === 1) {
-    const dx = conv1dStride1(
-      backend,
-      simd,
-      dy,
-      { dataId: w.dataId, shape: [FW, info.outChannels, info.inChannels], dtype: 'float32' },
-      { batch: info.batchSize, inWidth: OW, outWidth: W, padLeft: left },
-      [...inputShape],
-    );
+  const blas = nativeConvBlas();
+  if ((blas !== undefined || simd !== undefined) && H === 1 && FH === 1 && OH === 1) {
+    const w1d: TensorInfo = {
+      dataId: w.dataId,
+      shape: [FW, info.outChannels, info.inChannels],
+      dtype: 'float32',
+    };
+    const geometry = { batch: info.batchSize, inWidth: OW, outWidth: W, padLeft: left };
+    const dx =
+      blas !== undefined
+        ? conv1dNativeForward(backend, blas, dy, w1d, geometry, [...inputShape])
+        : conv1dStride1(backend, simd!, dy, w1d, geometry, [...inputShape]);
     dispose(backend, w);
     return dx;
   }

@@ -2,6 +2,7 @@ import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-co
 import { backend_util } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { conv1dTableForward, maxPatternChannels, rowDictionary } from './conv-table.js';
+import { conv1dNativeForward, nativeConvBlas } from './native-conv.js';
 import type { SimdKernels } from './simd.js';
 import { simdKernels } from './simd.js';
 import { stock } from './stock.js';
@@ -96,6 +97,7 @@ export function conv1dStride1(
  * dilation 1: every XChrom convolution) on `conv1dStride1`, which beats the
  * stock XNNPACK convolution on these shapes, or, for inputs of at most 8
  * channels made of a few distinct rows (one-hot DNA), on `conv1dTableForward`;
+ * where the native addon is built, the former on its GEMM (`native-conv.ts`);
  * everything else on the stock kernel.
  */
 function conv2d(args: KernelArgs): TensorInfo {
@@ -151,19 +153,16 @@ function conv2d(args: KernelArgs): TensorInfo {
       return out;
     }
   }
-  return conv1dStride1(
-    backend,
-    simd,
-    x,
-    filter,
-    {
-      batch: info.batchSize,
-      inWidth: info.inWidth,
-      outWidth: info.outWidth,
-      padLeft: info.padInfo.left,
-    },
-    [...info.outShape],
-  );
+  const geometry = {
+    batch: info.batchSize,
+    inWidth: info.inWidth,
+    outWidth: info.outWidth,
+    padLeft: info.padInfo.left,
+  };
+  const blas = nativeConvBlas();
+  if (blas !== undefined)
+    return conv1dNativeForward(backend, blas, x, filter, geometry, [...info.outShape]);
+  return conv1dStride1(backend, simd, x, filter, geometry, [...info.outShape]);
 }
 
 export const conv2dConfig: KernelConfig = {

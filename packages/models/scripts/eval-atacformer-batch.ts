@@ -17,7 +17,7 @@
  *   npx tsx --conditions=@chromflow/source packages/models/scripts/eval-atacformer-batch.ts \
  *     [size tiny] [pretrain epochs 8] [fine-tune epochs 10] [learning rate 5e-3] [adversary weight 1] [capture σ 1] [start pretrained|triplet] [GRL α 0.1]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '@chromflow/compute';
@@ -44,6 +44,7 @@ import {
 } from '@chromflow/simulate';
 import { atacformerConfig, type AtacformerSize } from '../src/atacformer/config.js';
 import { atacformerInputs } from '../src/atacformer/inputs.js';
+import { loadAtacformerModel, saveAtacformerModel } from '../src/atacformer/checkpoint.js';
 import { embedAtacformer } from '../src/atacformer/embed.js';
 import { finetuneAtacformerBatch, subsetTokenSets } from '../src/atacformer/finetune-batch.js';
 import { finetuneAtacformerTriplet } from '../src/atacformer/finetune-triplet.js';
@@ -158,15 +159,28 @@ console.log(
 );
 
 const t0 = performance.now();
-const pre = await trainAtacformer(sets, {
-  config,
-  seed: 0,
-  epochs: pretrainEpochs,
-  patience: pretrainEpochs,
-  batchSize: 16,
-  learningRate: 1e-2,
-  valFraction: 0.1,
-});
+// EVAL_CACHE=<dir>: the pretrained model is saved there and read back by later runs of the same arguments.
+const cache = process.env['EVAL_CACHE'];
+const cached = cache && join(cache, `pretrained-${size}-${pretrainEpochs}-${captureSd}`);
+const pre =
+  cached && existsSync(join(cached, 'model.json'))
+    ? { model: (await loadAtacformerModel(cached)).model }
+    : await trainAtacformer(sets, {
+        config,
+        seed: 0,
+        epochs: pretrainEpochs,
+        patience: pretrainEpochs,
+        batchSize: 16,
+        learningRate: 1e-2,
+        valFraction: 0.1,
+      });
+if (cached && !existsSync(join(cached, 'model.json')))
+  await saveAtacformerModel(cached, pre.model, {
+    stage: 'eval',
+    vocabularyHash: '',
+    dataHashes: {},
+    metrics: {},
+  });
 const d = config.dim;
 // Scored cells: all, or with a triplet start the half whose types were not trained on.
 const halves = splitAtacformerCells(n, 0.5, 3);
@@ -209,7 +223,7 @@ if (start === 'triplet') {
 for (const [name, weight] of (finetuneEpochs === 0
   ? []
   : [
-      ['RTD only (λ = 0, control)', 0],
+      ...(process.env['EVAL_SKIP_CONTROL'] === '1' ? [] : [['RTD only (λ = 0, control)', 0]]),
       [`batch-corrected (λ ${adversaryWeight}, α ${reversal})`, adversaryWeight],
     ]) as [string, number][]) {
   const t1 = performance.now();
@@ -220,7 +234,7 @@ for (const [name, weight] of (finetuneEpochs === 0
     patience: finetuneEpochs,
     batchSize: 16,
     learningRate,
-    valFraction: 0.1,
+    valFraction: 0.2,
     adversaryWeight: weight,
     reversal,
     unfrozenLayers: 2,
@@ -228,6 +242,9 @@ for (const [name, weight] of (finetuneEpochs === 0
   console.log(
     fmt(`${name}`, score(embed(r.model), ns, d, sTypes, sBatches)) +
       `  (best epoch ${r.bestEpoch + 1}/${r.history.length}, ${((performance.now() - t1) / 1000).toFixed(0)} s)`,
+  );
+  console.log(
+    `  per epoch: train loss ${r.history.map((h) => h.trainLoss.toFixed(3)).join(' ')}; val mixing error + RTD ${r.history.map((h) => h.losses['val']!.toFixed(3)).join(' ')}`,
   );
   r.model.dispose();
 }

@@ -90,18 +90,24 @@ export class BatchAdversaryModel implements Trainable {
   }
 
   /** Batch logits [B, batches] of cell embeddings [B, D], through the gradient reversal. */
-  adversaryLogits(cells: tf.Tensor2D): tf.Tensor2D {
+  adversaryLogits(cells: tf.Tensor2D, alpha = this.config.reversal): tf.Tensor2D {
     return tf.tidy(() => {
-      const r = gradientReversal(cells, this.config.reversal);
+      const r = gradientReversal(cells, alpha);
       return linear(relu(linear(r, this.hidden)), this.out) as tf.Tensor2D;
     });
   }
 
   /** Mean softmax cross-entropy of the adversary on clean cells with batch ids. */
-  adversaryLoss(tokens: Int32Array, batchIds: Int32Array, n: number, t: number): tf.Scalar {
+  adversaryLoss(
+    tokens: Int32Array,
+    batchIds: Int32Array,
+    n: number,
+    t: number,
+    alpha = this.config.reversal,
+  ): tf.Scalar {
     return tf.tidy(() => {
       const e = meanPool(this.base.encode(tokens, n, t), tokens);
-      const z = this.adversaryLogits(e);
+      const z = this.adversaryLogits(e, alpha);
       const y = tf.oneHot(tf.tensor1d(batchIds, 'int32'), this.config.batches);
       return tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(z, -1), y), -1))) as tf.Scalar;
     });
@@ -116,10 +122,11 @@ export class BatchAdversaryModel implements Trainable {
       batchIds: Int32Array;
       n: number;
       t: number;
+      alpha?: number;
     };
     return tf.tidy(() => {
       const adv = tf.mul<tf.Scalar>(
-        this.adversaryLoss(b.tokens, b.batchIds, b.n, b.t),
+        this.adversaryLoss(b.tokens, b.batchIds, b.n, b.t, b.alpha),
         this.config.adversaryWeight,
       );
       if (this.config.rtdWeight === 0) return adv;
@@ -342,14 +349,23 @@ export async function finetuneAtacformerBatch(
     config,
     seed: o.seed,
     batches: {
-      *epoch(rng: SeededRandom) {
+      *epoch(rng: SeededRandom, epoch: number) {
         const order = rng.shuffle(Int32Array.from(train));
-        for (let lo = 0; lo < order.length; lo += o.batchSize) {
+        for (let lo = 0, k = 0; lo < order.length; lo += o.batchSize, k++) {
           const idx = order.subarray(lo, Math.min(order.length, lo + o.batchSize));
-          yield {
-            batch: makeBatchAdversaryBatch(sets, idx, batchOf, cdfs, c.replaceProbability, rng),
-            size: idx.length,
-          };
+          const batch = makeBatchAdversaryBatch(
+            sets,
+            idx,
+            batchOf,
+            cdfs,
+            c.replaceProbability,
+            rng,
+          );
+          // DANN's schedule: α·(2/(1 + e^(−10p)) − 1) over training progress p, so the
+          // adversary learns the batches before the encoder is pushed against it.
+          const p = (epoch * steps + k) / (o.epochs * steps);
+          batch['alpha'] = o.reversal * (2 / (1 + Math.exp(-10 * p)) - 1);
+          yield { batch, size: idx.length };
         }
       },
     },

@@ -15,6 +15,7 @@ export * from './train/adam.js';
 export * from './train/adamw.js';
 export * from './train/clip.js';
 export * from './train/schedules.js';
+export * from './train/adamw-recipe.js';
 export type * from './train/optimizer.js';
 export * from './train/fit.js';
 export * from './train/fit-checkpoint.js';

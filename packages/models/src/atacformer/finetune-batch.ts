@@ -9,11 +9,11 @@ import {
   linear,
   relu,
   VariableList,
-  warmupCosineSchedule,
   type FitEpochRecord,
   type HostBatch,
   type LinearParams,
   type Trainable,
+  adamWRecipe,
 } from '@chromflow/compute';
 import type { TokenSets } from '@chromflow/atac-pseudobulk';
 import { knnBatchEntropy, nearestNeighbours } from '@chromflow/cell-embedding';
@@ -382,22 +382,12 @@ export async function finetuneAtacformerBatch(
     ],
     epochs: o.epochs,
     patience: o.patience,
-    optimizer: {
-      kind: 'adamw',
-      options: {
-        learningRate: o.learningRate,
-        beta1: 0.9,
-        beta2: 0.999,
-        epsilon: 1e-8,
-        weightDecay: 0.01,
-      },
-    },
-    schedule: warmupCosineSchedule({
+    ...adamWRecipe({
       learningRate: o.learningRate,
-      warmupSteps: steps,
-      totalSteps: steps * o.epochs,
+      weightDecay: 0.01,
+      schedule: { kind: 'warmup-cosine', stepsPerEpoch: steps, epochs: o.epochs },
+      clipGlobalNorm: 1,
     }),
-    clip: { globalNorm: 1 },
     ...fitRunControls(o),
   });
   const sel = r.selections['val']!;

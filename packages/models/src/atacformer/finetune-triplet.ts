@@ -3,10 +3,10 @@ import { ChromflowError, SeededRandom, type ProgressCallback } from '@chromflow/
 import {
   assignWeights,
   fit,
-  warmupCosineSchedule,
   type FitEpochRecord,
   type HostBatch,
   fitRunControls,
+  adamWRecipe,
 } from '@chromflow/compute';
 import type { TokenSets } from '@chromflow/atac-pseudobulk';
 import { AtacformerModel } from './model.js';
@@ -183,22 +183,12 @@ export async function finetuneAtacformerTriplet(
     ],
     epochs: o.epochs,
     patience: o.patience,
-    optimizer: {
-      kind: 'adamw',
-      options: {
-        learningRate: o.learningRate,
-        beta1: 0.9,
-        beta2: 0.999,
-        epsilon: 1e-8,
-        weightDecay: 0.01,
-      },
-    },
-    schedule: warmupCosineSchedule({
+    ...adamWRecipe({
       learningRate: o.learningRate,
-      warmupSteps: steps,
-      totalSteps: steps * o.epochs,
+      weightDecay: 0.01,
+      schedule: { kind: 'warmup-cosine', stepsPerEpoch: steps, epochs: o.epochs },
+      clipGlobalNorm: 1,
     }),
-    clip: { globalNorm: 1 },
     ...fitRunControls(o),
   });
   const sel = r.selections['val']!;

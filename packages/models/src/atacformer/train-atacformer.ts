@@ -2,11 +2,11 @@ import { SeededRandom, type ProgressCallback } from '@chromflow/core';
 import {
   assignWeights,
   fit,
-  warmupCosineSchedule,
   type BatchSource,
   type FitBatch,
   type FitEpochRecord,
   fitRunControls,
+  adamWRecipe,
 } from '@chromflow/compute';
 import type { TokenSets } from '@chromflow/atac-pseudobulk';
 import type { AtacformerConfig } from './config.js';
@@ -131,22 +131,12 @@ export async function trainAtacformer(
     ],
     epochs: o.epochs,
     patience: o.patience,
-    optimizer: {
-      kind: 'adamw',
-      options: {
-        learningRate: o.learningRate,
-        beta1: 0.9,
-        beta2: 0.999,
-        epsilon: 1e-8,
-        weightDecay: o.weightDecay ?? 0.01,
-      },
-    },
-    schedule: warmupCosineSchedule({
+    ...adamWRecipe({
       learningRate: o.learningRate,
-      warmupSteps: stepsPerEpoch,
-      totalSteps: stepsPerEpoch * o.epochs,
+      weightDecay: o.weightDecay ?? 0.01,
+      schedule: { kind: 'warmup-cosine', stepsPerEpoch, epochs: o.epochs },
+      clipGlobalNorm: 1,
     }),
-    clip: { globalNorm: 1 },
     ...fitRunControls(o),
   });
   const sel = r.selections['val']!;

@@ -4,11 +4,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ProgressCallback } from '@chromflow/core';
 import {
   assignWeights,
-  constantSchedule,
   fit,
   type FitEpochRecord,
   fitRunControls,
   fitThroughput,
+  adamWRecipe,
 } from '@chromflow/compute';
 import { clasterBatchSource, makeClasterBatch, type ClasterArrays } from './batches.js';
 import type { ClasterConfig } from './config.js';
@@ -98,17 +98,11 @@ export async function trainClaster(
     ],
     epochs: o.epochs,
     patience: o.patience,
-    optimizer: {
-      kind: 'adamw',
-      options: {
-        learningRate: o.learningRate,
-        beta1: 0.9,
-        beta2: 0.999,
-        epsilon: 1e-8,
-        weightDecay: o.weightDecay ?? 0.01,
-      },
-    },
-    schedule: constantSchedule(o.learningRate),
+    ...adamWRecipe({
+      learningRate: o.learningRate,
+      weightDecay: o.weightDecay ?? 0.01,
+      schedule: 'constant',
+    }),
     ...((o.workers ?? 1) >= 2
       ? {
           parallel: {

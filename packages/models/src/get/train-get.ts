@@ -5,12 +5,12 @@ import type { ProgressCallback, SeededRandom } from '@chromflow/core';
 import {
   assignWeights,
   fit,
-  warmupCosineSchedule,
   type BatchSource,
   type FitBatch,
   type FitEpochRecord,
   fitRunControls,
   fitThroughput,
+  adamWRecipe,
 } from '@chromflow/compute';
 import type { GetConfig } from './config.js';
 import type { GetModel } from './model.js';
@@ -131,20 +131,10 @@ export async function trainGet(
     ],
     epochs: o.epochs,
     patience: o.patience,
-    optimizer: {
-      kind: 'adamw',
-      options: {
-        learningRate: o.learningRate,
-        beta1: 0.9,
-        beta2: 0.999,
-        epsilon: 1e-8,
-        weightDecay: o.weightDecay ?? 0.05,
-      },
-    },
-    schedule: warmupCosineSchedule({
+    ...adamWRecipe({
       learningRate: o.learningRate,
-      warmupSteps: stepsPerEpoch,
-      totalSteps: stepsPerEpoch * o.epochs,
+      weightDecay: o.weightDecay ?? 0.05,
+      schedule: { kind: 'warmup-cosine', stepsPerEpoch, epochs: o.epochs },
     }),
     ...((o.workers ?? 1) >= 2
       ? {

@@ -44,6 +44,44 @@ export async function readGetStageData(
   return { arrays, labels, chroms: windowChroms(windows), hashes };
 }
 
+/** The training schedule the GET training stages (pretrain, finetune) share. */
+export interface GetTrainingParams {
+  epochs: number;
+  patience: number;
+  batchSize: number;
+  learningRate: number;
+  seed: number;
+  workers: number;
+}
+
+/**
+ * JSON schema of `GetTrainingParams`, in this order; the peak rate's default
+ * and what the seed draws differ per stage.
+ */
+export function getTrainingParams(
+  learningRate: { default: number; description: string },
+  seedDescription: string,
+) {
+  return {
+    epochs: { type: 'integer', minimum: 1, default: 20, description: 'maximum epochs' },
+    patience: {
+      type: 'integer',
+      minimum: 1,
+      default: 5,
+      description: 'epochs without a lower validation loss before stopping',
+    },
+    batchSize: { type: 'integer', minimum: 1, default: 8, description: 'windows per batch' },
+    learningRate: { type: 'number', exclusiveMinimum: 0, ...learningRate },
+    seed: { type: 'integer', default: 0, description: seedDescription },
+    workers: {
+      type: 'integer',
+      minimum: 1,
+      default: 1,
+      description: 'data-parallel worker threads',
+    },
+  } as const;
+}
+
 /** JSON-schema pieces shared by the GET stages. */
 export const getSplitParams = {
   testCellTypes: {

@@ -7,20 +7,20 @@ import { assignGetWeights, readGetCheckpoint, saveGetModel } from '../get/checkp
 import { getMetrics, getMetricsToTable, labelGenes, predictGet } from '../get/predict.js';
 import { GetModel } from '../get/model.js';
 import { makeGetSplit } from '../get/samples.js';
-import { getSplitParams, getTableInputs, readGetStageData } from '../get/stage-inputs.js';
+import {
+  getSplitParams,
+  getTableInputs,
+  getTrainingParams,
+  readGetStageData,
+  type GetTrainingParams,
+} from '../get/stage-inputs.js';
 import { trainGet } from '../get/train-get.js';
 
-export interface GetFinetuneParams {
+export interface GetFinetuneParams extends GetTrainingParams {
   task: 'expression' | 'atac';
   size: GetSize;
   loraRank: number;
   loraAlpha: number;
-  epochs: number;
-  patience: number;
-  batchSize: number;
-  learningRate: number;
-  seed: number;
-  workers: number;
   expressionLoss: 'all' | 'tss';
   positional: 'none' | 'learned' | 'relative';
   testCellTypes: string[];
@@ -67,27 +67,10 @@ export const getFinetune = defineStage<GetFinetuneParams>({
         default: 16,
         description: 'LoRA alpha (update scaled by alpha/rank)',
       },
-      epochs: { type: 'integer', minimum: 1, default: 20, description: 'maximum epochs' },
-      patience: {
-        type: 'integer',
-        minimum: 1,
-        default: 5,
-        description: 'epochs without a lower validation loss before stopping',
-      },
-      batchSize: { type: 'integer', minimum: 1, default: 8, description: 'windows per batch' },
-      learningRate: {
-        type: 'number',
-        exclusiveMinimum: 0,
-        default: 1e-4,
-        description: 'peak rate after the warm-up epoch (GET: 1e-4)',
-      },
-      seed: { type: 'integer', default: 0, description: 'new weights, shuffling, drop-path' },
-      workers: {
-        type: 'integer',
-        minimum: 1,
-        default: 1,
-        description: 'data-parallel worker threads',
-      },
+      ...getTrainingParams(
+        { default: 1e-4, description: 'peak rate after the warm-up epoch (GET: 1e-4)' },
+        'new weights, shuffling, drop-path',
+      ),
       expressionLoss: {
         type: 'string',
         enum: ['all', 'tss'],

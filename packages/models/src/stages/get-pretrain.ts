@@ -3,18 +3,18 @@ import { initBackend } from '@chromflow/compute';
 import { getConfig, type GetSize } from '../get/config.js';
 import { saveGetModel } from '../get/checkpoint.js';
 import { makeGetSplit } from '../get/samples.js';
-import { getSplitParams, getTableInputs, readGetStageData } from '../get/stage-inputs.js';
+import {
+  getSplitParams,
+  getTableInputs,
+  getTrainingParams,
+  readGetStageData,
+  type GetTrainingParams,
+} from '../get/stage-inputs.js';
 import { trainGet } from '../get/train-get.js';
 
-export interface GetPretrainParams {
+export interface GetPretrainParams extends GetTrainingParams {
   size: GetSize;
   positional: 'none' | 'learned' | 'relative';
-  epochs: number;
-  patience: number;
-  batchSize: number;
-  learningRate: number;
-  seed: number;
-  workers: number;
   testCellTypes: string[];
   testChroms: string[];
   valChroms: string[];
@@ -43,27 +43,13 @@ export const getPretrain = defineStage<GetPretrainParams>({
         description:
           'positional encoding (GET: none; learned: per window position; relative: attention bias by genomic distance in bp)',
       },
-      epochs: { type: 'integer', minimum: 1, default: 20, description: 'maximum epochs' },
-      patience: {
-        type: 'integer',
-        minimum: 1,
-        default: 5,
-        description: 'epochs without a lower validation loss before stopping',
-      },
-      batchSize: { type: 'integer', minimum: 1, default: 8, description: 'windows per batch' },
-      learningRate: {
-        type: 'number',
-        exclusiveMinimum: 0,
-        default: 1.5e-4,
-        description: 'peak rate after the warm-up epoch (GET pretraining: 1.5e-4)',
-      },
-      seed: { type: 'integer', default: 0, description: 'weights, shuffling, masks' },
-      workers: {
-        type: 'integer',
-        minimum: 1,
-        default: 1,
-        description: 'data-parallel worker threads',
-      },
+      ...getTrainingParams(
+        {
+          default: 1.5e-4,
+          description: 'peak rate after the warm-up epoch (GET pretraining: 1.5e-4)',
+        },
+        'weights, shuffling, masks',
+      ),
       ...getSplitParams,
     },
   },

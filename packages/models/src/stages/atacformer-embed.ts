@@ -1,14 +1,10 @@
-import { defineStage, readTable, writeTable } from '@chromflow/core';
+import { defineStage, writeTable } from '@chromflow/core';
 import { initBackend } from '@chromflow/compute';
-import {
-  readVocabulary,
-  requireVocabularyHash,
-  tokenSetsFromTable,
-} from '@chromflow/atac-pseudobulk';
 import { writeH5ad } from '@chromflow/cell-embedding';
 import { loadAtacformerModel, requireCheckpointVocabulary } from '../atacformer/checkpoint.js';
 import { embedAtacformer } from '../atacformer/embed.js';
 import { atacformerInputs } from '../atacformer/inputs.js';
+import { readAtacformerTokens } from '../atacformer/stage-inputs.js';
 import { atacformerCellsToTable, atacformerRegionsToTable } from '../atacformer/tables.js';
 import { cellTypeObsColumns, cellTypeProbabilities } from '../atacformer/classifier.js';
 
@@ -73,10 +69,11 @@ export const atacformerEmbed = defineStage<AtacformerEmbedParams>({
   async run(ctx) {
     const p = ctx.params;
     const backend = await initBackend({ quiet: true });
-    const tokensPath = ctx.inputs['tokens']!;
-    const v = await readVocabulary(ctx.inputs['vocabulary']!);
-    const sets = tokenSetsFromTable(await readTable(tokensPath), tokensPath);
-    requireVocabularyHash(v, sets.vocabularyHash, tokensPath);
+    const {
+      tokensPath,
+      vocabulary: v,
+      sets,
+    } = await readAtacformerTokens(ctx.inputs, 'models.atacformer-embed');
     const { model, manifest, head } = await loadAtacformerModel(ctx.inputs['checkpoint']!);
     try {
       requireCheckpointVocabulary(manifest, sets.vocabularyHash, tokensPath);

@@ -1,11 +1,6 @@
-import { ChromflowError, defineStage, hashFile, readTable, writeTable } from '@chromflow/core';
+import { ChromflowError, defineStage, hashFile, writeTable } from '@chromflow/core';
 import { initBackend } from '@chromflow/compute';
-import {
-  readCellLabels,
-  readVocabulary,
-  requireVocabularyHash,
-  tokenSetsFromTable,
-} from '@chromflow/atac-pseudobulk';
+import { readCellLabels } from '@chromflow/atac-pseudobulk';
 import {
   loadAtacformerModel,
   requireCheckpointVocabulary,
@@ -15,6 +10,7 @@ import { finetuneAtacformerTriplet } from '../atacformer/finetune-triplet.js';
 import { cellTypePredictionsToTable, cellTypeProbabilities } from '../atacformer/classifier.js';
 import { embedAtacformer } from '../atacformer/embed.js';
 import { atacformerInputs } from '../atacformer/inputs.js';
+import { atacformerTokenPorts, readAtacformerTokens } from '../atacformer/stage-inputs.js';
 import { runAtacformerBatchMode } from './atacformer-batch-mode.js';
 
 export interface AtacformerFinetuneParams {
@@ -118,12 +114,7 @@ export const atacformerFinetune = defineStage<AtacformerFinetuneParams>({
       type: 'atacformer-checkpoint',
       description: 'models.atacformer-pretrain checkpoint',
     },
-    tokens: { kind: 'table', type: 'token-sets', description: 'atac-pseudobulk.tokenize tokens' },
-    vocabulary: {
-      kind: 'file',
-      type: 'token-vocabulary',
-      description: 'the vocabulary the tokens were made with',
-    },
+    ...atacformerTokenPorts,
     labels: {
       kind: 'file',
       type: 'cell-labels',
@@ -148,11 +139,8 @@ export const atacformerFinetune = defineStage<AtacformerFinetuneParams>({
   async run(ctx) {
     const p = ctx.params;
     const backend = await initBackend({ quiet: true });
-    const tokensPath = ctx.inputs['tokens']!;
     const labelsPath = ctx.inputs['labels']!;
-    const v = await readVocabulary(ctx.inputs['vocabulary']!);
-    const sets = tokenSetsFromTable(await readTable(tokensPath), tokensPath);
-    requireVocabularyHash(v, sets.vocabularyHash, tokensPath);
+    const { tokensPath, sets } = await readAtacformerTokens(ctx.inputs, STAGE);
     const { model: pretrained, manifest } = await loadAtacformerModel(ctx.inputs['checkpoint']!);
     try {
       requireCheckpointVocabulary(manifest, sets.vocabularyHash, tokensPath);

@@ -1,15 +1,10 @@
-import { defineStage, hashFile, readTable } from '@chromflow/core';
+import { defineStage, hashFile } from '@chromflow/core';
 import { initBackend } from '@chromflow/compute';
-import {
-  readVocabulary,
-  requireVocabularyHash,
-  tokenSetsFromTable,
-  vocabularyHash,
-  vocabularySize,
-} from '@chromflow/atac-pseudobulk';
+import { vocabularyHash, vocabularySize } from '@chromflow/atac-pseudobulk';
 import { atacformerConfig, type AtacformerSize } from '../atacformer/config.js';
 import { saveAtacformerModel } from '../atacformer/checkpoint.js';
 import { atacformerInputs } from '../atacformer/inputs.js';
+import { atacformerTokenPorts, readAtacformerTokens } from '../atacformer/stage-inputs.js';
 import { trainAtacformer } from '../atacformer/train-atacformer.js';
 
 export interface AtacformerPretrainParams {
@@ -80,16 +75,7 @@ export const atacformerPretrain = defineStage<AtacformerPretrainParams>({
     },
   },
   inputs: {
-    tokens: {
-      kind: 'table',
-      type: 'token-sets',
-      description: 'atac-pseudobulk.tokenize tokens',
-    },
-    vocabulary: {
-      kind: 'file',
-      type: 'token-vocabulary',
-      description: 'the vocabulary the tokens were made with',
-    },
+    ...atacformerTokenPorts,
   },
   outputs: {
     checkpoint: {
@@ -103,11 +89,12 @@ export const atacformerPretrain = defineStage<AtacformerPretrainParams>({
   async run(ctx) {
     const p = ctx.params;
     const backend = await initBackend({ quiet: true });
-    const tokensPath = ctx.inputs['tokens']!;
-    const vocabularyPath = ctx.inputs['vocabulary']!;
-    const v = await readVocabulary(vocabularyPath);
-    const sets = tokenSetsFromTable(await readTable(tokensPath), tokensPath);
-    requireVocabularyHash(v, sets.vocabularyHash, tokensPath);
+    const {
+      tokensPath,
+      vocabularyPath,
+      vocabulary: v,
+      sets,
+    } = await readAtacformerTokens(ctx.inputs, STAGE);
     const vocab = vocabularySize(v);
     const config = atacformerConfig(p.size, vocab, {
       embeddingInitStd: p.embeddingInitStd,

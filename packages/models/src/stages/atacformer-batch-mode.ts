@@ -4,6 +4,7 @@ import { saveAtacformerModel, type AtacformerManifest } from '../atacformer/chec
 import { finetuneAtacformerBatch } from '../atacformer/finetune-batch.js';
 import { cellTypePredictionsToTable } from '../atacformer/classifier.js';
 import type { AtacformerModel } from '../atacformer/model.js';
+import { stageFitControls } from './stage-fit-controls.js';
 
 /** The parameters of `models.atacformer-finetune` that its batch mode reads. */
 export interface BatchModeParams {
@@ -63,11 +64,7 @@ export async function runAtacformerBatchMode(
     adversaryWeight: p.adversaryWeight,
     reversal: p.reversal,
     unfrozenLayers: p.unfrozenLayers,
-    checkpointDir: dir,
-    resume: true,
-    signal: ctx.signal,
-    onProgress: ctx.onProgress,
-    log: (m) => ctx.log.info(m),
+    ...stageFitControls(ctx, dir),
   });
   const metrics = {
     bestValLoss: r.bestValLoss,

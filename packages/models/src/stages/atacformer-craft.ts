@@ -16,6 +16,7 @@ import { partnerRetrieval } from '../atacformer/partner-retrieval.js';
 import { finiteSummary, perGenePearson } from '../atacformer/per-gene-pearson.js';
 import { trainCraft } from '../atacformer/train-craft.js';
 import { splitAtacformerCells } from '../atacformer/train-atacformer.js';
+import { stageFitControls } from './stage-fit-controls.js';
 
 export interface AtacformerCraftParams {
   hvgOnly: boolean;
@@ -188,11 +189,7 @@ export const atacformerCraft = defineStage<AtacformerCraftParams>({
         batchSize: p.batchSize,
         learningRate: p.learningRate,
         valFraction: p.valFraction,
-        checkpointDir: dir,
-        resume: true,
-        signal: ctx.signal,
-        onProgress: ctx.onProgress,
-        log: (m) => ctx.log.info(m),
+        ...stageFitControls(ctx, dir),
       });
       try {
         const e = embedCraft(r.model, pairs);

@@ -12,6 +12,7 @@ import { embedAtacformer } from '../atacformer/embed.js';
 import { atacformerInputs } from '../atacformer/inputs.js';
 import { atacformerTokenPorts, readAtacformerTokens } from '../atacformer/stage-inputs.js';
 import { runAtacformerBatchMode } from './atacformer-batch-mode.js';
+import { stageFitControls } from './stage-fit-controls.js';
 
 export interface AtacformerFinetuneParams {
   labelColumn: string;
@@ -175,11 +176,7 @@ export const atacformerFinetune = defineStage<AtacformerFinetuneParams>({
         learningRate: p.learningRate,
         valFraction: p.valFraction,
         crossEntropyWeight: p.crossEntropyWeight,
-        checkpointDir: dir,
-        resume: true,
-        signal: ctx.signal,
-        onProgress: ctx.onProgress,
-        log: (m) => ctx.log.info(m),
+        ...stageFitControls(ctx, dir),
       });
       const metrics = {
         bestValLoss: r.bestValLoss,

@@ -6,6 +6,7 @@ import { saveAtacformerModel } from '../atacformer/checkpoint.js';
 import { atacformerInputs } from '../atacformer/inputs.js';
 import { atacformerTokenPorts, readAtacformerTokens } from '../atacformer/stage-inputs.js';
 import { trainAtacformer } from '../atacformer/train-atacformer.js';
+import { stageFitControls } from './stage-fit-controls.js';
 
 export interface AtacformerPretrainParams {
   size: AtacformerSize;
@@ -115,11 +116,7 @@ export const atacformerPretrain = defineStage<AtacformerPretrainParams>({
       batchSize: p.batchSize,
       learningRate: p.learningRate,
       valFraction: p.valFraction,
-      checkpointDir: dir,
-      resume: true,
-      signal: ctx.signal,
-      onProgress: ctx.onProgress,
-      log: (m) => ctx.log.info(m),
+      ...stageFitControls(ctx, dir),
     });
     const metrics = {
       bestValLoss: r.bestValLoss,

@@ -13,6 +13,7 @@ import {
   splitIndices,
 } from '../claster/stage-inputs.js';
 import { trainClaster } from '../claster/train-claster.js';
+import { stageFitControls } from './stage-fit-controls.js';
 
 export interface ClasterTrainParams {
   size: ClasterSize;
@@ -152,11 +153,7 @@ export const clasterTrain = defineStage<ClasterTrainParams>({
       weightDecay: p.weightDecay,
       reverse: p.reverse,
       workers: p.workers,
-      checkpointDir: dir,
-      resume: true,
-      signal: ctx.signal,
-      onProgress: ctx.onProgress,
-      log: (m) => ctx.log.info(m),
+      ...stageFitControls(ctx, dir),
     });
     const metrics = {
       bestValLoss: r.bestValLoss,

@@ -15,6 +15,7 @@ import {
   type GetTrainingParams,
 } from '../get/stage-inputs.js';
 import { trainGet } from '../get/train-get.js';
+import { stageFitControls } from './stage-fit-controls.js';
 
 export interface GetFinetuneParams extends GetTrainingParams {
   task: 'expression' | 'atac';
@@ -172,11 +173,7 @@ export const getFinetune = defineStage<GetFinetuneParams>({
       learningRate: p.learningRate,
       workers: p.workers,
       ...(init ? { init } : {}),
-      checkpointDir: dir,
-      resume: true,
-      signal: ctx.signal,
-      onProgress: ctx.onProgress,
-      log: (m) => ctx.log.info(m),
+      ...stageFitControls(ctx, dir),
     });
     if (ck) tf.dispose([...ck.tensors.values()]);
     const test = split.test.types.length > 0 ? split.test : split.val;

@@ -11,6 +11,7 @@ import {
   type GetTrainingParams,
 } from '../get/stage-inputs.js';
 import { trainGet } from '../get/train-get.js';
+import { stageFitControls } from './stage-fit-controls.js';
 
 export interface GetPretrainParams extends GetTrainingParams {
   size: GetSize;
@@ -84,11 +85,7 @@ export const getPretrain = defineStage<GetPretrainParams>({
       batchSize: p.batchSize,
       learningRate: p.learningRate,
       workers: p.workers,
-      checkpointDir: dir,
-      resume: true,
-      signal: ctx.signal,
-      onProgress: ctx.onProgress,
-      log: (m) => ctx.log.info(m),
+      ...stageFitControls(ctx, dir),
     });
     const metrics = {
       bestValLoss: r.bestValLoss,

@@ -15,6 +15,7 @@ import { countTrainableParams } from '../xchrom/config.js';
 import { configFromParams, type XChromSizeParams } from '../xchrom/config-params.js';
 import { evaluateXChromBlocks } from '../xchrom/evaluate.js';
 import { trainXChrom } from '../xchrom/train-xchrom.js';
+import { stageFitControls } from './stage-fit-controls.js';
 
 export interface XChromTrainParams extends XChromSizeParams {
   epochs: number;
@@ -191,12 +192,8 @@ export const xchromTrain = defineStage<XChromTrainParams>({
       patience: p.patience,
       batchPeaks: p.batchPeaks,
       adam: { ...XCHROM_ADAM, learningRate: p.learningRate },
-      checkpointDir: dir,
-      resume: true,
       workers: p.workers,
-      signal: ctx.signal,
-      onProgress: ctx.onProgress,
-      log: (m) => ctx.log.info(m),
+      ...stageFitControls(ctx, dir),
     });
     const blocks = await evaluateXChromBlocks(result.model, data, split, result.cells?.model);
     result.model.dispose();

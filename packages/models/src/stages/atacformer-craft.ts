@@ -1,17 +1,13 @@
 import { Float32, Table, Utf8, makeVector, vectorFromArray, type Vector } from 'apache-arrow';
-import { defineStage, hashFile, readTable, withEncoding, writeTable } from '@chromflow/core';
+import { defineStage, hashFile, withEncoding, writeTable } from '@chromflow/core';
 import { initBackend } from '@chromflow/compute';
-import {
-  readVocabulary,
-  requireVocabularyHash,
-  tokenSetsFromTable,
-} from '@chromflow/atac-pseudobulk';
 import { describePairing, readH5ad, writeH5ad } from '@chromflow/cell-embedding';
 import { loadAtacformerModel, requireCheckpointVocabulary } from '../atacformer/checkpoint.js';
 import { saveCraftModel } from '../atacformer/craft-checkpoint.js';
 import { embedCraft } from '../atacformer/craft-embed.js';
 import { craftInputs } from '../atacformer/craft-inputs.js';
 import { atacformerInputs } from '../atacformer/inputs.js';
+import { atacformerTokenPorts, readAtacformerTokens } from '../atacformer/stage-inputs.js';
 import { partnerRetrieval } from '../atacformer/partner-retrieval.js';
 import { finiteSummary, perGenePearson } from '../atacformer/per-gene-pearson.js';
 import { trainCraft } from '../atacformer/train-craft.js';
@@ -116,12 +112,7 @@ export const atacformerCraft = defineStage<AtacformerCraftParams>({
       type: 'atacformer-checkpoint',
       description: 'models.atacformer-pretrain (or -finetune) checkpoint',
     },
-    tokens: { kind: 'table', type: 'token-sets', description: 'atac-pseudobulk.tokenize tokens' },
-    vocabulary: {
-      kind: 'file',
-      type: 'token-vocabulary',
-      description: 'the vocabulary the tokens were made with',
-    },
+    ...atacformerTokenPorts,
     rna: {
       kind: 'file',
       type: 'h5ad',
@@ -153,11 +144,8 @@ export const atacformerCraft = defineStage<AtacformerCraftParams>({
   async run(ctx) {
     const p = ctx.params;
     const backend = await initBackend({ quiet: true });
-    const tokensPath = ctx.inputs['tokens']!;
+    const { tokensPath, sets } = await readAtacformerTokens(ctx.inputs, STAGE);
     const rnaPath = ctx.inputs['rna']!;
-    const v = await readVocabulary(ctx.inputs['vocabulary']!);
-    const sets = tokenSetsFromTable(await readTable(tokensPath), tokensPath);
-    requireVocabularyHash(v, sets.vocabularyHash, tokensPath);
     const { model: pretrained, manifest } = await loadAtacformerModel(ctx.inputs['checkpoint']!);
     try {
       requireCheckpointVocabulary(manifest, sets.vocabularyHash, tokensPath);

@@ -8,7 +8,7 @@
  *   npm run simulate -w @chromflow/simulate -- --program get --out /tmp/gp
  *   (run models.get-inputs on it: workflow in the models README) then
  *   npx tsx --conditions=@chromflow/source packages/models/scripts/eval-get.ts \
- *     <get-inputs dir> /tmp/gp/truth.json [size] [epochs] [out dir] [learning rate] [loss] [positional] [seed] [split]
+ *     <get-inputs dir> /tmp/gp/truth.json [size] [epochs] [out dir] [learning rate] [loss] [positional] [seed] [split] [val]
  *
  * `loss`: `all` (GET: every region and strand) or `tss` (only the labelled
  * pairs; `expressionLoss` in the configuration), `positional`: `none` (GET),
@@ -18,7 +18,10 @@
  * left-out cell type), `chrom:<chr>[,<chr>]` (every type on those
  * chromosomes: regions, hence genes, the model never saw) or
  * `type+chrom:<chr>` (the left-out type on those chromosomes only). Metrics
- * per test type; `mean` averages them.
+ * per test type; `mean` averages them. `val` (the best epoch, both models):
+ * `every:5` (default: every 5th training sample, which shares genes with
+ * training) or `chrom:<chr>[,<chr>]` (held-out validation chromosomes, not
+ * trained on; `valChroms` of the fine-tune stage).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -51,6 +54,7 @@ const [
   positional = 'none',
   seedArg = '0',
   splitArg = 'type',
+  valArg = 'every:5',
 ] = process.argv.slice(2);
 if (!dir || !truthPath)
   throw new Error('usage: eval-get.ts <get-inputs dir> <truth.json> [size] [epochs] [out]');
@@ -71,10 +75,13 @@ const left = truth.leftOutCellType;
 const testChroms = splitArg.includes('chrom:') ? splitArg.split('chrom:')[1]!.split(',') : [];
 if (!['type', 'chrom', 'type+chrom'].includes(splitArg.split(':')[0]!))
   throw new Error(`split: type, chrom:<chr> or type+chrom:<chr>, got ${splitArg}`);
+const [valKind, valValue = ''] = valArg.split(':');
+if (!(valKind === 'every' && Number(valValue) >= 2) && !(valKind === 'chrom' && valValue))
+  throw new Error(`val: every:<k ≥ 2> or chrom:<chr>[,<chr>], got ${valArg}`);
 const split = makeGetSplit(a, windowChroms(windows), {
   ...(splitArg.startsWith('chrom:') ? {} : { testCellTypes: [left] }),
   ...(testChroms.length > 0 ? { testChroms } : {}),
-  valEvery: 5,
+  ...(valKind === 'chrom' ? { valChroms: valValue.split(',') } : { valEvery: Number(valValue) }),
 });
 const config = getConfig(size as GetSize, a.clusters.length + 1, 'expression', {
   expressionLoss: loss as 'all' | 'tss',
@@ -85,7 +92,7 @@ const seed = Number(seedArg);
 const lr = Number(lrArg);
 const batchSize = 4;
 console.log(
-  `${a.cellTypes.length} types × ${a.windowFirsts.length} windows, ${a.clusters.length} clusters; split ${splitArg} (${split.train.types.length} train / ${split.val.types.length} val / ${split.test.types.length} test samples); GET ${size}, ${epochs} epochs, lr ${lr}, loss on ${loss}, positions ${positional}`,
+  `${a.cellTypes.length} types × ${a.windowFirsts.length} windows, ${a.clusters.length} clusters; split ${splitArg}, val ${valArg} (${split.train.types.length} train / ${split.val.types.length} val / ${split.test.types.length} test samples); GET ${size}, ${epochs} epochs, lr ${lr}, loss on ${loss}, positions ${positional}`,
 );
 
 const t0 = performance.now();
@@ -148,7 +155,9 @@ const py = spawnSync('/usr/bin/python3', [join(import.meta.dirname, '../test/twi
 });
 if (py.status !== 0) throw new Error(py.stderr);
 const twinSeconds = (performance.now() - t1) / 1000;
-const twinOut = Float32Array.from((JSON.parse(py.stdout) as { out: number[] }).out);
+const twinRes = JSON.parse(py.stdout) as { out: number[]; bestValLoss: number; bestEpoch: number };
+const twinOut = Float32Array.from(twinRes.out);
+const twinBestVal = twinRes.bestValLoss;
 const twinByType = getMetrics(
   { task: 'expression', samples: split.test, values: twinOut, windowSize: a.windowSize },
   a,
@@ -170,6 +179,7 @@ const result = {
   positional,
   seed,
   split: splitArg,
+  val: valArg,
   testChroms,
   byType: {
     ours: perType(oursByType),
@@ -185,6 +195,7 @@ const result = {
     n: ours.regions.n,
     seconds: ourSeconds,
     bestEpoch: r.bestEpoch,
+    bestValLoss: r.bestValLoss,
   },
   twin: {
     tssPearson: twin.regions.pearson,
@@ -192,6 +203,8 @@ const result = {
     spearman: twin.regions.spearman,
     r2: twin.regions.r2,
     seconds: twinSeconds,
+    bestValLoss: twinBestVal,
+    bestEpoch: twinRes.bestEpoch,
   },
   reference: truth.reference,
 };

@@ -75,6 +75,35 @@ describe('GET training', () => {
     expect(s.train.types.length + s.val.types.length).toBe(4);
   });
 
+  it('valChroms validates on whole held-out chromosomes, disjoint from training and test', () => {
+    const a = toyArrays();
+    const three = ['chr1', 'chr2', 'chr3', 'chr3'];
+    const s = makeGetSplit(a, three, { testChroms: ['chr3'], valChroms: ['chr2'] });
+    // Every type: window 0 (chr1) trains, window 1 (chr2) validates, windows 2-3 (chr3) test.
+    expect(Array.from(s.train.windows)).toEqual([0, 0, 0]);
+    expect(Array.from(s.val.windows)).toEqual([1, 1, 1]);
+    expect(Array.from(s.val.types)).toEqual([0, 1, 2]);
+    expect(Array.from(s.test.windows)).toEqual([2, 3, 2, 3, 2, 3]);
+    // Without valChroms, validation is every 3rd training sample, drawn from both chr1 and chr2.
+    const every = makeGetSplit(a, three, { testChroms: ['chr3'], valEvery: 3 });
+    expect(new Set(Array.from(every.val.windows, (w) => three[w]))).toEqual(
+      new Set(['chr1', 'chr2']),
+    );
+  });
+
+  it('a validation chromosome that is absent or also a test chromosome is a PARAM error', () => {
+    const a = toyArrays();
+    expect(() => makeGetSplit(a, chroms, { valChroms: ['chr9'] })).toThrow(
+      /valChroms names a chromosome with no window/,
+    );
+    expect(() => makeGetSplit(a, chroms, { testChroms: ['chrX'] })).toThrow(
+      /testChroms names a chromosome with no window/,
+    );
+    expect(() => makeGetSplit(a, chroms, { testChroms: ['chr2'], valChroms: ['chr2'] })).toThrow(
+      /both a test and a validation chromosome/,
+    );
+  });
+
   it('a run killed after 2 epochs resumes to the uninterrupted weights bit for bit', async () => {
     const a = toyArrays();
     const split = makeGetSplit(a, chroms, { testCellTypes: ['C'] });

@@ -8,8 +8,9 @@ import { windowPositions } from './relative-position.js';
 /**
  * GET's samples are (cell type, window) pairs. A split leaves out whole cell
  * types and/or chromosomes for the test; validation (best checkpoint) is
- * held-out chromosomes of the training types when given, else every k-th
- * training sample.
+ * held-out chromosomes of the training types when given (genes training
+ * never saw, what a chromosome test measures), else every k-th training
+ * sample (windows that share genes with training).
  */
 export interface GetSamples {
   /** Cell-type index of each sample. */
@@ -54,6 +55,27 @@ export function makeGetSplit(a: GetArrays, chroms: string[], o: GetSplitOptions 
         field: 'testCellTypes',
         expected: a.cellTypes.join(', '),
         found: t,
+      });
+  }
+  // A misspelt chromosome would silently leave nothing out (test) or fall back to nothing (val).
+  const present = new Set(chroms);
+  for (const field of ['testChroms', 'valChroms'] as const) {
+    for (const c of o[field] ?? []) {
+      if (!present.has(c))
+        throw new ChromflowError('PARAM', `${field} names a chromosome with no window`, {
+          field,
+          expected: [...present].join(', '),
+          found: c,
+        });
+    }
+  }
+  for (const c of o.valChroms ?? []) {
+    // Test chromosomes never reach validation, so the overlap would validate on fewer than asked.
+    if ((o.testChroms ?? []).includes(c))
+      throw new ChromflowError('PARAM', 'a chromosome is both a test and a validation chromosome', {
+        field: 'valChroms',
+        expected: 'disjoint from testChroms',
+        found: c,
       });
   }
   const testTypes = new Set(o.testCellTypes ?? []);

@@ -122,8 +122,8 @@ def train(r):
         p = min(1.0, (step - steps) / max(1, steps * epochs - steps))
         return 0.5 * (1 + math.cos(math.pi * p))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, rate)
-    best, best_w = float("inf"), None
-    for _ in range(epochs):
+    best, best_w, best_epoch = float("inf"), None, 0
+    for epoch in range(epochs):
         for idx in torch.randperm(x.shape[0]).split(bs):
             b = idx.shape[0]
             dp = (torch.rand(b, c["layers"]) >= c["dropPath"]).float() / (1 - c["dropPath"])
@@ -137,10 +137,11 @@ def train(r):
         with torch.no_grad():
             v = loss_of(c, forward(c, w, vx, None, None, vps), vx, vy, None, vw).item()
         if v < best:
-            best, best_w = v, {n: p.detach().clone() for n, p in w.items()}
+            best, best_w, best_epoch = v, {n: p.detach().clone() for n, p in w.items()}, epoch + 1
     with torch.no_grad():
         out = forward(c, best_w, tx, None, None, tps)
-    json.dump({"out": out.reshape(-1).tolist(), "bestValLoss": best}, sys.stdout)
+    json.dump({"out": out.reshape(-1).tolist(), "bestValLoss": best, "bestEpoch": best_epoch},
+              sys.stdout)
 
 
 def main():

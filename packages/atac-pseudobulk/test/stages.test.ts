@@ -60,7 +60,7 @@ async function runStage(
 }
 
 describe('stage declarations', () => {
-  it('are the six named stages with complete parameter schemas', () => {
+  it('are the seven named stages with complete parameter schemas', () => {
     expect(stages.map((s) => s.name)).toEqual([
       'atac-pseudobulk.count-matrix',
       'atac-pseudobulk.tile-matrix',
@@ -68,6 +68,7 @@ describe('stage declarations', () => {
       'atac-pseudobulk.pseudobulk',
       'atac-pseudobulk.lsi',
       'atac-pseudobulk.tokenize',
+      'atac-pseudobulk.universe',
     ]);
     for (const s of stages) {
       for (const [k, p] of Object.entries(s.params.properties)) {

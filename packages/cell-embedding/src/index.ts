@@ -3,6 +3,7 @@ export * from './text-lines.js';
 export * from './tenx-mtx.js';
 export * from './tenx-h5.js';
 export * from './h5ad.js';
+export * from './anndata-hash.js';
 export * from './atac-anndata.js';
 export * from './read-counts.js';
 export * from './normalise.js';

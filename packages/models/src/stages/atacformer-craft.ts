@@ -1,7 +1,12 @@
 import { Float32, Table, Utf8, makeVector, vectorFromArray, type Vector } from 'apache-arrow';
 import { defineStage, hashFile, withEncoding, writeTable } from '@chromflow/core';
 import { initBackend } from '@chromflow/compute';
-import { describePairing, readH5ad, writeH5ad } from '@chromflow/cell-embedding';
+import {
+  describePairing,
+  hashAnnDataContent,
+  readH5ad,
+  writeH5ad,
+} from '@chromflow/cell-embedding';
 import { loadAtacformerModel, requireCheckpointVocabulary } from '../atacformer/checkpoint.js';
 import { saveCraftModel } from '../atacformer/craft-checkpoint.js';
 import { embedCraft } from '../atacformer/craft-embed.js';
@@ -51,7 +56,7 @@ function jointTable(barcodes: string[], atac: Float32Array, rna: Float32Array, p
 /** `models.atacformer-craft`: contrastive RNA–ATAC fine-tune (CRAFT) and RNA imputation from ATAC. */
 export const atacformerCraft = defineStage<AtacformerCraftParams>({
   name: STAGE,
-  version: '2',
+  version: '3',
   description:
     "CRAFT: contrastive RNA–ATAC fine-tune of a pretrained Atacformer on paired multiome cells (matched by barcode). ATAC side: the Atacformer's mean-pooled cell embedding; RNA side: cell-embedding's normalised expression (log1p CP10k) through a 2-layer MLP; both projected to a shared space, symmetric CLIP loss with a learnable temperature (ln(1/0.07) at start). An MLP decodes the normalised expression from the ATAC projection (MSE, weighted by imputeWeight; its output bias starts at the training cells' mean). The whole model trains on fit (resumable); best weights by the loss of held-out cells, on which partner-retrieval top-1/top-10 and per-gene Pearson of the imputation are reported. Cells in one modality only, or without tokens, are left out.",
   params: {
@@ -153,7 +158,8 @@ export const atacformerCraft = defineStage<AtacformerCraftParams>({
       const atac = atacformerInputs(sets, c.vocabSize, c.contextLength, p.seed, tokensPath);
       if (atac.empty.length > 0)
         ctx.log.warn(`${atac.empty.length} cells with zero tokens left out of CRAFT`);
-      const inputs = craftInputs(atac.sets, await readH5ad(rnaPath), {
+      const rna = await readH5ad(rnaPath);
+      const inputs = craftInputs(atac.sets, rna, {
         hvgOnly: p.hvgOnly,
         path: rnaPath,
       });
@@ -223,7 +229,8 @@ export const atacformerCraft = defineStage<AtacformerCraftParams>({
           vocabularyHash: manifest.vocabularyHash,
           dataHashes: {
             ...manifest.dataHashes,
-            rna: await hashFile(rnaPath),
+            // by content: the h5ad's bytes carry HDF5 write times
+            rna: hashAnnDataContent(rna),
             pretrained: await hashFile(`${ctx.inputs['checkpoint']!}/weights.bin`),
           },
           metrics,

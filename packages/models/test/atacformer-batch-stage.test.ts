@@ -10,16 +10,7 @@ import {
   type Vocabulary,
 } from '@chromflow/atac-pseudobulk';
 import { loadAtacformerModel } from '../src/atacformer/checkpoint.js';
-import { stages } from '../src/stages/all.js';
-
-const quietCtx = (dir: string) => ({
-  tempDir: dir,
-  log: { info: (): void => undefined, warn: (): void => undefined },
-  onProgress: (): void => undefined,
-  signal: new AbortController().signal,
-});
-
-const stage = (name: string) => stages.find((s) => s.name === name)!;
+import { quietCtx, stage, pretrainTinyAtacformer } from './stage-helpers.js';
 
 /** 40 cells on 30 regions: type by region half, batch by 4 extra regions of its own. */
 async function writeInputs(dir: string): Promise<{ tokens: string; vocabulary: string }> {
@@ -80,22 +71,7 @@ describe("models.atacformer-finetune mode 'batch'", () => {
     try {
       const inputs = await writeInputs(dir);
       const checkpoint = join(dir, 'checkpoint');
-      await stage('models.atacformer-pretrain').run({
-        ...quietCtx(dir),
-        params: {
-          size: 'tiny',
-          contextLength: 0,
-          epochs: 1,
-          patience: 1,
-          batchSize: 8,
-          learningRate: 1e-2,
-          embeddingInitStd: 0.1,
-          valFraction: 0.2,
-          seed: 0,
-        } as never,
-        inputs,
-        outputs: { checkpoint },
-      });
+      await pretrainTinyAtacformer(dir, inputs, checkpoint);
       // cell0 has no batch: left out of training.
       const labels = join(dir, 'cells.tsv');
       const rows = Array.from(

@@ -20,14 +20,7 @@ import { embedCraft } from '../src/atacformer/craft-embed.js';
 import { partnerRetrieval } from '../src/atacformer/partner-retrieval.js';
 import { perGenePearson } from '../src/atacformer/per-gene-pearson.js';
 import { makeCraftBatch, type CraftPairs } from '../src/atacformer/train-craft.js';
-import { stages } from '../src/stages/all.js';
-
-const quietCtx = (dir: string) => ({
-  tempDir: dir,
-  log: { info: (): void => undefined, warn: (): void => undefined },
-  onProgress: (): void => undefined,
-  signal: new AbortController().signal,
-});
+import { quietCtx, stage, pretrainTinyAtacformer } from './stage-helpers.js';
 
 /** n cells on 30 regions (ids 7…36): even cells draw from the first half, odd from the second. */
 function groupedSets(n: number, seed = 3): TokenSets {
@@ -191,8 +184,6 @@ async function writeInputs(dir: string): Promise<Record<string, string>> {
   return paths;
 }
 
-const stage = (name: string) => stages.find((s) => s.name === name)!;
-
 describe('models.atacformer-craft', () => {
   it('fine-tunes a pretrained checkpoint on paired cells, writes joint embeddings, imputed RNA and a loadable checkpoint', async () => {
     process.env.CHROMFLOW_BACKEND = 'cpu';
@@ -200,22 +191,11 @@ describe('models.atacformer-craft', () => {
     try {
       const inputs = await writeInputs(dir);
       const pretrained = join(dir, 'pretrained');
-      await stage('models.atacformer-pretrain').run({
-        ...quietCtx(dir),
-        params: {
-          size: 'tiny',
-          contextLength: 0,
-          epochs: 1,
-          patience: 1,
-          batchSize: 8,
-          learningRate: 1e-2,
-          embeddingInitStd: 0.1,
-          valFraction: 0.2,
-          seed: 0,
-        } as never,
-        inputs: { tokens: inputs.tokens!, vocabulary: inputs.vocabulary! },
-        outputs: { checkpoint: pretrained },
-      });
+      await pretrainTinyAtacformer(
+        dir,
+        { tokens: inputs.tokens!, vocabulary: inputs.vocabulary! },
+        pretrained,
+      );
       const params = {
         hvgOnly: true,
         rnaHidden: 16,

@@ -11,15 +11,8 @@ import {
   type Vocabulary,
 } from '@chromflow/atac-pseudobulk';
 import { readH5ad } from '@chromflow/cell-embedding';
-import { stages } from '../src/stages/all.js';
+import { quietCtx, stage } from './stage-helpers.js';
 import type { AtacformerPretrainParams } from '../src/stages/atacformer-pretrain.js';
-
-const quietCtx = (dir: string) => ({
-  tempDir: dir,
-  log: { info: (): void => undefined, warn: (): void => undefined },
-  onProgress: (): void => undefined,
-  signal: new AbortController().signal,
-});
 
 /** 30 regions on chr1 (7 special tokens first: ids 7…36). */
 function vocabulary(shift = 0): Vocabulary {
@@ -64,8 +57,6 @@ async function writeInputs(dir: string): Promise<{ tokens: string; vocabulary: s
   );
   return paths;
 }
-
-const stage = (name: string) => stages.find((s) => s.name === name)!;
 
 describe('models.atacformer-pretrain, -finetune and -embed', () => {
   it('pretrain on token sets, then embed cells (Parquet + h5ad obsm) and regions; zero-token cells left out', async () => {

@@ -6,13 +6,7 @@ import { makeTable, readTable, SeededRandom, writeTable, type Stage } from '@chr
 import { openBigWig, writeBigWig } from '@chromflow/genome-io';
 import { encodeNpy } from '@chromflow/structure-analysis';
 import { stages } from '../src/stages/all.js';
-
-const quietCtx = (dir: string) => ({
-  tempDir: dir,
-  log: { info: (): void => undefined, warn: (): void => undefined },
-  onProgress: (): void => undefined,
-  signal: new AbortController().signal,
-});
+import { quietCtx } from './stage-helpers.js';
 
 function stage(name: string): Stage {
   const s = stages.find((x) => x.name === name);

@@ -6,6 +6,7 @@ import { Binary, Float32, Int32, makeVector, Table, Utf8, vectorFromArray } from
 import { describe, expect, it } from 'vitest';
 import { readTable, sparseToTable, withEncoding, writeTable } from '@chromflow/core';
 import { stages } from '../src/stages/all.js';
+import { quietCtx } from './stage-helpers.js';
 import type { XChromTrainParams } from '../src/stages/xchrom-train.js';
 import { makePlantedData } from './xchrom-fixtures.js';
 
@@ -84,13 +85,6 @@ async function writeInputs(dir: string): Promise<Record<string, string>> {
   await writeTable(paths.embedding, withEncoding(new Table(embCols), 'cell-embedding', '1'));
   return paths;
 }
-
-const quietCtx = (dir: string) => ({
-  tempDir: dir,
-  log: { info: (): void => undefined, warn: (): void => undefined },
-  onProgress: (): void => undefined,
-  signal: new AbortController().signal,
-});
 
 describe('models.xchrom-train and models.xchrom-predict', () => {
   it('train on upstream tables, then predict a long xchrom-predictions table', async () => {

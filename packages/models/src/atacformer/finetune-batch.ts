@@ -21,7 +21,7 @@ import type { AtacformerConfig } from './config.js';
 import { embedAtacformer } from './embed.js';
 import { AtacformerModel, meanPool, PAD_TOKEN } from './model.js';
 import { padCells, sampleToken, tokenFrequencyCdf } from './replaced-tokens.js';
-import { splitAtacformerCells } from './train-atacformer.js';
+import { meanRtdLoss, splitAtacformerCells } from './train-atacformer.js';
 
 /**
  * Atacformer's batch-correction fine-tune (Ganin & Lempitsky's domain
@@ -188,7 +188,7 @@ export function makeBatchAdversaryBatch(
   };
 }
 
-/** Mean RTD loss per non-pad token over `cells` with a fixed corruption (batch-conditional draws). */
+/** Mean RTD loss (`meanRtdLoss`) with replacements drawn from each cell's own batch. */
 export function evaluateBatchRtdLoss(
   model: AtacformerModel,
   sets: TokenSets,
@@ -198,11 +198,7 @@ export function evaluateBatchRtdLoss(
   batchSize: number,
   seed: number,
 ): number {
-  const rng = new SeededRandom(seed);
-  let sum = 0;
-  let count = 0;
-  for (let lo = 0; lo < cells.length; lo += batchSize) {
-    const idx = cells.subarray(lo, Math.min(cells.length, lo + batchSize));
+  return meanRtdLoss(model, cells, batchSize, seed, (idx, rng) => {
     const b = makeBatchAdversaryBatch(
       sets,
       idx,
@@ -211,14 +207,12 @@ export function evaluateBatchRtdLoss(
       model.config.replaceProbability,
       rng,
     );
-    const tokens = b['corrupted'] as Int32Array;
-    const l = model.rtdLoss(tokens, b['labels'] as Float32Array, idx.length, b['t'] as number);
-    const n = tokens.reduce((s, x) => s + (x === PAD_TOKEN ? 0 : 1), 0);
-    sum += l.dataSync()[0]! * n;
-    count += n;
-    l.dispose();
-  }
-  return sum / Math.max(count, 1);
+    return {
+      tokens: b['corrupted'] as Int32Array,
+      labels: b['labels'] as Float32Array,
+      t: b['t'] as number,
+    };
+  });
 }
 
 /**

@@ -10,7 +10,7 @@ import {
 } from '@chromflow/compute';
 import type { TokenSets } from '@chromflow/atac-pseudobulk';
 import type { AtacformerConfig } from './config.js';
-import { AtacformerModel } from './model.js';
+import { AtacformerModel, PAD_TOKEN } from './model.js';
 import { makeRtdBatch, tokenFrequencyCdf } from './replaced-tokens.js';
 
 export interface TrainAtacformerOptions {
@@ -60,10 +60,40 @@ export function splitAtacformerCells(
   };
 }
 
+/** One corrupted batch of `cells`: token ids as the model reads them, per-token labels, its width. */
+export type RtdCorruption = (
+  cells: Int32Array,
+  rng: SeededRandom,
+) => { tokens: Int32Array; labels: Float32Array; t: number };
+
 /**
- * Mean RTD loss (per non-pad token) over `cells` with a fixed corruption
- * (its own generator from `seed`), so epochs are compared on the same task.
+ * Mean RTD loss per non-pad token over `cells`, each batch corrupted by
+ * `corrupt` from one generator seeded with `seed`, so epochs are compared on
+ * the same task.
  */
+export function meanRtdLoss(
+  model: AtacformerModel,
+  cells: Int32Array,
+  batchSize: number,
+  seed: number,
+  corrupt: RtdCorruption,
+): number {
+  const rng = new SeededRandom(seed);
+  let sum = 0;
+  let count = 0;
+  for (let lo = 0; lo < cells.length; lo += batchSize) {
+    const idx = cells.subarray(lo, Math.min(cells.length, lo + batchSize));
+    const b = corrupt(idx, rng);
+    const l = model.rtdLoss(b.tokens, b.labels, idx.length, b.t);
+    const n = b.tokens.reduce((s, x) => s + (x === PAD_TOKEN ? 0 : 1), 0);
+    sum += l.dataSync()[0]! * n;
+    count += n;
+    l.dispose();
+  }
+  return sum / Math.max(count, 1);
+}
+
+/** Mean RTD loss with replacements drawn from the token frequencies (`cdf`). */
 export function evaluateRtdLoss(
   model: AtacformerModel,
   sets: TokenSets,
@@ -72,20 +102,14 @@ export function evaluateRtdLoss(
   batchSize: number,
   seed: number,
 ): number {
-  const rng = new SeededRandom(seed);
-  let sum = 0;
-  let count = 0;
-  for (let lo = 0; lo < cells.length; lo += batchSize) {
-    const idx = cells.subarray(lo, Math.min(cells.length, lo + batchSize));
+  return meanRtdLoss(model, cells, batchSize, seed, (idx, rng) => {
     const b = makeRtdBatch(sets, idx, cdf, model.config.replaceProbability, rng);
-    const tokens = b['tokens'] as Int32Array;
-    const l = model.rtdLoss(tokens, b['labels'] as Float32Array, idx.length, b['t'] as number);
-    const n = tokens.reduce((s, x) => s + (x === 0 ? 0 : 1), 0);
-    sum += l.dataSync()[0]! * n;
-    count += n;
-    l.dispose();
-  }
-  return sum / Math.max(count, 1);
+    return {
+      tokens: b['tokens'] as Int32Array,
+      labels: b['labels'] as Float32Array,
+      t: b['t'] as number,
+    };
+  });
 }
 
 /**

@@ -65,21 +65,42 @@ async function readToken(path: string): Promise<{ token: string; mtimeMs: number
 
 /** Takes over a lock judged stale; false when someone else's lock is there now. */
 async function takeOver(path: string, staleToken: string): Promise<boolean> {
-  const aside = `${path}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
+  // One take-over at a time (a breaker file beside the lock): two waiters that both saw
+  // the stale token would otherwise race, the second moving aside the first's fresh
+  // lock while a third creates another, and two would hold it.
+  const breaker = `${path}.takeover`;
   try {
-    await rename(path, aside);
-  } catch {
-    return false; // gone already: the next attempt creates it
+    const fh = await open(breaker, 'wx');
+    await fh.writeFile(`${process.pid}@${hostname()}`);
+    await fh.close();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    // A breaker left by a dead process of this host is removed; otherwise wait for it.
+    const { pid, host } = parseLockToken(await readFile(breaker, 'utf8').catch(() => ''));
+    if (host === hostname() && Number.isInteger(pid) && !pidAlive(pid))
+      await rm(breaker, { force: true });
+    return false;
   }
-  const moved = await readFile(aside, 'utf8').catch(() => '');
-  if (moved === staleToken) {
+  try {
+    const aside = `${path}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
+    if ((await readFile(path, 'utf8').catch(() => '')) !== staleToken) return false;
+    try {
+      await rename(path, aside);
+    } catch {
+      return false; // gone already: the next attempt creates it
+    }
+    const moved = await readFile(aside, 'utf8').catch(() => '');
+    if (moved === staleToken) {
+      await rm(aside, { force: true });
+      return true;
+    }
+    // The stale holder released and a fresh lock replaced it meanwhile: put it back.
+    await link(aside, path).catch(() => undefined);
     await rm(aside, { force: true });
-    return true;
+    return false;
+  } finally {
+    await rm(breaker, { force: true });
   }
-  // We moved a fresh lock that replaced the stale one meanwhile: put it back.
-  await link(aside, path).catch(() => undefined);
-  await rm(aside, { force: true });
-  return false;
 }
 
 /** Waits for and takes the lock at `path`; returns the release function. */

@@ -17,7 +17,13 @@ import { dispose, makeFloat, sizeOf, view } from './wasm-heap.js';
  */
 
 /** Upper bound on im2col elements materialised at once (≈32 MB). */
-const maxColsElements = 8 * 1024 * 1024;
+const defaultMaxColsElements = 8 * 1024 * 1024;
+let maxColsElements = defaultMaxColsElements;
+
+/** Sets the im2col cap (undefined: the default), so tests can make a few batches span chunks. */
+export function setNativeConvColsCap(elements?: number): void {
+  maxColsElements = elements ?? defaultMaxColsElements;
+}
 
 let enabled = true;
 

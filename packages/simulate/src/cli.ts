@@ -14,7 +14,7 @@ import {
 import { writeClasterProgram } from './write-claster-program.js';
 
 /**
- * `simulate --out <dir> --seed <n> [--scale <x>] [--program multiome|get|claster]`:
+ * `simulate --out <dir> --seed <n> [--scale <x>] [--program multiome|get|claster] [--chromosomes <n>]`:
  * writes the data set (or the GET expression or CLASTER program) and prints each file with its size.
  */
 async function main(): Promise<void> {
@@ -24,15 +24,17 @@ async function main(): Promise<void> {
       seed: { type: 'string', default: '1' },
       scale: { type: 'string', default: '1' },
       program: { type: 'string', default: 'multiome' },
+      chromosomes: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
     process.stdout.write(
-      'usage: simulate [--out <dir>] [--seed <n>] [--scale <x>]\n' +
+      'usage: simulate [--out <dir>] [--seed <n>] [--scale <x>] [--program multiome|get|claster] [--chromosomes <n>]\n' +
         '  default out: the repository test-data/, seed 1, scale 1\n' +
         '  --scale: x times the genome, peaks and per-cell depth (same cells), e.g. 10 for sequence-model evaluation\n' +
         '  --program get: the GET expression program (8 cell types; no default out: give --out), scale = x regions\n' +
+        '  --chromosomes <n>: with --program get, n chromosomes of the same length (default 3)\n' +
         '  --program claster: the CLASTER chromatin → EU-seq program (give --out), scale = x chromosome length and genes\n',
     );
     return;
@@ -75,14 +77,31 @@ async function main(): Promise<void> {
       field: 'scale',
     });
   }
+  if (values.chromosomes !== undefined && values.program !== 'get') {
+    throw new ChromflowError('PARAM', `--chromosomes applies to --program get only.`, {
+      field: 'chromosomes',
+    });
+  }
+  const chromosomes = Number(values.chromosomes ?? DEFAULT_GET_PROGRAM.chromosomes);
+  if (!Number.isInteger(chromosomes) || chromosomes < 1) {
+    throw new ChromflowError(
+      'PARAM',
+      `--chromosomes must be a positive integer, got '${values.chromosomes}'.`,
+      { field: 'chromosomes' },
+    );
+  }
   if (values.program === 'get') {
-    const p = simulateGetProgram({ ...scaleGetProgram(DEFAULT_GET_PROGRAM, scale), seed });
+    const p = simulateGetProgram({
+      ...scaleGetProgram(DEFAULT_GET_PROGRAM, scale),
+      seed,
+      chromosomes,
+    });
     const files = await writeGetProgram(out, p);
     const total = files.reduce((a, f) => a + f.bytes, 0);
     for (const f of files) process.stdout.write(`${f.bytes.toString().padStart(10)}  ${f.path}\n`);
     process.stdout.write(
       `${total.toString().padStart(10)}  total in ${out}\n` +
-        `GET program seed ${seed}: ${p.options.cellTypes.length} cell types, ${p.cells.length} cells, ${p.regions.length} regions, ` +
+        `GET program seed ${seed}: ${p.options.cellTypes.length} cell types, ${p.cells.length} cells, ${p.chroms.length} chromosomes, ${p.regions.length} regions, ` +
         `${p.genes.length} genes, ${p.fragments.length} fragments (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`,
     );
     return;

@@ -1,4 +1,4 @@
-import { pearson } from '@chromflow/core';
+import { ChromflowError, pearson } from '@chromflow/core';
 import type { GetProgram } from './get-program.js';
 import { geneNeighbourhoods, regulatoryTerm, siteCounts } from './get-program.js';
 
@@ -83,22 +83,13 @@ export function getProgramReference(p: GetProgram): {
   knownBaselinePearsonByType: Record<string, number>;
   ceilingByType: Record<string, number>;
   specificPearsonByType: Record<string, number>;
+  /** `pearsonByType` over each chromosome's genes only (chromosome → type → Pearson). */
+  pearsonByChromosome: Record<string, Record<string, number>>;
 } {
   const o = p.options;
-  const nR = p.regions.length;
   const nG = p.genes.length;
-  const counts = siteCounts(p);
-  const hoods = geneNeighbourhoods(p);
-  const obs = observedGetProgram(p);
   const nTypes = o.cellTypes.length;
-  const term = new Float64Array(nTypes * nG);
-  for (let t = 0; t < nTypes; t++) {
-    const access = (i: number): number => {
-      const rate = obs.atac[t * nR + i]! / (o.cellsPerType * o.fragmentsPerOpenRegion);
-      return Math.min(1, Math.max(0, (rate - o.background) / (1 - o.background)));
-    };
-    for (let g = 0; g < nG; g++) term[t * nG + g] = regulatoryTerm(o, counts, hoods[g]!, access);
-  }
+  const { term, obs } = observedRegulatoryTerms(p);
   const withBaselines = (baseline: (t: number, g: number) => number): Float64Array =>
     expectedLogCpm(
       term.map((v, k) => v + baseline(Math.floor(k / nG), k % nG)),
@@ -134,12 +125,96 @@ export function getProgramReference(p: GetProgram): {
       ),
     );
   });
+  const pearsonByChromosome = Object.fromEntries(
+    p.chroms.map((c) => [c.name, pearsonOnGenes(p, given, obs.logCpm, genesOn(p, [c.name]))]),
+  );
   return {
     pearsonByType,
     learnedBaselinePearsonByType,
     knownBaselinePearsonByType,
     ceilingByType,
     specificPearsonByType,
+    pearsonByChromosome,
+  };
+}
+
+/**
+ * The regulatory term per (type, gene), types × genes, with each region's
+ * accessibility read from that type's fragments (the plug-in p̂ of
+ * `getProgramReference`), and the observations it is judged against.
+ */
+function observedRegulatoryTerms(p: GetProgram): {
+  term: Float64Array;
+  obs: { atac: Float64Array; logCpm: Float64Array };
+} {
+  const o = p.options;
+  const nR = p.regions.length;
+  const nG = p.genes.length;
+  const counts = siteCounts(p);
+  const hoods = geneNeighbourhoods(p);
+  const obs = observedGetProgram(p);
+  const term = new Float64Array(o.cellTypes.length * nG);
+  for (let t = 0; t < o.cellTypes.length; t++) {
+    const access = (i: number): number => {
+      const rate = obs.atac[t * nR + i]! / (o.cellsPerType * o.fragmentsPerOpenRegion);
+      return Math.min(1, Math.max(0, (rate - o.background) / (1 - o.background)));
+    };
+    for (let g = 0; g < nG; g++) term[t * nG + g] = regulatoryTerm(o, counts, hoods[g]!, access);
+  }
+  return { term, obs };
+}
+
+/** Indices of the genes on the given chromosomes. */
+function genesOn(p: GetProgram, chroms: readonly string[]): number[] {
+  const keep = new Set(chroms);
+  return p.genes.flatMap((g, i) => (keep.has(g.chrom) ? [i] : []));
+}
+
+/** Pearson per type between two types × genes matrices over a subset of genes. */
+function pearsonOnGenes(
+  p: GetProgram,
+  predicted: Float64Array,
+  observed: Float64Array,
+  genes: readonly number[],
+): Record<string, number> {
+  const nG = p.genes.length;
+  return Object.fromEntries(
+    p.options.cellTypes.map((t, ti) => [
+      t.name,
+      round(
+        pearson(
+          Float64Array.from(genes, (g) => predicted[ti * nG + g]!),
+          Float64Array.from(genes, (g) => observed[ti * nG + g]!),
+        ),
+      ),
+    ]),
+  );
+}
+
+/**
+ * The reference (`pearsonByType`: baselines at 0, accessibility from the
+ * fragments) over the genes of some chromosomes: the figure to set beside a
+ * leave-out-chromosome split. Expected CPM is normalised over all genes, as
+ * the observed pseudobulk is, before the genes are restricted.
+ */
+export function getProgramReferenceOnChromosomes(
+  p: GetProgram,
+  chroms: readonly string[],
+): { genes: number; pearsonByType: Record<string, number> } {
+  const known = new Set(p.chroms.map((c) => c.name));
+  const unknown = chroms.filter((c) => !known.has(c));
+  if (unknown.length > 0) {
+    throw new ChromflowError(
+      'PARAM',
+      `chromosome(s) ${unknown.join(', ')} are not in the GET program`,
+      { field: 'chromosomes', expected: [...known].join(', ') },
+    );
+  }
+  const { term, obs } = observedRegulatoryTerms(p);
+  const genes = genesOn(p, chroms);
+  return {
+    genes: genes.length,
+    pearsonByType: pearsonOnGenes(p, expectedLogCpm(term, p.genes.length), obs.logCpm, genes),
   };
 }
 
@@ -219,6 +294,8 @@ export function makeGetProgramTruth(p: GetProgram): Record<string, unknown> {
         'expression labels are log10(1 + CPM) of the per-type sum of UMIs (cell-embedding.pseudobulk-expression)',
     },
     parameters: {
+      chromosomes: o.chromosomes,
+      regionsPerChromosome: o.regionsPerChromosome,
       openingWeight: o.openingWeight,
       biasMean: o.biasMean,
       biasSd: o.biasSd,
@@ -264,6 +341,9 @@ export function makeGetProgramTruth(p: GetProgram): Record<string, unknown> {
       knownBaselinePearsonByType: ref.knownBaselinePearsonByType,
       ceilingByType: ref.ceilingByType,
       specificPearsonByType: ref.specificPearsonByType,
+      pearsonByChromosomeDescription:
+        "pearsonByType over each chromosome's genes only (expected CPM normalised over all genes first): the reference beside a leave-out-chromosome split",
+      pearsonByChromosome: ref.pearsonByChromosome,
     },
     regions: p.regions.map((r) => ({
       name: r.name,

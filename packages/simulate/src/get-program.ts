@@ -28,6 +28,7 @@ export interface GetCellType {
 
 export interface GetProgramOptions {
   seed: number;
+  /** Chromosomes chr1…chrN, each of `regionsPerChromosome` regions (3: leave one out and one is left for validation). */
   chromosomes: number;
   regionsPerChromosome: number;
   regionLength: number;
@@ -262,6 +263,13 @@ export function simulateGetProgram(overrides: Partial<GetProgramOptions> = {}): 
         expected: o.cellTypes.map((t) => t.name).join(', '),
       },
     );
+  }
+  for (const field of ['chromosomes', 'regionsPerChromosome'] as const) {
+    if (!Number.isInteger(o[field]) || o[field] < 1) {
+      throw new ChromflowError('PARAM', `${field} must be a positive integer, got ${o[field]}`, {
+        field,
+      });
+    }
   }
   const root = new Random(o.seed);
   const layout = root.fork('layout');

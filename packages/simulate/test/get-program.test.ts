@@ -3,9 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auroc } from '@chromflow/core';
-import { simulateGetProgram } from '../src/get-program.js';
+import { DEFAULT_GET_PROGRAM, simulateGetProgram } from '../src/get-program.js';
 import { formatTruthJson } from '../src/truth.js';
-import { makeGetProgramTruth } from '../src/get-program-truth.js';
+import {
+  getProgramReference,
+  getProgramReferenceOnChromosomes,
+  makeGetProgramTruth,
+} from '../src/get-program-truth.js';
 import { writeGetProgram } from '../src/write-get-program.js';
 import { readGzText } from './fixtures.js';
 
@@ -22,6 +26,7 @@ interface GetTruth {
     leftOutPearsonKnownBaselines: number;
     leftOutSpecificPearson: number;
     pearsonByType: Record<string, number>;
+    pearsonByChromosome: Record<string, Record<string, number>>;
   };
   regions: {
     name: string;
@@ -264,6 +269,21 @@ describe('the GET expression program, read back from its files', () => {
       y.map((v, g) => v - others[g]!),
     );
     expect(specific).toBeCloseTo(truth.reference.leftOutSpecificPearson, 4);
+    // Per chromosome: the same prediction and observation over that chromosome's genes only.
+    const chroms = [...new Set(truth.regions.map((r) => r.chrom))];
+    expect(Object.keys(truth.reference.pearsonByChromosome)).toEqual(chroms);
+    const predicted = logCpmOf(term);
+    for (const c of chroms) {
+      const on = truth.genes.flatMap((g, i) => (g.chrom === c ? [i] : []));
+      expect(on.length, c).toBeGreaterThan(50);
+      expect(
+        pearson(
+          on.map((g) => predicted[g]!),
+          on.map((g) => y[g]!),
+        ),
+        c,
+      ).toBeCloseTo(truth.reference.pearsonByChromosome[c]![left]!, 4);
+    }
     // The reference is informative and not perfect: noise and Poisson sampling stay unexplained.
     expect(truth.reference.leftOutSpecificPearson).toBeGreaterThan(0.5);
     expect(truth.reference.leftOutPearsonKnownBaselines).toBeLessThan(0.99);
@@ -331,5 +351,60 @@ describe('the GET expression program, read back from its files', () => {
     );
     expect(a).toBe(b);
     expect(a).not.toBe(c);
+  });
+});
+
+describe('the GET program with more chromosomes (`chromosomes`, `simulate --chromosomes`)', () => {
+  it('lays out chr1…chrN of the same length, with genes on each, and states them in truth.json', () => {
+    const p = simulateGetProgram({ seed: 2, chromosomes: 5, regionsPerChromosome: 120 });
+    expect(p.chroms.map((c) => c.name)).toEqual(['chr1', 'chr2', 'chr3', 'chr4', 'chr5']);
+    for (const c of p.chroms) {
+      expect(p.regions.filter((r) => r.chrom === c.name)).toHaveLength(120);
+      expect(p.genes.filter((g) => g.chrom === c.name).length, c.name).toBeGreaterThan(20);
+    }
+    const truth = makeGetProgramTruth(p) as unknown as GetTruth;
+    expect(truth.parameters['chromosomes']).toBe(5);
+    expect(truth.parameters['regionsPerChromosome']).toBe(120);
+    expect(Object.keys(truth.reference.pearsonByChromosome)).toEqual(p.chroms.map((c) => c.name));
+  });
+
+  it('keeps the default program at 3 chromosomes, and the first chromosomes do not depend on how many follow', () => {
+    expect(DEFAULT_GET_PROGRAM.chromosomes).toBe(3);
+    const three = simulateGetProgram({ seed: 3, regionsPerChromosome: 60 });
+    const four = simulateGetProgram({ seed: 3, regionsPerChromosome: 60, chromosomes: 4 });
+    expect(three.chroms).toHaveLength(3);
+    // The layout stream draws chromosome by chromosome: chr1–chr3 are the same regions and sites.
+    const layout = (r: (typeof three.regions)[number]) => [r.chrom, r.start, r.end, r.sites];
+    expect(four.regions.slice(0, three.regions.length).map(layout)).toEqual(
+      three.regions.map(layout),
+    );
+  });
+
+  it('states over all chromosomes the reference it states over all genes, and per chromosome the same figure', () => {
+    const p = simulateGetProgram({ seed: 4, chromosomes: 4, regionsPerChromosome: 90 });
+    const ref = getProgramReference(p);
+    const all = getProgramReferenceOnChromosomes(
+      p,
+      p.chroms.map((c) => c.name),
+    );
+    expect(all.genes).toBe(p.genes.length);
+    expect(all.pearsonByType).toEqual(ref.pearsonByType);
+    const chr4 = getProgramReferenceOnChromosomes(p, ['chr4']);
+    expect(chr4.genes).toBe(p.genes.filter((g) => g.chrom === 'chr4').length);
+    expect(chr4.pearsonByType).toEqual(ref.pearsonByChromosome['chr4']);
+    // A subset of genes is a different figure from the whole (not a copy of pearsonByType).
+    expect(chr4.pearsonByType['pDC']).not.toBe(ref.pearsonByType['pDC']);
+  });
+
+  it('rejects a chromosome count that is not a positive integer and a chromosome it does not have, naming the field', () => {
+    for (const chromosomes of [0, 2.5, Number.NaN]) {
+      expect(() => simulateGetProgram({ chromosomes, regionsPerChromosome: 30 })).toThrow(
+        /chromosomes must be a positive integer/,
+      );
+    }
+    const p = simulateGetProgram({ seed: 1, regionsPerChromosome: 30 });
+    expect(() => getProgramReferenceOnChromosomes(p, ['chr3', 'chr9'])).toThrow(
+      /chr9 are not in the GET program/,
+    );
   });
 });

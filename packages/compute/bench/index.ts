@@ -30,15 +30,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { createTrainingEngine, describeBackend, initBackend } from '../src/index.js';
-import { makeOptimizer, sparseOptions, type OptimizerSpec } from '../src/train/fit.js';
+import { makeOptimizer, sparseOptions } from '../src/train/fit.js';
 import { isHostSteppable } from '../src/train/host-update.js';
 import { sparseTrainStep } from '../src/train/sparse-step.js';
-import type { AdamOptions } from '../src/train/adam.js';
-import type { HostBatch, Trainable, TrainableFactory } from '../src/train/trainable.js';
+import type { Trainable, TrainableFactory } from '../src/train/trainable.js';
 import { nativeBlasStatus } from '../src/kernels/native-blas.js';
-import { getBatch, getShapes, type GetShape } from './get-trainable.js';
 import { checkGetAgainstTwin } from './get-check.js';
-import type { BenchSubjectSpec } from './subject.js';
+import { subjectOf, type Subject, type TwinResult } from './subjects.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.argv.includes('--quick') || process.env['BENCH_QUICK'] === '1';
@@ -50,9 +48,6 @@ const steps = Math.max(5, Number(process.env['BENCH_STEPS'] ?? 5));
 const warmup = 2;
 const workers = Number(process.env['BENCH_WORKERS'] ?? 2);
 const rounds = quick ? 1 : 2;
-const xchromCells = 500;
-const xchromBatch = 64;
-const modelsBench = join(here, '..', '..', 'models', 'bench');
 
 function hasTorch(py: string): boolean {
   try {
@@ -75,112 +70,6 @@ function pythons(): string[] {
   return found;
 }
 
-interface TwinResult {
-  trainable: number;
-  train: number;
-  infer: number;
-  threads: number;
-  torch: string;
-}
-
-function threadEnv(threads: number): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    OPENBLAS_NUM_THREADS: String(threads),
-    OMP_NUM_THREADS: String(threads),
-    MKL_NUM_THREADS: String(threads),
-    OMP_WAIT_POLICY: 'PASSIVE',
-  };
-}
-
-function xchromTwin(py: string, threads: number): TwinResult {
-  const out = execFileSync(
-    py,
-    [
-      join(modelsBench, 'xchrom_twin.py'),
-      'bench',
-      '--configs',
-      'small',
-      '--batches',
-      String(xchromBatch),
-      '--threads',
-      String(threads),
-      '--cells',
-      String(xchromCells),
-      '--seconds',
-      '0',
-      '--min-steps',
-      String(steps),
-    ],
-    { encoding: 'utf8', maxBuffer: 1 << 24, env: threadEnv(threads) },
-  );
-  const row = (
-    JSON.parse(out) as {
-      results: { trainable: number; train_seq_per_s: number; infer_seq_per_s: number }[];
-    }
-  ).results[0];
-  if (row === undefined) throw new Error('xchrom twin returned no result');
-  const torch = execFileSync(py, ['-c', 'import torch; print(torch.__version__)'], {
-    encoding: 'utf8',
-  }).trim();
-  return {
-    trainable: row.trainable,
-    train: row.train_seq_per_s,
-    infer: row.infer_seq_per_s,
-    threads,
-    torch,
-  };
-}
-
-function getTwin(py: string, shape: string, threads: number): TwinResult {
-  const out = execFileSync(
-    py,
-    [
-      join(here, 'get_twin.py'),
-      'bench',
-      '--shape',
-      shape,
-      '--threads',
-      String(threads),
-      '--steps',
-      String(steps),
-      '--warmup',
-      String(warmup),
-    ],
-    { encoding: 'utf8', maxBuffer: 1 << 24, env: threadEnv(threads) },
-  );
-  const r = JSON.parse(out) as {
-    trainable: number;
-    train_samples_per_s: number;
-    infer_samples_per_s: number;
-    torch: string;
-  };
-  return {
-    trainable: r.trainable,
-    train: r.train_samples_per_s,
-    infer: r.infer_samples_per_s,
-    threads,
-    torch: r.torch,
-  };
-}
-
-/** A twin speaking `BenchSubjectSpec.twin`'s JSON protocol on stdin/stdout. */
-function jsonTwin(
-  py: string,
-  twin: BenchSubjectSpec['twin'],
-  model: Trainable,
-  threads: number,
-): TwinResult {
-  const out = execFileSync(py, [twin.script], {
-    input: JSON.stringify({ mode: 'bench', threads, steps, warmup, ...twin.request(model) }),
-    encoding: 'utf8',
-    maxBuffer: 1 << 26,
-    env: threadEnv(threads),
-  });
-  const r = JSON.parse(out) as { trainable: number; train: number; infer: number; torch: string };
-  return { ...r, threads };
-}
-
 async function medianSeconds(step: () => Promise<void>): Promise<number> {
   for (let i = 0; i < warmup; i++) await step();
   const times: number[] = [];
@@ -191,63 +80,6 @@ async function medianSeconds(step: () => Promise<void>): Promise<number> {
   }
   times.sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)]! / 1000;
-}
-
-/** One row's model: what to build and train, and how its twin runs. */
-interface Subject extends Omit<BenchSubjectSpec, 'twin'> {
-  twin: (py: string, model: Trainable, threads: number) => TwinResult;
-}
-
-// get_twin.py's optimizer: AdamW lr 1e-4, decay 0.01 (XChrom's is models' XCHROM_ADAM, as its twin).
-const getAdamW: OptimizerSpec = {
-  kind: 'adamw',
-  options: { learningRate: 1e-4, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01 },
-};
-
-async function subjectOf(shape: string): Promise<Subject> {
-  if (shape === 'xchrom-small') {
-    const module = join(modelsBench, 'cnn-trainable.ts');
-    const mod = (await import(module)) as {
-      benchBatch(n: number, cells: number, seed: number): HostBatch;
-    };
-    const { XCHROM_ADAM } = (await import(
-      join(modelsBench, '..', 'src', 'xchrom', 'xchrom-adam.ts')
-    )) as { XCHROM_ADAM: AdamOptions };
-    return {
-      module,
-      factory: 'makeBenchCnn',
-      config: { arch: 'small', cells: xchromCells },
-      batch: mod.benchBatch(xchromBatch, xchromCells, 7),
-      n: xchromBatch,
-      optimizer: { kind: 'adam', options: XCHROM_ADAM },
-      twin: (py, _model, threads) => xchromTwin(py, threads),
-    };
-  }
-  if (shape.startsWith('atacformer-') || shape === 'claster') {
-    const spec = shape.startsWith('atacformer-')
-      ? (
-          (await import(join(modelsBench, 'atacformer-bench.ts'))) as {
-            atacformerSubject(shape: string): BenchSubjectSpec;
-          }
-        ).atacformerSubject(shape)
-      : (
-          (await import(join(modelsBench, 'claster-bench.ts'))) as {
-            clasterSubject(): BenchSubjectSpec;
-          }
-        ).clasterSubject();
-    return { ...spec, twin: (py, model, threads) => jsonTwin(py, spec.twin, model, threads) };
-  }
-  const s = getShapes[shape as GetShape];
-  if (s === undefined) throw new Error(`unknown bench shape '${shape}'`);
-  return {
-    module: join(here, 'get-trainable.ts'),
-    factory: 'makeGetBench',
-    config: { d: s.d, layers: s.layers, heads: s.heads },
-    batch: getBatch(s.batch, 7),
-    n: s.batch,
-    optimizer: getAdamW,
-    twin: (py, _model, threads) => getTwin(py, shape, threads),
-  };
 }
 
 /** chromflow's side of a row: a training step and an inference pass of the subject's batch. */
@@ -348,7 +180,7 @@ interface Row {
 }
 
 async function benchShape(shape: string, py: string[], kernelPath: string): Promise<Row> {
-  const subject = await subjectOf(shape);
+  const subject = await subjectOf(shape, { steps, warmup });
   const runner = subject.sparse ? await sparseRunner(subject) : await engineRunner(subject);
   const params = parameterCount(runner.model);
   const ours = { train: 0, infer: 0 };

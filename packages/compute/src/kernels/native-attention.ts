@@ -11,7 +11,7 @@ import { registerWasmKernels } from './register-wasm.js';
  * (`native/fused.c`). The attention kernel reads Q, K, V straight from the fused QKV
  * projection ([B, T, 3·D], heads inside each third) and writes heads straight into
  * [B, T, D]: on get-small the stock path's 5-D Transpose, Unpack and their gradients took
- * 58 % of a training step (bench/profile-get.ts). The ops fall back to TF.js composites off
+ * 58 % of a training step (bench/profile.ts). The ops fall back to TF.js composites off
  * wasm or without the addon, with the same semantics.
  */
 

@@ -4,9 +4,10 @@
  * (1 thread; the row's optimizer, or `sparseTrainStep` for models with sparse tables) run.
  * Times are CPU time of this process (`process.cpuUsage`), so a loaded machine's waits do not
  * count; what is not in a kernel is TF.js's tape, JavaScript and garbage collection.
- * `tsx --conditions=@chromflow/source bench/profile.ts <shape> [steps] [--shapes]`
+ * `tsx --conditions=@chromflow/source bench/profile.ts <shape> [steps] [--shapes] [--infer]`
  * (shapes as `npm run bench`: get-small, xchrom-small, claster, atacformer-small, …;
- * `--shapes` splits convolutions, slices, pads and transposes by their input shapes).
+ * `--shapes` splits convolutions, slices, pads and transposes by their input shapes;
+ * `--infer` profiles the inference pass, `predictBatch`, instead of a training step).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { inProcessGradientStep, initBackend } from '../src/index.js';
@@ -19,6 +20,7 @@ const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const shape = args[0] ?? 'get-small';
 const steps = Number(args[1] ?? 3);
 const byShape = process.argv.includes('--shapes');
+const infer = process.argv.includes('--infer');
 const splitKernels = /^(Conv|Slice|PadV2|Transpose)/;
 
 const cpuMs = (since?: NodeJS.CpuUsage): number => {
@@ -61,6 +63,12 @@ const mod = (await import(subject.module)) as Record<string, TrainableFactory>;
 const model = await mod[subject.factory]!(subject.config, 1);
 const optimizer = makeOptimizer(subject.optimizer, model.trainableVariables());
 const step = async (): Promise<void> => {
+  if (infer) {
+    const p = model.predictBatch!(subject.batch);
+    await p.data();
+    p.dispose();
+    return;
+  }
   if (subject.sparse) {
     await sparseTrainStep(
       model,
@@ -87,7 +95,7 @@ active = false;
 const rows = [...totals.entries()].sort((a, b) => b[1].ms - a[1].ms);
 const kernelMs = rows.reduce((a, [, e]) => a + e.ms, 0) / steps;
 console.log(
-  `step (batch ${subject.n}): ${cpu.toFixed(0)} ms CPU (${wall.toFixed(0)} ms wall), ` +
+  `${infer ? 'inference' : 'training step'} (batch ${subject.n}): ${cpu.toFixed(0)} ms CPU (${wall.toFixed(0)} ms wall), ` +
     `${kernelMs.toFixed(0)} ms CPU in kernels (${((100 * kernelMs) / cpu).toFixed(0)} %)`,
 );
 for (const [name, e] of rows.slice(0, 30)) {

@@ -15,6 +15,12 @@
  *   epochs 0: LSI only. EVAL_HELD_OUT_ONLY=1: only the held-out scores.
  *   EVAL_CHECKPOINT=dir: load the pretrained model from dir if there, else train and save it there.
  *   EVAL_CE_WEIGHT=w: weight of the classification head in the fine-tune (default 1; 0 = triplet only).
+ *   EVAL_FT_LR=r: the fine-tune's learning rate (default half the pretraining rate).
+ *   EVAL_FT_FREEZE_TOKENS=1: the fine-tune leaves the token table as pretrained.
+ *   EVAL_FT_WEIGHT_DECAY=w: the fine-tune's AdamW weight decay (default 0.01).
+ *   EVAL_FT_SELECT=accuracy: the fine-tune's best epoch by the head's held-out accuracy (default loss).
+ *   EVAL_EMBED_CONTEXT=n: tokens each cell is embedded with (default: the size's context, as in
+ *     training); the encoder has no positions, so a cell can be read whole (Granja's largest: 958).
  *
  * test-data: fragments → tokens with peaks.bed as the universe (cells.tsv
  * labels). With fine-tune epochs > 0, the pretrained model is fine-tuned
@@ -69,6 +75,11 @@ const maxFinetuneCells = Number(process.argv[9] ?? 0);
 const crossEntropyWeight = Number(process.env['EVAL_CE_WEIGHT'] ?? 1);
 // Held-out scores only (skips the whole-data k-means, minutes on 10,335 cells).
 const heldOutOnly = process.env['EVAL_HELD_OUT_ONLY'] === '1';
+const finetuneLearningRate = Number(process.env['EVAL_FT_LR'] ?? learningRate / 2);
+const embedContext = process.env['EVAL_EMBED_CONTEXT'];
+const freezeTokenTable = process.env['EVAL_FT_FREEZE_TOKENS'] === '1';
+const finetuneWeightDecay = Number(process.env['EVAL_FT_WEIGHT_DECAY'] ?? 0.01);
+const selectBy = process.env['EVAL_FT_SELECT'] === 'accuracy' ? 'accuracy' : 'loss';
 
 async function gzLines(path: string): Promise<string[]> {
   const out: string[] = [];
@@ -180,6 +191,11 @@ if (epochs === 0) process.exit(0);
 
 const config = atacformerConfig(size, vocab, { embeddingInitStd });
 const inputs = atacformerInputs(sets, vocab, config.contextLength, 0);
+// The same cells (zero-token ones left out alike), subsampled to the embedding context.
+const embedSets =
+  embedContext === undefined
+    ? inputs.sets
+    : atacformerInputs(sets, vocab, Number(embedContext), 0).sets;
 const t0 = performance.now();
 // EVAL_CHECKPOINT=dir: load the pretrained model from there when present, else train and save it there.
 const saved = process.env['EVAL_CHECKPOINT'];
@@ -222,14 +238,14 @@ const embedCells = (model: typeof r.model): Float32Array => {
   const off = [0];
   const toks: number[] = [];
   for (const i of embedded) {
-    toks.push(...inputs.sets.tokens.subarray(inputs.sets.offsets[i], inputs.sets.offsets[i + 1]));
+    toks.push(...embedSets.tokens.subarray(embedSets.offsets[i], embedSets.offsets[i + 1]));
     off.push(toks.length);
   }
   const sub = {
-    barcodes: Array.from(embedded, (i) => inputs.sets.barcodes[i]!),
+    barcodes: Array.from(embedded, (i) => embedSets.barcodes[i]!),
     offsets: Int32Array.from(off),
     tokens: Int32Array.from(toks),
-    nOverlapped: Int32Array.from(embedded, (i) => inputs.sets.nOverlapped[i]!),
+    nOverlapped: Int32Array.from(embedded, (i) => embedSets.nOverlapped[i]!),
   };
   return embedAtacformer(model, sub).cells;
 };
@@ -253,9 +269,12 @@ if (finetuneEpochs > 0) {
     epochs: finetuneEpochs,
     patience: finetuneEpochs,
     batchSize,
-    learningRate: learningRate / 2,
+    learningRate: finetuneLearningRate,
     valFraction: 0.1,
     crossEntropyWeight,
+    freezeTokenTable,
+    weightDecay: finetuneWeightDecay,
+    selectBy,
     log: (s) => console.log(s),
   });
   const tunedCells = embedCells(ft.model);

@@ -32,6 +32,19 @@ function hostCrossEntropy(z: number[][], y: number[]): number {
   return s / z.length;
 }
 
+/** An untrained tiny Atacformer over the 52-token vocabulary of `threeTypes`. */
+function tinyPretrained(): AtacformerModel {
+  return new AtacformerModel(
+    atacformerConfig('tiny', 52, { dim: 16, ffnDim: 32, heads: 2, embeddingInitStd: 0.1 }),
+    3,
+  );
+}
+
+/** A 4-epoch fine-tune of `pretrained` (the option tests' common part). */
+function shortFinetune(pretrained: AtacformerModel) {
+  return { pretrained, seed: 0, epochs: 4, patience: 4, batchSize: 8, learningRate: 1e-2 };
+}
+
 /** 3 labels whose cells share a background of tokens and differ in a few (as the triplet test). */
 function threeTypes(n: number, seed: number): { sets: TokenSets; labels: string[] } {
   const rng = new SeededRandom(seed);
@@ -150,5 +163,57 @@ describe('Atacformer cell-type classification head', () => {
     expect(Math.min(...p.maxProbability)).toBeGreaterThan(1 / 3);
     pretrained.dispose();
     r.model.dispose();
+  }, 120_000);
+  it('with freezeTokenTable keeps the pretrained token rows and trains the rest', async () => {
+    const { sets, labels } = threeTypes(90, 5);
+    const pretrained = tinyPretrained();
+    const o = {
+      ...shortFinetune(pretrained),
+      valFraction: 0.2,
+      freezeTokenTable: true,
+    };
+    for (const crossEntropyWeight of [0, 1]) {
+      const r = await finetuneAtacformerTriplet(sets, labels, { ...o, crossEntropyWeight });
+      expect(r.head !== undefined).toBe(crossEntropyWeight > 0);
+      expect(Array.from(r.model.table.weights)).toEqual(Array.from(pretrained.table.weights));
+      // The encoder moved, and the held-out loss fell below its first epoch's.
+      const before = new Map(pretrained.vars.named.map((v) => [v.name, v.variable.dataSync()]));
+      const moved = r.model.vars.named.filter((v) => {
+        const w0 = before.get(v.name)!;
+        return v.variable.dataSync().some((x, i) => x !== w0[i]);
+      });
+      expect(moved.some((v) => v.name.startsWith('encoder/'))).toBe(true);
+      expect(r.bestValLoss).toBeLessThan(r.history[0]!.losses['val']!);
+      r.model.dispose();
+    }
+    pretrained.dispose();
+  }, 120_000);
+  it("with selectBy 'accuracy' keeps the epoch whose head is most accurate on the held-out cells", async () => {
+    const { sets, labels } = threeTypes(90, 6);
+    const pretrained = tinyPretrained();
+    const o = {
+      ...shortFinetune(pretrained),
+      valFraction: 0.3,
+      crossEntropyWeight: 1,
+      selectBy: 'accuracy' as const,
+    };
+    const r = await finetuneAtacformerTriplet(sets, labels, o);
+    const errors = r.history.map((h) => h.losses['accuracy']!);
+    expect(r.history.every((h) => h.losses['val']! > 0)).toBe(true);
+    expect(r.bestValLoss).toBe(Math.min(...errors));
+    expect(r.bestEpoch).toBe(errors.indexOf(r.bestValLoss));
+    // The returned head and encoder give that accuracy on the held-out cells.
+    const e = embedAtacformer(r.model, sets).cells;
+    const held = r.valBarcodes.map((b) => sets.barcodes.indexOf(b));
+    const x = new Float32Array(held.length * 16);
+    held.forEach((c, k) => x.set(e.subarray(c * 16, c * 16 + 16), k * 16));
+    const p = cellTypeProbabilities(r.head!, x, held.length);
+    const ok = p.predicted.filter((l, k) => l === labels[held[k]!]).length;
+    expect(1 - ok / held.length).toBeCloseTo(r.bestValLoss, 6);
+    r.model.dispose();
+    await expect(
+      finetuneAtacformerTriplet(sets, labels, { ...o, crossEntropyWeight: 0 }),
+    ).rejects.toThrow(/needs the classification head/);
+    pretrained.dispose();
   }, 120_000);
 });

@@ -109,6 +109,16 @@ export class AtacformerCellTypeModel implements Trainable {
     return [batch];
   }
 
+  /** Predicted class index of each of `n` padded cells (inference: argmax of the head's logits). */
+  predictClasses(tokens: Int32Array, n: number, t: number): Int32Array {
+    const k = tf.tidy(() =>
+      tf.argMax(linear(meanPool(this.base.encode(tokens, n, t), tokens), this.head), 1),
+    );
+    const out = Int32Array.from(k.dataSync());
+    k.dispose();
+    return out;
+  }
+
   /** The head as host arrays (kernel D × K row-major, bias K), for checkpoints and `cellTypeProbabilities`. */
   headWeights(): { kernel: Float32Array; bias: Float32Array } {
     return {

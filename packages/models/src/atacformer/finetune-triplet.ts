@@ -11,6 +11,7 @@ import {
 import type { TokenSets } from '@chromflow/atac-pseudobulk';
 import { AtacformerModel } from './model.js';
 import { AtacformerCellTypeModel, type CellTypeHead } from './classifier.js';
+import { FrozenTokenTable } from './frozen-token-table.js';
 import { padCells } from './replaced-tokens.js';
 import { splitAtacformerCells } from './train-atacformer.js';
 
@@ -90,6 +91,21 @@ export interface FinetuneTripletOptions {
    * (the validation loss too); 0 or absent: triplet loss only.
    */
   crossEntropyWeight?: number;
+  /**
+   * true: the token table keeps its pretrained rows and only the encoder,
+   * RTD head and classification head train (default false: the whole model).
+   */
+  freezeTokenTable?: boolean;
+  /** AdamW's decoupled weight decay of the dense variables (default 0.01). */
+  weightDecay?: number;
+  /**
+   * What picks the best epoch on the held-out labelled cells: 'loss' (default;
+   * the triplet loss, + weight · CE with a head) or 'accuracy' (the head's
+   * accuracy; needs `crossEntropyWeight` > 0; the loss is still logged). The
+   * loss is a poor proxy for the head's accuracy once the fine-tune
+   * overfits: its CE grows with confident errors while accuracy still rises.
+   */
+  selectBy?: 'loss' | 'accuracy';
   checkpointDir?: string;
   resume?: boolean;
   signal?: AbortSignal;
@@ -100,6 +116,7 @@ export interface FinetuneTripletOptions {
 export interface FinetuneTripletResult {
   model: AtacformerModel;
   bestEpoch: number;
+  /** The best epoch's held-out figure: the loss, or with selectBy 'accuracy' 1 − the head's accuracy. */
   bestValLoss: number;
   history: FitEpochRecord[];
   /** The classification head, with `crossEntropyWeight` > 0. */
@@ -113,7 +130,7 @@ export interface FinetuneTripletResult {
 /**
  * Fine-tunes a pretrained Atacformer with the triplet loss on the labelled
  * cells of `sets` (`labels[r]`, '' = unlabelled: left out): the whole model
- * trains (AdamW + SparseAdam, warm-up + cosine, global-norm clip 1); best
+ * (with `freezeTokenTable`, all but the token table) trains (AdamW + SparseAdam, warm-up + cosine, global-norm clip 1); best
  * weights by the triplet loss on held-out labelled cells with fixed triplets.
  */
 export async function finetuneAtacformerTriplet(
@@ -135,8 +152,26 @@ export async function finetuneAtacformerTriplet(
     });
   }
   const withHead = (o.crossEntropyWeight ?? 0) > 0;
+  const byAccuracy = (o.selectBy ?? 'loss') === 'accuracy';
+  if (byAccuracy && !withHead) {
+    throw new ChromflowError('PARAM', "selectBy 'accuracy' needs the classification head", {
+      field: 'crossEntropyWeight',
+      expected: "> 0 with selectBy 'accuracy'",
+      found: String(o.crossEntropyWeight ?? 0),
+    });
+  }
+  if (!['loss', 'accuracy'].includes(o.selectBy ?? 'loss')) {
+    throw new ChromflowError('PARAM', 'unknown best-epoch criterion', {
+      field: 'selectBy',
+      expected: 'loss | accuracy',
+      found: String(o.selectBy),
+    });
+  }
   type Tuned = AtacformerModel | AtacformerCellTypeModel;
-  const valTriplets = (m: Tuned): number => {
+  type Fitted = Tuned | FrozenTokenTable<Tuned>;
+  const unwrap = (m: Fitted): Tuned => (m instanceof FrozenTokenTable ? m.inner : m);
+  const valTriplets = (fitted: Fitted): number => {
+    const m = unwrap(fitted);
     const rng = new SeededRandom(o.seed ^ 0x3a1);
     let sum = 0;
     for (let lo = 0; lo < val.length; lo += o.batchSize) {
@@ -154,14 +189,37 @@ export async function finetuneAtacformerTriplet(
     }
     return sum / val.length;
   };
+  // 1 − the head's accuracy on the held-out labelled cells (a loss: lower is better).
+  const valHeadError = (fitted: Fitted): number => {
+    const m = unwrap(fitted) as AtacformerCellTypeModel;
+    let correct = 0;
+    for (let lo = 0; lo < val.length; lo += 3 * o.batchSize) {
+      const cells = val.subarray(lo, Math.min(val.length, lo + 3 * o.batchSize));
+      const { tokens, t } = padCells(sets, cells);
+      const k = m.predictClasses(tokens, cells.length, t);
+      cells.forEach((r, i) => (correct += k[i] === valClasses.classOf[r] ? 1 : 0));
+    }
+    return 1 - correct / val.length;
+  };
+  const lossSelection = {
+    name: 'val',
+    label: withHead ? 'val triplet + CE loss' : 'val triplet loss',
+    evaluate: (m: Fitted) => Promise.resolve(valTriplets(m)),
+  };
+  const accuracySelection = {
+    name: 'accuracy',
+    label: 'val head error',
+    evaluate: (m: Fitted) => Promise.resolve(valHeadError(m)),
+  };
   const steps = Math.ceil(train.length / o.batchSize);
-  const r = await fit<Tuned>({
+  const r = await fit<Fitted>({
     factory: (config, seed) => {
       const m = new AtacformerModel(config as AtacformerModel['config'], seed);
       m.assignFrom(o.pretrained);
-      return withHead
+      const tuned = withHead
         ? new AtacformerCellTypeModel(m, trainClasses.names, seed, o.crossEntropyWeight)
         : m;
+      return o.freezeTokenTable ? new FrozenTokenTable<Tuned>(tuned) : tuned;
     },
     config: o.pretrained.config,
     seed: o.seed,
@@ -174,32 +232,27 @@ export async function finetuneAtacformerTriplet(
         }
       },
     },
-    selections: [
-      {
-        name: 'val',
-        label: withHead ? 'val triplet + CE loss' : 'val triplet loss',
-        evaluate: (m) => Promise.resolve(valTriplets(m)),
-      },
-    ],
+    selections: byAccuracy ? [accuracySelection, lossSelection] : [lossSelection],
     epochs: o.epochs,
     patience: o.patience,
     ...adamWRecipe({
       learningRate: o.learningRate,
-      weightDecay: 0.01,
+      weightDecay: o.weightDecay ?? 0.01,
       schedule: { kind: 'warmup-cosine', stepsPerEpoch: steps, epochs: o.epochs },
       clipGlobalNorm: 1,
     }),
     ...fitRunControls(o),
   });
-  const sel = r.selections['val']!;
+  const sel = r.selections[byAccuracy ? 'accuracy' : 'val']!;
   assignWeights(r.model, sel.weights);
+  const tuned = unwrap(r.model);
   let model: AtacformerModel;
   let head: CellTypeHead | undefined;
-  if (r.model instanceof AtacformerCellTypeModel) {
-    model = r.model.base;
-    head = { classes: [...r.model.classes], ...r.model.headWeights() };
-    r.model.dispose();
-  } else model = r.model;
+  if (tuned instanceof AtacformerCellTypeModel) {
+    model = tuned.base;
+    head = { classes: [...tuned.classes], ...tuned.headWeights() };
+    tuned.dispose();
+  } else model = tuned;
   return {
     model,
     bestEpoch: sel.bestEpoch,

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ChromflowError, SeededRandom, type ProgressCallback } from '@chromflow/core';
 import {
-  assignWeights,
+  restoreBest,
   createLinear,
   fit,
   fitRunControls,
@@ -384,14 +384,13 @@ export async function finetuneAtacformerBatch(
     }),
     ...fitRunControls(o),
   });
-  const sel = r.selections['val']!;
-  assignWeights(r.model, sel.weights);
-  r.model.vars.dispose();
+  const { model: tuned, bestEpoch, bestValLoss, history } = restoreBest(r, 'val');
+  tuned.vars.dispose();
   return {
-    model: r.model.base,
-    bestEpoch: sel.bestEpoch,
-    bestValLoss: sel.bestLoss,
-    history: r.history,
+    model: tuned.base,
+    bestEpoch,
+    bestValLoss,
+    history,
     batchNames,
     trainCells: train.length,
     valCells: split.val.length,

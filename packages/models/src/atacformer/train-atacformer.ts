@@ -1,6 +1,6 @@
 import { SeededRandom, type ProgressCallback } from '@chromflow/core';
 import {
-  assignWeights,
+  restoreBest,
   fit,
   type BatchSource,
   type FitBatch,
@@ -163,14 +163,8 @@ export async function trainAtacformer(
     }),
     ...fitRunControls(o),
   });
-  const sel = r.selections['val']!;
-  assignWeights(r.model, sel.weights);
   return {
-    model: r.model,
-    bestEpoch: sel.bestEpoch,
-    bestValLoss: sel.bestLoss,
-    history: r.history,
-    interrupted: r.interrupted,
+    ...restoreBest(r, 'val'),
     // trainedTokens counts the epochs this call ran (0 when a resume found training finished).
     tokensPerSecond: r.epochsThisCall === 0 ? 0 : trainedTokens / Math.max(r.trainSeconds, 1e-9),
     trainCells: split.train.length,

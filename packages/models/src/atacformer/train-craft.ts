@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { SeededRandom } from '@chromflow/core';
 import { ChromflowError, type ProgressCallback } from '@chromflow/core';
 import {
-  assignWeights,
+  restoreBest,
   fit,
   fitRunControls,
   type FitEpochRecord,
@@ -138,13 +138,9 @@ export async function trainCraft(
     }),
     ...fitRunControls(o),
   });
-  const sel = r.selections['val']!;
-  assignWeights(r.model, sel.weights);
+  const { interrupted: _, ...best } = restoreBest(r, 'val');
   return {
-    model: r.model,
-    bestEpoch: sel.bestEpoch,
-    bestValLoss: sel.bestLoss,
-    history: r.history,
+    ...best,
     trainCells: train.length,
     valCells: split.val.length,
     trainSeconds: r.trainSeconds,

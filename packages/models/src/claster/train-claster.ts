@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ProgressCallback } from '@chromflow/core';
 import {
-  assignWeights,
+  parallelOption,
+  restoreBest,
   fit,
   type FitEpochRecord,
   fitRunControls,
@@ -103,25 +104,11 @@ export async function trainClaster(
       weightDecay: o.weightDecay ?? 0.01,
       schedule: 'constant',
     }),
-    ...((o.workers ?? 1) >= 2
-      ? {
-          parallel: {
-            workers: o.workers!,
-            module: clasterTrainableModule(),
-            factoryName: 'createClasterTrainable',
-          },
-        }
-      : {}),
+    ...parallelOption(o.workers, clasterTrainableModule(), 'createClasterTrainable'),
     ...fitRunControls(o),
   });
-  const sel = r.selections['val']!;
-  assignWeights(r.model, sel.weights);
   return {
-    model: r.model,
-    bestEpoch: sel.bestEpoch,
-    bestValLoss: sel.bestLoss,
-    history: r.history,
-    interrupted: r.interrupted,
+    ...restoreBest(r, 'val'),
     trainSamplesPerSecond: fitThroughput(r, split.train.length),
   };
 }

@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ProgressCallback, SeededRandom } from '@chromflow/core';
 import {
-  assignWeights,
+  parallelOption,
+  restoreBest,
   fit,
   type BatchSource,
   type FitBatch,
@@ -136,25 +137,11 @@ export async function trainGet(
       weightDecay: o.weightDecay ?? 0.05,
       schedule: { kind: 'warmup-cosine', stepsPerEpoch, epochs: o.epochs },
     }),
-    ...((o.workers ?? 1) >= 2
-      ? {
-          parallel: {
-            workers: o.workers!,
-            module: getTrainableModule(),
-            factoryName: 'createGetTrainable',
-          },
-        }
-      : {}),
+    ...parallelOption(o.workers, getTrainableModule(), 'createGetTrainable'),
     ...fitRunControls(o),
   });
-  const sel = r.selections['val']!;
-  assignWeights(r.model, sel.weights);
   return {
-    model: r.model,
-    bestEpoch: sel.bestEpoch,
-    bestValLoss: sel.bestLoss,
-    history: r.history,
-    interrupted: r.interrupted,
+    ...restoreBest(r, 'val'),
     trainSamplesPerSecond: fitThroughput(r, split.train.types.length),
   };
 }

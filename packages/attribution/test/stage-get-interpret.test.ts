@@ -77,6 +77,18 @@ function inputs(): GetInputs {
   };
 }
 
+/** The fixture's windows table with `chrom`'s windows only: genes elsewhere are in no window. */
+function windowsOnlyOn(chrom: string) {
+  const inp = inputs();
+  const keep = inp.windows.chroms.flatMap((c, w) => (c === chrom ? [w] : []));
+  const windows = {
+    ...inp.windows,
+    chroms: keep.map((w) => inp.windows.chroms[w]!),
+    firsts: Int32Array.from(keep, (w) => inp.windows.firsts[w]!),
+  };
+  return getWindowsToTable({ ...inp, windows });
+}
+
 async function writeInputs(dir: string): Promise<Record<string, string>> {
   process.env.CHROMFLOW_BACKEND = 'cpu';
   await initBackend({ quiet: true });
@@ -279,10 +291,21 @@ describe('attribution.get-interpret', () => {
         ]!;
       expect(sub.getChild('score')!.get(0)).toBeCloseTo(full('m1'), 6);
 
-      // Bad input, named: a gene absent, a motif cluster absent, another model's checkpoint.
+      // Bad input, named: a gene absent, a gene in no window, a motif cluster absent, another
+      // model's checkpoint.
       await expect(
         stage.run({ ...ctx(dir), params: { ...PARAMS, genes: ['NOPE'] }, inputs, outputs }),
       ).rejects.toThrow(/gene 'NOPE' has no TSS region/);
+      const chr1Windows = join(dir, 'windows-chr1.parquet');
+      await writeTable(chr1Windows, windowsOnlyOn('chr1'));
+      await expect(
+        stage.run({
+          ...ctx(dir),
+          params: { ...PARAMS, genes: ['G4'] },
+          inputs: { ...inputs, windows: chr1Windows },
+          outputs,
+        }),
+      ).rejects.toThrow(/gene 'G4' is in no window of the GET inputs/);
       await expect(
         stage.run({ ...ctx(dir), params: { ...PARAMS, motifs: ['CTCF'] }, inputs, outputs }),
       ).rejects.toThrow(/motif cluster 'CTCF' is not among the model's inputs/);

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { encodingOf, readTable, sharedDataFile } from '@chromflow/core';
 import { describe, expect, it } from 'vitest';
 import { stages } from '../src/index.js';
@@ -51,6 +54,77 @@ describe.skipIf(!oct4Path)('plddt-domains stage on OCT4 (Q01860_P35244.pdb)', ()
   it('a chain that does not exist fails with a ChromflowError', async () => {
     await expect(runStage(plddtDomains, { structure: oct4Path }, { chain: 'Q' })).rejects.toThrow(
       /no such chain/,
+    );
+  });
+});
+
+/** A CA-only PDB chain: residue i is `residue(i)` with pLDDT `plddt(i)`. */
+function pdb(n: number, residue: (i: number) => string, plddt: (i: number) => number): string {
+  return Array.from(
+    { length: n },
+    (_, k) =>
+      `ATOM  ${String(k + 1).padStart(5)}  CA  ${residue(k + 1)} A${String(k + 1).padStart(4)}    ` +
+      `   0.000   0.000   0.000  1.00${plddt(k + 1)
+        .toFixed(2)
+        .padStart(6)}           C  `,
+  ).join('\n');
+}
+
+describe('plddt-domains stage on a folder of structures', () => {
+  const rows = async (path: string): Promise<Record<string, unknown>[]> => {
+    const t = await readTable(path);
+    return Array.from({ length: t.numRows }, (_, i) =>
+      Object.fromEntries(
+        t.schema.fields.map((f) => [f.name, t.getChild(f.name)!.get(i) as unknown]),
+      ),
+    );
+  };
+
+  it('writes every structure of the folder into one table, each as when read alone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chromflow-plddt-folder-'));
+    // tfA: a confident K-rich N-terminal half; tfB: a disordered start, a confident R-rich tail.
+    writeFileSync(
+      join(dir, 'tfA.pdb'),
+      pdb(
+        200,
+        (i) => (i <= 100 && i % 3 === 0 ? 'LYS' : 'ALA'),
+        (i) => (i <= 100 ? 92 : 35),
+      ),
+    );
+    writeFileSync(
+      join(dir, 'tfB.pdb'),
+      pdb(
+        160,
+        (i) => (i > 90 && i % 4 === 0 ? 'ARG' : 'GLY'),
+        (i) => (i > 60 ? 88 : 30),
+      ),
+    );
+    writeFileSync(join(dir, 'README.txt'), 'not a structure');
+    const both = await runStage(plddtDomains, { structures: dir });
+    const all = await rows(both.outputs['plddt-domains']!);
+    expect([...new Set(all.map((r) => r['protein']))]).toEqual(['tfA', 'tfB']);
+    expect(both.info.metrics?.['structures']).toBe(2);
+    for (const name of ['tfA', 'tfB']) {
+      const alone = await runStage(plddtDomains, { structure: join(dir, `${name}.pdb`) });
+      expect(all.filter((r) => r['protein'] === name)).toEqual(
+        await rows(alone.outputs['plddt-domains']!),
+      );
+    }
+    expect(all.filter((r) => r['is_dbd'] === true).map((r) => r['protein'])).toEqual([
+      'tfA',
+      'tfB',
+    ]);
+  });
+
+  it('needs exactly one of structure and structures, and a folder with a structure', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'chromflow-plddt-empty-'));
+    writeFileSync(join(empty, 'notes.txt'), 'nothing');
+    await expect(runStage(plddtDomains, {})).rejects.toThrow(/one structure or one folder/);
+    await expect(
+      runStage(plddtDomains, { structure: join(empty, 'x.pdb'), structures: empty }),
+    ).rejects.toThrow(/one structure or one folder/);
+    await expect(runStage(plddtDomains, { structures: empty })).rejects.toThrow(
+      /holds no structure file/,
     );
   });
 });

@@ -1,5 +1,6 @@
-import { basename } from 'node:path';
-import { defineStage, writeTable } from '@chromflow/core';
+import { readdir } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { ChromflowError, defineStage, writeTable } from '@chromflow/core';
 import { readStructure } from '../pdb.js';
 import { requirePlddt, selectChain } from '../protein-chain.js';
 import { PLDDT_DOMAINS_ENCODING, callPlddtDomains, plddtDomainsToTable } from '../plddt-domains.js';
@@ -16,7 +17,13 @@ export type PlddtDomainsParams = {
   dbd_count: number;
 };
 
-/** AlphaFold model (PDB/mmCIF) → GET pLDDT segments with a DNA-binding-domain call. */
+const structureFile = /\.(pdb|cif|mmcif|ent)(\.gz)?$/i;
+
+/**
+ * AlphaFold model(s) (PDB/mmCIF) → GET pLDDT segments with a DNA-binding-domain call: one
+ * file, or every structure of a folder into one table (e.g. the TFs of an interaction table,
+ * for `attribution.get-interpret`'s `tf-domains`).
+ */
 export const plddtDomains = defineStage<PlddtDomainsParams>({
   name: 'structure-analysis.plddt-domains',
   version: '1',
@@ -27,12 +34,14 @@ export const plddtDomains = defineStage<PlddtDomainsParams>({
     properties: {
       chain: {
         type: 'string',
-        description: 'Chain identifier (PDB column 22 / auth_asym_id); empty = first chain.',
+        description:
+          'Chain identifier (PDB column 22 / auth_asym_id); empty = first chain. With `structures`, of every file.',
         default: 'A',
       },
       protein: {
         type: 'string',
-        description: 'Name written in the protein column; empty = the file name without extension.',
+        description:
+          'Name written in the protein column; empty = the file name without extension (always so with `structures`).',
         default: '',
       },
       window: {
@@ -86,6 +95,14 @@ export const plddtDomains = defineStage<PlddtDomainsParams>({
       kind: 'file',
       type: 'pdb',
       description: 'AlphaFold model, PDB or mmCIF, pLDDT in the B-factor column.',
+      optional: true,
+    },
+    structures: {
+      kind: 'directory',
+      type: 'pdb-folder',
+      description:
+        'Instead of `structure`: a folder of AlphaFold models (.pdb, .cif, .mmcif, .ent, optionally .gz), one protein each, named by its file.',
+      optional: true,
     },
   },
   outputs: {
@@ -97,31 +114,71 @@ export const plddtDomains = defineStage<PlddtDomainsParams>({
   },
   resources: { cpu: 1, memoryGb: 0.5 },
   async run(ctx) {
-    const path = ctx.inputs['structure']!;
-    const model = await readStructure(path, { signal: ctx.signal, onProgress: ctx.onProgress });
-    const chain = selectChain(model, ctx.params.chain || undefined);
-    requirePlddt(chain, path);
+    const single = ctx.inputs['structure'];
+    const folder = ctx.inputs['structures'];
+    if ((single === undefined) === (folder === undefined)) {
+      throw new ChromflowError(
+        'VALUE',
+        'structure-analysis.plddt-domains reads one structure or one folder of them',
+        {
+          field: 'inputs',
+          expected: 'exactly one of structure (a file) and structures (a folder)',
+          found: single === undefined ? 'neither' : 'both',
+        },
+      );
+    }
+    const files =
+      single !== undefined
+        ? [single]
+        : (await readdir(folder!))
+            .filter((f) => structureFile.test(f))
+            .sort()
+            .map((f) => join(folder!, f));
+    if (files.length === 0) {
+      throw new ChromflowError('VALUE', 'the structures folder holds no structure file', {
+        path: folder,
+        expected: 'files ending .pdb, .cif, .mmcif or .ent (optionally .gz)',
+        found: 'none',
+      });
+    }
     const p = ctx.params;
-    const domains = callPlddtDomains(chain, {
-      window: p.window,
-      threshold: p.threshold,
-      mergeGap: p.merge_gap,
-      minLength: p.min_length,
-      convention: p.convention,
-      includeHistidine: p.include_histidine,
-      dbdCount: p.dbd_count,
-    });
-    const protein = p.protein || basename(path).replace(/\.(pdb|cif|mmcif|ent)(\.gz)?$/i, '');
-    await writeTable(
-      ctx.outputs['plddt-domains']!,
-      plddtDomainsToTable([{ protein, chain: chain.chainId, domains }]),
-    );
-    const dbd = domains.find((d) => d.isDbd);
+    const entries = [];
+    let residues = 0;
+    for (const [i, path] of files.entries()) {
+      const model = await readStructure(path, {
+        signal: ctx.signal,
+        ...(single !== undefined ? { onProgress: ctx.onProgress } : {}),
+      });
+      const chain = selectChain(model, p.chain || undefined);
+      requirePlddt(chain, path);
+      const domains = callPlddtDomains(chain, {
+        window: p.window,
+        threshold: p.threshold,
+        mergeGap: p.merge_gap,
+        minLength: p.min_length,
+        convention: p.convention,
+        includeHistidine: p.include_histidine,
+        dbdCount: p.dbd_count,
+      });
+      const protein =
+        single !== undefined && p.protein ? p.protein : basename(path).replace(structureFile, '');
+      entries.push({ protein, chain: chain.chainId, domains });
+      residues += chain.plddt.length;
+      if (folder !== undefined) ctx.onProgress(i + 1, files.length, 'structures');
+    }
+    await writeTable(ctx.outputs['plddt-domains']!, plddtDomainsToTable(entries));
+    const dbds = entries.flatMap((e) => e.domains.filter((d) => d.isDbd));
     return {
       metrics: {
-        residues: chain.plddt.length,
-        segments: domains.length,
-        dbd: dbd ? `${dbd.residueStart}-${dbd.residueEnd}` : 'none',
+        structures: entries.length,
+        residues,
+        segments: entries.reduce((n, e) => n + e.domains.length, 0),
+        dbd:
+          entries.length === 1
+            ? dbds[0]
+              ? `${dbds[0].residueStart}-${dbds[0].residueEnd}`
+              : 'none'
+            : `${new Set(entries.filter((e) => e.domains.some((d) => d.isDbd)).map((e) => e.protein)).size} of ${entries.length} proteins`,
       },
     };
   },

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTable, readTable, SeededRandom, writeTable, type Stage } from '@chromflow/core';
 import { openBigWig, writeBigWig } from '@chromflow/genome-io';
 import { encodeNpy } from '@chromflow/structure-analysis';
+import { loadClasterModel } from '../src/claster/checkpoint.js';
 import { stages } from '../src/stages/all.js';
 import { quietCtx } from './stage-helpers.js';
 
@@ -169,6 +170,45 @@ describe('CLASTER stages', () => {
         outputs: { effects: join(dir, 'e2.parquet') },
       }),
     ).rejects.toThrow(/track the samples lack/);
+  }, 300_000);
+
+  it('norm batch: the checkpoint carries moving statistics that predict uses; the default has no norm key', async () => {
+    const train = stage('models.claster-train');
+    const predict = stage('models.claster-predict');
+    for (const norm of ['batch', 'layer']) {
+      const checkpoint = join(dir, `checkpoint-${norm}`);
+      await train.run({
+        ...quietCtx(dir),
+        params: params(train, { size: 'tiny', epochs: 1, batchSize: 8, norm }),
+        inputs: { samples: inputs.samples!, arrays: inputs.arrays! },
+        outputs: { checkpoint },
+      });
+      const { model } = await loadClasterModel(checkpoint);
+      const stats = model.stateVariables();
+      if (norm === 'batch') {
+        expect(model.config.norm).toBe('batch');
+        // tiny: two blocks of two norms and the branch's own, a mean and a variance each
+        expect(stats).toHaveLength(2 * 5);
+        // Moved off their start (0 / 1) by the training passes.
+        const moved = stats.map((v) => Math.max(...Array.from(v.dataSync(), Math.abs)));
+        expect(moved.filter((x) => x !== 0 && x !== 1)).toHaveLength(stats.length);
+      } else {
+        expect('norm' in model.config).toBe(false);
+        expect(stats).toHaveLength(0);
+      }
+      model.dispose();
+      const pi = await predict.run({
+        ...quietCtx(dir),
+        params: params(predict, { localityGenes: 2 }),
+        inputs: { ...inputs, checkpoint },
+        outputs: {
+          predictions: join(dir, `p-${norm}.parquet`),
+          track: join(dir, `t-${norm}.bw`),
+          metrics: join(dir, `m-${norm}.parquet`),
+        },
+      });
+      expect(Number.isFinite(pi?.metrics?.['binPearson:test'])).toBe(true);
+    }
   }, 300_000);
 
   it('arrays of another sample table are refused', async () => {

@@ -53,7 +53,17 @@ export interface ClasterConfig {
   /** The optional Micro-C branch (`contacts` variant). */
   contacts?: ClasterContactsConfig;
   fusion: ClasterFusionConfig;
-  /** LayerNorm ε (PyTorch's 1e-5). */
+  /**
+   * The CNN branches' normalisation: `layer` (default) — LayerNorm over the
+   * channels at each position; `batch` — batch norm per channel over the batch
+   * and positions, as EIR has it (moving statistics, momentum 0.1, for
+   * inference; with data-parallel `workers` each shard normalises over its own
+   * examples). LayerNorm rescales every position to unit spread, so a strong
+   * and a weak mark of the same shape look alike; batch norm keeps their ratio.
+   * The fusion MLP keeps LayerNorm.
+   */
+  norm?: 'layer' | 'batch';
+  /** LayerNorm and batch-norm ε (PyTorch's 1e-5). */
   epsilon: number;
   /** SmoothL1 β (PyTorch's default 1). */
   smoothL1Beta: number;
@@ -238,6 +248,8 @@ export function checkClasterConfig(c: ClasterConfig): void {
     posInt('contacts.rows', c.contacts.rows);
     posInt('contacts.cols', c.contacts.cols);
   }
+  if (c.norm !== undefined && c.norm !== 'layer' && c.norm !== 'batch')
+    bad('norm', 'layer | batch', c.norm);
   posInt('fusion.width', c.fusion.width);
   posInt('fusion.layers', c.fusion.layers);
   for (const p of ['dropout', 'stochasticDepth'] as const)

@@ -31,10 +31,13 @@ interface Conv {
   bias: tf.Tensor1D;
 }
 
+/** A CNN normalisation: LayerNorm over channels, or batch norm (`config.norm: 'batch'`) with moving statistics. */
+type CnnNorm = LayerNormParams & { moving?: { mean: tf.Variable; variance: tf.Variable } };
+
 interface ResidualBlock {
-  norm1: LayerNormParams;
+  norm1: CnnNorm;
   conv1: Conv;
-  norm2: LayerNormParams;
+  norm2: CnnNorm;
   conv2: Conv;
   /** 1 × 1 projection of the (down-strided) identity where the shape changes. */
   shortcut?: LinearParams;
@@ -45,7 +48,7 @@ interface CnnBranch {
   config: ClasterCnnConfig;
   first: Conv;
   blocks: ResidualBlock[];
-  norm: LayerNormParams;
+  norm: CnnNorm;
   out: LinearParams;
 }
 
@@ -108,8 +111,9 @@ function createConv(
  * conv (down-stride) → LayerNorm → GELU → channel dropout → conv (dilated)
  * → stochastic depth, added to the identity (strided and 1 × 1-projected
  * where the shape changes) — then LayerNorm → GELU → flatten → linear to
- * `features`. LayerNorm over channels stands where EIR has batch norm: no
- * running statistics, so training, inference and every shard compute alike.
+ * `features`. The norm is LayerNorm over channels by default (no running
+ * statistics, so training, inference and every shard compute alike) or, with
+ * `config.norm: 'batch'`, batch norm as EIR has it (moving statistics).
  * Fusion: residual MLP blocks (LayerNorm → linear → GELU → dropout → linear
  * → stochastic depth, + identity) over the concatenated features, then
  * LayerNorm → linear to the 401 bins. GELU is the sigmoid form x·σ(1.702x)
@@ -154,6 +158,46 @@ export class ClasterModel implements Trainable {
     this.head = createLinear(this.vars, rng, 'head/linear', width, c.outputs);
   }
 
+  /** `<prefix>/gamma`, `/beta` and, under batch norm, `/moving_mean` and `/moving_variance` (state). */
+  private createNorm(prefix: string, channels: number): CnnNorm {
+    const p: CnnNorm = createLayerNorm(this.vars, prefix, channels, this.config.epsilon);
+    if (this.config.norm === 'batch') {
+      p.moving = {
+        mean: this.vars.add(`${prefix}/moving_mean`, tf.zeros([channels]), false),
+        variance: this.vars.add(`${prefix}/moving_variance`, tf.ones([channels]), false),
+      };
+    }
+    return p;
+  }
+
+  /**
+   * Normalises x [B, h, w, c]. Batch norm in training: the batch's statistics
+   * over B·h·w, and the moving ones updated as PyTorch does (momentum 0.1,
+   * unbiased variance); in inference: the moving statistics.
+   */
+  private applyNorm(x: tf.Tensor4D, p: CnnNorm, training: boolean): tf.Tensor4D {
+    if (!p.moving) return applyLayerNorm(x, p) as tf.Tensor4D;
+    const { mean, variance } = p.moving;
+    if (!training) {
+      return ops.batchNormInfer(
+        x,
+        mean as tf.Tensor1D,
+        variance as tf.Tensor1D,
+        p.gamma,
+        p.beta,
+        p.epsilon,
+      ) as tf.Tensor4D;
+    }
+    const r = ops.batchNormTrain(x, p.gamma, p.beta, p.epsilon);
+    const n = x.size / x.shape[3];
+    tf.tidy(() => {
+      mean.assign(tf.add(tf.mul(mean, 0.9), tf.mul(r.mean, 0.1)));
+      const unbiased = tf.mul(r.variance, n / Math.max(1, n - 1));
+      variance.assign(tf.add(tf.mul(variance, 0.9), tf.mul(unbiased, 0.1)));
+    });
+    return r.y as tf.Tensor4D;
+  }
+
   private createBranch(
     rng: SeededRandom,
     name: string,
@@ -171,9 +215,9 @@ export class ClasterModel implements Trainable {
       const [kh, kw] = b.kernel;
       const strided = b.stride[0] > 1 || b.stride[1] > 1;
       blocks.push({
-        norm1: createLayerNorm(v, `${p}/norm1`, c, this.config.epsilon),
+        norm1: this.createNorm(`${p}/norm1`, c),
         conv1: createConv(v, rng, `${p}/conv1`, [kh, kw, c, cout]),
-        norm2: createLayerNorm(v, `${p}/norm2`, cout, this.config.epsilon),
+        norm2: this.createNorm(`${p}/norm2`, cout),
         conv2: createConv(v, rng, `${p}/conv2`, [kh, kw, cout, cout]),
         ...(strided || c !== cout
           ? { shortcut: createLinear(v, rng, `${p}/shortcut`, c, cout) }
@@ -186,7 +230,7 @@ export class ClasterModel implements Trainable {
       config: b,
       first,
       blocks,
-      norm: createLayerNorm(v, `${name}/norm`, c, this.config.epsilon),
+      norm: this.createNorm(`${name}/norm`, c),
       out: createLinear(v, rng, `${name}/out`, positions * c, b.features),
     };
   }
@@ -195,15 +239,16 @@ export class ClasterModel implements Trainable {
     return this.vars.trainableVariables();
   }
 
+  /** Batch norm's moving statistics (none under LayerNorm). */
   stateVariables(): tf.Variable[] {
-    return [];
+    return this.vars.named.filter((n) => !n.trainable).map((n) => n.variable);
   }
 
   countParams(): number {
     return this.vars.named.reduce((a, n) => a + n.variable.size, 0);
   }
 
-  /** Residual CNN blocks over x [B, h, w, c]; `offsets` index this branch's masks. */
+  /** Residual CNN blocks over x [B, h, w, c]; `offsets` index this branch's masks (present: training). */
   private runBlocks(
     x: tf.Tensor4D,
     br: CnnBranch,
@@ -212,15 +257,16 @@ export class ClasterModel implements Trainable {
     blockOffset: number,
   ): tf.Tensor4D {
     const b = x.shape[0];
+    const training = masks !== undefined;
     let ch = channelOffset;
     br.blocks.forEach((blk, i) => {
-      const h = gelu(applyLayerNorm(x, blk.norm1)) as tf.Tensor4D;
+      const h = gelu(this.applyNorm(x, blk.norm1, training)) as tf.Tensor4D;
       let identity: tf.Tensor4D = x;
       if (blk.shortcut) {
         identity = linear(subsample(h, blk.stride), blk.shortcut) as tf.Tensor4D;
       }
       let out = conv2dSame(h, blk.conv1.kernel, blk.conv1.bias, blk.stride);
-      out = gelu(applyLayerNorm(out, blk.norm2)) as tf.Tensor4D;
+      out = gelu(this.applyNorm(out, blk.norm2, training)) as tf.Tensor4D;
       const cout = out.shape[3];
       if (masks) {
         const m = tf.slice(masks.blockDrop, [0, ch], [b, cout]);
@@ -239,13 +285,17 @@ export class ClasterModel implements Trainable {
     return x;
   }
 
-  /** Branch head: LayerNorm → GELU → flatten (h, w, c order) → linear. */
-  private branchOut(x: tf.Tensor4D, br: CnnBranch): tf.Tensor2D {
-    const h = gelu(applyLayerNorm(x, br.norm));
+  /** Branch head: norm → GELU → flatten (h, w, c order) → linear. */
+  private branchOut(x: tf.Tensor4D, br: CnnBranch, training: boolean): tf.Tensor2D {
+    const h = gelu(this.applyNorm(x, br.norm, training));
     return linear(tf.reshape(h, [x.shape[0], -1]), br.out) as tf.Tensor2D;
   }
 
-  /** Network outputs [B, outputs] (log1p space under `transform: 'log1p'`); `masks` only in training. */
+  /**
+   * Network outputs [B, outputs] (log1p space under `transform: 'log1p'`); `masks`
+   * only in training (under batch norm they also select the batch's statistics
+   * and update the moving ones).
+   */
   forward(inputs: ClasterInputs, masks?: ClasterMasks): tf.Tensor2D {
     return tf.tidy(() => {
       const c = this.config;
@@ -264,7 +314,7 @@ export class ClasterModel implements Trainable {
       ]);
       let x = conv2dSame(lx, k, lf.bias, c.landscape.stride);
       x = this.runBlocks(x, this.landscape, masks, 0, 0);
-      const feats = [this.branchOut(x, this.landscape)];
+      const feats = [this.branchOut(x, this.landscape, masks !== undefined)];
       if (this.contacts) {
         const cc = c.contacts!;
         if (!inputs.contacts) throw new Error('the contacts variant needs contact maps');
@@ -272,7 +322,7 @@ export class ClasterModel implements Trainable {
         let y = conv2dSame(cx, this.contacts.first.kernel, this.contacts.first.bias, cc.stride);
         const ch0 = blockChannels(c.landscape).reduce((a, v) => a + v, 0);
         y = this.runBlocks(y, this.contacts, masks, ch0, this.landscape.blocks.length);
-        feats.push(this.branchOut(y, this.contacts));
+        feats.push(this.branchOut(y, this.contacts, masks !== undefined));
       }
       let z = feats.length === 1 ? feats[0]! : tf.concat(feats, 1);
       const nCnn = this.landscape.blocks.length + (this.contacts?.blocks.length ?? 0);

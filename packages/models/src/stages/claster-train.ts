@@ -28,6 +28,7 @@ export interface ClasterTrainParams {
   workers: number;
   transform: 'none' | 'log1p';
   landscapeHalfWidthKb: number;
+  norm: 'layer' | 'batch';
 }
 
 /** `models.claster-train`: CLASTER trained on the train split, best weights by validation loss. */
@@ -102,6 +103,13 @@ export const clasterTrain = defineStage<ClasterTrainParams>({
         description:
           "±kbp of the landscape the network sees, a centred crop of the samples' window (CLASTER: 500, all of it); smaller trains faster and leaves out what the paper finds unused beyond ±10 kbp",
       },
+      norm: {
+        type: 'string',
+        enum: ['layer', 'batch'],
+        default: 'layer',
+        description:
+          "the CNN's normalisation: LayerNorm over channels, or batch norm as EIR has it (moving statistics; keeps the marks' strength, which LayerNorm rescales away per position)",
+      },
       seed: { type: 'integer', default: 0, description: 'weights, shuffling, masks' },
       workers: {
         type: 'integer',
@@ -134,6 +142,8 @@ export const clasterTrain = defineStage<ClasterTrainParams>({
         ...(a.contactRows !== undefined ? { rows: a.contactRows, cols: a.contactCols! } : {}),
       }),
       transform: p.transform,
+      // Only when asked: a default run's checkpoint stays byte-identical.
+      ...(p.norm === 'batch' ? { norm: 'batch' as const } : {}),
     };
     const split = {
       train: splitIndices(d.rows, 'train'),

@@ -8,7 +8,8 @@ convolution kernels [kh, kw, cin, cout], dense kernels [in, out]. Builds the
 network in float64 with torch's own ops (nn.functional.conv2d with stride,
 dilation and explicit padding; the landscape's first kernel as a 4 × 10
 kernel over a one-channel image), evaluates SmoothL1, back-propagates and
-writes {out, loss, grads: {name: [...]}} to stdout. With `mode: bench` it
+writes {out, loss, grads: {name: [...]}, state: {name: [...]}} to stdout (state: the moving
+statistics after the pass, batch norm in training only). With `mode: bench` it
 times training and inference instead (`bench`).
 """
 import json
@@ -58,6 +59,24 @@ def ln_c(x, w, p, eps):
     return y.permute(0, 3, 1, 2)
 
 
+def bn_c(x, w, p, eps, training, state):
+    """Batch norm per channel of [B, C, H, W] (config norm `batch`): in training the
+    batch's statistics, the moving ones updated in `state` (momentum 0.1, unbiased
+    variance, as nn.BatchNorm2d); in inference the moving ones from `w`."""
+    if not training:
+        rm, rv = w[p + "/moving_mean"].detach(), w[p + "/moving_variance"].detach()
+        return F.batch_norm(x, rm, rv, w[p + "/gamma"], w[p + "/beta"], False, 0.1, eps)
+    rm = w[p + "/moving_mean"].detach().clone()
+    rv = w[p + "/moving_variance"].detach().clone()
+    y = F.batch_norm(x, rm, rv, w[p + "/gamma"], w[p + "/beta"], True, 0.1, eps)
+    state[p + "/moving_mean"], state[p + "/moving_variance"] = rm, rv
+    return y
+
+
+def norm_c(x, w, p, eps, b, masks, state):
+    return bn_c(x, w, p, eps, masks is not None, state) if b.get("batchNorm") else ln_c(x, w, p, eps)
+
+
 def ln(x, w, p, eps):
     return F.layer_norm(x, (x.shape[-1],), w[p + "/gamma"], w[p + "/beta"], eps)
 
@@ -70,13 +89,15 @@ def block_channels(b):
     return [b["channelBase"] * 2**s for s, n in enumerate(b["blocks"]) for _ in range(n)]
 
 
-def branch(x, w, name, b, eps, masks, ch0, blk0):
-    """x [B, C, H, W] after the first convolution."""
+def branch(x, w, name, b, eps, masks, ch0, blk0, state=None):
+    """x [B, C, H, W] after the first convolution. `b["batchNorm"]`: batch norm
+    in place of LayerNorm over channels; updated moving statistics go to `state`."""
+    state = {} if state is None else state
     bsz = x.shape[0]
     ch = ch0
     for i, cout in enumerate(block_channels(b)):
         p = f"{name}/block{i}"
-        h = gelu(ln_c(x, w, p + "/norm1", eps))
+        h = gelu(norm_c(x, w, p + "/norm1", eps, b, masks, state))
         if p + "/shortcut/kernel" in w:
             sub = h[:, :, :: b["stride"][0], :: b["stride"][1]]
             sk = w[p + "/shortcut/kernel"].t().reshape(cout, -1, 1, 1)
@@ -84,7 +105,7 @@ def branch(x, w, name, b, eps, masks, ch0, blk0):
         else:
             identity = x
         out = conv(h, w, p + "/conv1", stride=tuple(b["stride"]))
-        out = gelu(ln_c(out, w, p + "/norm2", eps))
+        out = gelu(norm_c(out, w, p + "/norm2", eps, b, masks, state))
         if masks is not None:
             out = out * masks["blockDrop"][:, ch : ch + cout].reshape(bsz, cout, 1, 1)
         ch += cout
@@ -92,26 +113,27 @@ def branch(x, w, name, b, eps, masks, ch0, blk0):
         if masks is not None:
             out = out * masks["dropPath"][:, blk0 + i].reshape(bsz, 1, 1, 1)
         x = identity + out
-    h = gelu(ln_c(x, w, name + "/norm", eps))
+    h = gelu(norm_c(x, w, name + "/norm", eps, b, masks, state))
     flat = h.permute(0, 2, 3, 1).reshape(bsz, -1)  # (h, w, c) order, as chromflow's NHWC
     return lin(flat, w, name + "/out")
 
 
-def forward(c, w, x, contacts, masks):
+def forward(c, w, x, contacts, masks, state=None):
     eps = c["epsilon"]
-    L = c["landscape"]
+    bn = c.get("norm") == "batch"
+    L = {**c["landscape"], "batchNorm": bn}
     bsz = x.shape[0]
     # The first kernel: fh x fw over the one-channel image [B, 1, tracks, bins], no height padding.
     k = w["landscape/first/kernel"].permute(3, 2, 0, 1)
     fw = k.shape[3]
     pw = same_pad(x.shape[2], fw, L["stride"][1], 1)
     h = F.conv2d(F.pad(x.unsqueeze(1), (pw[0], pw[1])), k, w["landscape/first/bias"], stride=(1, L["stride"][1]))
-    feats = [branch(h, w, "landscape", L, eps, masks, 0, 0)]
+    feats = [branch(h, w, "landscape", L, eps, masks, 0, 0, state)]
     nblk = len(block_channels(L))
     if c.get("contacts"):
-        C = c["contacts"]
+        C = {**c["contacts"], "batchNorm": bn}
         h = conv(contacts.unsqueeze(1), w, "contacts/first", stride=tuple(C["stride"]))
-        feats.append(branch(h, w, "contacts", C, eps, masks, sum(block_channels(L)), nblk))
+        feats.append(branch(h, w, "contacts", C, eps, masks, sum(block_channels(L)), nblk, state))
         nblk += len(block_channels(C))
     z = torch.cat(feats, dim=1)
     width = c["fusion"]["width"]
@@ -172,13 +194,15 @@ def main():
     masks = None
     if r.get("masks"):
         masks = {k: T(v, (b, -1)) for k, v in r["masks"].items()}
-    out = forward(c, w, x, contacts, masks)
+    state = {}
+    out = forward(c, w, x, contacts, masks, state)
     loss = F.smooth_l1_loss(out, y, beta=c["smoothL1Beta"])
     loss.backward()
     json.dump(
         {
             "out": out.detach().reshape(-1).tolist(),
             "loss": loss.item(),
+            "state": {n: t.reshape(-1).tolist() for n, t in state.items()},
             "grads": {n: t.grad.reshape(-1).tolist() for n, t in w.items() if t.grad is not None},
         },
         sys.stdout,

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ChromflowError, SeededRandom, type ProgressCallback } from '@chromflow/core';
 import {
-  assignWeights,
+  restoreBest,
   fit,
   type FitEpochRecord,
   type HostBatch,
@@ -243,9 +243,8 @@ export async function finetuneAtacformerTriplet(
     }),
     ...fitRunControls(o),
   });
-  const sel = r.selections[byAccuracy ? 'accuracy' : 'val']!;
-  assignWeights(r.model, sel.weights);
-  const tuned = unwrap(r.model);
+  const best = restoreBest(r, byAccuracy ? 'accuracy' : 'val');
+  const tuned = unwrap(best.model);
   let model: AtacformerModel;
   let head: CellTypeHead | undefined;
   if (tuned instanceof AtacformerCellTypeModel) {
@@ -255,9 +254,9 @@ export async function finetuneAtacformerTriplet(
   } else model = tuned;
   return {
     model,
-    bestEpoch: sel.bestEpoch,
-    bestValLoss: sel.bestLoss,
-    history: r.history,
+    bestEpoch: best.bestEpoch,
+    bestValLoss: best.bestValLoss,
+    history: best.history,
     head,
     trainCells: train.length,
     valCells: split.val.length,

@@ -21,12 +21,17 @@
  * per test type; `mean` averages them. `val` (the best epoch, both models):
  * `every:5` (default: every 5th training sample, which shares genes with
  * training) or `chrom:<chr>[,<chr>]` (held-out validation chromosomes, not
- * trained on; `valChroms` of the fine-tune stage).
+ * trained on; `valChroms` of the fine-tune stage). `twinDraws`: `own`
+ * (default: the twin shuffles and draws drop-path with torch's generator) or
+ * `ours` (it replays our sample order and drop-path masks, drawn here from
+ * the stream `fit` gives the batch source: SeededRandom(seed ^ 0x5eed), one
+ * shuffle per epoch, then each batch's masks), so the two differ only in
+ * arithmetic.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readTable } from '@chromflow/core';
+import { readTable, SeededRandom } from '@chromflow/core';
 import { initBackend } from '@chromflow/compute';
 import {
   getArraysFromTables,
@@ -55,7 +60,10 @@ const [
   seedArg = '0',
   splitArg = 'type',
   valArg = 'every:5',
+  twinDraws = 'own',
 ] = process.argv.slice(2);
+if (twinDraws !== 'own' && twinDraws !== 'ours')
+  throw new Error(`twinDraws: own or ours, got ${twinDraws}`);
 if (!dir || !truthPath)
   throw new Error('usage: eval-get.ts <get-inputs dir> <truth.json> [size] [epochs] [out]');
 const epochs = Number(epochsArg);
@@ -146,6 +154,7 @@ const req = {
     ? { pos: flat(split.train, 'pos'), vpos: flat(split.val, 'pos'), tpos: flat(split.test, 'pos') }
     : {}),
 };
+if (twinDraws === 'ours') Object.assign(req, ourDraws());
 const t1 = performance.now();
 const py = spawnSync('/usr/bin/python3', [join(import.meta.dirname, '../test/twins/get_twin.py')], {
   input: JSON.stringify(req),
@@ -155,7 +164,12 @@ const py = spawnSync('/usr/bin/python3', [join(import.meta.dirname, '../test/twi
 });
 if (py.status !== 0) throw new Error(py.stderr);
 const twinSeconds = (performance.now() - t1) / 1000;
-const twinRes = JSON.parse(py.stdout) as { out: number[]; bestValLoss: number; bestEpoch: number };
+const twinRes = JSON.parse(py.stdout) as {
+  out: number[];
+  bestValLoss: number;
+  bestEpoch: number;
+  history: { train: number; val: number }[];
+};
 const twinOut = Float32Array.from(twinRes.out);
 const twinBestVal = twinRes.bestValLoss;
 const twinByType = getMetrics(
@@ -180,6 +194,7 @@ const result = {
   seed,
   split: splitArg,
   val: valArg,
+  twinDraws,
   testChroms,
   byType: {
     ours: perType(oursByType),
@@ -205,6 +220,10 @@ const result = {
     seconds: twinSeconds,
     bestValLoss: twinBestVal,
     bestEpoch: twinRes.bestEpoch,
+  },
+  curves: {
+    ours: r.history.map((h) => ({ train: h.trainLoss, val: h.losses['val'] })),
+    twin: twinRes.history,
   },
   reference: truth.reference,
 };
@@ -237,6 +256,27 @@ writeFileSync(
   ),
 );
 console.log(JSON.stringify(result, null, 1));
+
+/**
+ * Our sample order per epoch and drop-path mask per step, drawn as `fit` and
+ * `getBatchSource` draw them (the stream seeded seed ^ 0x5eed: each epoch one
+ * shuffle, then per batch `makeGetBatch`'s masks), for the twin to replay.
+ */
+function ourDraws(): { orders: number[]; dropPaths: number[] } {
+  const rng = new SeededRandom(seed ^ 0x5eed);
+  const n = split.train.types.length;
+  const orders: number[] = [];
+  const dropPaths: number[] = [];
+  for (let e = 0; e < epochs; e++) {
+    const order = rng.shuffle(Int32Array.from({ length: n }, (_, i) => i));
+    orders.push(...order);
+    for (let lo = 0; lo < n; lo += batchSize) {
+      const idx = order.subarray(lo, Math.min(n, lo + batchSize));
+      dropPaths.push(...(makeGetBatch(a, config, split.train, idx, rng).dropPath as Float32Array));
+    }
+  }
+  return { orders, dropPaths };
+}
 
 function barsSvg(bars: [string, number][], title: string): string {
   const w = 420;

@@ -93,6 +93,20 @@ def loss_of(c, out, x, y, mask, tss=None):
     return torch.sum((out - x) ** 2 * m) / (torch.sum(m) * c["features"])
 
 
+def val_loss(c, w, vx, vy, vps, vw, bs):
+    """As chromflow's evaluateGetLoss: each batch's loss weighted by its samples (with the
+    TSS loss a batch's mean is over its own labelled pairs, so this differs from one mean
+    over all of them)."""
+    total = 0.0
+    with torch.no_grad():
+        for lo in range(0, vx.shape[0], bs):
+            s = slice(lo, lo + bs)
+            out = forward(c, w, vx[s], None, None, vps[s] if vps is not None else None)
+            loss = loss_of(c, out, vx[s], vy[s], None, vw[s] if vw is not None else None)
+            total += loss.item() * vx[s].shape[0]
+    return total / vx.shape[0]
+
+
 def train(r):
     """Trains the twin the way chromflow trains GET: AdamW (wd, betas 0.9/0.999),
     one warm-up epoch then cosine to 0, drop-path, best weights by validation
@@ -123,10 +137,20 @@ def train(r):
         return 0.5 * (1 + math.cos(math.pi * p))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, rate)
     best, best_w, best_epoch = float("inf"), None, 0
+    # `orders` / `dropPaths`: replay chromflow's draws (eval-get's twinDraws "ours").
+    n, layers = x.shape[0], c["layers"]
+    orders = torch.tensor(r["orders"]).reshape(epochs, n) if "orders" in r else None
+    dps = torch.tensor(r["dropPaths"], dtype=torch.float32).reshape(-1, layers) if "dropPaths" in r else None
+    history, used = [], 0
     for epoch in range(epochs):
-        for idx in torch.randperm(x.shape[0]).split(bs):
+        order = orders[epoch] if orders is not None else torch.randperm(n)
+        seen, total = 0, 0.0
+        for idx in order.split(bs):
             b = idx.shape[0]
-            dp = (torch.rand(b, c["layers"]) >= c["dropPath"]).float() / (1 - c["dropPath"])
+            if dps is not None:
+                dp, used = dps[used:used + b], used + b
+            else:
+                dp = (torch.rand(b, layers) >= c["dropPath"]).float() / (1 - c["dropPath"])
             loss = loss_of(c, forward(c, w, x[idx], None, dp, ps[idx] if rel else None),
                            x[idx], y[idx], None,
                            w_[idx] if tss else None)
@@ -134,14 +158,15 @@ def train(r):
             loss.backward()
             opt.step()
             sched.step()
-        with torch.no_grad():
-            v = loss_of(c, forward(c, w, vx, None, None, vps), vx, vy, None, vw).item()
+            seen, total = seen + b, total + loss.item() * b
+        v = val_loss(c, w, vx, vy, vps, vw, bs)
+        history.append({"train": total / seen, "val": v})
         if v < best:
             best, best_w, best_epoch = v, {n: p.detach().clone() for n, p in w.items()}, epoch + 1
     with torch.no_grad():
         out = forward(c, best_w, tx, None, None, tps)
-    json.dump({"out": out.reshape(-1).tolist(), "bestValLoss": best, "bestEpoch": best_epoch},
-              sys.stdout)
+    json.dump({"out": out.reshape(-1).tolist(), "bestValLoss": best, "bestEpoch": best_epoch,
+               "history": history}, sys.stdout)
 
 
 def main():

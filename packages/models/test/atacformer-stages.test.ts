@@ -155,6 +155,25 @@ describe('models.atacformer-pretrain, -finetune and -embed', () => {
         outputs: { checkpoint: tuned, predictions },
       });
       expect(ft?.metrics?.['unlabelledCells']).toBe(1);
+      // selectBy 'accuracy' reads the head's accuracy: without a head, a clear error.
+      await expect(
+        stage('models.atacformer-finetune').run({
+          ...quietCtx(dir),
+          params: {
+            labelColumn: 'cell_type',
+            epochs: 1,
+            patience: 1,
+            batchSize: 8,
+            learningRate: 1e-2,
+            valFraction: 0.2,
+            crossEntropyWeight: 0,
+            selectBy: 'accuracy',
+            seed: 0,
+          } as never,
+          inputs: { ...inputs, checkpoint, labels: labelsPath },
+          outputs: { checkpoint: join(dir, 'no-head'), predictions: join(dir, 'no-head.parquet') },
+        }),
+      ).rejects.toThrow(/selectBy 'accuracy' needs the classification head/);
       // Every tokenized cell predicted, with probabilities over A and B summing to 1;
       // the groups differ in their tokens, so the head gets the labelled cells right.
       const pt = await readTable(predictions);

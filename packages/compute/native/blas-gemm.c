@@ -160,6 +160,8 @@ NAPI_MODULE_INIT() {
       {"geluErfGrad", NULL, GeluErfGrad, NULL, NULL, NULL, napi_default, NULL},
       {"colSum", NULL, ColSum, NULL, NULL, NULL, napi_default, NULL},
       {"layerNorm", NULL, LayerNorm, NULL, NULL, NULL, napi_default, NULL},
+      {"conv1d", NULL, Conv1d, NULL, NULL, NULL, napi_default, NULL},
+      {"conv1dFilterGrad", NULL, Conv1dFilterGrad, NULL, NULL, NULL, napi_default, NULL},
       {"layerNormGrad", NULL, LayerNormGrad, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok)

@@ -94,6 +94,7 @@ const args = [
   `-I${nodeInclude}`,
   join(here, 'blas-gemm.c'),
   join(here, 'fused.c'),
+  join(here, 'conv1d.c'),
   '-o',
   tmp,
   ...libraryArgs,

@@ -52,4 +52,8 @@ napi_value ColSum(napi_env env, napi_callback_info info);
 napi_value LayerNorm(napi_env env, napi_callback_info info);
 napi_value LayerNormGrad(napi_env env, napi_callback_info info);
 
+/* 1-D convolutions (conv1d.c). */
+napi_value Conv1d(napi_env env, napi_callback_info info);
+napi_value Conv1dFilterGrad(napi_env env, napi_callback_info info);
+
 #endif

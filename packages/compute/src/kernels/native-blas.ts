@@ -60,6 +60,33 @@ export interface NativeBlas {
   geluErf(heap: ArrayBuffer, x: number, y: number, n: number): void;
   /** dx = dy·(Φ(x) + x·φ(x)) over n floats. */
   geluErfGrad(heap: ArrayBuffer, x: number, dy: number, dx: number, n: number): void;
+  /**
+   * Stride-1 1-D convolution of the zero-padded xp [B, wp, C] with w [fw·C, N] into
+   * y [B, wp − fw + 1, N], im2col in cache-sized blocks (native/conv1d.c).
+   */
+  conv1d(
+    heap: ArrayBuffer,
+    xp: number,
+    w: number,
+    y: number,
+    B: number,
+    wp: number,
+    C: number,
+    fw: number,
+    N: number,
+  ): void;
+  /** Its filter gradient dw [fw·C, N] from xp [B, wp, C] and dy [B, wp − fw + 1, N]. */
+  conv1dFilterGrad(
+    heap: ArrayBuffer,
+    xp: number,
+    dy: number,
+    dw: number,
+    B: number,
+    wp: number,
+    C: number,
+    fw: number,
+    N: number,
+  ): void;
   /** out[c] = Σ_r x[r, c] for x [rows, cols]. */
   colSum(heap: ArrayBuffer, x: number, out: number, rows: number, cols: number): void;
   /** ChromflowLayerNorm over rows × d (offsets: x, gamma, beta, y, mean, rstd). */
@@ -119,6 +146,7 @@ function isNativeBlas(x: unknown): x is NativeBlas {
     typeof o['geluErf'] === 'function' &&
     typeof o['colSum'] === 'function' &&
     typeof o['layerNorm'] === 'function' &&
+    typeof o['conv1d'] === 'function' &&
     typeof o['setThreads'] === 'function' &&
     typeof o['info'] === 'function'
   );
@@ -150,7 +178,10 @@ export function loadNativeBlas(): NativeBlas | undefined {
   }
   try {
     const mod: unknown = createRequire(import.meta.url)(path);
-    if (!isNativeBlas(mod)) throw new Error('the addon lacks gemm/setThreads/info');
+    if (!isNativeBlas(mod))
+      throw new Error(
+        'the addon lacks one of its functions (rebuild it: npm run build -w @chromflow/compute)',
+      );
     const threads = nativeBlasThreads();
     mod.setThreads(threads);
     const info = mod.info();

@@ -34,7 +34,8 @@ export interface ClasterTrainParams {
 /** `models.claster-train`: CLASTER trained on the train split, best weights by validation loss. */
 export const clasterTrain = defineStage<ClasterTrainParams>({
   name: 'models.claster-train',
-  version: '1',
+  // v2: width-only convolutions on the addon's blocked conv1d where it is built (rounding).
+  version: '2',
   description:
     "CLASTER: residual CNN over the chromatin landscape (first kernel spanning the tracks, down-stride 2, dilation 2, stochastic depth, dropout), optional 2-D contact branch, residual-MLP fusion, linear 401 outputs; SmoothL1, AdamW; trained on the train split's genes, best weights by validation SmoothL1, resumable.",
   params: {

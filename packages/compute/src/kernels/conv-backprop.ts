@@ -256,6 +256,20 @@ function conv2dBackpropFilter(args: KernelArgs): TensorInfo {
     info.outHeight === 1
   ) {
     const simd = simdKernels(backend);
+    // The native blocked GEMM where built (faster than the table kernel on one-hot input too).
+    const blas = nativeConvBlas();
+    if (blas !== undefined) {
+      const geometry = {
+        batch: info.batchSize,
+        inWidth: info.inWidth,
+        outWidth: info.outWidth,
+        padLeft: info.padInfo.left,
+        filterWidth: info.filterWidth,
+        channels: info.inChannels,
+        outChannels: info.outChannels,
+      };
+      return conv1dNativeFilterGrad(backend, blas, x, dy, geometry, [...filterShape]);
+    }
     if (
       simd !== undefined &&
       info.inChannels <= maxPatternChannels &&
@@ -278,19 +292,6 @@ function conv2dBackpropFilter(args: KernelArgs): TensorInfo {
         simd.free(dict.codes);
         return out;
       }
-    }
-    const blas = nativeConvBlas();
-    if (blas !== undefined) {
-      const geometry = {
-        batch: info.batchSize,
-        inWidth: info.inWidth,
-        outWidth: info.outWidth,
-        padLeft: info.padInfo.left,
-        filterWidth: info.filterWidth,
-        channels: info.inChannels,
-        outChannels: info.outChannels,
-      };
-      return conv1dNativeFilterGrad(backend, blas, x, dy, geometry, [...filterShape]);
     }
     if (simd !== undefined) return filterGrad1dSimd(backend, simd, x, dy, info, [...filterShape]);
     const out = filterGrad1d(backend, x, dy, info);

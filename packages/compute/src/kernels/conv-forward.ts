@@ -94,11 +94,12 @@ export function conv1dStride1(
 
 /**
  * `Conv2D` for the wasm backend: 1-D stride-1 convolutions (NHWC, height 1,
- * dilation 1: every XChrom convolution) on `conv1dStride1`, which beats the
- * stock XNNPACK convolution on these shapes, or, for inputs of at most 8
- * channels made of a few distinct rows (one-hot DNA), on `conv1dTableForward`;
- * where the native addon is built, the former on its GEMM (`native-conv.ts`);
- * everything else on the stock kernel.
+ * dilation 1: every XChrom convolution) on the native addon's blocked GEMM
+ * where it is built (`native-conv.ts`; also for the one-hot first layer, where
+ * it beats the table kernel: docs/adr/0005); else, for inputs of at most 8
+ * channels made of a few distinct rows (one-hot DNA), on `conv1dTableForward`,
+ * and otherwise on `conv1dStride1`, which beats the stock XNNPACK convolution
+ * on these shapes; everything else on the stock kernel.
  */
 function conv2d(args: KernelArgs): TensorInfo {
   const backend = asWasmBackend(args.backend);
@@ -130,6 +131,15 @@ function conv2d(args: KernelArgs): TensorInfo {
   ) {
     return fallback();
   }
+  const geometry = {
+    batch: info.batchSize,
+    inWidth: info.inWidth,
+    outWidth: info.outWidth,
+    padLeft: info.padInfo.left,
+  };
+  const blas = nativeConvBlas();
+  if (blas !== undefined)
+    return conv1dNativeForward(backend, blas, x, filter, geometry, [...info.outShape]);
   if (info.inChannels <= maxPatternChannels && info.outChannels % 16 === 0) {
     // One-hot-like input (the first layer): table lookups instead of products.
     const wp = info.outWidth + info.filterWidth - 1;
@@ -153,15 +163,6 @@ function conv2d(args: KernelArgs): TensorInfo {
       return out;
     }
   }
-  const geometry = {
-    batch: info.batchSize,
-    inWidth: info.inWidth,
-    outWidth: info.outWidth,
-    padLeft: info.padInfo.left,
-  };
-  const blas = nativeConvBlas();
-  if (blas !== undefined)
-    return conv1dNativeForward(backend, blas, x, filter, geometry, [...info.outShape]);
   return conv1dStride1(backend, simd, x, filter, geometry, [...info.outShape]);
 }
 

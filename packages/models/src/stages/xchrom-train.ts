@@ -48,8 +48,9 @@ const fraction = (description: string, d: number) => ({
 export const xchromTrain = defineStage<XChromTrainParams>({
   name: 'models.xchrom-train',
   // v6: 1-D convolutions on the native GEMM where the addon is built (rounding changes);
-  // v7: its im2col in cache-sized blocks, one GEMM a block (rounding changes again).
-  version: '7',
+  // v7: its im2col in cache-sized blocks, one GEMM a block (rounding changes again);
+  // v8: the one-hot first layer on it too, not on the table kernels.
+  version: '8',
   description:
     "Trains XChrom (sequence CNN × RNA cell embedding → per-cell accessibility) with held-out cells and peaks, early stopping on validation peaks (and on validation cells for the weights used on unseen cells), and reports XChrom's metrics per block.",
   params: {

@@ -103,7 +103,7 @@ describe('plddt-domains stage on a folder of structures', () => {
     const both = await runStage(plddtDomains, { structures: dir });
     const all = await rows(both.outputs['plddt-domains']!);
     expect([...new Set(all.map((r) => r['protein']))]).toEqual(['tfA', 'tfB']);
-    expect(both.info.metrics?.['structures']).toBe(2);
+    expect(both.info && both.info.metrics?.['structures']).toBe(2);
     for (const name of ['tfA', 'tfB']) {
       const alone = await runStage(plddtDomains, { structure: join(dir, `${name}.pdb`) });
       expect(all.filter((r) => r['protein'] === name)).toEqual(

@@ -7,6 +7,7 @@
  * in blocks whose im2col stays in cache, one sgemm a block; no whole im2col matrix exists
  * (built in JavaScript, it cost twice the GEMM itself: docs/adr/0005).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,41 +67,60 @@ static bool conv1d_args(napi_env env, napi_callback_info info, bool filterGrad, 
   return true;
 }
 
-/* Rows of the im2col block: as many as fit BLOCK_FLOATS, at least one. */
-static int64_t block_rows(const Conv1dArgs *a) {
-  const int64_t r = BLOCK_FLOATS / a->K;
-  return r < 1 ? 1 : r;
+/* One block's product: outputs o0 … o0+r−1 of batch b, whose windows are in cols [r, K]. */
+typedef int (*BlockProduct)(const Conv1dArgs *a, const float *cols, int64_t b, int64_t o0,
+                            int64_t r);
+
+/*
+ * Runs `product` on every block of output rows, each block's windows copied into one
+ * cache-sized buffer (BLOCK_FLOATS, at least one row). Throws, naming `name`, when the buffer
+ * cannot be had or an sgemm fails.
+ */
+static void each_block(napi_env env, const Conv1dArgs *a, BlockProduct product, const char *name) {
+  const int64_t rows = BLOCK_FLOATS / a->K;
+  const int64_t R = rows < 1 ? 1 : rows;
+  float *cols = malloc((size_t)(R * a->K) * sizeof(float));
+  char message[96];
+  if (cols == NULL) {
+    snprintf(message, sizeof message, "chromflow-blas %s: out of memory", name);
+    napi_throw_error(env, NULL, message);
+    return;
+  }
+  for (int64_t b = 0; b < a->B; b++) {
+    for (int64_t o0 = 0; o0 < a->ow; o0 += R) {
+      const int64_t r = a->ow - o0 < R ? a->ow - o0 : R;
+      const float *src = a->xp + (b * a->wp + o0) * a->C;
+      for (int64_t i = 0; i < r; i++)
+        memcpy(cols + i * a->K, src + i * a->C, (size_t)a->K * sizeof(float));
+      if (product(a, cols, b, o0, r) != 0) {
+        free(cols);
+        snprintf(message, sizeof message, "chromflow-blas %s: sgemm failed", name);
+        napi_throw_error(env, NULL, message);
+        return;
+      }
+    }
+  }
+  free(cols);
 }
 
-/* Windows of outputs o0 … o0+r−1 of batch b into cols [r, K]. */
-static void fill_cols(const Conv1dArgs *a, float *cols, int64_t b, int64_t o0, int64_t r) {
-  const float *src = a->xp + (b * a->wp + o0) * a->C;
-  for (int64_t i = 0; i < r; i++) memcpy(cols + i * a->K, src + i * a->C, (size_t)a->K * 4);
+/* y rows of the block = cols · w. */
+static int forward_block(const Conv1dArgs *a, const float *cols, int64_t b, int64_t o0,
+                         int64_t r) {
+  return sgemm(false, false, r, a->N, a->K, 1.0f, cols, a->K, a->w, a->N, 0.0f,
+               a->y + (b * a->ow + o0) * a->N, a->N);
+}
+
+/* dw (= a->y) += colsᵀ · dy rows of the block (dy = a->w). */
+static int filter_grad_block(const Conv1dArgs *a, const float *cols, int64_t b, int64_t o0,
+                             int64_t r) {
+  return sgemm(true, false, a->K, a->N, r, 1.0f, cols, a->K, a->w + (b * a->ow + o0) * a->N,
+               a->N, 1.0f, a->y, a->N);
 }
 
 /* conv1d(heap, xp, w, y, B, wp, C, fw, N): y [B, ow, N] = windows of xp [B, wp, C] · w [fw·C, N]. */
 napi_value Conv1d(napi_env env, napi_callback_info info) {
   Conv1dArgs a;
-  if (!conv1d_args(env, info, false, &a)) return NULL;
-  const int64_t R = block_rows(&a);
-  float *cols = malloc((size_t)(R * a.K) * sizeof(float));
-  if (cols == NULL) {
-    napi_throw_error(env, NULL, "chromflow-blas conv1d: out of memory");
-    return NULL;
-  }
-  for (int64_t b = 0; b < a.B; b++) {
-    for (int64_t o0 = 0; o0 < a.ow; o0 += R) {
-      const int64_t r = a.ow - o0 < R ? a.ow - o0 : R;
-      fill_cols(&a, cols, b, o0, r);
-      if (sgemm(false, false, r, a.N, a.K, 1.0f, cols, a.K, a.w, a.N, 0.0f,
-                a.y + (b * a.ow + o0) * a.N, a.N) != 0) {
-        free(cols);
-        napi_throw_error(env, NULL, "chromflow-blas conv1d: sgemm failed");
-        return NULL;
-      }
-    }
-  }
-  free(cols);
+  if (conv1d_args(env, info, false, &a)) each_block(env, &a, forward_block, "conv1d");
   return NULL;
 }
 
@@ -111,26 +131,7 @@ napi_value Conv1d(napi_env env, napi_callback_info info) {
 napi_value Conv1dFilterGrad(napi_env env, napi_callback_info info) {
   Conv1dArgs a;
   if (!conv1d_args(env, info, true, &a)) return NULL;
-  float *dy = a.w, *dw = a.y;
-  memset(dw, 0, (size_t)(a.K * a.N) * sizeof(float));
-  const int64_t R = block_rows(&a);
-  float *cols = malloc((size_t)(R * a.K) * sizeof(float));
-  if (cols == NULL) {
-    napi_throw_error(env, NULL, "chromflow-blas conv1dFilterGrad: out of memory");
-    return NULL;
-  }
-  for (int64_t b = 0; b < a.B; b++) {
-    for (int64_t o0 = 0; o0 < a.ow; o0 += R) {
-      const int64_t r = a.ow - o0 < R ? a.ow - o0 : R;
-      fill_cols(&a, cols, b, o0, r);
-      if (sgemm(true, false, a.K, a.N, r, 1.0f, cols, a.K, dy + (b * a.ow + o0) * a.N, a.N, 1.0f,
-                dw, a.N) != 0) {
-        free(cols);
-        napi_throw_error(env, NULL, "chromflow-blas conv1dFilterGrad: sgemm failed");
-        return NULL;
-      }
-    }
-  }
-  free(cols);
+  memset(a.y, 0, (size_t)(a.K * a.N) * sizeof(float));
+  each_block(env, &a, filter_grad_block, "conv1dFilterGrad");
   return NULL;
 }

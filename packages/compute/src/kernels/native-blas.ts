@@ -10,6 +10,19 @@ import { fileURLToPath } from 'node:url';
  * `nativeBlasStatus()` says why.
  */
 
+/** (heap, xp, second operand, third operand, B, wp, C, fw, N): offsets are float elements. */
+export type NativeConv1dCall = (
+  heap: ArrayBuffer,
+  xp: number,
+  second: number,
+  third: number,
+  B: number,
+  wp: number,
+  C: number,
+  fw: number,
+  N: number,
+) => void;
+
 export interface NativeBlas {
   /**
    * C = op(A)·op(B) (+ bias per column) (ReLU) for each (a, b, c) element-offset triple in
@@ -64,29 +77,9 @@ export interface NativeBlas {
    * Stride-1 1-D convolution of the zero-padded xp [B, wp, C] with w [fw·C, N] into
    * y [B, wp − fw + 1, N], im2col in cache-sized blocks (native/conv1d.c).
    */
-  conv1d(
-    heap: ArrayBuffer,
-    xp: number,
-    w: number,
-    y: number,
-    B: number,
-    wp: number,
-    C: number,
-    fw: number,
-    N: number,
-  ): void;
-  /** Its filter gradient dw [fw·C, N] from xp [B, wp, C] and dy [B, wp − fw + 1, N]. */
-  conv1dFilterGrad(
-    heap: ArrayBuffer,
-    xp: number,
-    dy: number,
-    dw: number,
-    B: number,
-    wp: number,
-    C: number,
-    fw: number,
-    N: number,
-  ): void;
+  conv1d: NativeConv1dCall;
+  /** Its filter gradient: (heap, xp, dy [B, wp − fw + 1, N], dw [fw·C, N], B, wp, C, fw, N). */
+  conv1dFilterGrad: NativeConv1dCall;
   /** out[c] = Σ_r x[r, c] for x [rows, cols]. */
   colSum(heap: ArrayBuffer, x: number, out: number, rows: number, cols: number): void;
   /** ChromflowLayerNorm over rows × d (offsets: x, gamma, beta, y, mean, rstd). */

@@ -1,7 +1,7 @@
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { copyIntoPadded } from './conv-forward.js';
-import { loadNativeBlas, type NativeBlas } from './native-blas.js';
+import { loadNativeBlas, type NativeBlas, type NativeConv1dCall } from './native-blas.js';
 import { dispose, makeFloat, sizeOf, view } from './wasm-heap.js';
 
 /**
@@ -51,6 +51,31 @@ function padded(backend: BackendWasm, x: TensorInfo, g: Geometry1d): TensorInfo 
   return xp;
 }
 
+/** `call` (the addon's conv1d or its filter gradient) on x zero-padded, `second` and `out`. */
+function onPadded(
+  backend: BackendWasm,
+  call: NativeConv1dCall,
+  x: TensorInfo,
+  second: TensorInfo,
+  out: TensorInfo,
+  g: Geometry1d,
+  cout: number,
+): void {
+  const xp = padded(backend, x, g);
+  call(
+    view(backend, out).buffer as ArrayBuffer,
+    offsetOf(backend, xp),
+    offsetOf(backend, second),
+    offsetOf(backend, out),
+    g.batch,
+    g.outWidth + g.filterWidth - 1,
+    g.channels,
+    g.filterWidth,
+    cout,
+  );
+  dispose(backend, xp);
+}
+
 /**
  * y [B, ow, Cout] (`outShape`) of x [B, W, C] and filter [fw, C, Cout] (any leading unit
  * dimensions), stride 1, `padLeft` zeros before x and zeros past it.
@@ -67,19 +92,7 @@ export function conv1dNativeForward(
   const g: Geometry1d = { ...geometry, filterWidth: fw, channels: c };
   const out = makeFloat(backend, outShape);
   if (sizeOf(outShape) === 0) return out;
-  const xp = padded(backend, x, g);
-  blas.conv1d(
-    view(backend, out).buffer as ArrayBuffer,
-    offsetOf(backend, xp),
-    offsetOf(backend, filter),
-    offsetOf(backend, out),
-    g.batch,
-    g.outWidth + fw - 1,
-    c,
-    fw,
-    cout,
-  );
-  dispose(backend, xp);
+  onPadded(backend, blas.conv1d, x, filter, out, g, cout);
   return out;
 }
 
@@ -101,18 +114,6 @@ export function conv1dNativeFilterGrad(
     view(backend, out).fill(0);
     return out;
   }
-  const xp = padded(backend, x, g);
-  blas.conv1dFilterGrad(
-    view(backend, out).buffer as ArrayBuffer,
-    offsetOf(backend, xp),
-    offsetOf(backend, dy),
-    offsetOf(backend, out),
-    g.batch,
-    g.outWidth + g.filterWidth - 1,
-    g.channels,
-    g.filterWidth,
-    cout,
-  );
-  dispose(backend, xp);
+  onPadded(backend, blas.conv1dFilterGrad, x, dy, out, g, cout);
   return out;
 }

@@ -1,4 +1,5 @@
 import { ChromflowError, hashFile, readTable } from '@chromflow/core';
+import { fitLengthParams } from '../stages/stage-fit-controls.js';
 import type { Table } from 'apache-arrow';
 import { windowChroms } from './samples.js';
 import { getArraysFromTables, type GetArrays } from './tables.js';
@@ -63,13 +64,7 @@ export function getTrainingParams(
   seedDescription: string,
 ) {
   return {
-    epochs: { type: 'integer', minimum: 1, default: 20, description: 'maximum epochs' },
-    patience: {
-      type: 'integer',
-      minimum: 1,
-      default: 5,
-      description: 'epochs without a lower validation loss before stopping',
-    },
+    ...fitLengthParams(20, 5),
     batchSize: { type: 'integer', minimum: 1, default: 8, description: 'windows per batch' },
     learningRate: { type: 'number', exclusiveMinimum: 0, ...learningRate },
     seed: { type: 'integer', default: 0, description: seedDescription },

@@ -17,7 +17,7 @@ import { partnerRetrieval } from '../atacformer/partner-retrieval.js';
 import { finiteSummary, perGenePearson } from '../atacformer/per-gene-pearson.js';
 import { trainCraft } from '../atacformer/train-craft.js';
 import { splitAtacformerCells } from '../atacformer/train-atacformer.js';
-import { stageFitControls } from './stage-fit-controls.js';
+import { fitLengthParams, stageFitControls } from './stage-fit-controls.js';
 
 export interface AtacformerCraftParams {
   hvgOnly: boolean;
@@ -82,13 +82,7 @@ export const atacformerCraft = defineStage<AtacformerCraftParams>({
         default: 1,
         description: 'weight of the imputation MSE next to the CLIP loss',
       },
-      epochs: { type: 'integer', minimum: 1, default: 20, description: 'maximum epochs' },
-      patience: {
-        type: 'integer',
-        minimum: 1,
-        default: 5,
-        description: 'epochs without a lower validation loss before stopping',
-      },
+      ...fitLengthParams(20, 5),
       batchSize: {
         type: 'integer',
         minimum: 2,

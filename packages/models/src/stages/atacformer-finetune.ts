@@ -12,7 +12,7 @@ import { embedAtacformer } from '../atacformer/embed.js';
 import { atacformerInputs } from '../atacformer/inputs.js';
 import { atacformerTokenPorts, readAtacformerTokens } from '../atacformer/stage-inputs.js';
 import { runAtacformerBatchMode } from './atacformer-batch-mode.js';
-import { stageFitControls } from './stage-fit-controls.js';
+import { fitLengthParams, stageFitControls } from './stage-fit-controls.js';
 
 export interface AtacformerFinetuneParams {
   labelColumn: string;
@@ -48,13 +48,7 @@ export const atacformerFinetune = defineStage<AtacformerFinetuneParams>({
         default: 'cell_type',
         description: 'column of the labels table holding the cell type',
       },
-      epochs: { type: 'integer', minimum: 1, default: 10, description: 'maximum epochs' },
-      patience: {
-        type: 'integer',
-        minimum: 1,
-        default: 3,
-        description: 'epochs without a lower validation loss before stopping',
-      },
+      ...fitLengthParams(10, 3),
       batchSize: { type: 'integer', minimum: 1, default: 16, description: 'triplets per batch' },
       learningRate: {
         type: 'number',

@@ -6,7 +6,7 @@ import { saveAtacformerModel } from '../atacformer/checkpoint.js';
 import { atacformerInputs } from '../atacformer/inputs.js';
 import { atacformerTokenPorts, readAtacformerTokens } from '../atacformer/stage-inputs.js';
 import { trainAtacformer } from '../atacformer/train-atacformer.js';
-import { stageFitControls } from './stage-fit-controls.js';
+import { fitLengthParams, stageFitControls } from './stage-fit-controls.js';
 
 export interface AtacformerPretrainParams {
   size: AtacformerSize;
@@ -45,13 +45,7 @@ export const atacformerPretrain = defineStage<AtacformerPretrainParams>({
         default: 0,
         description: "tokens read per cell (larger cells subsampled, seeded); 0 = the size's own",
       },
-      epochs: { type: 'integer', minimum: 1, default: 20, description: 'maximum epochs' },
-      patience: {
-        type: 'integer',
-        minimum: 1,
-        default: 5,
-        description: 'epochs without a lower validation loss before stopping',
-      },
+      ...fitLengthParams(20, 5),
       batchSize: { type: 'integer', minimum: 1, default: 16, description: 'cells per batch' },
       learningRate: {
         type: 'number',

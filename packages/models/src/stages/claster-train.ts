@@ -13,7 +13,7 @@ import {
   splitIndices,
 } from '../claster/stage-inputs.js';
 import { trainClaster } from '../claster/train-claster.js';
-import { stageFitControls } from './stage-fit-controls.js';
+import { fitLengthParams, stageFitControls } from './stage-fit-controls.js';
 
 export interface ClasterTrainParams {
   size: ClasterSize;
@@ -55,18 +55,7 @@ export const clasterTrain = defineStage<ClasterTrainParams>({
         description:
           "landscape only (the paper's default) or with the Micro-C branch (needs contacts.npy)",
       },
-      epochs: {
-        type: 'integer',
-        minimum: 1,
-        default: 6,
-        description: 'maximum epochs (CLASTER: 120)',
-      },
-      patience: {
-        type: 'integer',
-        minimum: 1,
-        default: 10,
-        description: 'epochs without a lower validation loss before stopping',
-      },
+      ...fitLengthParams(6, 10, 'maximum epochs (CLASTER: 120)'),
       batchSize: {
         type: 'integer',
         minimum: 1,

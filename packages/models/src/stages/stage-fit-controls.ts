@@ -18,3 +18,24 @@ export function stageFitControls(
     log: (m) => ctx.log.info(m),
   };
 }
+
+/**
+ * The `epochs` and `patience` parameters of a training stage's schema, with the stage's
+ * defaults (and, where it names a reference, its own wording of `epochs`).
+ */
+export function fitLengthParams(epochs: number, patience: number, epochsDescription?: string) {
+  return {
+    epochs: {
+      type: 'integer',
+      minimum: 1,
+      default: epochs,
+      description: epochsDescription ?? 'maximum epochs',
+    },
+    patience: {
+      type: 'integer',
+      minimum: 1,
+      default: patience,
+      description: 'epochs without a lower validation loss before stopping',
+    },
+  } as const;
+}

@@ -104,6 +104,7 @@ describe('plddt-domains stage on a folder of structures', () => {
     const all = await rows(both.outputs['plddt-domains']!);
     expect([...new Set(all.map((r) => r['protein']))]).toEqual(['tfA', 'tfB']);
     expect(both.info && both.info.metrics?.['structures']).toBe(2);
+    expect(both.info && both.info.metrics?.['dbd']).toBe('2 of 2 proteins');
     for (const name of ['tfA', 'tfB']) {
       const alone = await runStage(plddtDomains, { structure: join(dir, `${name}.pdb`) });
       expect(all.filter((r) => r['protein'] === name)).toEqual(

@@ -3,7 +3,12 @@ import { basename, join } from 'node:path';
 import { ChromflowError, defineStage, writeTable } from '@chromflow/core';
 import { readStructure } from '../pdb.js';
 import { requirePlddt, selectChain } from '../protein-chain.js';
-import { PLDDT_DOMAINS_ENCODING, callPlddtDomains, plddtDomainsToTable } from '../plddt-domains.js';
+import {
+  PLDDT_DOMAINS_ENCODING,
+  callPlddtDomains,
+  plddtDomainsToTable,
+  type PlddtDomain,
+} from '../plddt-domains.js';
 
 export type PlddtDomainsParams = {
   chain: string;
@@ -142,7 +147,7 @@ export const plddtDomains = defineStage<PlddtDomainsParams>({
       });
     }
     const p = ctx.params;
-    const entries = [];
+    const entries: { protein: string; chain: string; domains: PlddtDomain[] }[] = [];
     let residues = 0;
     for (const [i, path] of files.entries()) {
       const model = await readStructure(path, {
@@ -167,18 +172,21 @@ export const plddtDomains = defineStage<PlddtDomainsParams>({
       if (folder !== undefined) ctx.onProgress(i + 1, files.length, 'structures');
     }
     await writeTable(ctx.outputs['plddt-domains']!, plddtDomainsToTable(entries));
-    const dbds = entries.flatMap((e) => e.domains.filter((d) => d.isDbd));
+    // One structure: its DBD's residues; a folder: how many proteins have one.
+    const dbdOf = (e: { domains: PlddtDomain[] }) => e.domains.find((d) => d.isDbd);
+    const first = dbdOf(entries[0]!);
+    const dbd =
+      entries.length > 1
+        ? `${entries.filter((e) => dbdOf(e) !== undefined).length} of ${entries.length} proteins`
+        : first
+          ? `${first.residueStart}-${first.residueEnd}`
+          : 'none';
     return {
       metrics: {
         structures: entries.length,
         residues,
         segments: entries.reduce((n, e) => n + e.domains.length, 0),
-        dbd:
-          entries.length === 1
-            ? dbds[0]
-              ? `${dbds[0].residueStart}-${dbds[0].residueEnd}`
-              : 'none'
-            : `${new Set(entries.filter((e) => e.domains.some((d) => d.isDbd)).map((e) => e.protein)).size} of ${entries.length} proteins`,
+        dbd,
       },
     };
   },
